@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/** The godot-peer command line. */
+import { GODOT_VERSIONS, type GodotVersion, isGodotVersion, provisionGodot } from "../engine/index.js";
+
+const USAGE = `Usage: godot-peer <command> [options]
+
+Commands:
+  provision [VERSION…]   Find or install real Godot binaries (default: ${GODOT_VERSIONS.join(", ")}).
+                         Cached outside the project; a second run takes seconds.
+  help                   This text.
+
+Environment:
+  GODOT_BIN_3_2_3, GODOT_BIN_3_6_2, GODOT_BIN_4_6_3   use your own Godot binaries
+  GODOT_PEER_CACHE                                    where provisioned engines are kept
+`;
+
+async function provision(args: readonly string[]): Promise<number> {
+  const bad = args.filter((a) => !isGodotVersion(a));
+  if (bad.length > 0) {
+    process.stderr.write(
+      `godot-peer provision: unknown Godot version ${bad.join(", ")}; known: ${GODOT_VERSIONS.join(", ")}\n`,
+    );
+    return 2;
+  }
+  const versions = args.length > 0 ? (args as GodotVersion[]) : GODOT_VERSIONS;
+  for (const v of versions) {
+    const started = Date.now();
+    const install = await provisionGodot(v, { log: (l) => process.stderr.write(`  ${l}\n`) });
+    process.stdout.write(
+      `Godot ${v}: ${install.reportedVersion} (${install.origin}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+  }
+  return 0;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "provision":
+      return provision(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`godot-peer: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`godot-peer: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
