@@ -52,14 +52,20 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
  * The process is run under `sh` that also watches its own stdin, a pipe from us (kept on
  * fd 3, since sh gives background jobs /dev/null as stdin): if this
  * Node process dies, even by SIGKILL, the pipe closes and the watcher kills Godot. So no
- * Godot outlives the test that started it.
+ * Godot outlives the test that started it, and its temporary folder goes with it. (sh ignores
+ * SIGPIPE, set after Godot starts, so reporting the kill to a dead parent cannot kill sh first.)
  */
-const WATCHDOG = `exec 3<&0
+const WATCHDOG = `work=$1; shift
+exec 3<&0
 "$@" </dev/null 3<&- &
 child=$!
 ( cat <&3 >/dev/null; kill -KILL "$child" 2>/dev/null ) &
 exec 3<&-
-wait "$child"`;
+trap "" PIPE
+wait "$child"
+status=$?
+rm -rf "$work"
+exit $status`;
 
 /** A running headless Godot. */
 export class GodotProcess extends EventEmitter<{
@@ -101,9 +107,10 @@ export class GodotProcess extends EventEmitter<{
         live.delete(pgid);
         // Sweep the watchdog and anything Godot left in its group.
         killGroup(pgid, "SIGKILL");
-        void rm(this.#workDir, { recursive: true, force: true });
-        this.emit("exit", code, signal);
-        resolve({ code, signal });
+        void rm(this.#workDir, { recursive: true, force: true }).finally(() => {
+          this.emit("exit", code, signal);
+          resolve({ code, signal });
+        });
       });
     });
   }
@@ -111,6 +118,11 @@ export class GodotProcess extends EventEmitter<{
   #push(line: string): void {
     this.lines.push(line);
     this.emit("line", line);
+  }
+
+  /** The private temporary folder (project copy and HOME); removed when the process ends. */
+  get workDir(): string {
+    return this.#workDir;
   }
 
   get pid(): number | undefined {
@@ -212,21 +224,25 @@ async function spawnGodot(
     ...(options.script ? ["-s", options.script] : []),
     ...(options.args ?? []),
   ];
-  const child = spawn("/bin/sh", ["-c", WATCHDOG, "godot-peer-watchdog", install.command, ...godotArgs], {
-    detached: true,
-    stdio: ["pipe", "pipe", "pipe"],
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: home,
-      XDG_DATA_HOME: join(home, ".local", "share"),
-      XDG_CONFIG_HOME: join(home, ".config"),
-      XDG_CACHE_HOME: join(home, ".cache"),
-      // Godot 3 rejects the "C" locale with an error line; any real one keeps the log clean.
-      LANG: "en_US.UTF-8",
-      GP_PORT: String(port),
-      ...options.env,
+  const child = spawn(
+    "/bin/sh",
+    ["-c", WATCHDOG, "godot-peer-watchdog", work, install.command, ...godotArgs],
+    {
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: home,
+        XDG_DATA_HOME: join(home, ".local", "share"),
+        XDG_CONFIG_HOME: join(home, ".config"),
+        XDG_CACHE_HOME: join(home, ".cache"),
+        // Godot 3 rejects the "C" locale with an error line; any real one keeps the log clean.
+        LANG: "en_US.UTF-8",
+        GP_PORT: String(port),
+        ...options.env,
+      },
     },
-  });
+  );
   await new Promise<void>((resolve, reject) => {
     child.once("spawn", resolve);
     child.once("error", reject);
