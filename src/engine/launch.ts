@@ -181,27 +181,30 @@ export class GodotProcess extends EventEmitter<{
  */
 export async function startGodot(options: StartGodotOptions): Promise<GodotProcess> {
   const install = await provisionGodot(options.version, options.provision);
-  const attempts = options.port === undefined || options.port === "auto" ? (options.portAttempts ?? 5) : 1;
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
+  const fixedPort = typeof options.port === "number";
+  const attempts = fixedPort ? 1 : (options.portAttempts ?? 5);
+  const timeoutMs = options.readyTimeoutMs ?? 30_000;
+  for (let attempt = 1; ; attempt++) {
     const port = typeof options.port === "number" ? options.port : await freePort();
     const proc = await spawnGodot(install, options, port);
     if (options.ready === false) return proc;
     const ready = options.ready ?? /^READY\b/;
-    try {
-      await Promise.race([
-        proc.waitForLine(ready, options.readyTimeoutMs ?? 30_000),
-        proc.waitForLine(/^LISTEN_FAILED\b/, options.readyTimeoutMs ?? 30_000).then((l) => {
-          throw new GodotStartError(`port ${port} refused: ${l}`, proc.lines.slice(-30));
-        }),
-      ]);
-      return proc;
-    } catch (err) {
-      last = err;
-      await proc.stop();
+    const outcome = await Promise.race([
+      proc.waitForLine(ready, timeoutMs).then(() => "ready" as const),
+      proc.waitForLine(/^LISTEN_FAILED\b/, timeoutMs).then(() => "port-taken" as const),
+    ]).catch((err: unknown) => err);
+    if (outcome === "ready") return proc;
+    await proc.stop();
+    if (outcome === "port-taken") {
+      // Another process took the free port between our probe and Godot's listen: try another.
+      if (attempt < attempts) continue;
+      throw new GodotStartError(
+        `port ${port} could not be listened on (LISTEN_FAILED)`,
+        proc.lines.slice(-30),
+      );
     }
+    throw outcome;
   }
-  throw last;
 }
 
 async function spawnGodot(
