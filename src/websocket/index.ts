@@ -1,0 +1,30 @@
+/** Godot 3's WebSocketClient and WebSocketPeer over `ws`. */
+export {
+  type BufferLimits,
+  type BufferSizes,
+  bufferLimits,
+  GODOT3_CLIENT_BUFFERS,
+  nearestShift,
+} from "./buffers.js";
+export { CloseCode, isSendableCloseCode, MAX_CLOSE_REASON_BYTES } from "./close-codes.js";
+export {
+  ConnectError,
+  type ConnectFailure,
+  errorName,
+  GodotError,
+  type TlsFailure,
+  WebSocketArgumentError,
+  WebSocketError,
+} from "./errors.js";
+export type { MultiplayerSink } from "./multiplayer-sink.js";
+export type {
+  CloseInfo,
+  CloseInitiator,
+  DropReason,
+  WebSocketClientEvents,
+  WebSocketClientSignal,
+} from "./signals.js";
+export { PIN_MISMATCH } from "./tls.js";
+export { parseWebSocketUrl, type WebSocketUrl } from "./url.js";
+export { ConnectionStatus, WebSocketClient, type WebSocketClientOptions } from "./websocket-client.js";
+export { WebSocketPeer, WriteMode } from "./websocket-peer.js";
