@@ -1,114 +1,112 @@
 /**
- * `npm run demo`: a handful of bots join a real headless Godot 3.2.3 multiplayer server,
- * learn their peer ids, see each other announced, and pass raw packets through the server.
- * (Until the embedded Node server and the swarm runner land, the default server is a real
- * Godot process, provisioned on first run.)
+ * `npm run demo`: bots play the example game for a few seconds — chatters (request/response on
+ * Game.chat) and movers (20 Hz unreliable positions) — on the embedded Node server, then print
+ * what each side counted. `npm run demo -- --godot 3.2.3` (or 3.6.2) plays the same bots against
+ * a real headless Godot server running the same game in GDScript, provisioned on first run.
  */
 import { fileURLToPath } from "node:url";
-import WebSocket from "ws";
-import { startGodot } from "../src/engine/index.js";
+import { Bot, type BotScript, botContext, ExampleGame } from "godot-peer";
+import { type GodotVersion, isGodotVersion, startGodot } from "godot-peer/engine";
+import chat from "./chat.js";
+import mover from "./mover.js";
 
-const BOTS = 5;
-// Godot 3 WebSocketMultiplayerPeer framing: u8 type, i32 from, i32 to, then payload.
-const SYS_NONE = 0;
-const SYS_ADD = 1;
-const SYS_DEL = 2;
-const SYS_ID = 3;
-// MultiplayerAPI command byte of a raw packet (send_bytes) in Godot 3.
-const NETWORK_COMMAND_RAW = 4;
+const DURATION_MS = 4_000;
+const SCRIPTS: readonly BotScript[] = [chat, chat, chat, chat, mover, mover, mover, mover];
 
-interface Bot {
+interface GameServer {
   readonly name: string;
-  id: number;
-  readonly peers: Set<number>;
-  readonly heard: string[];
-  readonly ws: WebSocket;
+  readonly url: string;
+  readonly lines: readonly string[];
+  errorLines(): string[];
+  stop(): Promise<void>;
 }
 
-function frame(type: number, from: number, to: number, payload: Uint8Array): Buffer {
-  const out = Buffer.alloc(9 + payload.length);
-  out.writeUInt8(type, 0);
-  out.writeInt32LE(from, 1);
-  out.writeInt32LE(to, 5);
-  out.set(payload, 9);
-  return out;
+async function embedded(): Promise<GameServer> {
+  const lines: string[] = [];
+  const game = new ExampleGame({ bindIp: "127.0.0.1", log: (l) => lines.push(l) });
+  const port = await game.listen(0);
+  return {
+    name: "the embedded Node server (src/server/example-game.ts)",
+    url: `ws://127.0.0.1:${port}`,
+    lines,
+    errorLines: () => lines.filter((l) => l.startsWith("ERROR")),
+    stop: () => game.stop(),
+  };
 }
 
-function join(port: number, name: string): Promise<Bot> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}`);
-  const bot: Bot = { name, id: 0, peers: new Set(), heard: [], ws };
-  return new Promise((resolve, reject) => {
-    ws.on("error", reject);
-    ws.on("message", (data: Buffer) => {
-      if (data.length < 9) return;
-      const type = data.readUInt8(0);
-      const from = data.readInt32LE(1);
-      if (type === SYS_NONE && data[9] === NETWORK_COMMAND_RAW) {
-        bot.heard.push(`${data.subarray(10).toString("utf8")} (from ${from})`);
-        return;
-      }
-      const id = data.length >= 13 ? data.readInt32LE(9) : 0;
-      if (type === SYS_ID) bot.id = id;
-      if (type === SYS_ADD) bot.peers.add(id);
-      if (type === SYS_DEL) bot.peers.delete(id);
-      // SYS_ADD of peer 1 is Godot's connection_succeeded.
-      if (type === SYS_ADD && id === 1) resolve(bot);
-    });
-  });
-}
-
-const project = fileURLToPath(new URL("../test/godot/g3", import.meta.url));
-process.stdout.write("Starting a headless Godot 3.2.3 multiplayer server (provisioned on first run)…\n");
-const godot = await startGodot({ version: "3.2.3", project, script: "mp_server.gd" });
-// Never hang: a demo that cannot finish says so and fails.
-const watchdog = setTimeout(() => {
-  process.stderr.write("demo: timed out waiting for the bots' traffic\n");
-  process.exitCode = 1;
-  void godot.stop().then(() => process.exit(1));
-}, 60_000);
-watchdog.unref();
-try {
-  process.stdout.write(`${godot.install.reportedVersion} listening on ws://127.0.0.1:${godot.port}\n`);
-  const bots: Bot[] = [];
-  for (let i = 0; i < BOTS; i++) {
-    const bot = await join(godot.port, `bot-${i + 1}`);
-    bots.push(bot);
-    process.stdout.write(`${bot.name} joined as peer ${bot.id}\n`);
-  }
-  // Let every SYS_ADD for the later joiners arrive at the earlier ones.
-  await Promise.all(
-    bots.map(
-      (b) =>
-        new Promise<void>((resolve) => {
-          const check = () => (b.peers.size === BOTS ? resolve() : setTimeout(check, 10));
-          check();
-        }),
-    ),
-  );
-  for (const b of bots) {
-    const hello = new TextEncoder().encode(`hello from ${b.name}`);
-    b.ws.send(frame(SYS_NONE, b.id, 0, Uint8Array.of(NETWORK_COMMAND_RAW, ...hello)));
-  }
-  await Promise.all(
-    bots.map(
-      (b) =>
-        new Promise<void>((resolve) => {
-          const check = () => (b.heard.length === BOTS - 1 ? resolve() : setTimeout(check, 10));
-          check();
-        }),
-    ),
-  );
-  for (const b of bots) {
-    process.stdout.write(`${b.name} (peer ${b.id}) sees peers [${[...b.peers].join(", ")}] and heard:\n`);
-    for (const h of b.heard) process.stdout.write(`    ${h}\n`);
-    b.ws.close(1000);
-  }
-  const errors = godot.errorLines();
+async function godot(version: GodotVersion): Promise<GameServer> {
   process.stdout.write(
-    errors.length === 0 ? "Godot logged no errors.\n" : `Godot logged errors:\n${errors.join("\n")}\n`,
+    `Starting a headless Godot ${version} server with the example game (provisioned on first run)…\n`,
   );
-  process.exitCode = errors.length === 0 ? 0 : 1;
+  const project = fileURLToPath(new URL("../test/godot/g3", import.meta.url));
+  const proc = await startGodot({ version, project, script: "game_server.gd" });
+  return {
+    name: `Godot ${proc.install.reportedVersion}`,
+    url: `ws://127.0.0.1:${proc.port}`,
+    lines: proc.lines,
+    errorLines: () => proc.errorLines(),
+    stop: () => proc.stop(),
+  };
+}
+
+const flag = process.argv.indexOf("--godot");
+const version = flag >= 0 ? process.argv[flag + 1] : undefined;
+if (flag >= 0 && !(version && isGodotVersion(version) && version.startsWith("3."))) {
+  process.stderr.write("usage: npm run demo [-- --godot 3.2.3|3.6.2]\n");
+  process.exit(2);
+}
+const server = version && isGodotVersion(version) ? await godot(version) : await embedded();
+process.stdout.write(`${server.name} listening on ${server.url}\n`);
+
+const stop = new AbortController();
+const rtts: number[] = [];
+const bots: Bot[] = [];
+let failed = 0;
+try {
+  const runs = SCRIPTS.map(async (script, index) => {
+    const bot = await Bot.connect({ url: server.url });
+    bots.push(bot);
+    // Time each chat line from send to the broadcast that comes back.
+    const request = bot.request.bind(bot);
+    bot.request = async (...args: Parameters<Bot["request"]>) => {
+      const r = await request(...args);
+      if (args[2] === "chat") rtts.push(r.rttMs);
+      return r;
+    };
+    try {
+      await script(bot, botContext(index, stop.signal));
+    } catch (err) {
+      failed++;
+      process.stderr.write(`bot-${index + 1}: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  });
+  setTimeout(() => stop.abort(), DURATION_MS);
+  await Promise.all(runs);
+  // One at a time: when peers close together, Godot 3's server logs `_send_sys` errors while
+  // telling each closing peer about the others (an engine race; see protocol-notes).
+  for (const b of bots) await b.disconnect();
+
+  const sum = (key: "callsOut" | "callsIn") =>
+    bots.reduce((n, b) => n + [...b.multiplayer.stats.byMethod.values()].reduce((m, s) => m + s[key], 0), 0);
+  rtts.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    rtts[Math.min(rtts.length - 1, Math.floor((p / 100) * rtts.length))] ?? Number.NaN;
+  const chats = server.lines.filter((l) => l.startsWith("CHAT ")).length;
+  const moves = server.lines.filter((l) => l.startsWith("UPDATE_POSITION ")).length;
+  process.stdout.write(
+    `${[
+      `${bots.length} bots for ${DURATION_MS / 1000} s: ${sum("callsOut")} calls sent, ${sum("callsIn")} received`,
+      `server ran ${chats} chat calls and ${moves} position updates`,
+      `chat round trip (send → broadcast back): p50 ${pct(50).toFixed(2)} ms, p99 ${pct(99).toFixed(2)} ms over ${rtts.length} lines`,
+    ].join("\n")}\n`,
+  );
+  const errors = server.errorLines();
+  process.stdout.write(
+    errors.length === 0
+      ? "The server logged no errors.\n"
+      : `The server logged errors:\n${errors.join("\n")}\n`,
+  );
+  process.exitCode = errors.length === 0 && failed === 0 ? 0 : 1;
 } finally {
-  clearTimeout(watchdog);
-  await godot.stop();
+  await server.stop();
 }

@@ -1,1 +1,11 @@
-export const VERSION: string = "0.1.0";
+/**
+ * godot-peer: Godot's high-level multiplayer peer in TypeScript. Layers mirror Godot's classes:
+ * variant (marshalls) → websocket (WebSocketClient/Peer) → multiplayer (WebSocketMultiplayerPeer)
+ * → scene (MultiplayerAPI) → bots; server/ sits beside the client and plays Godot's server.
+ */
+export * from "./bots/index.js";
+export * from "./multiplayer/index.js";
+export * from "./scene/index.js";
+export * from "./server/index.js";
+export * from "./variant/index.js";
+export * from "./websocket/index.js";

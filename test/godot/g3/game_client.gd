@@ -54,6 +54,12 @@ func _on_server_disconnected():
 
 func _on_peer_connected(id):
 	print("PEER_CONNECTED ", id)
+	# Other players' nodes, mastered by them, so their position updates are accepted here.
+	if id != 1 and not root.has_node("Game/Players/" + str(id)):
+		var other = load("res://game_player.gd").new()
+		other.name = str(id)
+		other.set_network_master(id)
+		root.get_node("Game/Players").add_child(other)
 
 func _on_peer_disconnected(id):
 	print("PEER_DISCONNECTED ", id)

@@ -1,0 +1,317 @@
+/**
+ * A bot: a WebSocketMultiplayerPeer and a MultiplayerAPI with an API that feels right in
+ * TypeScript — an async connect that resolves once the server assigned our id and announced its
+ * peers, typed handlers, waiting for an RPC, request/response, and a clean disconnect. Two
+ * styles: "event" (default; everything is delivered as it arrives) and "tick" (like a Godot
+ * game loop: nothing happens except inside bot.poll()).
+ */
+import { EventEmitter } from "node:events";
+import { performance } from "node:perf_hooks";
+import {
+  WebSocketMultiplayerPeer,
+  type WebSocketMultiplayerPeerOptions,
+} from "../multiplayer/websocket-multiplayer-peer.js";
+import { MultiplayerAPI } from "../scene/multiplayer-api.js";
+import { RpcMode } from "../scene/rpc-mode.js";
+import type { SceneNode } from "../scene/scene-node.js";
+import { normalizeNodePath } from "../scene/scene-node.js";
+import type { Variant } from "../variant/index.js";
+import { type CloseInfo, type ConnectError, GodotError } from "../websocket/index.js";
+import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
+
+export interface BotOptions extends WebSocketMultiplayerPeerOptions {
+  readonly url: string;
+  readonly protocols?: readonly string[];
+  /** "Name: value" handshake headers, as Godot takes them. */
+  readonly customHeaders?: readonly string[];
+  /** "event" (default): delivered on arrival. "tick": only inside bot.poll(). */
+  readonly style?: "event" | "tick";
+  /** Give up connecting after this long (default 10 s). */
+  readonly joinTimeoutMs?: number;
+}
+
+export interface ReceivedCall {
+  readonly args: Variant[];
+  readonly from: number;
+}
+
+export interface RequestResult extends ReceivedCall {
+  /** Time from the send to the matching reply, in ms (performance.now). */
+  readonly rttMs: number;
+}
+
+export type ArgsMatcher = (args: readonly Variant[], from: number) => boolean;
+
+export interface WaitOptions {
+  /** Only a call whose arguments this accepts (others go to handlers as usual). */
+  readonly match?: ArgsMatcher;
+  /** Default 5 s. */
+  readonly timeoutMs?: number;
+  /** Mode to declare the method with if nothing declared it yet (default PUPPET: callable by the node's master). */
+  readonly mode?: RpcMode;
+}
+
+export interface BotEvents {
+  /** The connection ended (server gone, kicked, or our disconnect). */
+  disconnected: [info: CloseInfo | null, error: ConnectError | null];
+  peer_connected: [id: number];
+  peer_disconnected: [id: number];
+  raw: [from: number, bytes: Uint8Array];
+}
+
+interface Waiter {
+  readonly match: ArgsMatcher | undefined;
+  readonly resolve: (call: ReceivedCall) => void;
+  readonly reject: (err: Error) => void;
+}
+
+export class Bot extends EventEmitter<BotEvents> {
+  readonly peer: WebSocketMultiplayerPeer;
+  readonly multiplayer: MultiplayerAPI;
+  readonly style: "event" | "tick";
+  readonly #handlers = new Map<string, (...args: Variant[]) => unknown>();
+  readonly #waiters = new Map<string, Set<Waiter>>();
+  #connected = false;
+  #closed: Promise<void>;
+  #markClosed!: () => void;
+
+  private constructor(options: BotOptions) {
+    super();
+    this.style = options.style ?? "event";
+    const event = this.style === "event";
+    this.peer = new WebSocketMultiplayerPeer({ ...options, autoPoll: event });
+    this.multiplayer = new MultiplayerAPI();
+    this.multiplayer.autoProcess = event;
+    this.#closed = new Promise((r) => {
+      this.#markClosed = r;
+    });
+  }
+
+  /** Connects and resolves once the server assigned our id and announced the peers already there. */
+  static async connect(options: BotOptions): Promise<Bot> {
+    const bot = new Bot(options);
+    await bot.#join(options);
+    return bot;
+  }
+
+  async #join(options: BotOptions): Promise<void> {
+    const err = this.peer.connectToUrl(options.url, options.protocols ?? [], options.customHeaders ?? []);
+    if (err !== GodotError.OK) {
+      throw new BotConnectError(
+        `connect_to_url(${options.url}) failed: ${this.peer.lastError?.message ?? err}`,
+        {
+          cause: this.peer.lastError,
+        },
+      );
+    }
+    const api = this.multiplayer;
+    api.networkPeer = this.peer;
+    api.on("network_peer_connected", (id) => this.emit("peer_connected", id));
+    api.on("network_peer_disconnected", (id) => this.emit("peer_disconnected", id));
+    api.on("network_peer_packet", (id, bytes) => this.emit("raw", id, bytes));
+    const timeoutMs = options.joinTimeoutMs ?? 10_000;
+    let ticker: NodeJS.Timeout | undefined;
+    if (this.style === "tick") ticker = setInterval(() => api.poll(), 2);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          cleanup();
+          this.peer.disconnectFromHost(1001, "join timeout");
+          reject(new BotConnectError(`no SYS_ID/SYS_ADD from ${options.url} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const ok = () => {
+          cleanup();
+          // SYS_ADD of the peers already there follows SYS_ADD(1) in the same server poll: let the
+          // frames of that read be processed before we resolve.
+          setImmediate(() => {
+            if (this.style === "tick") api.poll();
+            resolve();
+          });
+        };
+        const fail = () => {
+          cleanup();
+          const close = this.peer.lastClose;
+          const why =
+            close?.error?.message ?? (close?.info ? `closed with ${close.info.code}` : "connection failed");
+          reject(
+            new BotConnectError(`could not join ${options.url}: ${why}`, {
+              cause: close?.error ?? undefined,
+            }),
+          );
+        };
+        const cleanup = () => {
+          clearTimeout(timer);
+          api.off("connected_to_server", ok);
+          api.off("connection_failed", fail);
+          api.off("server_disconnected", fail);
+        };
+        api.on("connected_to_server", ok);
+        api.on("connection_failed", fail);
+        api.on("server_disconnected", fail);
+      });
+    } finally {
+      if (ticker) clearInterval(ticker);
+    }
+    this.#connected = true;
+    const gone = () => this.#onGone();
+    api.once("server_disconnected", gone);
+    api.once("connection_failed", gone);
+  }
+
+  #onGone(): void {
+    if (!this.#connected) return;
+    this.#connected = false;
+    const err = new BotDisconnectedError(
+      `disconnected${this.peer.lastClose?.info ? ` (${this.peer.lastClose.info.code} ${this.peer.lastClose.info.reason})` : ""}`,
+    );
+    for (const set of this.#waiters.values()) for (const w of set) w.reject(err);
+    this.#waiters.clear();
+    this.emit("disconnected", this.peer.lastClose?.info ?? null, this.peer.lastClose?.error ?? null);
+    this.#markClosed();
+  }
+
+  get id(): number {
+    return this.multiplayer.getNetworkUniqueId();
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Every other peer the server announced, the server (1) included; ascending. */
+  get peers(): number[] {
+    return this.multiplayer.getNetworkConnectedPeers();
+  }
+
+  node(path: string): SceneNode {
+    return this.multiplayer.node(path);
+  }
+
+  /** Tick style: deliver what has arrived (and send nothing new). Harmless in event style. */
+  poll(): void {
+    this.multiplayer.poll();
+  }
+
+  /**
+   * Declares `path.method` with its rpc mode and a typed handler (Godot's `remote func`).
+   * The types are the caller's promise about what the server sends.
+   */
+  handle<A extends Variant[] = Variant[]>(
+    path: string,
+    method: string,
+    mode: RpcMode,
+    handler: (...args: A) => unknown,
+  ): this {
+    const key = this.#declare(path, method, mode);
+    this.#handlers.set(key, handler as (...args: Variant[]) => unknown);
+    return this;
+  }
+
+  #declare(path: string, method: string, mode: RpcMode): string {
+    const node = this.multiplayer.node(path);
+    const key = `${node.path}:${method}`;
+    node.rpcConfig(method, mode, (...args: Variant[]) => {
+      const from = this.multiplayer.getRpcSenderId();
+      const set = this.#waiters.get(key);
+      if (set) {
+        for (const w of set) {
+          if (w.match && !w.match(args, from)) continue;
+          set.delete(w);
+          w.resolve({ args, from });
+          return; // a reply awaited is consumed by its waiter
+        }
+      }
+      return this.#handlers.get(key)?.(...args);
+    });
+    return key;
+  }
+
+  /** Resolves with the next call of `path.method` whose arguments match. */
+  waitForRpc(path: string, method: string, options: WaitOptions = {}): Promise<ReceivedCall> {
+    const node = this.multiplayer.node(path);
+    const key = `${node.path}:${method}`;
+    if (!node.getRemoteFunction(method)) this.#declare(path, method, options.mode ?? RpcMode.PUPPET);
+    if (!this.#connected) return Promise.reject(new BotDisconnectedError("not connected"));
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    return new Promise<ReceivedCall>((resolve, reject) => {
+      let set = this.#waiters.get(key);
+      if (!set) {
+        set = new Set();
+        this.#waiters.set(key, set);
+      }
+      const waiters = set;
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        reject(
+          new BotTimeoutError(
+            `no ${method} on /root/${node.path} within ${timeoutMs} ms`,
+            node.path,
+            method,
+            timeoutMs,
+          ),
+        );
+      }, timeoutMs);
+      const waiter: Waiter = {
+        match: options.match,
+        resolve: (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      waiters.add(waiter);
+    });
+  }
+
+  /**
+   * Sends `path.method(args)` to `to` (default the server) and resolves with the first call of
+   * `reply.path`.`reply.method` that `reply.match` accepts. Replies that never come time out;
+   * further or unmatched replies go to the handlers as usual.
+   */
+  async request(
+    to: number,
+    path: string,
+    method: string,
+    args: readonly Variant[],
+    reply: { path?: string; method: string } & WaitOptions,
+  ): Promise<RequestResult> {
+    const waiting = this.waitForRpc(reply.path ?? path, reply.method, reply);
+    const started = performance.now();
+    this.multiplayer.node(normalizeNodePath(path)).rpcId(to, method, ...args);
+    const call = await waiting;
+    return { ...call, rttMs: performance.now() - started };
+  }
+
+  /** Closes cleanly and resolves once the connection is gone. */
+  async disconnect(code = 1000, reason = ""): Promise<void> {
+    if (!this.#connected) return;
+    this.peer.disconnectFromHost(code, reason);
+    await this.#untilClosed();
+  }
+
+  /** Drops the connection with no close handshake (a crash, a pulled cable) and resolves once it is gone. */
+  async terminate(): Promise<void> {
+    if (!this.#connected) return;
+    this.peer.client.dropConnection();
+    await this.#untilClosed();
+  }
+
+  /** In tick style the close is only seen by poll(): keep polling until it is. */
+  async #untilClosed(): Promise<void> {
+    if (this.style !== "tick") return this.#closed;
+    const t = setInterval(() => this.multiplayer.poll(), 2);
+    try {
+      await this.#closed;
+    } finally {
+      clearInterval(t);
+    }
+  }
+
+  /** Resolves when the connection ends, for whatever reason. */
+  closed(): Promise<void> {
+    return this.#closed;
+  }
+}

@@ -1,0 +1,22 @@
+/** A bot could not connect: refused, timed out, TLS, HTTP status … (`cause` says which). */
+export class BotConnectError extends Error {
+  override readonly name = "BotConnectError";
+}
+
+/** A wait or request gave up: the awaited call did not arrive in time. */
+export class BotTimeoutError extends Error {
+  override readonly name = "BotTimeoutError";
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly method: string,
+    readonly timeoutMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The connection ended while something was still awaited. */
+export class BotDisconnectedError extends Error {
+  override readonly name = "BotDisconnectedError";
+}

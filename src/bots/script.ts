@@ -1,0 +1,44 @@
+/**
+ * A bot script: a module in the user's repo (run through tsx, no build step) whose default
+ * export is a BotScript. The runner connects the bot, calls the script, and disconnects when it
+ * returns or when the run is stopped (ctx.signal).
+ */
+import type { Bot } from "./bot.js";
+
+export interface BotContext {
+  /** 0-based index of this bot in the run. */
+  readonly index: number;
+  /** A readable name, "bot-<index+1>". */
+  readonly name: string;
+  /** Aborted when the run ends (duration over, Ctrl-C): scripts should return soon after. */
+  readonly signal: AbortSignal;
+  /** Resolves after `ms`, or early (without throwing) when the run ends. */
+  sleep(ms: number): Promise<void>;
+}
+
+export type BotScript = (bot: Bot, ctx: BotContext) => Promise<void>;
+
+/** Identity, for type inference in bot modules: `export default defineBot(async (bot, ctx) => …)`. */
+export function defineBot(script: BotScript): BotScript {
+  return script;
+}
+
+/** A context for one bot of a run. */
+export function botContext(index: number, signal: AbortSignal): BotContext {
+  return {
+    index,
+    name: `bot-${index + 1}`,
+    signal,
+    sleep: (ms) =>
+      new Promise<void>((resolve) => {
+        if (signal.aborted) return resolve();
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          resolve();
+        }
+        signal.addEventListener("abort", done, { once: true });
+      }),
+  };
+}

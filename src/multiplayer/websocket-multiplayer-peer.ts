@@ -1,0 +1,283 @@
+/**
+ * The client side of Godot 3's WebSocketMultiplayerPeer: what a WebSocketClient becomes with
+ * `connect_to_url(url, protocols, true)`. It owns a WebSocketClient in gd_mp_api mode, frames
+ * payloads with the 9-byte header, learns its id from SYS_ID, tracks peers from SYS_ADD/SYS_DEL
+ * and queues payloads for the MultiplayerAPI, as `_process_multiplayer` does for a client.
+ */
+import { EventEmitter } from "node:events";
+import type { Variant } from "../variant/index.js";
+import {
+  type CloseInfo,
+  type ConnectError,
+  type ConnectionStatus,
+  GodotError,
+  type MultiplayerSink,
+  WebSocketClient,
+  type WebSocketClientOptions,
+} from "../websocket/index.js";
+import type {
+  NetworkedMultiplayerPeer,
+  NetworkedMultiplayerPeerEvents,
+  PeerSignalHandlers,
+} from "./networked-multiplayer-peer.js";
+import { TransferMode } from "./networked-multiplayer-peer.js";
+import { FrameError, makeFrame, PROTO_SIZE, readHeader, readSysPeerId, SysType } from "./protocol.js";
+
+/**
+ * The largest frame a Godot 3 WebSocketServer takes with its default input buffer
+ * (network/limits/websocket_server/max_in_buffer_kb = 64): its ring holds 2^16 − 1 bytes. Measured
+ * on 3.2.3 and 3.6.2: 65 535 bytes pass; 65 536 are dropped with an ERROR line (the link stays up).
+ */
+export const GODOT3_SERVER_MAX_FRAME = 65_535;
+
+export interface WebSocketMultiplayerPeerOptions extends WebSocketClientOptions {
+  /**
+   * Largest frame (header included) we send; default GODOT3_SERVER_MAX_FRAME. A Godot 3 server
+   * drops a larger message without telling the sender; we refuse it at send instead, naming the limit.
+   */
+  readonly maxFrameSize?: number;
+  /**
+   * Godot 3's client emits connection_failed when an established connection ends (it never emits
+   * server_disconnected). By default we emit server_disconnected once connection_succeeded was
+   * seen; true reproduces Godot's signal exactly.
+   */
+  readonly godotDisconnectSignal?: boolean;
+}
+
+interface QueuedPacket {
+  readonly from: number;
+  readonly payload: Uint8Array;
+}
+
+export class WebSocketMultiplayerPeer
+  extends EventEmitter<NetworkedMultiplayerPeerEvents>
+  implements NetworkedMultiplayerPeer
+{
+  readonly client: WebSocketClient;
+  /** NetworkedMultiplayerPeer.transfer_mode: kept, but WebSocket is always reliable. */
+  #transferMode: TransferMode = TransferMode.RELIABLE;
+  #targetPeer = 0;
+  #uniqueId = 0;
+  #refusing = false;
+  #succeeded = false;
+  readonly #peers = new Set<number>();
+  readonly #incoming: QueuedPacket[] = [];
+  readonly #maxFrameSize: number;
+  readonly #godotDisconnectSignal: boolean;
+  /** Frames refused on receipt, by reason. */
+  readonly droppedFrames = new Map<FrameError["reason"], number>();
+  lastError: Error | null = null;
+  /** How the last connection ended (code, reason, cleanliness, who), or why it never came up. */
+  lastClose: { readonly info: CloseInfo | null; readonly error: ConnectError | null } | null = null;
+
+  constructor(options: WebSocketMultiplayerPeerOptions = {}) {
+    super();
+    this.client = new WebSocketClient(options);
+    this.#maxFrameSize = options.maxFrameSize ?? GODOT3_SERVER_MAX_FRAME;
+    this.#godotDisconnectSignal = options.godotDisconnectSignal ?? false;
+    const sink: MultiplayerSink = {
+      connected: () => {
+        // Godot waits for SYS_ID and SYS_ADD(1) before anything is announced.
+      },
+      packet: (data) => this.#processFrame(data),
+      disconnected: (info, error) => this.#onDisconnected(info, error),
+    };
+    this.client.setMultiplayerSink(sink);
+  }
+
+  /** WebSocketClient.connect_to_url(url, protocols, true, custom_headers). */
+  connectToUrl(
+    url: string,
+    protocols: readonly string[] = [],
+    customHeaders: readonly string[] = [],
+  ): GodotError {
+    this.#reset();
+    const err = this.client.connectToUrl(url, protocols, true, customHeaders);
+    if (err !== GodotError.OK) this.lastError = this.client.lastError;
+    return err;
+  }
+
+  disconnectFromHost(code = 1000, reason = ""): void {
+    this.client.disconnectFromHost(code, reason);
+  }
+
+  #reset(): void {
+    this.#uniqueId = 0;
+    this.#targetPeer = 0;
+    this.lastClose = null;
+    this.#succeeded = false;
+    this.#peers.clear();
+    this.#incoming.length = 0;
+  }
+
+  // ---- NetworkedMultiplayerPeer ----
+
+  subscribe(h: PeerSignalHandlers): () => void {
+    const pairs = [
+      ["peer_connected", h.peer_connected],
+      ["peer_disconnected", h.peer_disconnected],
+      ["connection_succeeded", h.connection_succeeded],
+      ["connection_failed", h.connection_failed],
+      ["server_disconnected", h.server_disconnected],
+      ["peer_packet", h.peer_packet],
+    ] as const;
+    for (const [signal, fn] of pairs) this.on(signal, fn as (...args: unknown[]) => void);
+    return () => {
+      for (const [signal, fn] of pairs) this.off(signal, fn as (...args: unknown[]) => void);
+    };
+  }
+
+  poll(): void {
+    this.client.poll();
+  }
+
+  getAvailablePacketCount(): number {
+    return this.#incoming.length;
+  }
+
+  getPacketPeer(): number {
+    return this.#incoming[0]?.from ?? 1;
+  }
+
+  getPacket(): Uint8Array {
+    const p = this.#incoming.shift();
+    if (!p) throw new RangeError("getPacket: no packet available");
+    return p.payload;
+  }
+
+  putPacket(payload: Uint8Array): GodotError {
+    const size = PROTO_SIZE + payload.length;
+    if (size > this.#maxFrameSize) {
+      this.lastError = new RangeError(
+        `frame of ${size} bytes (9-byte header included) exceeds maxFrameSize ${this.#maxFrameSize}: ` +
+          "a Godot 3 server with the default 64 KiB input buffer drops it; raise maxFrameSize only " +
+          "if the server's network/limits/websocket_server/max_in_buffer_kb is raised too",
+      );
+      return GodotError.ERR_OUT_OF_MEMORY;
+    }
+    const peer = this.client.getPeer(1);
+    if (!peer) return GodotError.ERR_UNCONFIGURED;
+    const err = peer.putPacket(makeFrame(SysType.NONE, this.#uniqueId, this.#targetPeer, payload));
+    if (err !== GodotError.OK) this.lastError = this.client.lastError;
+    return err;
+  }
+
+  /** PacketPeer.put_var through the multiplayer framing. */
+  putVar(_value: Variant): GodotError {
+    this.lastError = new Error(
+      "put_var on a multiplayer peer sends a raw Variant no MultiplayerAPI reads; use MultiplayerAPI",
+    );
+    return GodotError.ERR_UNAVAILABLE;
+  }
+
+  setTargetPeer(id: number): void {
+    this.#targetPeer = id;
+  }
+
+  getTargetPeer(): number {
+    return this.#targetPeer;
+  }
+
+  get transferMode(): TransferMode {
+    // WebSocket is TCP: Godot reports reliable whatever was set.
+    return TransferMode.RELIABLE;
+  }
+
+  set transferMode(mode: TransferMode) {
+    this.#transferMode = mode;
+  }
+
+  /** The mode last asked for (Godot forgets it; kept for counters and traces). */
+  get requestedTransferMode(): TransferMode {
+    return this.#transferMode;
+  }
+
+  getUniqueId(): number {
+    return this.#uniqueId;
+  }
+
+  isServer(): boolean {
+    return false;
+  }
+
+  getConnectionStatus(): ConnectionStatus {
+    return this.client.getConnectionStatus();
+  }
+
+  get refuseNewConnections(): boolean {
+    return this.#refusing;
+  }
+
+  set refuseNewConnections(value: boolean) {
+    this.#refusing = value;
+  }
+
+  get allowObjectDecoding(): boolean {
+    return false;
+  }
+
+  /** Peers the server announced (1 included once connected). */
+  getPeers(): number[] {
+    return [...this.#peers].sort((a, b) => a - b);
+  }
+
+  // ---- _process_multiplayer, client side ----
+
+  #processFrame(frame: Uint8Array): void {
+    let type: number;
+    let from: number;
+    let to: number;
+    try {
+      ({ type, from, to } = readHeader(frame));
+    } catch (err) {
+      this.#dropFrame(err as FrameError, frame);
+      return;
+    }
+    if (type === SysType.NONE) {
+      this.#incoming.push({ from, payload: frame.subarray(PROTO_SIZE) });
+      void to; // Godot's client does not check `to`: the server already routed it.
+      this.emit("peer_packet", from);
+      return;
+    }
+    let id: number;
+    try {
+      id = readSysPeerId(frame);
+    } catch (err) {
+      this.#dropFrame(err as FrameError, frame);
+      return;
+    }
+    switch (type) {
+      case SysType.ADD:
+        this.#peers.add(id);
+        this.emit("peer_connected", id);
+        if (id === 1) {
+          this.#succeeded = true;
+          this.emit("connection_succeeded");
+        }
+        return;
+      case SysType.DEL:
+        this.#peers.delete(id);
+        this.emit("peer_disconnected", id);
+        return;
+      case SysType.ID:
+        this.#uniqueId = id;
+        return;
+      default:
+        this.#dropFrame(new FrameError("unknown-type", `type ${type}`), frame);
+        return;
+    }
+  }
+
+  #dropFrame(err: FrameError, _frame: Uint8Array): void {
+    this.droppedFrames.set(err.reason, (this.droppedFrames.get(err.reason) ?? 0) + 1);
+    this.emit("frame_dropped", err, 1);
+  }
+
+  #onDisconnected(info: CloseInfo | null, error: ConnectError | null): void {
+    const wasUp = this.#succeeded;
+    this.#succeeded = false;
+    this.lastClose = { info, error };
+    if (wasUp && !this.#godotDisconnectSignal) this.emit("server_disconnected");
+    else this.emit("connection_failed");
+  }
+}

@@ -1,0 +1,29 @@
+/** Why an incoming MultiplayerAPI packet was dropped; one stable code per case. */
+export type SceneDropReason =
+  | "empty"
+  | "unknown-command"
+  | "too-short"
+  | "unterminated-name"
+  | "bad-path-offset"
+  | "unknown-cached-path"
+  | "unknown-peer-cache"
+  | "unknown-node"
+  | "unknown-method"
+  | "unknown-property"
+  | "not-allowed"
+  | "bad-argument"
+  | "too-many-arguments"
+  | "confirm-unknown-path";
+
+/** A MultiplayerAPI packet that Godot would refuse, with where and why. */
+export class ScenePacketError extends Error {
+  override readonly name = "ScenePacketError";
+  constructor(
+    readonly reason: SceneDropReason,
+    /** Byte offset in the MultiplayerAPI packet (after the 9-byte peer header). */
+    readonly offset: number,
+    detail?: string,
+  ) {
+    super(`${reason} at offset ${offset}${detail ? `: ${detail}` : ""}`);
+  }
+}

@@ -1,0 +1,663 @@
+/**
+ * MultiplayerAPI (core/io/multiplayer_api.cpp, Godot 3): rpc, rset and raw packets over a
+ * NetworkedMultiplayerPeer, the node-path cache both ways, rpc-mode checks and the *sync
+ * modes' local calls — the engine's rules, in the engine's order. What Godot would refuse
+ * with an ERROR line is refused here too: thrown (RpcError) when we send, reported
+ * (`packet_dropped` and a counter) when we receive.
+ */
+import { EventEmitter } from "node:events";
+import { type NetworkedMultiplayerPeer, TransferMode } from "../multiplayer/networked-multiplayer-peer.js";
+import type { Variant } from "../variant/index.js";
+import { ConnectionStatus, GodotError } from "../websocket/index.js";
+import { type SceneDropReason, ScenePacketError } from "./errors.js";
+import {
+  decodeRemoteValues,
+  encodeConfirmPath,
+  encodeRaw,
+  encodeRemote,
+  encodeSimplifyPath,
+  MAX_RPC_ARGUMENTS,
+  NetworkCommand,
+  type NodeTarget,
+  parseSceneHeader,
+  type SceneHeader,
+} from "./network-command.js";
+import { canCallMode, RpcMode, shouldCallLocal } from "./rpc-mode.js";
+import { normalizeNodePath, SceneNode } from "./scene-node.js";
+
+/** Why a call we tried to send was refused (Godot's ERR_FAIL messages, typed). */
+export type RpcErrorReason =
+  | "no-network-peer"
+  | "not-connected"
+  | "too-many-arguments"
+  | "unknown-peer"
+  | "not-allowed-on-self"
+  | "send-failed"
+  | "empty-raw-packet";
+
+export class RpcError extends Error {
+  override readonly name = "RpcError";
+  constructor(
+    readonly reason: RpcErrorReason,
+    message: string,
+    /** The peer's Godot error code when a send failed (e.g. ERR_OUT_OF_MEMORY on a full buffer). */
+    readonly godotError?: GodotError,
+  ) {
+    super(message);
+  }
+}
+
+export interface DroppedPacket {
+  readonly from: number;
+  readonly reason: SceneDropReason;
+  readonly detail: string;
+  readonly path?: string;
+  readonly name?: string;
+}
+
+export interface TraceRecord {
+  readonly dir: "in" | "out";
+  /** Sender (in) or us (out). */
+  readonly from: number;
+  /** Target peer as set on the network peer (out), or our id (in). */
+  readonly to: number;
+  readonly command: keyof typeof NetworkCommand;
+  readonly path?: string;
+  readonly cacheId?: number;
+  readonly name?: string;
+  readonly args?: readonly Variant[];
+  readonly bytes: number;
+}
+
+export interface MethodStats {
+  callsIn: number;
+  callsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface PeerStats {
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface MultiplayerStats {
+  /** Per "path:method" (rpc) or "path:property" (rset); raw packets under ":raw". */
+  readonly byMethod: Map<string, MethodStats>;
+  readonly byPeer: Map<number, PeerStats>;
+  readonly dropped: Map<SceneDropReason, number>;
+  /** Calls that reached a handler that threw. */
+  scriptErrors: number;
+}
+
+export interface MultiplayerAPIEvents {
+  network_peer_connected: [id: number];
+  network_peer_disconnected: [id: number];
+  connected_to_server: [];
+  connection_failed: [];
+  server_disconnected: [];
+  network_peer_packet: [id: number, packet: Uint8Array];
+  /** An incoming packet Godot would refuse: not run, reported. */
+  packet_dropped: [drop: DroppedPacket];
+  /** A remote function or property handler threw (Godot prints SCRIPT ERROR and goes on). */
+  script_error: [error: unknown, where: { path: string; name: string; from: number }];
+}
+
+interface PathSentCache {
+  readonly id: number;
+  /** Peer → has it confirmed? (absent: SIMPLIFY_PATH not sent yet.) */
+  readonly confirmed: Map<number, boolean>;
+}
+
+export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
+  /** MultiplayerAPI.allow_object_decoding (off by default, as in Godot). */
+  allowObjectDecoding = false;
+  /** Process packets as soon as the peer queues them, instead of only in poll(). */
+  autoProcess = false;
+  /** Opt-in: every packet decoded or sent, for learning a game's traffic. */
+  trace: ((record: TraceRecord) => void) | null = null;
+  readonly stats: MultiplayerStats = {
+    byMethod: new Map(),
+    byPeer: new Map(),
+    dropped: new Map(),
+    scriptErrors: 0,
+  };
+
+  #peer: NetworkedMultiplayerPeer | null = null;
+  #unsubscribe: (() => void) | null = null;
+  readonly #nodes = new Map<string, SceneNode>();
+  readonly #connectedPeers = new Set<number>();
+  readonly #pathGetCache = new Map<number, Map<number, string>>();
+  readonly #pathSendCache = new Map<string, PathSentCache>();
+  #lastSendCacheId = 1;
+  #rpcSenderId = 0;
+  #processing = false;
+
+  get networkPeer(): NetworkedMultiplayerPeer | null {
+    return this.#peer;
+  }
+
+  /** MultiplayerAPI.network_peer: attaching a peer listens to its signals; replacing one clears the caches. */
+  set networkPeer(peer: NetworkedMultiplayerPeer | null) {
+    if (peer === this.#peer) return;
+    if (this.#peer) {
+      this.#unsubscribe?.();
+      this.#unsubscribe = null;
+      this.clear();
+    }
+    this.#peer = peer;
+    if (!peer) return;
+    if (peer.getConnectionStatus() === ConnectionStatus.DISCONNECTED) {
+      this.#peer = null;
+      throw new RpcError(
+        "not-connected",
+        "Supplied NetworkedMultiplayerPeer must be connecting or connected.",
+      );
+    }
+    this.#unsubscribe = peer.subscribe({
+      peer_connected: (id) => this.#addPeer(id),
+      peer_disconnected: (id) => this.#delPeer(id),
+      connection_succeeded: () => this.emit("connected_to_server"),
+      connection_failed: () => this.emit("connection_failed"),
+      server_disconnected: () => this.emit("server_disconnected"),
+      peer_packet: () => {
+        if (this.autoProcess) this.#drain();
+      },
+    });
+  }
+
+  /** Declares (or returns) the node at `path`, relative to /root. */
+  node(path: string): SceneNode {
+    const key = normalizeNodePath(path);
+    let n = this.#nodes.get(key);
+    if (!n) {
+      n = new SceneNode(this, key);
+      this.#nodes.set(key, n);
+    }
+    return n;
+  }
+
+  /** The node at `path` if declared (get_node_or_null). */
+  getNode(path: string): SceneNode | undefined {
+    return this.#nodes.get(path);
+  }
+
+  removeNode(path: string): boolean {
+    return this.#nodes.delete(normalizeNodePath(path));
+  }
+
+  /** MultiplayerAPI.clear: forget peers and both path caches. */
+  clear(): void {
+    this.#connectedPeers.clear();
+    this.#pathGetCache.clear();
+    this.#pathSendCache.clear();
+    this.#lastSendCacheId = 1;
+  }
+
+  /** Polls the peer and runs every packet it has queued. */
+  poll(): void {
+    const peer = this.#peer;
+    if (!peer || peer.getConnectionStatus() === ConnectionStatus.DISCONNECTED) return;
+    peer.poll();
+    this.#drain();
+  }
+
+  #drain(): void {
+    if (this.#processing) return; // a handler that polls must not re-enter
+    this.#processing = true;
+    try {
+      for (;;) {
+        const peer = this.#peer;
+        if (!peer || peer.getAvailablePacketCount() === 0) break;
+        const sender = peer.getPacketPeer();
+        const packet = peer.getPacket();
+        this.#rpcSenderId = sender;
+        try {
+          this.#processPacket(sender, packet);
+        } finally {
+          this.#rpcSenderId = 0;
+        }
+      }
+    } finally {
+      this.#processing = false;
+    }
+  }
+
+  getRpcSenderId(): number {
+    return this.#rpcSenderId;
+  }
+
+  getNetworkUniqueId(): number {
+    return this.#peer?.getUniqueId() ?? 0;
+  }
+
+  isNetworkServer(): boolean {
+    return this.#peer?.isServer() ?? false;
+  }
+
+  /** Ascending, as Godot's Set<int>. */
+  getNetworkConnectedPeers(): number[] {
+    return [...this.#connectedPeers].sort((a, b) => a - b);
+  }
+
+  get refuseNewNetworkConnections(): boolean {
+    return this.#peer?.refuseNewConnections ?? false;
+  }
+
+  set refuseNewNetworkConnections(value: boolean) {
+    if (!this.#peer)
+      throw new RpcError(
+        "no-network-peer",
+        "No network peer is assigned. Unable to set 'refuse_new_connections'.",
+      );
+    this.#peer.refuseNewConnections = value;
+  }
+
+  hasNetworkPeer(): boolean {
+    return this.#peer !== null;
+  }
+
+  // ---- sending ----
+
+  #requireConnected(what: string): NetworkedMultiplayerPeer {
+    const peer = this.#peer;
+    if (!peer) throw new RpcError("no-network-peer", `Trying to ${what} while no network peer is active.`);
+    if (peer.getConnectionStatus() !== ConnectionStatus.CONNECTED) {
+      throw new RpcError("not-connected", `Trying to ${what} via a network peer which is not connected.`);
+    }
+    return peer;
+  }
+
+  /**
+   * Whether a call or set we make runs locally and whether it is sent, for a target that includes
+   * us (0, our id, or all-but-someone-else); throws where Godot refuses a call on ourselves.
+   */
+  #route(
+    ownId: number,
+    peerId: number,
+    mode: RpcMode,
+    isMaster: boolean,
+    what: string,
+  ): { skip: boolean; local: boolean } {
+    let skip = ownId === peerId;
+    let local = false;
+    if (peerId === 0 || peerId === ownId || (peerId < 0 && peerId !== -ownId)) {
+      const d = shouldCallLocal(mode, isMaster);
+      local = d.callLocal;
+      skip ||= d.skipRemote;
+    }
+    if (skip && !local)
+      throw new RpcError("not-allowed-on-self", `${what} on yourself is not allowed by selected mode.`);
+    return { skip, local };
+  }
+
+  /** Node.rpc/rpc_id/rpc_unreliable(_id): Godot's rpcp (sends, then calls locally). */
+  rpcp(node: SceneNode, peerId: number, unreliable: boolean, method: string, args: readonly Variant[]): void {
+    const peer = this.#requireConnected("call an RPC");
+    const r = this.#route(
+      peer.getUniqueId(),
+      peerId,
+      node.rpcMode(method),
+      node.isNetworkMaster(),
+      `RPC '${method}'`,
+    );
+    if (!r.skip) this.#sendRpc(peer, node, peerId, unreliable, false, method, args);
+    if (r.local) {
+      const fn = node.getRemoteFunction(method);
+      if (fn) this.#runLocal(node, method, () => fn.handler(...args));
+    }
+  }
+
+  /** Node.rset/rset_id/rset_unreliable(_id): Godot's rsetp (sets locally, then sends). */
+  rsetp(node: SceneNode, peerId: number, unreliable: boolean, property: string, value: Variant): void {
+    const peer = this.#requireConnected("send an RSET");
+    const what = `RSET for '${property}'`;
+    const r = this.#route(peer.getUniqueId(), peerId, node.rsetMode(property), node.isNetworkMaster(), what);
+    if (r.local) this.#runLocal(node, property, () => node.set(property, value));
+    if (!r.skip) this.#sendRpc(peer, node, peerId, unreliable, true, property, [value]);
+  }
+
+  #runLocal(node: SceneNode, name: string, fn: () => unknown): void {
+    const saved = this.#rpcSenderId;
+    this.#rpcSenderId = this.getNetworkUniqueId();
+    try {
+      this.#guard(fn, node.path, name, this.#rpcSenderId);
+    } finally {
+      this.#rpcSenderId = saved;
+    }
+  }
+
+  /** MultiplayerAPI.send_bytes. */
+  sendBytes(bytes: Uint8Array, id = 0, mode: TransferMode = TransferMode.RELIABLE): void {
+    if (bytes.length < 1) throw new RpcError("empty-raw-packet", "Trying to send an empty raw packet.");
+    const peer = this.#requireConnected("send a raw packet");
+    const packet = encodeRaw(bytes);
+    peer.setTargetPeer(id);
+    peer.transferMode = mode;
+    this.#put(peer, packet, id, ":raw", { command: "RAW", bytes: packet.length });
+  }
+
+  #sendRpc(
+    peer: NetworkedMultiplayerPeer,
+    node: SceneNode,
+    to: number,
+    unreliable: boolean,
+    isSet: boolean,
+    name: string,
+    values: readonly Variant[],
+  ): void {
+    if (values.length > MAX_RPC_ARGUMENTS) {
+      throw new RpcError(
+        "too-many-arguments",
+        `Too many arguments (${values.length}) > ${MAX_RPC_ARGUMENTS}.`,
+      );
+    }
+    if (to !== 0 && !this.#connectedPeers.has(Math.abs(to))) {
+      throw new RpcError("unknown-peer", `Attempt to remote call unexisting ID: ${to}.`);
+    }
+    const path = node.path;
+    let psc = this.#pathSendCache.get(path);
+    if (!psc) {
+      psc = { id: this.#lastSendCacheId++, confirmed: new Map() };
+      this.#pathSendCache.set(path, psc);
+    }
+    const command = isSet ? NetworkCommand.REMOTE_SET : NetworkCommand.REMOTE_CALL;
+    const key = `${path}:${name}`;
+    const hasAll = this.#sendConfirmPath(peer, path, psc, to);
+    peer.transferMode = unreliable ? TransferMode.UNRELIABLE : TransferMode.RELIABLE;
+    const trace = (target: NodeTarget, bytes: number) => ({
+      command: isSet ? ("REMOTE_SET" as const) : ("REMOTE_CALL" as const),
+      ...("path" in target ? { path: target.path } : { path, cacheId: target.cacheId }),
+      name,
+      args: values,
+      bytes,
+    });
+    if (hasAll) {
+      const packet = encodeRemote(command, { cacheId: psc.id }, name, values);
+      peer.setTargetPeer(to);
+      this.#put(peer, packet, to, key, trace({ cacheId: psc.id }, packet.length));
+      return;
+    }
+    // Not every target confirmed the path: one packet per peer, full path where unconfirmed.
+    let byId: Uint8Array | undefined;
+    let byPath: Uint8Array | undefined;
+    for (const id of this.getNetworkConnectedPeers()) {
+      if (to < 0 && id === -to) continue;
+      if (to > 0 && id !== to) continue;
+      const confirmed = psc.confirmed.get(id);
+      if (confirmed === undefined) continue; // cannot happen: _send_confirm_path inserted it
+      peer.setTargetPeer(id);
+      if (confirmed) {
+        byId ??= encodeRemote(command, { cacheId: psc.id }, name, values);
+        this.#put(peer, byId, id, key, trace({ cacheId: psc.id }, byId.length));
+      } else {
+        byPath ??= encodeRemote(command, { path }, name, values);
+        this.#put(peer, byPath, id, key, trace({ path }, byPath.length));
+      }
+    }
+  }
+
+  /** SIMPLIFY_PATH to every targeted peer that has not been sent one; true if all have confirmed. */
+  #sendConfirmPath(peer: NetworkedMultiplayerPeer, path: string, psc: PathSentCache, to: number): boolean {
+    let hasAll = true;
+    const toAdd: number[] = [];
+    for (const id of this.getNetworkConnectedPeers()) {
+      if (to < 0 && id === -to) continue;
+      if (to > 0 && id !== to) continue;
+      const c = psc.confirmed.get(id);
+      if (c !== true) {
+        if (c === undefined) toAdd.push(id);
+        hasAll = false;
+      }
+    }
+    for (const id of toAdd) {
+      const packet = encodeSimplifyPath(psc.id, path);
+      peer.setTargetPeer(id);
+      peer.transferMode = TransferMode.RELIABLE;
+      this.#put(peer, packet, id, null, {
+        command: "SIMPLIFY_PATH",
+        path,
+        cacheId: psc.id,
+        bytes: packet.length,
+      });
+      psc.confirmed.set(id, false);
+    }
+    return hasAll;
+  }
+
+  #put(
+    peer: NetworkedMultiplayerPeer,
+    packet: Uint8Array,
+    to: number,
+    key: string | null,
+    trace: Omit<TraceRecord, "dir" | "from" | "to">,
+  ): void {
+    const err = peer.putPacket(packet);
+    if (err !== GodotError.OK) {
+      const why = peer.lastError?.message;
+      throw new RpcError(
+        "send-failed",
+        `The network peer refused the packet (Godot error ${err})${why ? `: ${why}` : "."}`,
+        err,
+      );
+    }
+    if (key) {
+      const m = this.#methodStats(key);
+      m.callsOut++;
+      m.bytesOut += packet.length;
+    }
+    const p = this.#peerStats(to);
+    p.packetsOut++;
+    p.bytesOut += packet.length;
+    this.trace?.({ dir: "out", from: peer.getUniqueId(), to, ...trace });
+  }
+
+  // ---- receiving ----
+
+  /** True if the packet was run; false if it was dropped (and reported). */
+  #processPacket(from: number, packet: Uint8Array): boolean {
+    const ps = this.#peerStats(from);
+    ps.packetsIn++;
+    ps.bytesIn += packet.length;
+    let cmd: SceneHeader;
+    try {
+      cmd = parseSceneHeader(packet);
+    } catch (err) {
+      if (err instanceof ScenePacketError) return this.#drop(from, err.reason, err.message);
+      throw err;
+    }
+    const self = this.getNetworkUniqueId();
+    switch (cmd.command) {
+      case NetworkCommand.SIMPLIFY_PATH: {
+        this.trace?.({
+          dir: "in",
+          from,
+          to: self,
+          command: "SIMPLIFY_PATH",
+          path: cmd.path,
+          cacheId: cmd.cacheId,
+          bytes: packet.length,
+        });
+        let cache = this.#pathGetCache.get(from);
+        if (!cache) {
+          cache = new Map();
+          this.#pathGetCache.set(from, cache);
+        }
+        cache.set(cmd.cacheId, cmd.path);
+        const peer = this.#peer;
+        if (!peer) return true;
+        const reply = encodeConfirmPath(cmd.path);
+        peer.transferMode = TransferMode.RELIABLE;
+        peer.setTargetPeer(from);
+        this.#put(peer, reply, from, null, { command: "CONFIRM_PATH", path: cmd.path, bytes: reply.length });
+        return true;
+      }
+      case NetworkCommand.CONFIRM_PATH: {
+        this.trace?.({
+          dir: "in",
+          from,
+          to: self,
+          command: "CONFIRM_PATH",
+          path: cmd.path,
+          bytes: packet.length,
+        });
+        const psc = this.#pathSendCache.get(cmd.path);
+        if (!psc)
+          return this.#drop(
+            from,
+            "confirm-unknown-path",
+            "Tries to confirm a path which was not found in cache.",
+            cmd.path,
+          );
+        if (!psc.confirmed.has(from)) {
+          return this.#drop(
+            from,
+            "confirm-unknown-path",
+            "Source peer was not found in cache for the given path.",
+            cmd.path,
+          );
+        }
+        psc.confirmed.set(from, true);
+        return true;
+      }
+      case NetworkCommand.RAW: {
+        this.trace?.({ dir: "in", from, to: self, command: "RAW", bytes: packet.length });
+        const m = this.#methodStats(":raw");
+        m.callsIn++;
+        m.bytesIn += packet.length;
+        this.emit("network_peer_packet", from, cmd.data);
+        return true;
+      }
+      case NetworkCommand.REMOTE_CALL:
+      case NetworkCommand.REMOTE_SET: {
+        // Godot's order: node, name, room for values, rpc mode, then the Variants.
+        let path: string;
+        if ("path" in cmd.target) {
+          path = cmd.target.path;
+        } else {
+          const cache = this.#pathGetCache.get(from);
+          if (!cache) return this.#drop(from, "unknown-peer-cache", "Requests invalid peer cache.");
+          const cached = cache.get(cmd.target.cacheId);
+          if (cached === undefined) {
+            return this.#drop(
+              from,
+              "unknown-cached-path",
+              `Unable to find requested cached node ${cmd.target.cacheId}.`,
+            );
+          }
+          path = cached;
+        }
+        const node = this.#nodes.get(path);
+        if (!node) return this.#drop(from, "unknown-node", `Failed to get path from RPC: ${path}.`, path);
+        const name = cmd.name;
+        if (name === null)
+          return this.#drop(from, "unterminated-name", "Invalid packet received. Size too small.", path);
+        if (cmd.valuesOffset >= packet.length) {
+          return this.#drop(from, "too-short", "Invalid packet received. Size too small.", path, name);
+        }
+        const isCall = cmd.command === NetworkCommand.REMOTE_CALL;
+        const mode = isCall ? node.rpcMode(name) : node.rsetMode(name);
+        if (!canCallMode(mode, node.isNetworkMaster(), node.networkMaster, from)) {
+          const undeclared = isCall ? !node.getRemoteFunction(name) : !node.getRemoteProperty(name);
+          return this.#drop(
+            from,
+            undeclared ? (isCall ? "unknown-method" : "unknown-property") : "not-allowed",
+            `${isCall ? "RPC" : "RSET"} '${name}' is not allowed on node /root/${path} from: ${from}. Mode is ${mode} (${RpcMode[mode]}), master is ${node.networkMaster}.`,
+            path,
+            name,
+          );
+        }
+        let values: Variant[];
+        try {
+          values = decodeRemoteValues(packet, cmd, {
+            allowObjects: this.allowObjectDecoding || (this.#peer?.allowObjectDecoding ?? false),
+          });
+        } catch (err) {
+          if (err instanceof ScenePacketError) return this.#drop(from, err.reason, err.message, path, name);
+          throw err;
+        }
+        this.trace?.({
+          dir: "in",
+          from,
+          to: self,
+          command: isCall ? "REMOTE_CALL" : "REMOTE_SET",
+          path,
+          ...("cacheId" in cmd.target ? { cacheId: cmd.target.cacheId } : {}),
+          name,
+          args: values,
+          bytes: packet.length,
+        });
+        const m = this.#methodStats(`${path}:${name}`);
+        m.callsIn++;
+        m.bytesIn += packet.length;
+        if (isCall) {
+          const fn = node.getRemoteFunction(name);
+          if (fn) this.#guard(() => fn.handler(...values), path, name, from);
+        } else {
+          this.#guard(() => node.set(name, values[0] ?? null), path, name, from);
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #guard(fn: () => unknown, path: string, name: string, from: number): void {
+    const report = (err: unknown) => {
+      this.stats.scriptErrors++;
+      if (this.listenerCount("script_error") > 0) this.emit("script_error", err, { path, name, from });
+      else process.emitWarning(`handler /root/${path}:${name} threw: ${String(err)}`, "GodotPeerScriptError");
+    };
+    try {
+      const r = fn();
+      if (r instanceof Promise) r.catch(report);
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  #drop(from: number, reason: SceneDropReason, detail: string, path?: string, name?: string): false {
+    this.stats.dropped.set(reason, (this.stats.dropped.get(reason) ?? 0) + 1);
+    this.emit("packet_dropped", {
+      from,
+      reason,
+      detail,
+      ...(path ? { path } : {}),
+      ...(name ? { name } : {}),
+    });
+    return false;
+  }
+
+  #addPeer(id: number): void {
+    this.#connectedPeers.add(id);
+    this.#pathGetCache.set(id, new Map());
+    this.emit("network_peer_connected", id);
+  }
+
+  #delPeer(id: number): void {
+    this.#connectedPeers.delete(id);
+    this.#pathGetCache.delete(id);
+    for (const psc of this.#pathSendCache.values()) psc.confirmed.delete(id);
+    this.emit("network_peer_disconnected", id);
+  }
+
+  #methodStats(key: string): MethodStats {
+    let m = this.stats.byMethod.get(key);
+    if (!m) {
+      m = { callsIn: 0, callsOut: 0, bytesIn: 0, bytesOut: 0 };
+      this.stats.byMethod.set(key, m);
+    }
+    return m;
+  }
+
+  #peerStats(id: number): PeerStats {
+    let p = this.stats.byPeer.get(id);
+    if (!p) {
+      p = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
+      this.stats.byPeer.set(id, p);
+    }
+    return p;
+  }
+}

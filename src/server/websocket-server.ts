@@ -1,0 +1,577 @@
+/**
+ * WebSocketServer: Godot 3's server (WSLServer + WebSocketServer + the server side of
+ * WebSocketMultiplayerPeer) over `ws`. With gd_mp_api it is the NetworkedMultiplayerPeer of a
+ * Node process that plays peer 1: it assigns ids, greets with SYS_ID and SYS_ADD in the
+ * engine's order, relays by relayDecision(), and hands payloads for peer 1 to a MultiplayerAPI.
+ *
+ * Poll model as the client's: by default nothing reaches user code except inside poll();
+ * with `autoPoll` everything is delivered as it arrives.
+ */
+import { randomInt } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import { type WebSocket, WebSocketServer as WsServer } from "ws";
+import type {
+  NetworkedMultiplayerPeer,
+  NetworkedMultiplayerPeerEvents,
+  PeerSignalHandlers,
+} from "../multiplayer/networked-multiplayer-peer.js";
+import { TransferMode } from "../multiplayer/networked-multiplayer-peer.js";
+import {
+  type FrameError,
+  makeFrame,
+  makeSysFrame,
+  PROTO_SIZE,
+  readHeader,
+  SysType,
+} from "../multiplayer/protocol.js";
+import { relayDecision } from "../multiplayer/relay.js";
+import {
+  type BufferLimits,
+  type BufferSizes,
+  bufferLimits,
+  ConnectionStatus,
+  GodotError,
+  WebSocketPeer,
+} from "../websocket/index.js";
+
+/** Godot 3's defaults for a WebSocketServer (network/limits/websocket_server/*): 64 KiB and 1024 packets each way. */
+export const GODOT3_SERVER_BUFFERS: BufferSizes = {
+  inputBufferSizeKb: 64,
+  inputMaxPackets: 1024,
+  outputBufferSizeKb: 64,
+  outputMaxPackets: 1024,
+};
+
+export interface WebSocketServerOptions {
+  /** Deliver events as they arrive instead of from poll() (default false: Godot's model). */
+  readonly autoPoll?: boolean;
+  /** Godot's bind_ip: "*" (default) for every interface, or one address. */
+  readonly bindIp?: string;
+  /** Godot's private_key and ssl_certificate (PEM): with both, the server speaks wss. */
+  readonly privateKey?: string | Buffer | null;
+  readonly sslCertificate?: string | Buffer | null;
+  /** Godot's ca_chain (PEM), sent after the certificate. */
+  readonly caChain?: string | Buffer | null;
+  /** set_buffers() values (default Godot 3's). */
+  readonly buffers?: BufferSizes;
+  /** Beyond Godot: close the connection of a client that sends what Godot would refuse (default false). */
+  readonly kickOnBadInput?: boolean;
+}
+
+/** Why a client frame was refused (Godot's ERR_FAIL cases, and the ring limits). */
+export type ServerDropReason = FrameError["reason"] | "unknown-target" | "input-bytes" | "input-packets";
+
+export interface BadInput {
+  readonly peer: number;
+  readonly reason: ServerDropReason;
+  readonly detail: string;
+}
+
+export interface WebSocketServerEvents extends NetworkedMultiplayerPeerEvents {
+  /** Not multiplayer: a client completed the handshake, with the subprotocol chosen ("" if none). */
+  client_connected: [id: number, protocol: string];
+  /** Not multiplayer: a client is gone; was the close handshake completed? */
+  client_disconnected: [id: number, wasCleanClose: boolean];
+  /** A client started the close handshake. */
+  client_close_request: [id: number, code: number, reason: string];
+  /** Not multiplayer: a message from `id` is waiting in getPeer(id). */
+  data_received: [id: number];
+  /** Beyond Godot: a client sent what Godot would refuse; dropped (and the client kicked if so configured). */
+  bad_input: [report: BadInput];
+}
+
+interface Client {
+  readonly id: number;
+  readonly ws: WebSocket;
+  readonly socket: Socket;
+  readonly protocol: string;
+  readonly peer: WebSocketPeer;
+  /** Has peer_connected (or client_connected) been emitted for it? */
+  announced: boolean;
+  /** Did we start the close (disconnectPeer, stop)? */
+  closingByServer: boolean;
+}
+
+type Pending =
+  | { readonly kind: "connect"; readonly client: Client }
+  | { readonly kind: "message"; readonly client: Client }
+  | { readonly kind: "close"; readonly client: Client; readonly wasClean: boolean }
+  | {
+      readonly kind: "close_request";
+      readonly client: Client;
+      readonly code: number;
+      readonly reason: string;
+    };
+
+interface StoredPacket {
+  readonly from: number;
+  readonly payload: Uint8Array;
+}
+
+export class WebSocketServer extends EventEmitter<WebSocketServerEvents> implements NetworkedMultiplayerPeer {
+  #autoPoll: boolean;
+  #bindIp: string;
+  #tls: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer } | null;
+  #buffers: BufferSizes;
+  #limits: BufferLimits;
+  #kickOnBadInput: boolean;
+  #http: HttpServer | null = null;
+  #wss: WsServer | null = null;
+  #multiplayer = false;
+  #protocols: string[] = [];
+  /** Ascending by id, as Godot's Map<int, …>. */
+  readonly #clients = new Map<number, Client>();
+  readonly #queue: Pending[] = [];
+  readonly #incoming: StoredPacket[] = [];
+  #targetPeer = 0;
+  #transferMode = TransferMode.RELIABLE;
+  #refusing = false;
+  #polling = false;
+  /** Bad input by reason. */
+  readonly badInput = new Map<ServerDropReason, number>();
+  lastError: Error | null = null;
+
+  constructor(options: WebSocketServerOptions = {}) {
+    super();
+    this.#autoPoll = options.autoPoll ?? false;
+    this.#bindIp = options.bindIp ?? "*";
+    const key = options.privateKey ?? null;
+    const cert = options.sslCertificate ?? null;
+    this.#tls = key && cert ? { key, cert, ...(options.caChain ? { ca: options.caChain } : {}) } : null;
+    this.#buffers = options.buffers ?? GODOT3_SERVER_BUFFERS;
+    this.#limits = bufferLimits(this.#buffers);
+    this.#kickOnBadInput = options.kickOnBadInput ?? false;
+  }
+
+  /**
+   * Godot's listen(port, protocols, gd_mp_api). Resolves with the bound port (port 0: one the OS
+   * picks); rejects if the port cannot be listened on.
+   */
+  async listen(port: number, protocols: readonly string[] = [], gdMpApi = false): Promise<number> {
+    if (this.#wss)
+      throw Object.assign(new Error("already listening"), { godotError: GodotError.ERR_ALREADY_IN_USE });
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new RangeError(`port ${port} is not 0..65535`);
+    this.#multiplayer = gdMpApi;
+    this.#protocols = protocols.map((p) => p.trim());
+    const http = this.#tls ? createHttpsServer({ ...this.#tls }) : createHttpServer();
+    // Anything but an upgrade is not Godot's business: Godot drops it without an answer.
+    http.on("request", (req, res) => {
+      res.socket?.destroy();
+      req.socket.destroy();
+    });
+    const wss = new WsServer({
+      noServer: true,
+      maxPayload: this.#limits.maxMessageBytes,
+      perMessageDeflate: false,
+      handleProtocols: (offered) => this.#chooseProtocol(offered),
+    });
+    http.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      if (this.#refusing) {
+        socket.destroy(); // Godot closes a refused connection before any handshake
+        return;
+      }
+      if (!this.#acceptsProtocols(req)) {
+        socket.destroy(); // Godot drops the TCP connection without an HTTP answer
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => this.#onOpen(ws, socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      const host = this.#bindIp === "*" ? undefined : this.#bindIp;
+      http.listen(port, host, () => {
+        http.off("error", reject);
+        resolve();
+      });
+    });
+    http.on("error", (err) => {
+      this.lastError = err;
+    });
+    this.#http = http;
+    this.#wss = wss;
+    return (http.address() as AddressInfo).port;
+  }
+
+  /** Godot's stop(): closes every connection at once and stops listening. */
+  async stop(): Promise<void> {
+    const http = this.#http;
+    const wss = this.#wss;
+    this.#http = null;
+    this.#wss = null;
+    for (const c of this.#clients.values()) {
+      c.peer._detach();
+      c.ws.terminate();
+    }
+    this.#clients.clear();
+    this.#queue.length = 0;
+    this.#incoming.length = 0;
+    wss?.close();
+    if (http) await new Promise<void>((resolve) => http.close(() => resolve()));
+  }
+
+  isListening(): boolean {
+    return this.#http?.listening ?? false;
+  }
+
+  /** The first protocol in the client's list that we listen with (Godot's rule). */
+  #chooseProtocol(offered: Set<string>): string | false {
+    for (const p of offered) if (this.#protocols.includes(p)) return p;
+    return false;
+  }
+
+  #acceptsProtocols(req: IncomingMessage): boolean {
+    const header = req.headers["sec-websocket-protocol"];
+    if (header === undefined) return this.#protocols.length === 0;
+    const offered = header.split(",").map((p) => p.trim());
+    return offered.some((p) => this.#protocols.includes(p));
+  }
+
+  #newId(): number {
+    // 31-bit, never 0 or 1 (negative targets mean "all but"), unique among connected peers.
+    for (;;) {
+      const id = randomInt(2, 0x7fffffff);
+      if (!this.#clients.has(id)) return id;
+    }
+  }
+
+  #onOpen(ws: WebSocket, socket: Socket): void {
+    const id = this.#newId();
+    socket.setNoDelay(true); // Godot: ws_peer->set_no_delay(true)
+    const peer = new WebSocketPeer();
+    const client: Client = {
+      id,
+      ws,
+      socket,
+      protocol: ws.protocol,
+      peer,
+      announced: false,
+      closingByServer: false,
+    };
+    peer._attach({ ws, socket, limits: this.#limits, onUserClose: () => {} });
+    this.#clients.set(id, client);
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      const stored = peer._receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), !isBinary);
+      if (stored === "ok") this.#push({ kind: "message", client });
+      else if (stored !== "ignored")
+        this.#bad(client, stored, `${data.length} bytes did not fit the input buffer`);
+    });
+    ws.on("close", (code, reason) => {
+      // A close we did not start, carrying a code: the client asked for it (Godot's client_close_request).
+      if (!client.closingByServer && code !== 1005 && code !== 1006) {
+        this.#push({
+          kind: "close_request",
+          client,
+          code,
+          reason: reason.toString("utf8").replace(/\0.*$/s, ""),
+        });
+      }
+      this.#push({ kind: "close", client, wasClean: code !== 1006 });
+    });
+    ws.on("error", (err) => {
+      this.lastError = err;
+    });
+    this.#push({ kind: "connect", client });
+  }
+
+  #push(event: Pending): void {
+    this.#queue.push(event);
+    if (this.#autoPoll) this.poll();
+  }
+
+  get autoPoll(): boolean {
+    return this.#autoPoll;
+  }
+
+  set autoPoll(value: boolean) {
+    this.#autoPoll = value;
+    if (value) this.poll();
+  }
+
+  // ---- NetworkedMultiplayerPeer ----
+
+  subscribe(h: PeerSignalHandlers): () => void {
+    const pairs = [
+      ["peer_connected", h.peer_connected],
+      ["peer_disconnected", h.peer_disconnected],
+      ["connection_succeeded", h.connection_succeeded],
+      ["connection_failed", h.connection_failed],
+      ["server_disconnected", h.server_disconnected],
+      ["peer_packet", h.peer_packet],
+    ] as const;
+    for (const [signal, fn] of pairs) this.on(signal, fn as (...args: unknown[]) => void);
+    return () => {
+      for (const [signal, fn] of pairs) this.off(signal, fn as (...args: unknown[]) => void);
+    };
+  }
+
+  /** Delivers what has arrived: connections, messages, closes, in arrival order. */
+  poll(): void {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      for (let e = this.#queue.shift(); e; e = this.#queue.shift()) this.#deliver(e);
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  #deliver(e: Pending): void {
+    const c = e.client;
+    switch (e.kind) {
+      case "connect":
+        if (this.#clients.get(c.id) !== c) return; // gone before it was announced
+        c.announced = true;
+        if (this.#multiplayer) {
+          this.#sendAdd(c);
+          this.emit("peer_connected", c.id);
+        } else {
+          this.emit("client_connected", c.id, c.protocol);
+        }
+        return;
+      case "message": {
+        if (!c.announced) return;
+        if (this.#multiplayer) {
+          const data = c.peer.getPacket();
+          this.#processMultiplayer(c, data);
+        } else {
+          this.emit("data_received", c.id);
+        }
+        return;
+      }
+      case "close_request":
+        if (c.announced) this.emit("client_close_request", c.id, e.code, e.reason);
+        return;
+      case "close":
+        this.#clients.delete(c.id);
+        c.peer._detach();
+        if (!c.announced) return;
+        if (this.#multiplayer) {
+          this.#sendDel(c.id);
+          this.emit("peer_disconnected", c.id);
+        } else {
+          this.emit("client_disconnected", c.id, e.wasClean);
+        }
+        return;
+    }
+  }
+
+  /** Godot's _send_add: SYS_ID, SYS_ADD(1), then for each other peer both ways, ascending. */
+  #sendAdd(c: Client): void {
+    this.#sendRaw(c, makeSysFrame(SysType.ID, c.id));
+    this.#sendRaw(c, makeSysFrame(SysType.ADD, 1));
+    for (const other of this.#orderedClients()) {
+      if (other === c || !other.announced) continue;
+      this.#sendRaw(other, makeSysFrame(SysType.ADD, c.id));
+      this.#sendRaw(c, makeSysFrame(SysType.ADD, other.id));
+    }
+  }
+
+  #sendDel(id: number): void {
+    for (const other of this.#orderedClients()) {
+      if (other.id !== id && other.announced) this.#sendRaw(other, makeSysFrame(SysType.DEL, id));
+    }
+  }
+
+  #orderedClients(): Client[] {
+    return [...this.#clients.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** Writes a frame to a client whose connection may already be closing (then silently not). */
+  #sendRaw(c: Client, frame: Uint8Array): GodotError {
+    if (c.ws.readyState !== c.ws.OPEN) return GodotError.FAILED;
+    return c.peer.putPacket(frame);
+  }
+
+  /** Godot's server-side _process_multiplayer, with every ERR_FAIL reported instead of printed. */
+  #processMultiplayer(c: Client, frame: Uint8Array): void {
+    let type: number;
+    let from: number;
+    let to: number;
+    try {
+      ({ type, from, to } = readHeader(frame));
+    } catch (err) {
+      this.#bad(c, (err as FrameError).reason, (err as Error).message);
+      return;
+    }
+    if (type !== SysType.NONE) {
+      this.#bad(c, "sys-from-client", `type ${type}: only the server sends system messages`);
+      return;
+    }
+    if (from !== c.id) {
+      this.#bad(c, "spoofed-from", `from ${from} on the connection of peer ${c.id}`);
+      return;
+    }
+    const announced = this.#orderedClients()
+      .filter((x) => x.announced)
+      .map((x) => x.id);
+    const d = relayDecision(from, to, announced);
+    if (d.unknownTarget) {
+      this.#bad(c, "unknown-target", `to ${to}: no such peer`);
+      return;
+    }
+    if (d.deliverToServer) {
+      this.#incoming.push({ from, payload: frame.subarray(PROTO_SIZE) });
+      this.emit("peer_packet", from);
+    }
+    for (const id of d.forwardTo) {
+      const target = this.#clients.get(id);
+      if (target) this.#sendRaw(target, frame);
+    }
+  }
+
+  #bad(c: Client, reason: ServerDropReason, detail: string): void {
+    this.badInput.set(reason, (this.badInput.get(reason) ?? 0) + 1);
+    this.emit("bad_input", { peer: c.id, reason, detail });
+    if (this.#kickOnBadInput) this.disconnectPeer(c.id, 1008, `bad input: ${reason}`);
+  }
+
+  getAvailablePacketCount(): number {
+    return this.#incoming.length;
+  }
+
+  getPacketPeer(): number {
+    return this.#incoming[0]?.from ?? 1;
+  }
+
+  getPacket(): Uint8Array {
+    const p = this.#incoming.shift();
+    if (!p) throw new RangeError("getPacket: no packet available");
+    return p.payload;
+  }
+
+  /** A payload from peer 1 to the target peer(s), relayed as Godot's _server_relay(1, target, …). */
+  putPacket(payload: Uint8Array): GodotError {
+    if (!this.#multiplayer) {
+      this.lastError = new Error(
+        "Please use get_peer(ID).put_packet/var to communicate with peers when not using the MultiplayerAPI.",
+      );
+      return GodotError.ERR_UNCONFIGURED;
+    }
+    const to = this.#targetPeer;
+    const frame = makeFrame(SysType.NONE, 1, to, payload);
+    if (to === 1) return GodotError.OK; // will not send to self
+    if (to > 0) {
+      const c = this.#clients.get(to);
+      if (!c?.announced) {
+        this.lastError = new Error(`no peer ${to}`);
+        return GodotError.FAILED;
+      }
+      const err = this.#sendRaw(c, frame);
+      if (err !== GodotError.OK) this.lastError = c.peer.lastError;
+      return err;
+    }
+    for (const c of this.#orderedClients()) {
+      if (c.announced && c.id !== -to) this.#sendRaw(c, frame);
+    }
+    return GodotError.OK;
+  }
+
+  setTargetPeer(id: number): void {
+    this.#targetPeer = id;
+  }
+
+  getTargetPeer(): number {
+    return this.#targetPeer;
+  }
+
+  get transferMode(): TransferMode {
+    return TransferMode.RELIABLE;
+  }
+
+  set transferMode(mode: TransferMode) {
+    this.#transferMode = mode;
+  }
+
+  /** The mode last asked for (WebSocket is always reliable). */
+  get requestedTransferMode(): TransferMode {
+    return this.#transferMode;
+  }
+
+  getUniqueId(): number {
+    return 1;
+  }
+
+  isServer(): boolean {
+    return true;
+  }
+
+  getConnectionStatus(): ConnectionStatus {
+    return this.isListening() ? ConnectionStatus.CONNECTED : ConnectionStatus.DISCONNECTED;
+  }
+
+  get refuseNewConnections(): boolean {
+    return this.#refusing;
+  }
+
+  set refuseNewConnections(value: boolean) {
+    this.#refusing = value;
+  }
+
+  get allowObjectDecoding(): boolean {
+    return false;
+  }
+
+  // ---- WebSocketServer ----
+
+  hasPeer(id: number): boolean {
+    return this.#clients.get(id)?.announced ?? false;
+  }
+
+  /** Godot's get_peer(id): the WebSocketPeer of a connected client (non-multiplayer I/O). */
+  getPeer(id: number): WebSocketPeer | null {
+    const c = this.#clients.get(id);
+    return c?.announced ? c.peer : null;
+  }
+
+  /** Ids of the connected clients, ascending. */
+  getPeerIds(): number[] {
+    return this.#orderedClients()
+      .filter((c) => c.announced)
+      .map((c) => c.id);
+  }
+
+  getPeerAddress(id: number): string {
+    return this.#clients.get(id)?.socket.remoteAddress ?? "";
+  }
+
+  getPeerPort(id: number): number {
+    return this.#clients.get(id)?.socket.remotePort ?? 0;
+  }
+
+  /**
+   * Godot's disconnect_peer(id, code, reason): a clean close. `now` (as ENet's disconnect_peer)
+   * drops the TCP connection at once instead.
+   */
+  disconnectPeer(id: number, code = 1000, reason = "", now = false): void {
+    const c = this.#clients.get(id);
+    if (!c) return;
+    c.closingByServer = true;
+    if (now) c.ws.terminate();
+    else c.peer.close(code, reason);
+  }
+
+  /** Godot's set_buffers(): only before listening. */
+  setBuffers(
+    inputBufferSizeKb: number,
+    inputMaxPackets: number,
+    outputBufferSizeKb: number,
+    outputMaxPackets: number,
+  ): GodotError {
+    if (this.#http) {
+      this.lastError = new Error("Buffers sizes can only be set before listening or connecting.");
+      return GodotError.FAILED;
+    }
+    const sizes = { inputBufferSizeKb, inputMaxPackets, outputBufferSizeKb, outputMaxPackets };
+    this.#limits = bufferLimits(sizes);
+    this.#buffers = sizes;
+    return GodotError.OK;
+  }
+
+  getBuffers(): BufferSizes {
+    return this.#buffers;
+  }
+}
