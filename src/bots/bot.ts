@@ -52,6 +52,10 @@ export interface WaitOptions {
 }
 
 export interface BotEvents {
+  /** A request() got its reply: `key` is "path:method" of what was sent. */
+  round_trip: [key: string, rttMs: number];
+  /** A waitForRpc() or request() gave up. */
+  wait_timeout: [key: string];
   /** The connection ended (server gone, kicked, or our disconnect). */
   disconnected: [info: CloseInfo | null, error: ConnectError | null];
   peer_connected: [id: number];
@@ -81,7 +85,9 @@ export class Bot extends EventEmitter<BotEvents> {
     const event = this.style === "event";
     this.peer = new WebSocketMultiplayerPeer({ ...options, autoPoll: event });
     this.multiplayer = new MultiplayerAPI();
-    this.multiplayer.autoProcess = event;
+    // Payloads wait until connect() has resolved and the caller has run up to its first await:
+    // its handlers and nodes are declared before the first call can arrive (see #join).
+    this.multiplayer.autoProcess = false;
     this.#closed = new Promise((r) => {
       this.#markClosed = r;
     });
@@ -99,9 +105,8 @@ export class Bot extends EventEmitter<BotEvents> {
     if (err !== GodotError.OK) {
       throw new BotConnectError(
         `connect_to_url(${options.url}) failed: ${this.peer.lastError?.message ?? err}`,
-        {
-          cause: this.peer.lastError,
-        },
+        "bad-url",
+        { cause: this.peer.lastError },
       );
     }
     const api = this.multiplayer;
@@ -111,20 +116,29 @@ export class Bot extends EventEmitter<BotEvents> {
     api.on("network_peer_packet", (id, bytes) => this.emit("raw", id, bytes));
     const timeoutMs = options.joinTimeoutMs ?? 10_000;
     let ticker: NodeJS.Timeout | undefined;
-    if (this.style === "tick") ticker = setInterval(() => api.poll(), 2);
+    // Tick style: only the peer is polled while joining (SYS frames); payloads wait for bot.poll().
+    if (this.style === "tick") ticker = setInterval(() => this.peer.poll(), 2);
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           cleanup();
           this.peer.disconnectFromHost(1001, "join timeout");
-          reject(new BotConnectError(`no SYS_ID/SYS_ADD from ${options.url} within ${timeoutMs} ms`));
+          const opened = this.peer.timings.openedAt > 0;
+          reject(
+            new BotConnectError(
+              opened
+                ? `no SYS_ID/SYS_ADD from ${options.url} within ${timeoutMs} ms`
+                : `no WebSocket connection to ${options.url} within ${timeoutMs} ms`,
+              opened ? "join-timeout" : "timeout",
+            ),
+          );
         }, timeoutMs);
         const ok = () => {
           cleanup();
           // SYS_ADD of the peers already there follows SYS_ADD(1) in the same server poll: let the
           // frames of that read be processed before we resolve.
           setImmediate(() => {
-            if (this.style === "tick") api.poll();
+            if (this.style === "tick") this.peer.poll();
             resolve();
           });
         };
@@ -134,7 +148,7 @@ export class Bot extends EventEmitter<BotEvents> {
           const why =
             close?.error?.message ?? (close?.info ? `closed with ${close.info.code}` : "connection failed");
           reject(
-            new BotConnectError(`could not join ${options.url}: ${why}`, {
+            new BotConnectError(`could not join ${options.url}: ${why}`, close?.error?.reason ?? "closed", {
               cause: close?.error ?? undefined,
             }),
           );
@@ -153,6 +167,13 @@ export class Bot extends EventEmitter<BotEvents> {
       if (ticker) clearInterval(ticker);
     }
     this.#connected = true;
+    if (this.style === "event") {
+      // After the caller's continuation (a microtask) has declared what it handles.
+      setImmediate(() => {
+        this.multiplayer.autoProcess = true;
+        this.multiplayer.poll();
+      });
+    }
     const gone = () => this.#onGone();
     api.once("server_disconnected", gone);
     api.once("connection_failed", gone);
@@ -242,6 +263,7 @@ export class Bot extends EventEmitter<BotEvents> {
       const waiters = set;
       const timer = setTimeout(() => {
         waiters.delete(waiter);
+        this.emit("wait_timeout", key);
         reject(
           new BotTimeoutError(
             `no ${method} on /root/${node.path} within ${timeoutMs} ms`,
@@ -282,7 +304,9 @@ export class Bot extends EventEmitter<BotEvents> {
     const started = performance.now();
     this.multiplayer.node(normalizeNodePath(path)).rpcId(to, method, ...args);
     const call = await waiting;
-    return { ...call, rttMs: performance.now() - started };
+    const rttMs = performance.now() - started;
+    this.emit("round_trip", `${normalizeNodePath(path)}:${method}`, rttMs);
+    return { ...call, rttMs };
   }
 
   /** Closes cleanly and resolves once the connection is gone. */

@@ -1,6 +1,14 @@
 /** A bot could not connect: refused, timed out, TLS, HTTP status … (`cause` says which). */
 export class BotConnectError extends Error {
   override readonly name = "BotConnectError";
+  constructor(
+    message: string,
+    /** "refused", "timeout", "http-status", "tls", "dns", "reset", … from the WebSocket layer; "join-timeout", "bad-url", "closed". */
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** A wait or request gave up: the awaited call did not arrive in time. */

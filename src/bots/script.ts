@@ -14,6 +14,8 @@ export interface BotContext {
   readonly signal: AbortSignal;
   /** Resolves after `ms`, or early (without throwing) when the run ends. */
   sleep(ms: number): Promise<void>;
+  /** The run's think time (--think): a sleep of 0.5×–1.5× it, at random; at once without one. */
+  think(): Promise<void>;
 }
 
 export type BotScript = (bot: Bot, ctx: BotContext) => Promise<void>;
@@ -24,21 +26,23 @@ export function defineBot(script: BotScript): BotScript {
 }
 
 /** A context for one bot of a run. */
-export function botContext(index: number, signal: AbortSignal): BotContext {
+export function botContext(index: number, signal: AbortSignal, thinkMs = 0): BotContext {
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+      signal.addEventListener("abort", done, { once: true });
+    });
   return {
     index,
     name: `bot-${index + 1}`,
     signal,
-    sleep: (ms) =>
-      new Promise<void>((resolve) => {
-        if (signal.aborted) return resolve();
-        const timer = setTimeout(done, ms);
-        function done() {
-          clearTimeout(timer);
-          signal.removeEventListener("abort", done);
-          resolve();
-        }
-        signal.addEventListener("abort", done, { once: true });
-      }),
+    sleep,
+    think: () => (thinkMs > 0 ? sleep(thinkMs * (0.5 + Math.random())) : Promise.resolve()),
   };
 }

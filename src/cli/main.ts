@@ -1,17 +1,26 @@
 #!/usr/bin/env node
 /** The godot-peer command line. */
 import { GODOT_VERSIONS, type GodotVersion, isGodotVersion, provisionGodot } from "../engine/index.js";
+import { mergeCommand } from "./merge.js";
+import { swarmCommand } from "./swarm.js";
 
 const USAGE = `Usage: godot-peer <command> [options]
 
 Commands:
-  provision [VERSION…]   Find or install real Godot binaries (default: ${GODOT_VERSIONS.join(", ")}).
-                         Cached outside the project; a second run takes seconds.
-  help                   This text.
+  swarm <bot-script> [options]   Run a swarm of scripted bots against a Godot server (or the
+                                 embedded example game): live progress, a summary, reports,
+                                 thresholds. \`godot-peer swarm --help\` lists every option.
+  merge <a.json> <b.json> … [options]
+                                 Merge shard results (--json of each) exactly and judge the
+                                 thresholds on the merge. \`godot-peer merge --help\`.
+  provision [VERSION…]           Find or install real Godot binaries (default: ${GODOT_VERSIONS.join(", ")}).
+                                 Cached outside the project; a second run takes seconds.
+  help                           This text.
 
 Environment:
   GODOT_BIN_3_2_3, GODOT_BIN_3_6_2, GODOT_BIN_4_6_3   use your own Godot binaries
   GODOT_PEER_CACHE                                    where provisioned engines are kept
+  JOB_COMPLETION_INDEX                                the shard index for --shard auto/n
 `;
 
 async function provision(args: readonly string[]): Promise<number> {
@@ -36,6 +45,10 @@ async function provision(args: readonly string[]): Promise<number> {
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case "swarm":
+      return swarmCommand(rest);
+    case "merge":
+      return mergeCommand(rest);
     case "provision":
       return provision(rest);
     case undefined:

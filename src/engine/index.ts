@@ -1,6 +1,7 @@
 /** Real Godot engines, headless: find or install them, run projects, stop them. */
 export { findDebianMirror } from "./debian-mirror.js";
 export { GodotProvisionError, GodotStartError } from "./errors.js";
+export { type ExecResult, exec, execOk } from "./exec.js";
 export { GodotProcess, runGodotScript, type StartGodotOptions, startGodot } from "./launch.js";
 export { withDirLock } from "./lock.js";
 export { freePort } from "./ports.js";

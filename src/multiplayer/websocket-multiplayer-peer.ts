@@ -4,7 +4,8 @@
  * payloads with the 9-byte header, learns its id from SYS_ID, tracks peers from SYS_ADD/SYS_DEL
  * and queues payloads for the MultiplayerAPI, as `_process_multiplayer` does for a client.
  */
-import { EventEmitter } from "node:events";
+
+import { performance } from "node:perf_hooks";
 import type { Variant } from "../variant/index.js";
 import {
   type CloseInfo,
@@ -12,15 +13,12 @@ import {
   type ConnectionStatus,
   GodotError,
   type MultiplayerSink,
+  type Traffic,
   WebSocketClient,
   type WebSocketClientOptions,
 } from "../websocket/index.js";
-import type {
-  NetworkedMultiplayerPeer,
-  NetworkedMultiplayerPeerEvents,
-  PeerSignalHandlers,
-} from "./networked-multiplayer-peer.js";
-import { TransferMode } from "./networked-multiplayer-peer.js";
+import { MultiplayerPeerBase } from "./multiplayer-peer-base.js";
+import type { NetworkedMultiplayerPeerEvents } from "./networked-multiplayer-peer.js";
 import { FrameError, makeFrame, PROTO_SIZE, readHeader, readSysPeerId, SysType } from "./protocol.js";
 
 /**
@@ -44,29 +42,27 @@ export interface WebSocketMultiplayerPeerOptions extends WebSocketClientOptions 
   readonly godotDisconnectSignal?: boolean;
 }
 
-interface QueuedPacket {
-  readonly from: number;
-  readonly payload: Uint8Array;
-}
-
-export class WebSocketMultiplayerPeer
-  extends EventEmitter<NetworkedMultiplayerPeerEvents>
-  implements NetworkedMultiplayerPeer
-{
+export class WebSocketMultiplayerPeer extends MultiplayerPeerBase<NetworkedMultiplayerPeerEvents> {
   readonly client: WebSocketClient;
   /** NetworkedMultiplayerPeer.transfer_mode: kept, but WebSocket is always reliable. */
-  #transferMode: TransferMode = TransferMode.RELIABLE;
-  #targetPeer = 0;
   #uniqueId = 0;
-  #refusing = false;
   #succeeded = false;
   readonly #peers = new Set<number>();
-  readonly #incoming: QueuedPacket[] = [];
   readonly #maxFrameSize: number;
   readonly #godotDisconnectSignal: boolean;
   /** Frames refused on receipt, by reason. */
   readonly droppedFrames = new Map<FrameError["reason"], number>();
   lastError: Error | null = null;
+  /** Every frame and its bytes, both ways, as the socket saw them (SYS messages included). */
+  get traffic(): Readonly<Traffic> {
+    return this.client.traffic;
+  }
+  /** performance.now() at connectToUrl, at the WebSocket open, and at connection_succeeded. */
+  readonly timings: { startedAt: number; openedAt: number; succeededAt: number } = {
+    startedAt: 0,
+    openedAt: 0,
+    succeededAt: 0,
+  };
   /** How the last connection ended (code, reason, cleanliness, who), or why it never came up. */
   lastClose: { readonly info: CloseInfo | null; readonly error: ConnectError | null } | null = null;
 
@@ -78,6 +74,7 @@ export class WebSocketMultiplayerPeer
     const sink: MultiplayerSink = {
       connected: () => {
         // Godot waits for SYS_ID and SYS_ADD(1) before anything is announced.
+        this.timings.openedAt = performance.now();
       },
       packet: (data) => this.#processFrame(data),
       disconnected: (info, error) => this.#onDisconnected(info, error),
@@ -92,6 +89,9 @@ export class WebSocketMultiplayerPeer
     customHeaders: readonly string[] = [],
   ): GodotError {
     this.#reset();
+    this.timings.startedAt = performance.now();
+    this.timings.openedAt = 0;
+    this.timings.succeededAt = 0;
     const err = this.client.connectToUrl(url, protocols, true, customHeaders);
     if (err !== GodotError.OK) this.lastError = this.client.lastError;
     return err;
@@ -103,46 +103,17 @@ export class WebSocketMultiplayerPeer
 
   #reset(): void {
     this.#uniqueId = 0;
-    this.#targetPeer = 0;
+    this.setTargetPeer(0);
     this.lastClose = null;
     this.#succeeded = false;
     this.#peers.clear();
-    this.#incoming.length = 0;
+    this.clearPackets();
   }
 
   // ---- NetworkedMultiplayerPeer ----
 
-  subscribe(h: PeerSignalHandlers): () => void {
-    const pairs = [
-      ["peer_connected", h.peer_connected],
-      ["peer_disconnected", h.peer_disconnected],
-      ["connection_succeeded", h.connection_succeeded],
-      ["connection_failed", h.connection_failed],
-      ["server_disconnected", h.server_disconnected],
-      ["peer_packet", h.peer_packet],
-    ] as const;
-    for (const [signal, fn] of pairs) this.on(signal, fn as (...args: unknown[]) => void);
-    return () => {
-      for (const [signal, fn] of pairs) this.off(signal, fn as (...args: unknown[]) => void);
-    };
-  }
-
   poll(): void {
     this.client.poll();
-  }
-
-  getAvailablePacketCount(): number {
-    return this.#incoming.length;
-  }
-
-  getPacketPeer(): number {
-    return this.#incoming[0]?.from ?? 1;
-  }
-
-  getPacket(): Uint8Array {
-    const p = this.#incoming.shift();
-    if (!p) throw new RangeError("getPacket: no packet available");
-    return p.payload;
   }
 
   putPacket(payload: Uint8Array): GodotError {
@@ -157,7 +128,8 @@ export class WebSocketMultiplayerPeer
     }
     const peer = this.client.getPeer(1);
     if (!peer) return GodotError.ERR_UNCONFIGURED;
-    const err = peer.putPacket(makeFrame(SysType.NONE, this.#uniqueId, this.#targetPeer, payload));
+    const err = peer.putPacket(makeFrame(SysType.NONE, this.#uniqueId, this.getTargetPeer(), payload));
+
     if (err !== GodotError.OK) this.lastError = this.client.lastError;
     return err;
   }
@@ -170,28 +142,6 @@ export class WebSocketMultiplayerPeer
     return GodotError.ERR_UNAVAILABLE;
   }
 
-  setTargetPeer(id: number): void {
-    this.#targetPeer = id;
-  }
-
-  getTargetPeer(): number {
-    return this.#targetPeer;
-  }
-
-  get transferMode(): TransferMode {
-    // WebSocket is TCP: Godot reports reliable whatever was set.
-    return TransferMode.RELIABLE;
-  }
-
-  set transferMode(mode: TransferMode) {
-    this.#transferMode = mode;
-  }
-
-  /** The mode last asked for (Godot forgets it; kept for counters and traces). */
-  get requestedTransferMode(): TransferMode {
-    return this.#transferMode;
-  }
-
   getUniqueId(): number {
     return this.#uniqueId;
   }
@@ -202,18 +152,6 @@ export class WebSocketMultiplayerPeer
 
   getConnectionStatus(): ConnectionStatus {
     return this.client.getConnectionStatus();
-  }
-
-  get refuseNewConnections(): boolean {
-    return this.#refusing;
-  }
-
-  set refuseNewConnections(value: boolean) {
-    this.#refusing = value;
-  }
-
-  get allowObjectDecoding(): boolean {
-    return false;
   }
 
   /** Peers the server announced (1 included once connected). */
@@ -234,9 +172,8 @@ export class WebSocketMultiplayerPeer
       return;
     }
     if (type === SysType.NONE) {
-      this.#incoming.push({ from, payload: frame.subarray(PROTO_SIZE) });
       void to; // Godot's client does not check `to`: the server already routed it.
-      this.emit("peer_packet", from);
+      this.storePacket(from, frame.subarray(PROTO_SIZE));
       return;
     }
     let id: number;
@@ -252,6 +189,7 @@ export class WebSocketMultiplayerPeer
         this.emit("peer_connected", id);
         if (id === 1) {
           this.#succeeded = true;
+          this.timings.succeededAt = performance.now();
           this.emit("connection_succeeded");
         }
         return;

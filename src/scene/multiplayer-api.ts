@@ -90,6 +90,8 @@ export interface MultiplayerStats {
   readonly dropped: Map<SceneDropReason, number>;
   /** Calls that reached a handler that threw. */
   scriptErrors: number;
+  /** Packets not sent because their peer had just gone (Godot ignores these too). */
+  sendsToGonePeers: number;
 }
 
 export interface MultiplayerAPIEvents {
@@ -123,6 +125,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
     byPeer: new Map(),
     dropped: new Map(),
     scriptErrors: 0,
+    sendsToGonePeers: 0,
   };
 
   #peer: NetworkedMultiplayerPeer | null = null;
@@ -383,7 +386,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
     // Not every target confirmed the path: one packet per peer, full path where unconfirmed.
     let byId: Uint8Array | undefined;
     let byPath: Uint8Array | undefined;
-    for (const id of this.getNetworkConnectedPeers()) {
+    for (const id of this.#targets(to)) {
       if (to < 0 && id === -to) continue;
       if (to > 0 && id !== to) continue;
       const confirmed = psc.confirmed.get(id);
@@ -399,11 +402,17 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
     }
   }
 
+  /** The connected peers `to` may reach, ascending; a unicast needs no sorted copy of them all. */
+  #targets(to: number): Iterable<number> {
+    if (to > 0) return this.#connectedPeers.has(to) ? [to] : [];
+    return this.getNetworkConnectedPeers();
+  }
+
   /** SIMPLIFY_PATH to every targeted peer that has not been sent one; true if all have confirmed. */
   #sendConfirmPath(peer: NetworkedMultiplayerPeer, path: string, psc: PathSentCache, to: number): boolean {
     let hasAll = true;
     const toAdd: number[] = [];
-    for (const id of this.getNetworkConnectedPeers()) {
+    for (const id of this.#targets(to)) {
       if (to < 0 && id === -to) continue;
       if (to > 0 && id !== to) continue;
       const c = psc.confirmed.get(id);
@@ -435,6 +444,16 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
     trace: Omit<TraceRecord, "dir" | "from" | "to">,
   ): void {
     const err = peer.putPacket(packet);
+    if (
+      err !== GodotError.OK &&
+      err !== GodotError.ERR_OUT_OF_MEMORY &&
+      err !== GodotError.ERR_INVALID_PARAMETER
+    ) {
+      // The connection is closing or gone: Godot's MultiplayerAPI ignores put_packet's error, and
+      // so do we (counted). What the caller could fix — a full buffer, a frame too big — throws.
+      this.stats.sendsToGonePeers++;
+      return;
+    }
     if (err !== GodotError.OK) {
       const why = peer.lastError?.message;
       throw new RpcError(
@@ -537,9 +556,12 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
         if ("path" in cmd.target) {
           path = cmd.target.path;
         } else {
+          // A peer's cache is made by its first SIMPLIFY_PATH (none: empty, as Godot's).
           const cache = this.#pathGetCache.get(from);
-          if (!cache) return this.#drop(from, "unknown-peer-cache", "Requests invalid peer cache.");
-          const cached = cache.get(cmd.target.cacheId);
+          if (!cache && !this.#connectedPeers.has(from)) {
+            return this.#drop(from, "unknown-peer-cache", "Requests invalid peer cache.");
+          }
+          const cached = cache?.get(cmd.target.cacheId);
           if (cached === undefined) {
             return this.#drop(
               from,
@@ -632,7 +654,8 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
 
   #addPeer(id: number): void {
     this.#connectedPeers.add(id);
-    this.#pathGetCache.set(id, new Map());
+    // Made on its first SIMPLIFY_PATH: an empty Map per peer per bot is quadratic in a swarm.
+    this.#pathGetCache.delete(id);
     this.emit("network_peer_connected", id);
   }
 

@@ -8,17 +8,12 @@
  * with `autoPoll` everything is delivered as it arrives.
  */
 import { randomInt } from "node:crypto";
-import { EventEmitter } from "node:events";
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { type WebSocket, WebSocketServer as WsServer } from "ws";
-import type {
-  NetworkedMultiplayerPeer,
-  NetworkedMultiplayerPeerEvents,
-  PeerSignalHandlers,
-} from "../multiplayer/networked-multiplayer-peer.js";
-import { TransferMode } from "../multiplayer/networked-multiplayer-peer.js";
+import { MultiplayerPeerBase } from "../multiplayer/multiplayer-peer-base.js";
+import type { NetworkedMultiplayerPeerEvents } from "../multiplayer/networked-multiplayer-peer.js";
 import {
   type FrameError,
   makeFrame,
@@ -106,12 +101,7 @@ type Pending =
       readonly reason: string;
     };
 
-interface StoredPacket {
-  readonly from: number;
-  readonly payload: Uint8Array;
-}
-
-export class WebSocketServer extends EventEmitter<WebSocketServerEvents> implements NetworkedMultiplayerPeer {
+export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> {
   #autoPoll: boolean;
   #bindIp: string;
   #tls: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer } | null;
@@ -125,13 +115,11 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> impleme
   /** Ascending by id, as Godot's Map<int, …>. */
   readonly #clients = new Map<number, Client>();
   readonly #queue: Pending[] = [];
-  readonly #incoming: StoredPacket[] = [];
-  #targetPeer = 0;
-  #transferMode = TransferMode.RELIABLE;
-  #refusing = false;
   #polling = false;
   /** Bad input by reason. */
   readonly badInput = new Map<ServerDropReason, number>();
+  /** Messages and bytes read from all clients, and written by the multiplayer layer (greetings, relays, its own). */
+  readonly traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
   lastError: Error | null = null;
 
   constructor(options: WebSocketServerOptions = {}) {
@@ -170,7 +158,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> impleme
       handleProtocols: (offered) => this.#chooseProtocol(offered),
     });
     http.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
-      if (this.#refusing) {
+      if (this.refuseNewConnections) {
         socket.destroy(); // Godot closes a refused connection before any handshake
         return;
       }
@@ -208,7 +196,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> impleme
     }
     this.#clients.clear();
     this.#queue.length = 0;
-    this.#incoming.length = 0;
+    this.clearPackets();
     wss?.close();
     if (http) await new Promise<void>((resolve) => http.close(() => resolve()));
   }
@@ -254,6 +242,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> impleme
     peer._attach({ ws, socket, limits: this.#limits, onUserClose: () => {} });
     this.#clients.set(id, client);
     ws.on("message", (data: Buffer, isBinary: boolean) => {
+      this.traffic.msgsIn++;
+      this.traffic.bytesIn += data.length;
       const stored = peer._receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), !isBinary);
       if (stored === "ok") this.#push({ kind: "message", client });
       else if (stored !== "ignored")
@@ -292,21 +282,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> impleme
   }
 
   // ---- NetworkedMultiplayerPeer ----
-
-  subscribe(h: PeerSignalHandlers): () => void {
-    const pairs = [
-      ["peer_connected", h.peer_connected],
-      ["peer_disconnected", h.peer_disconnected],
-      ["connection_succeeded", h.connection_succeeded],
-      ["connection_failed", h.connection_failed],
-      ["server_disconnected", h.server_disconnected],
-      ["peer_packet", h.peer_packet],
-    ] as const;
-    for (const [signal, fn] of pairs) this.on(signal, fn as (...args: unknown[]) => void);
-    return () => {
-      for (const [signal, fn] of pairs) this.off(signal, fn as (...args: unknown[]) => void);
-    };
-  }
 
   /** Delivers what has arrived: connections, messages, closes, in arrival order. */
   poll(): void {
@@ -383,7 +358,12 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> impleme
   /** Writes a frame to a client whose connection may already be closing (then silently not). */
   #sendRaw(c: Client, frame: Uint8Array): GodotError {
     if (c.ws.readyState !== c.ws.OPEN) return GodotError.FAILED;
-    return c.peer.putPacket(frame);
+    const err = c.peer.putPacket(frame);
+    if (err === GodotError.OK) {
+      this.traffic.msgsOut++;
+      this.traffic.bytesOut += frame.length;
+    }
+    return err;
   }
 
   /** Godot's server-side _process_multiplayer, with every ERR_FAIL reported instead of printed. */
@@ -405,17 +385,14 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> impleme
       this.#bad(c, "spoofed-from", `from ${from} on the connection of peer ${c.id}`);
       return;
     }
-    const announced = this.#orderedClients()
-      .filter((x) => x.announced)
-      .map((x) => x.id);
-    const d = relayDecision(from, to, announced);
+    // Most frames are for the server alone, which needs no list of the peers.
+    const d = relayDecision(from, to, to === 1 ? [] : this.getPeerIds());
     if (d.unknownTarget) {
       this.#bad(c, "unknown-target", `to ${to}: no such peer`);
       return;
     }
     if (d.deliverToServer) {
-      this.#incoming.push({ from, payload: frame.subarray(PROTO_SIZE) });
-      this.emit("peer_packet", from);
+      this.storePacket(from, frame.subarray(PROTO_SIZE));
     }
     for (const id of d.forwardTo) {
       const target = this.#clients.get(id);
@@ -429,20 +406,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> impleme
     if (this.#kickOnBadInput) this.disconnectPeer(c.id, 1008, `bad input: ${reason}`);
   }
 
-  getAvailablePacketCount(): number {
-    return this.#incoming.length;
-  }
-
-  getPacketPeer(): number {
-    return this.#incoming[0]?.from ?? 1;
-  }
-
-  getPacket(): Uint8Array {
-    const p = this.#incoming.shift();
-    if (!p) throw new RangeError("getPacket: no packet available");
-    return p.payload;
-  }
-
   /** A payload from peer 1 to the target peer(s), relayed as Godot's _server_relay(1, target, …). */
   putPacket(payload: Uint8Array): GodotError {
     if (!this.#multiplayer) {
@@ -451,7 +414,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> impleme
       );
       return GodotError.ERR_UNCONFIGURED;
     }
-    const to = this.#targetPeer;
+    const to = this.getTargetPeer();
     const frame = makeFrame(SysType.NONE, 1, to, payload);
     if (to === 1) return GodotError.OK; // will not send to self
     if (to > 0) {
@@ -470,27 +433,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> impleme
     return GodotError.OK;
   }
 
-  setTargetPeer(id: number): void {
-    this.#targetPeer = id;
-  }
-
-  getTargetPeer(): number {
-    return this.#targetPeer;
-  }
-
-  get transferMode(): TransferMode {
-    return TransferMode.RELIABLE;
-  }
-
-  set transferMode(mode: TransferMode) {
-    this.#transferMode = mode;
-  }
-
-  /** The mode last asked for (WebSocket is always reliable). */
-  get requestedTransferMode(): TransferMode {
-    return this.#transferMode;
-  }
-
   getUniqueId(): number {
     return 1;
   }
@@ -501,18 +443,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> impleme
 
   getConnectionStatus(): ConnectionStatus {
     return this.isListening() ? ConnectionStatus.CONNECTED : ConnectionStatus.DISCONNECTED;
-  }
-
-  get refuseNewConnections(): boolean {
-    return this.#refusing;
-  }
-
-  set refuseNewConnections(value: boolean) {
-    this.#refusing = value;
-  }
-
-  get allowObjectDecoding(): boolean {
-    return false;
   }
 
   // ---- WebSocketServer ----

@@ -27,4 +27,4 @@ export type {
 export { PIN_MISMATCH } from "./tls.js";
 export { parseWebSocketUrl, type WebSocketUrl } from "./url.js";
 export { ConnectionStatus, WebSocketClient, type WebSocketClientOptions } from "./websocket-client.js";
-export { WebSocketPeer, WriteMode } from "./websocket-peer.js";
+export { type Traffic, WebSocketPeer, WriteMode } from "./websocket-peer.js";

@@ -26,7 +26,7 @@ import type { MultiplayerSink } from "./multiplayer-sink.js";
 import type { CloseInfo, CloseInitiator, WebSocketClientEvents, WebSocketClientSignal } from "./signals.js";
 import { readCertificate, type TlsSettings, tlsConnectOptions, tlsFailureOf } from "./tls.js";
 import { checkProtocols, parseCustomHeaders, parseWebSocketUrl, type WebSocketUrl } from "./url.js";
-import { WebSocketPeer } from "./websocket-peer.js";
+import { type Traffic, WebSocketPeer } from "./websocket-peer.js";
 
 /** NetworkedMultiplayerPeer.ConnectionStatus. */
 export const ConnectionStatus = {
@@ -106,6 +106,8 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
   #status: ConnectionStatus = ConnectionStatus.DISCONNECTED;
   #sink: MultiplayerSink | null = null;
   #polling = false;
+  /** Beyond Godot: every message and byte this client received and sent, at the socket. */
+  readonly traffic: Traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
   /** The typed error behind the last call that returned a Godot error code. */
   lastError: WebSocketError | null = null;
 
@@ -492,6 +494,9 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
       ws.terminate();
     });
     ws.on("message", (data: Buffer, isBinary: boolean) => {
+      // Counted at the socket: every message, even one the peer then ignores or drops.
+      this.traffic.msgsIn++;
+      this.traffic.bytesIn += data.length;
       attempt.heartbeat?.alive();
       push({ kind: "message", data, isString: !isBinary });
     });
@@ -601,6 +606,7 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
       onUserClose: () => {
         attempt.initiatedBy ??= "client";
       },
+      traffic: this.traffic,
     });
     for (const w of attempt.waiters.splice(0)) w.resolve(protocol);
     if (attempt.multiplayer) this.#toSink((s) => s.connected(protocol));

@@ -26,6 +26,16 @@ export interface PeerLink {
   readonly limits: BufferLimits;
   /** Called when the user closes through the peer (the client records who closed). */
   readonly onUserClose: () => void;
+  /** Where sent messages are counted, if anywhere. */
+  readonly traffic?: Traffic;
+}
+
+/** Messages and bytes as the socket saw them, both ways. */
+export interface Traffic {
+  msgsIn: number;
+  msgsOut: number;
+  bytesIn: number;
+  bytesOut: number;
 }
 
 export class WebSocketPeer {
@@ -82,6 +92,10 @@ export class WebSocketPeer {
       );
     }
     this.#inFlight++;
+    if (link.traffic) {
+      link.traffic.msgsOut++;
+      link.traffic.bytesOut += buffer.length;
+    }
     // No copy: a client masks every frame, and ws masks a caller's bytes into a fresh frame
     // buffer (it treats them as read-only), so the caller may reuse its buffer at once.
     ws.send(buffer, { binary: this.#writeMode === WriteMode.BINARY }, () => {

@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import test from "ava";
-import { formatTable } from "./harness.js";
+import { formatTable, runBenchmark } from "./harness.js";
 
 const run = promisify(execFile);
 
@@ -43,4 +43,25 @@ test("the table names each baseline next to its figure", (t) => {
     { name: "x/y", value: 2000, unit: "ops/s", baseline: 1000, ratio: 2, baselineName: "other" },
   ]);
   t.regex(table, /x\/y\s+2,000 ops\/s\s+other: 1,000 ops\/s\s+2\.00/);
+});
+
+test("maxRounds caps the rounds of a slow measurement; each side is measured that often", async (t) => {
+  const measured: string[] = [];
+  const side = (name: string, v: number) => ({ name, fn: () => v });
+  const r = await runBenchmark(
+    {
+      name: "x/slow",
+      unit: "B",
+      ours: side("ours", 3),
+      baseline: side("base", 4),
+      measure: (s) => {
+        measured.push(s.name);
+        return s.fn() as number;
+      },
+      maxRounds: 1,
+    },
+    { rounds: 7, roundMs: 1, warmupMs: 1 },
+  );
+  t.deepEqual(measured, ["ours", "base"]);
+  t.like(r, { value: 3, baseline: 4, ratio: 0.75, unit: "B" });
 });

@@ -29,6 +29,8 @@ export interface Benchmark {
   readonly async?: boolean;
   /** For non-rate benchmarks: measures one side once per round. */
   readonly measure?: (side: Side) => number | Promise<number>;
+  /** At most this many rounds (e.g. 1 for a measurement that takes a minute and is its own average). */
+  readonly maxRounds?: number;
 }
 
 export interface Result {
@@ -101,7 +103,8 @@ export async function runBenchmark(b: Benchmark, o: RunOptions): Promise<Result>
     }
     const ours: number[] = [];
     const base: number[] = [];
-    for (let r = 0; r < o.rounds; r++) {
+    const rounds = Math.min(o.rounds, b.maxRounds ?? o.rounds);
+    for (let r = 0; r < rounds; r++) {
       if (r % 2 === 0) {
         ours.push(await measure(b.ours));
         base.push(await measure(b.baseline));

@@ -1,0 +1,74 @@
+/**
+ * Latency histograms (HdrHistogram, via hdr-histogram-js): recorded in microseconds, 3
+ * significant digits, serialized compressed so that shard results merge exactly — percentiles
+ * are computed from the merged histogram, never averaged.
+ */
+import * as hdr from "hdr-histogram-js";
+
+export type Histogram = hdr.Histogram;
+
+/** One hour in µs: the largest latency recorded exactly; larger values are clamped to it. */
+const HIGHEST_US = 3_600_000_000;
+
+export function newHistogram(): Histogram {
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_US,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+/** Records a duration given in milliseconds. */
+export function recordMs(h: Histogram, ms: number): void {
+  if (!Number.isFinite(ms) || ms < 0) return;
+  h.recordValue(Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000))));
+}
+
+export function encodeHistogram(h: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h);
+}
+
+/** Decodes a serialized histogram; throws a clear error for anything else. */
+export function decodeHistogram(encoded: string): Histogram {
+  let decoded: Histogram;
+  try {
+    decoded = hdr.decodeFromCompressedBase64(encoded);
+  } catch (err) {
+    throw new Error(`not a serialized HdrHistogram: ${(err as Error).message}`);
+  }
+  // Into our own settings, so that every histogram adds to every other.
+  const h = newHistogram();
+  h.add(decoded);
+  return h;
+}
+
+export function addEncoded(into: Histogram, encoded: string): void {
+  into.add(decodeHistogram(encoded));
+}
+
+/** Percentiles in milliseconds (NaN when nothing was recorded). */
+export interface LatencySummary {
+  readonly count: number;
+  readonly min: number;
+  readonly mean: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+}
+
+export function summarize(h: Histogram): LatencySummary {
+  const n = h.totalCount;
+  const ms = (us: number) => (n === 0 ? Number.NaN : us / 1000);
+  return {
+    count: n,
+    min: ms(h.minNonZeroValue),
+    mean: ms(h.mean),
+    p50: ms(h.getValueAtPercentile(50)),
+    p90: ms(h.getValueAtPercentile(90)),
+    p99: ms(h.getValueAtPercentile(99)),
+    p999: ms(h.getValueAtPercentile(99.9)),
+    max: ms(h.maxValue),
+  };
+}

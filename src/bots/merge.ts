@@ -1,0 +1,302 @@
+/**
+ * Merging swarm results (shards on several machines, or worker threads on one) exactly: counters
+ * are summed and histograms added, so the merged percentiles are those of the whole swarm —
+ * percentiles are never averaged, which would be wrong.
+ */
+import { addEncoded, encodeHistogram, type Histogram, newHistogram } from "./histogram.js";
+import type { EncodedHistogram, MethodResult, SecondSample, SwarmResult } from "./swarm-result.js";
+
+export const SWARM_RESULT_FORMAT = "godot-peer-swarm/1";
+
+/** An input is not a swarm result this version can merge; `source` names the file. */
+export class SwarmResultFormatError extends Error {
+  override readonly name = "SwarmResultFormatError";
+  constructor(
+    message: string,
+    readonly source: string,
+  ) {
+    super(`${source}: ${message}`);
+  }
+}
+
+type Json = unknown;
+
+function isRecord(v: Json): v is Record<string, Json> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Checks that parsed JSON is a SwarmResult of this format version, field by field, so that a
+ * wrong file is refused with its name and the field at fault rather than merged into nonsense.
+ */
+export function parseSwarmResult(value: Json, source: string): SwarmResult {
+  const fail = (msg: string): never => {
+    throw new SwarmResultFormatError(msg, source);
+  };
+  if (!isRecord(value)) fail("not a swarm result (expected a JSON object from godot-peer swarm --json)");
+  const v = value as Record<string, Json>;
+  if (v.format !== SWARM_RESULT_FORMAT) {
+    if (typeof v.format === "string" && v.format.startsWith("godot-peer-swarm/")) {
+      fail(`format ${v.format} is not ${SWARM_RESULT_FORMAT}: merge results of the same godot-peer version`);
+    }
+    fail(
+      `not a swarm result (no "format": "${SWARM_RESULT_FORMAT}"; expected the output of godot-peer swarm --json)`,
+    );
+  }
+  const count = (x: Json, at: string): number =>
+    typeof x === "number" && Number.isFinite(x) && x >= 0 ? x : fail(`${at} is not a non-negative number`);
+  const hist = (x: Json, at: string): EncodedHistogram =>
+    typeof x === "string" && x.length > 0 ? x : fail(`${at} is not a serialized histogram`);
+  const counts = (x: Json, at: string): Record<string, number> => {
+    if (!isRecord(x)) return fail(`${at} is not an object of counts`);
+    const out: Record<string, number> = {};
+    for (const [k, n] of Object.entries(x)) out[k] = count(n, `${at}.${k}`);
+    return out;
+  };
+  count(v.startedAt, "startedAt");
+  count(v.endedAt, "endedAt");
+  if (!Array.isArray(v.shards) || v.shards.length === 0) fail("shards is not a non-empty array");
+  for (const [i, s] of (v.shards as Json[]).entries()) {
+    if (!isRecord(s)) return fail(`shards[${i}] is not an object`);
+    count(s.index, `shards[${i}].index`);
+    count(s.count, `shards[${i}].count`);
+    count(s.startedAt, `shards[${i}].startedAt`);
+    count(s.endedAt, `shards[${i}].endedAt`);
+    if (typeof s.host !== "string") fail(`shards[${i}].host is not a string`);
+  }
+  if (!isRecord(v.config)) fail("config is not an object");
+  for (const [k, x] of Object.entries(v.config as Record<string, Json>)) {
+    if (x !== null && !["string", "number", "boolean"].includes(typeof x))
+      fail(`config.${k} is not a plain value`);
+  }
+  if (!isRecord(v.bots)) fail("bots is not an object");
+  const bots = v.bots as Record<string, Json>;
+  for (const k of ["started", "connected", "failed", "peak"]) count(bots[k], `bots.${k}`);
+  hist(v.connectMs, "connectMs");
+  hist(v.joinMs, "joinMs");
+  hist(v.rttMs, "rttMs");
+  counts(v.connectFailures, "connectFailures");
+  counts(v.errors, "errors");
+  counts(v.drops, "drops");
+  counts(v.closes, "closes");
+  if (!isRecord(v.methods)) fail("methods is not an object");
+  for (const [k, m] of Object.entries(v.methods as Record<string, Json>)) {
+    if (!isRecord(m)) return fail(`methods["${k}"] is not an object`);
+    for (const f of ["callsOut", "callsIn", "bytesOut", "bytesIn"]) count(m[f], `methods["${k}"].${f}`);
+    if (m.rtt !== undefined) hist(m.rtt, `methods["${k}"].rtt`);
+  }
+  if (!Array.isArray(v.seconds)) fail("seconds is not an array");
+  for (const [i, s] of (v.seconds as Json[]).entries()) {
+    if (!isRecord(s)) return fail(`seconds[${i}] is not an object`);
+    for (const f of [
+      "t",
+      "connected",
+      "msgsIn",
+      "msgsOut",
+      "bytesIn",
+      "bytesOut",
+      "rpcs",
+      "errors",
+      "lagMaxMs",
+      "cpuPercent",
+    ]) {
+      count(s[f], `seconds[${i}].${f}`);
+    }
+    hist(s.rtt, `seconds[${i}].rtt`);
+  }
+  if (!isRecord(v.generator)) fail("generator is not an object");
+  const g = v.generator as Record<string, Json>;
+  hist(g.lagMs, "generator.lagMs");
+  count(g.cpuMaxPercent, "generator.cpuMaxPercent");
+  count(g.saturatedSeconds, "generator.saturatedSeconds");
+  return value as unknown as SwarmResult;
+}
+
+function addCounts(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;
+}
+
+/** Values every input agrees on are kept; where they differ, the distinct values are listed. */
+function mergeConfig(configs: readonly SwarmResult["config"][]): SwarmResult["config"] {
+  const seen = new Map<string, SwarmResult["config"][string][]>();
+  for (const c of configs) {
+    for (const [k, v] of Object.entries(c)) {
+      const values = seen.get(k) ?? [];
+      if (!values.some((x) => x === v)) values.push(v);
+      seen.set(k, values);
+    }
+  }
+  const out: SwarmResult["config"] = {};
+  for (const [k, values] of seen) {
+    out[k] =
+      values.length === 1 ? (values[0] as SwarmResult["config"][string]) : values.map(String).join(" | ");
+  }
+  return out;
+}
+
+interface SecondAcc {
+  sample: SecondSample;
+  rtt: Histogram;
+}
+
+/**
+ * Per-second samples of several inputs aligned by epoch second: counters summed, round-trip
+ * histograms added, generator lag and CPU the max (each generator's own health), connected summed.
+ * One input may hold the same second twice (a sampling timer that fired early, or its last,
+ * partial second): its traffic then counts twice but its bots once — connected is a level at the
+ * end of the second, not a flow — so the later sample's connected stands.
+ */
+export function mergeSeconds(
+  inputs: readonly (readonly SecondSample[])[],
+  addHistogram: (into: Histogram, enc: EncodedHistogram, input: number, t: number) => void = (into, enc) =>
+    addEncoded(into, enc),
+): SecondSample[] {
+  const byT = new Map<number, SecondAcc>();
+  for (const [i, list] of inputs.entries()) {
+    const connectedHere = new Map<number, number>();
+    for (const s of list) {
+      connectedHere.set(s.t, s.connected);
+      const acc = byT.get(s.t);
+      if (!acc) {
+        const h = newHistogram();
+        addHistogram(h, s.rtt, i, s.t);
+        byT.set(s.t, { sample: { ...s, connected: 0 }, rtt: h });
+        continue;
+      }
+      const into = acc.sample;
+      into.msgsIn += s.msgsIn;
+      into.msgsOut += s.msgsOut;
+      into.bytesIn += s.bytesIn;
+      into.bytesOut += s.bytesOut;
+      into.rpcs += s.rpcs;
+      into.errors += s.errors;
+      into.lagMaxMs = Math.max(into.lagMaxMs, s.lagMaxMs);
+      into.cpuPercent = Math.max(into.cpuPercent, s.cpuPercent);
+      addHistogram(acc.rtt, s.rtt, i, s.t);
+    }
+    for (const [t, n] of connectedHere) (byT.get(t) as SecondAcc).sample.connected += n;
+  }
+  return [...byT.keys()]
+    .sort((a, b) => a - b)
+    .map((t) => {
+      const acc = byT.get(t) as SecondAcc;
+      return { ...acc.sample, rtt: encodeHistogram(acc.rtt) };
+    });
+}
+
+/**
+ * Merges results into one, exactly: counters summed, histograms added, per-second samples aligned
+ * by epoch second. `sources` name the inputs in errors (e.g. their file names).
+ *
+ * The merged `bots.peak` is the largest number connected at once across all inputs, as well as the
+ * inputs tell it: the largest per-second sum of `connected` (bots connected at the end of each
+ * second), or the largest single input's own peak if that is larger. Summing the inputs' peaks
+ * would overstate it, since they need not happen at the same moment.
+ */
+export function mergeResults(results: readonly SwarmResult[], sources?: readonly string[]): SwarmResult {
+  const name = (i: number) => sources?.[i] ?? `result #${i + 1}`;
+  if (results.length === 0) throw new SwarmResultFormatError("nothing to merge", "merge");
+  for (const [i, r] of results.entries()) {
+    if (r.format !== SWARM_RESULT_FORMAT) {
+      throw new SwarmResultFormatError(`format ${String(r.format)} is not ${SWARM_RESULT_FORMAT}`, name(i));
+    }
+  }
+  const shardKeys = new Map<string, number>();
+  for (const [i, r] of results.entries()) {
+    for (const s of r.shards) {
+      const key = `${s.index}/${s.count}@${s.host}:${s.startedAt}-${s.endedAt}`;
+      const first = shardKeys.get(key);
+      if (first !== undefined) {
+        throw new SwarmResultFormatError(
+          `shard ${s.index}/${s.count} of ${s.host} is also in ${name(first)}: the same run would count twice`,
+          name(i),
+        );
+      }
+      shardKeys.set(key, i);
+    }
+  }
+
+  const add = (into: Histogram, enc: EncodedHistogram, i: number, what: string) => {
+    try {
+      addEncoded(into, enc);
+    } catch (err) {
+      throw new SwarmResultFormatError(`${what}: ${(err as Error).message}`, name(i));
+    }
+  };
+  const connect = newHistogram();
+  const join = newHistogram();
+  const rtt = newHistogram();
+  const lag = newHistogram();
+  const methodRtt = new Map<string, Histogram>();
+  const methods: Record<string, MethodResult> = {};
+  const connectFailures: Record<string, number> = {};
+  const errors: Record<string, number> = {};
+  const drops: Record<string, number> = {};
+  const closes: Record<string, number> = {};
+  const bots = { started: 0, connected: 0, failed: 0, peak: 0 };
+  const generator = { cpuMaxPercent: 0, saturatedSeconds: 0 };
+
+  for (const [i, r] of results.entries()) {
+    add(connect, r.connectMs, i, "connectMs");
+    add(join, r.joinMs, i, "joinMs");
+    add(rtt, r.rttMs, i, "rttMs");
+    add(lag, r.generator.lagMs, i, "generator.lagMs");
+    bots.started += r.bots.started;
+    bots.connected += r.bots.connected;
+    bots.failed += r.bots.failed;
+    bots.peak = Math.max(bots.peak, r.bots.peak);
+    generator.cpuMaxPercent = Math.max(generator.cpuMaxPercent, r.generator.cpuMaxPercent);
+    // Generator-seconds: a second in which two generators were saturated counts twice.
+    generator.saturatedSeconds += r.generator.saturatedSeconds;
+    addCounts(connectFailures, r.connectFailures);
+    addCounts(errors, r.errors);
+    addCounts(drops, r.drops);
+    addCounts(closes, r.closes);
+    for (const [key, m] of Object.entries(r.methods)) {
+      const into = methods[key] ?? { callsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
+      into.callsOut += m.callsOut;
+      into.callsIn += m.callsIn;
+      into.bytesOut += m.bytesOut;
+      into.bytesIn += m.bytesIn;
+      methods[key] = into;
+      if (m.rtt !== undefined) {
+        let h = methodRtt.get(key);
+        if (!h) {
+          h = newHistogram();
+          methodRtt.set(key, h);
+        }
+        add(h, m.rtt, i, `methods["${key}"].rtt`);
+      }
+    }
+  }
+
+  const seconds = mergeSeconds(
+    results.map((r) => r.seconds),
+    (into, enc, i, t) => add(into, enc, i, `seconds[t=${t}].rtt`),
+  );
+  for (const s of seconds) bots.peak = Math.max(bots.peak, s.connected);
+  const outMethods: Record<string, MethodResult> = {};
+  for (const key of Object.keys(methods).sort()) {
+    const m = methods[key] as MethodResult;
+    const h = methodRtt.get(key);
+    outMethods[key] = h ? { ...m, rtt: encodeHistogram(h) } : m;
+  }
+  return {
+    format: SWARM_RESULT_FORMAT,
+    shards: results.flatMap((r) => r.shards.map((s) => ({ ...s }))),
+    startedAt: Math.min(...results.map((r) => r.startedAt)),
+    endedAt: Math.max(...results.map((r) => r.endedAt)),
+    config: mergeConfig(results.map((r) => r.config)),
+    bots,
+    connectMs: encodeHistogram(connect),
+    joinMs: encodeHistogram(join),
+    connectFailures,
+    rttMs: encodeHistogram(rtt),
+    methods: outMethods,
+    errors,
+    drops,
+    closes,
+    seconds,
+    generator: { lagMs: encodeHistogram(lag), ...generator },
+  };
+}

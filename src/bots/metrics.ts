@@ -1,0 +1,292 @@
+/**
+ * What a swarm measures, collected in the generator process: connect and join times, connect
+ * failures by reason, round trips (overall and per method), every message and byte at the socket
+ * per second, errors by kind, closes by code, and the generator's own health (event-loop delay,
+ * CPU), so that a saturated generator is said, not hidden behind flattering latencies.
+ */
+import { hostname } from "node:os";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import type { Bot } from "./bot.js";
+import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
+import { encodeHistogram, type Histogram, newHistogram, recordMs, summarize } from "./histogram.js";
+import type { MethodResult, SecondSample, SwarmResult } from "./swarm-result.js";
+
+/** A second is "saturated" when the generator's event loop was held up this long… */
+export const SATURATED_LAG_MS = 50;
+/** …or its threads used this much CPU, % of one core each. */
+export const SATURATED_CPU_PERCENT = 90;
+
+export interface LiveStats {
+  readonly elapsedMs: number;
+  readonly started: number;
+  readonly connected: number;
+  readonly failed: number;
+  /** Round trips in the last complete second. */
+  readonly rps: number;
+  /** Messages in and out in the last complete second. */
+  readonly msgsPerSec: number;
+  /** p99 round trip over the last 5 seconds, ms (NaN without data). */
+  readonly p99Ms: number;
+  readonly errors: number;
+  /** Was the last complete second saturated? */
+  readonly saturated: boolean;
+}
+
+interface Traffic {
+  msgsIn: number;
+  msgsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/**
+ * Numeric node names (peer ids: games name player nodes so) collapse to "*", so that
+ * "Game/Players/1724:update_position" counts as "Game/Players/*:update_position": a swarm's
+ * per-method table has one row per kind of node, not one per bot.
+ */
+export function methodKey(key: string): string {
+  const at = key.lastIndexOf(":");
+  const path = key.slice(0, at).replace(/(^|\/)\d+(?=\/|$)/g, "$1*");
+  return `${path}${key.slice(at)}`;
+}
+
+function errorKind(err: unknown): string {
+  if (err instanceof BotTimeoutError) return "timeout";
+  if (err instanceof BotDisconnectedError) return "disconnected";
+  if (err instanceof Error && err.name === "RpcError") return "rpc";
+  return "script";
+}
+
+export class SwarmMetrics {
+  readonly #startedAt = Date.now();
+  readonly #t0 = performance.now();
+  readonly #connect = newHistogram();
+  readonly #join = newHistogram();
+  readonly #rtt = newHistogram();
+  readonly #lag = newHistogram();
+  readonly #methodRtt = new Map<string, Histogram>();
+  readonly #methods = new Map<string, MethodResult>();
+  readonly #connectFailures: Record<string, number> = {};
+  readonly #errors: Record<string, number> = {};
+  readonly #drops: Record<string, number> = {};
+  readonly #closes: Record<string, number> = {};
+  readonly #seconds: SecondSample[] = [];
+  readonly #live = new Set<Bot>();
+  /** Traffic of bots already gone, so per-second deltas include their last messages. */
+  readonly #retired: Traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
+  #lastTotal: Traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
+  #secondRtt = newHistogram();
+  /** The last five seconds' round trips, for the live p99. */
+  readonly #recentRtt: Histogram[] = [];
+  #secondRpcs = 0;
+  #secondErrors = 0;
+  #started = 0;
+  #connected = 0;
+  #failed = 0;
+  #peak = 0;
+  #cpu = process.cpuUsage();
+  #cpuAt = performance.now();
+  #cpuMax = 0;
+  #saturatedSeconds = 0;
+  readonly #loop = monitorEventLoopDelay({ resolution: 10 });
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly config: Record<string, string | number | boolean | null>,
+    readonly shard: { index: number; count: number } = { index: 0, count: 1 },
+    /** Threads generating load in this process (CPU saturation scales with it). */
+    readonly threads = 1,
+  ) {
+    this.#loop.enable();
+  }
+
+  /** Samples once a second, on the second boundary, until finish(). */
+  start(): void {
+    const schedule = () => {
+      // The second is named by the boundary we aimed at, not by when the timer fired (it may be a
+      // hair early or late): every second appears once.
+      const boundary = (Math.floor(Date.now() / 1000) + 1) * 1000;
+      this.#timer = setTimeout(() => {
+        this.sample(boundary / 1000 - 1);
+        schedule();
+      }, boundary - Date.now());
+      this.#timer.unref();
+    };
+    schedule();
+  }
+
+  botStarted(): void {
+    this.#started++;
+  }
+
+  connectFailed(err: unknown): void {
+    this.#failed++;
+    const reason = err instanceof BotConnectError ? err.reason : "error";
+    this.#connectFailures[reason] = (this.#connectFailures[reason] ?? 0) + 1;
+  }
+
+  /** A bot script threw (or a wait gave up) and the bot was stopped. */
+  scriptFailed(err: unknown): void {
+    this.error(errorKind(err));
+  }
+
+  error(kind: string): void {
+    this.#errors[kind] = (this.#errors[kind] ?? 0) + 1;
+    this.#secondErrors++;
+  }
+
+  /** A bot joined: record its connect and join times and follow it until it leaves. */
+  watch(bot: Bot): void {
+    this.#connected++;
+    this.#live.add(bot);
+    this.#peak = Math.max(this.#peak, this.#live.size);
+    const t = bot.peer.timings;
+    recordMs(this.#connect, t.openedAt - t.startedAt);
+    recordMs(this.#join, t.succeededAt - t.openedAt);
+    bot.on("round_trip", (rawKey, rttMs) => {
+      const key = methodKey(rawKey);
+      recordMs(this.#rtt, rttMs);
+      recordMs(this.#secondRtt, rttMs);
+      let h = this.#methodRtt.get(key);
+      if (!h) {
+        h = newHistogram();
+        this.#methodRtt.set(key, h);
+      }
+      recordMs(h, rttMs);
+      this.#secondRpcs++;
+    });
+    bot.on("wait_timeout", () => this.error("timeout"));
+    bot.multiplayer.on("packet_dropped", (d) => {
+      this.#drops[d.reason] = (this.#drops[d.reason] ?? 0) + 1;
+    });
+    bot.multiplayer.on("script_error", () => this.error("handler"));
+    bot.once("disconnected", (info) => this.#retire(bot, String(info?.code ?? 1006)));
+  }
+
+  #retire(bot: Bot, code: string): void {
+    if (!this.#live.delete(bot)) return;
+    this.#closes[code] = (this.#closes[code] ?? 0) + 1;
+    const tr = bot.peer.traffic;
+    this.#retired.msgsIn += tr.msgsIn;
+    this.#retired.msgsOut += tr.msgsOut;
+    this.#retired.bytesIn += tr.bytesIn;
+    this.#retired.bytesOut += tr.bytesOut;
+    for (const [rawKey, s] of bot.multiplayer.stats.byMethod) {
+      const key = methodKey(rawKey);
+      const m = this.#methods.get(key) ?? { callsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
+      m.callsOut += s.callsOut;
+      m.callsIn += s.callsIn;
+      m.bytesOut += s.bytesOut;
+      m.bytesIn += s.bytesIn;
+      this.#methods.set(key, m);
+    }
+  }
+
+  #total(): Traffic {
+    const t = { ...this.#retired };
+    for (const bot of this.#live) {
+      const tr = bot.peer.traffic;
+      t.msgsIn += tr.msgsIn;
+      t.msgsOut += tr.msgsOut;
+      t.bytesIn += tr.bytesIn;
+      t.bytesOut += tr.bytesOut;
+    }
+    return t;
+  }
+
+  /** Closes the second `t` (epoch seconds): the one that just ended, or the one still running (finish()). */
+  sample(t: number): void {
+    const now = performance.now();
+    const total = this.#total();
+    const cpu = process.cpuUsage(this.#cpu);
+    const cpuPercent = ((cpu.user + cpu.system) / 1000 / Math.max(1, now - this.#cpuAt)) * 100;
+    this.#cpu = process.cpuUsage();
+    this.#cpuAt = now;
+    const lagMaxMs = this.#loop.count > 0 ? this.#loop.max / 1e6 : 0;
+    this.#loop.reset();
+    recordMs(this.#lag, lagMaxMs);
+    this.#cpuMax = Math.max(this.#cpuMax, cpuPercent);
+    const saturated = lagMaxMs >= SATURATED_LAG_MS || cpuPercent >= SATURATED_CPU_PERCENT * this.threads;
+    if (saturated) this.#saturatedSeconds++;
+    this.#seconds.push({
+      t,
+      connected: this.#live.size,
+      msgsIn: total.msgsIn - this.#lastTotal.msgsIn,
+      msgsOut: total.msgsOut - this.#lastTotal.msgsOut,
+      bytesIn: total.bytesIn - this.#lastTotal.bytesIn,
+      bytesOut: total.bytesOut - this.#lastTotal.bytesOut,
+      rpcs: this.#secondRpcs,
+      errors: this.#secondErrors,
+      rtt: encodeHistogram(this.#secondRtt),
+      lagMaxMs,
+      cpuPercent,
+    });
+    this.#lastTotal = total;
+    this.#recentRtt.push(this.#secondRtt);
+    if (this.#recentRtt.length > 5) this.#recentRtt.shift();
+    this.#secondRtt = newHistogram();
+    this.#secondRpcs = 0;
+    this.#secondErrors = 0;
+  }
+
+  live(): LiveStats {
+    const last = this.#seconds.at(-1);
+    const recent = newHistogram();
+    for (const h of this.#recentRtt) recent.add(h);
+    return {
+      elapsedMs: performance.now() - this.#t0,
+      started: this.#started,
+      connected: this.#live.size,
+      failed: this.#failed,
+      rps: last?.rpcs ?? 0,
+      msgsPerSec: (last?.msgsIn ?? 0) + (last?.msgsOut ?? 0),
+      p99Ms: summarize(recent).p99,
+      errors: Object.values(this.#errors).reduce((a, b) => a + b, 0),
+      saturated: last
+        ? last.lagMaxMs >= SATURATED_LAG_MS || last.cpuPercent >= SATURATED_CPU_PERCENT * this.threads
+        : false,
+    };
+  }
+
+  /** Stops sampling and returns the result. Bots still connected are counted as they are. */
+  finish(): SwarmResult {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    // The running second, unless the timer just closed it.
+    const now = Math.floor(Date.now() / 1000);
+    const last = this.#seconds.at(-1)?.t;
+    this.sample(last !== undefined && last >= now ? last + 1 : now);
+    this.#loop.disable();
+    for (const bot of [...this.#live]) this.#retire(bot, "open");
+    const methods: Record<string, MethodResult> = {};
+    for (const [key, m] of this.#methods) methods[key] = { ...m };
+    for (const [key, h] of this.#methodRtt) {
+      const m = methods[key] ?? { callsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
+      m.rtt = encodeHistogram(h);
+      methods[key] = m;
+    }
+    const endedAt = Date.now();
+    return {
+      format: "godot-peer-swarm/1",
+      shards: [{ ...this.shard, host: hostname(), startedAt: this.#startedAt, endedAt }],
+      startedAt: this.#startedAt,
+      endedAt,
+      config: { ...this.config },
+      bots: { started: this.#started, connected: this.#connected, failed: this.#failed, peak: this.#peak },
+      connectMs: encodeHistogram(this.#connect),
+      joinMs: encodeHistogram(this.#join),
+      connectFailures: { ...this.#connectFailures },
+      rttMs: encodeHistogram(this.#rtt),
+      methods,
+      errors: { ...this.#errors },
+      drops: { ...this.#drops },
+      closes: { ...this.#closes },
+      seconds: this.#seconds.slice(),
+      generator: {
+        lagMs: encodeHistogram(this.#lag),
+        cpuMaxPercent: this.#cpuMax,
+        saturatedSeconds: this.#saturatedSeconds,
+      },
+    };
+  }
+}

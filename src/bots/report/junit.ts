@@ -1,0 +1,102 @@
+/** JUnit XML for CI: one test case per threshold, plus one for bot errors. */
+import type { SwarmResult } from "../swarm-result.js";
+import type { ThresholdOutcome } from "../thresholds.js";
+import { byCount, sumOf } from "./format.js";
+import { summaryTable } from "./summary.js";
+
+/** Is this UTF-16 code unit, at `i` of `s`, a character XML 1.0 can hold? */
+function xmlAllowed(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (c < 0x20) return c === 0x09 || c === 0x0a || c === 0x0d;
+  if (c === 0xfffe || c === 0xffff) return false;
+  // Surrogates only in pairs.
+  if (c >= 0xd800 && c <= 0xdbff) {
+    const next = s.charCodeAt(i + 1);
+    return next >= 0xdc00 && next <= 0xdfff;
+  }
+  if (c >= 0xdc00 && c <= 0xdfff) {
+    const prev = s.charCodeAt(i - 1);
+    return prev >= 0xd800 && prev <= 0xdbff;
+  }
+  return true;
+}
+
+/** Text safe in XML content and in double- or single-quoted attributes. */
+export function xmlEscape(text: string): string {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    if (!xmlAllowed(text, i)) {
+      out += "\uFFFD";
+      continue;
+    }
+    const ch = text[i] as string;
+    out +=
+      ch === "&"
+        ? "&amp;"
+        : ch === "<"
+          ? "&lt;"
+          : ch === ">"
+            ? "&gt;"
+            : ch === '"'
+              ? "&quot;"
+              : ch === "'"
+                ? "&apos;"
+                : ch;
+  }
+  return out;
+}
+
+export interface JUnitOptions {
+  /** Bot errors do not fail the "bot errors" test case (--allow-errors). */
+  readonly allowErrors?: boolean;
+  /** The suite's name (default "godot-peer swarm"). */
+  readonly suiteName?: string;
+}
+
+export function toJUnit(
+  result: SwarmResult,
+  outcomes: readonly ThresholdOutcome[],
+  options: JUnitOptions = {},
+): string {
+  const suite = options.suiteName ?? "godot-peer swarm";
+  const seconds = Math.max(0, (result.endedAt - result.startedAt) / 1000).toFixed(3);
+  const cases: string[] = [];
+  let failures = 0;
+  for (const o of outcomes) {
+    const head = `    <testcase classname="thresholds" name="${xmlEscape(o.threshold.expr)}" time="0">`;
+    if (o.passed) {
+      cases.push(`${head}\n      <system-out>${xmlEscape(o.message)}</system-out>\n    </testcase>`);
+    } else {
+      failures++;
+      cases.push(
+        `${head}\n      <failure message="${xmlEscape(o.message)}" type="threshold">${xmlEscape(o.message)}</failure>\n    </testcase>`,
+      );
+    }
+  }
+  const errors = sumOf(result.errors);
+  const kinds = byCount(result.errors)
+    .map(([k, n]) => `${k}: ${n}`)
+    .join(", ");
+  const errorText = errors === 0 ? "no bot errors" : `${errors} bot error(s): ${kinds}`;
+  const head = `    <testcase classname="bots" name="bot errors" time="0">`;
+  if (errors > 0 && !options.allowErrors) {
+    failures++;
+    cases.push(
+      `${head}\n      <failure message="${xmlEscape(errorText)}" type="bot-errors">${xmlEscape(`${errorText} (--allow-errors accepts them)`)}</failure>\n    </testcase>`,
+    );
+  } else {
+    const note = errors > 0 ? `${errorText} (allowed)` : errorText;
+    cases.push(`${head}\n      <system-out>${xmlEscape(note)}</system-out>\n    </testcase>`);
+  }
+  const stamp = new Date(result.startedAt).toISOString().replace(/\.\d+Z$/, "");
+  return [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="${xmlEscape(suite)}" tests="${cases.length}" failures="${failures}" errors="0" time="${seconds}">`,
+    `  <testsuite name="${xmlEscape(suite)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${seconds}" timestamp="${stamp}">`,
+    ...cases,
+    `    <system-out>${xmlEscape(summaryTable(result, outcomes))}</system-out>`,
+    "  </testsuite>",
+    "</testsuites>",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,152 @@
+/** The plain-text summary printed at the end of a run (and of a merge). */
+import type { LatencySummary } from "../histogram.js";
+import type { SwarmResult } from "../swarm-result.js";
+import type { ThresholdOutcome } from "../thresholds.js";
+import { byCount, bytes, isoTime, latency, ms, num, rates, sumOf } from "./format.js";
+
+type Align = "l" | "r";
+
+/** Columns padded to their widest cell; the first column left-aligned, the others right. */
+function table(rows: readonly (readonly string[])[], align: readonly Align[] = [], indent = "  "): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, [...c].length);
+    });
+  }
+  return rows.map(
+    (row) =>
+      indent +
+      row
+        .map((c, i) => {
+          const w = widths[i] ?? 0;
+          const pad = " ".repeat(w - [...c].length);
+          return (align[i] ?? (i === 0 ? "l" : "r")) === "l" ? c + pad : pad + c;
+        })
+        .join("  ")
+        .trimEnd(),
+  );
+}
+
+function latencyRow(label: string, s: LatencySummary): string[] {
+  return [label, num(s.count), ms(s.min), ms(s.mean), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.p999), ms(s.max)];
+}
+
+function countsLine(rec: Readonly<Record<string, number>>): string {
+  const entries = byCount(rec);
+  return entries.length === 0 ? "none" : entries.map(([k, n]) => `${k} ${num(n)}`).join(", ");
+}
+
+/** The summary: bots, latencies, methods, rates, errors, closes, failures, generator, thresholds. */
+export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOutcome[] = []): string {
+  const out: string[] = [];
+  const rt = rates(result);
+  const shards = result.shards.length > 1 ? `, ${result.shards.length} shards merged` : "";
+  out.push(
+    `Swarm summary: ${isoTime(result.startedAt)} → ${isoTime(result.endedAt)} (${num(rt.durationS, 1)} s${shards})`,
+  );
+  const target = [result.config.url, result.config.script].filter((x) => x !== undefined && x !== null);
+  if (target.length > 0) out.push(`  ${target.join("  ")}`);
+  if (result.config.interrupted === true) out.push("  (interrupted: Ctrl-C stopped the run early)");
+  out.push("");
+
+  const b = result.bots;
+  out.push("Bots");
+  out.push(
+    ...table([
+      ["started", "connected", "failed", "peak at once"],
+      [num(b.started), num(b.connected), num(b.failed), num(b.peak)],
+    ]),
+  );
+  out.push("");
+
+  out.push("Latency (ms)");
+  out.push(
+    ...table([
+      ["", "count", "min", "mean", "p50", "p90", "p99", "p99.9", "max"],
+      latencyRow("connect", latency(result.connectMs)),
+      latencyRow("join", latency(result.joinMs)),
+      latencyRow("round trip", latency(result.rttMs)),
+    ]),
+  );
+  out.push("");
+
+  const keys = Object.keys(result.methods).sort();
+  out.push("Methods (node path:method)");
+  if (keys.length === 0) out.push("  none called");
+  else {
+    const rows: string[][] = [
+      ["", "calls out", "calls in", "bytes out", "bytes in", "rtt n", "p50", "p99", "max"],
+    ];
+    for (const key of keys) {
+      const m = result.methods[key];
+      if (!m) continue;
+      const s = latency(m.rtt);
+      rows.push([
+        key,
+        num(m.callsOut),
+        num(m.callsIn),
+        bytes(m.bytesOut),
+        bytes(m.bytesIn),
+        num(s.count),
+        ms(s.p50),
+        ms(s.p99),
+        ms(s.max),
+      ]);
+    }
+    out.push(...table(rows));
+  }
+  out.push("");
+
+  out.push("Traffic (every WebSocket message, both ways)");
+  const d = rt.durationS;
+  const mean = (n: number) => (d > 0 ? n / d : Number.NaN);
+  out.push(
+    ...table([
+      ["", "total", "mean/s", "peak/s"],
+      ["messages in", num(rt.total.msgsIn), num(mean(rt.total.msgsIn), 1), num(rt.peak.msgsIn)],
+      ["messages out", num(rt.total.msgsOut), num(mean(rt.total.msgsOut), 1), num(rt.peak.msgsOut)],
+      ["bytes in", bytes(rt.total.bytesIn), bytes(mean(rt.total.bytesIn)), bytes(rt.peak.bytesIn)],
+      ["bytes out", bytes(rt.total.bytesOut), bytes(mean(rt.total.bytesOut)), bytes(rt.peak.bytesOut)],
+      ["round trips", num(rt.total.rpcs), num(mean(rt.total.rpcs), 1), num(rt.peak.rpcs)],
+    ]),
+  );
+  out.push("");
+
+  out.push(
+    `Errors: ${num(sumOf(result.errors))}${sumOf(result.errors) > 0 ? ` (${countsLine(result.errors)})` : ""}`,
+  );
+  out.push(
+    `Connect failures: ${num(sumOf(result.connectFailures))}${
+      sumOf(result.connectFailures) > 0 ? ` (${countsLine(result.connectFailures)})` : ""
+    }`,
+  );
+  out.push(
+    `Packets refused (as Godot would): ${num(sumOf(result.drops))}${
+      sumOf(result.drops) > 0 ? ` (${countsLine(result.drops)})` : ""
+    }`,
+  );
+  out.push(`Closes by code: ${countsLine(result.closes)}`);
+  out.push("");
+
+  const g = result.generator;
+  const lag = latency(g.lagMs);
+  out.push(
+    `Generator: event-loop lag p50 ${ms(lag.p50)} / p99 ${ms(lag.p99)} / max ${ms(lag.max)} ms, ` +
+      `CPU max ${num(g.cpuMaxPercent, 0)}%, saturated ${num(g.saturatedSeconds)} s`,
+  );
+  if (g.saturatedSeconds > 0) {
+    out.push(
+      `  !!! THE LOAD GENERATOR WAS SATURATED for ${num(g.saturatedSeconds)} s: its latency figures are suspect`,
+      "  !!! (they include its own delays). Use more --workers, --shard over machines, or fewer bots.",
+    );
+  }
+
+  if (outcomes.length > 0) {
+    out.push("");
+    const broken = outcomes.filter((o) => !o.passed).length;
+    out.push(`Thresholds: ${outcomes.length - broken} passed, ${broken} broken`);
+    for (const o of outcomes) out.push(`  ${o.passed ? "PASS" : "FAIL"}  ${o.message}`);
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,501 @@
+/**
+ * Pass/fail thresholds on a swarm result, for CI: `rtt.p99<50ms`, `errors==0`. A threshold on a
+ * metric that does not exist is an error, never a silent pass, and a metric without data (no round
+ * trip completed, so no p99) fails: load testers get burnt by both.
+ */
+import { decodeHistogram, type LatencySummary, summarize } from "./histogram.js";
+import type { EncodedHistogram, SwarmResult } from "./swarm-result.js";
+
+export type ThresholdOp = "<" | "<=" | ">" | ">=" | "==" | "!=";
+
+/** What a metric measures, which decides the units a threshold on it may use. */
+export type MetricUnit = "ms" | "count" | "bytes" | "percent" | "per-second" | "seconds";
+
+export interface Threshold {
+  /** The expression as given. */
+  readonly expr: string;
+  readonly metric: string;
+  readonly op: ThresholdOp;
+  /** The limit in the metric's own unit (ms for durations, whatever the expression's unit). */
+  readonly value: number;
+  readonly unit: MetricUnit;
+}
+
+export interface ThresholdOutcome {
+  readonly threshold: Threshold;
+  readonly metric: string;
+  /** The measured value in the metric's unit; null when there was no data (which fails). */
+  readonly actual: number | null;
+  readonly passed: boolean;
+  /** One line saying what was measured against what, and whether that held. */
+  readonly message: string;
+}
+
+/** A threshold that cannot be read: bad syntax, or a unit that does not fit its metric. */
+export class ThresholdSyntaxError extends Error {
+  override readonly name: string = "ThresholdSyntaxError";
+}
+
+/**
+ * A threshold names a metric that does not exist. A ThresholdSyntaxError too, so that a caller
+ * that rejects bad thresholds before a run also rejects names that no result could ever have.
+ */
+export class UnknownMetricError extends ThresholdSyntaxError {
+  override readonly name = "UnknownMetricError";
+  constructor(
+    message: string,
+    readonly metric: string,
+    /** The closest known name, if one is close. */
+    readonly suggestion: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** Every metric a threshold may name, with its unit: the table `--help` and the README show. */
+export const METRICS: readonly {
+  readonly name: string;
+  readonly unit: string;
+  readonly description: string;
+}[] = [
+  { name: "rtt.{min,mean,p50,p90,p99,p999,max}", unit: "ms", description: "request/response round trip" },
+  { name: "rtt.count", unit: "count", description: "round trips measured" },
+  {
+    name: "connect.{count,min,mean,p50,p90,p99,p999,max}",
+    unit: "ms",
+    description: "TCP (+TLS) + WebSocket upgrade",
+  },
+  {
+    name: "join.{count,min,mean,p50,p90,p99,p999,max}",
+    unit: "ms",
+    description: "socket open → admitted by the server",
+  },
+  { name: "method.<path:method>.rtt.{count,…,max}", unit: "ms", description: "round trip of one method" },
+  {
+    name: "method.<path:method>.{calls_out,calls_in}",
+    unit: "count",
+    description: "RPCs of one method sent / received",
+  },
+  { name: "method.<path:method>.{bytes_out,bytes_in}", unit: "bytes", description: "their bytes" },
+  { name: "errors", unit: "count", description: "bot errors, all kinds" },
+  {
+    name: "errors.<kind>",
+    unit: "count",
+    description: "script, timeout, rpc, disconnected, handler, dropped:<reason>…",
+  },
+  { name: "connect_failures", unit: "count", description: "bots that could not connect or join" },
+  {
+    name: "connect_failures.<reason>",
+    unit: "count",
+    description: "refused, timeout, dns, tls, http-status, join-timeout…",
+  },
+  { name: "drops", unit: "count", description: "incoming packets the bots refused as Godot would" },
+  {
+    name: "drops.<reason>",
+    unit: "count",
+    description: "unknown-node, unknown-cached-path, not-allowed, bad-argument…",
+  },
+  { name: "closes", unit: "count", description: "connection ends, all codes" },
+  {
+    name: "closes.<code>",
+    unit: "count",
+    description: "connection ends by close code (1000, 1006, …; open: still connected)",
+  },
+  {
+    name: "bots.{started,connected,failed,peak}",
+    unit: "count",
+    description: "bots started, joined, failed; most at once",
+  },
+  { name: "rpcs", unit: "count", description: "round trips completed" },
+  { name: "rps", unit: "per second", description: "round trips per second over the run" },
+  { name: "msgs_in, msgs_out", unit: "count", description: "WebSocket messages received / sent" },
+  { name: "bytes_in, bytes_out", unit: "bytes", description: "their bytes" },
+  {
+    name: "generator.saturated_seconds",
+    unit: "seconds",
+    description: "seconds the load generator was saturated",
+  },
+  {
+    name: "generator.lag.{p50,p99,max}",
+    unit: "ms",
+    description: "the generator's event-loop delay (per second)",
+  },
+  { name: "generator.cpu_max", unit: "%", description: "the generator's busiest second, % of one core" },
+];
+
+/** The METRICS table as text, for `--help`. */
+export function metricsHelp(): string {
+  const w = Math.max(...METRICS.map((m) => m.name.length));
+  const u = Math.max(...METRICS.map((m) => m.unit.length));
+  return METRICS.map((m) => `  ${m.name.padEnd(w)}  ${m.unit.padEnd(u)}  ${m.description}`).join("\n");
+}
+
+const STATS = ["count", "min", "mean", "p50", "p90", "p99", "p999", "max"] as const;
+type Stat = (typeof STATS)[number];
+const METHOD_FIELDS = {
+  calls_out: "callsOut",
+  calls_in: "callsIn",
+  bytes_out: "bytesOut",
+  bytes_in: "bytesIn",
+} as const;
+type MethodField = keyof typeof METHOD_FIELDS;
+const BOTS = ["started", "connected", "failed", "peak"] as const;
+const TOTALS = ["msgs_in", "msgs_out", "bytes_in", "bytes_out"] as const;
+const TOTAL_FIELDS = {
+  msgs_in: "msgsIn",
+  msgs_out: "msgsOut",
+  bytes_in: "bytesIn",
+  bytes_out: "bytesOut",
+} as const;
+const LAG = ["p50", "p99", "max"] as const;
+
+/** How to read one metric from a result; `method` is set when the name depends on the run's methods. */
+interface MetricDef {
+  readonly unit: MetricUnit;
+  readonly method?: string;
+  /** null: no data. */
+  read(r: SwarmResult, hist: (h: EncodedHistogram) => LatencySummary): number | null;
+}
+
+function statDef(
+  stat: Stat,
+  pick: (r: SwarmResult) => EncodedHistogram | undefined,
+  method?: string,
+): MetricDef {
+  return {
+    unit: stat === "count" ? "count" : "ms",
+    ...(method !== undefined ? { method } : {}),
+    read(r, hist) {
+      const enc = pick(r);
+      const s = enc === undefined ? undefined : hist(enc);
+      if (stat === "count") return s?.count ?? 0;
+      return s === undefined || s.count === 0 ? null : s[stat];
+    },
+  };
+}
+
+function sumValues(rec: Readonly<Record<string, number>>): number {
+  let n = 0;
+  for (const v of Object.values(rec)) n += v;
+  return n;
+}
+
+function isOneOf<T extends string>(list: readonly T[], x: string | undefined): x is T {
+  return x !== undefined && (list as readonly string[]).includes(x);
+}
+
+/** The metric's definition, or undefined when no result could have it. */
+function resolveMetric(name: string): MetricDef | undefined {
+  const parts = name.split(".");
+  const [head, second] = parts;
+  if (
+    (head === "rtt" || head === "connect" || head === "join") &&
+    parts.length === 2 &&
+    isOneOf(STATS, second)
+  ) {
+    const field = head === "rtt" ? "rttMs" : head === "connect" ? "connectMs" : "joinMs";
+    return statDef(second, (r) => r[field]);
+  }
+  if (head === "method") {
+    // method.<key>.rtt.<stat> or method.<key>.<field>: the key may itself hold dots (../Node).
+    const stat = parts.at(-1);
+    if (parts.length >= 4 && parts.at(-2) === "rtt" && isOneOf(STATS, stat)) {
+      const key = parts.slice(1, -2).join(".");
+      return key ? statDef(stat, (r) => r.methods[key]?.rtt, key) : undefined;
+    }
+    const field = parts.at(-1);
+    if (parts.length >= 3 && field !== undefined && field in METHOD_FIELDS) {
+      const key = parts.slice(1, -1).join(".");
+      const prop = METHOD_FIELDS[field as MethodField];
+      if (!key) return undefined;
+      return {
+        unit: prop.startsWith("bytes") ? "bytes" : "count",
+        method: key,
+        read: (r) => r.methods[key]?.[prop] ?? 0,
+      };
+    }
+    return undefined;
+  }
+  if (head === "errors" || head === "drops" || head === "connect_failures" || head === "closes") {
+    const rec = (r: SwarmResult) =>
+      head === "errors"
+        ? r.errors
+        : head === "drops"
+          ? r.drops
+          : head === "connect_failures"
+            ? r.connectFailures
+            : r.closes;
+    if (parts.length === 1) return { unit: "count", read: (r) => sumValues(rec(r)) };
+    const key = name.slice(head.length + 1);
+    if (!key) return undefined;
+    // Close codes are numbers (or "open": still connected at the end); anything else is a typo.
+    if (head === "closes" && !/^(\d{1,4}|open)$/.test(key)) return undefined;
+    return { unit: "count", read: (r) => rec(r)[key] ?? 0 };
+  }
+  if (head === "bots" && parts.length === 2 && isOneOf(BOTS, second)) {
+    return { unit: "count", read: (r) => r.bots[second] };
+  }
+  if (parts.length === 1 && head === "rpcs") return { unit: "count", read: (r, hist) => hist(r.rttMs).count };
+  if (parts.length === 1 && head === "rps") {
+    return {
+      unit: "per-second",
+      read(r, hist) {
+        const seconds = (r.endedAt - r.startedAt) / 1000;
+        return seconds > 0 ? hist(r.rttMs).count / seconds : null;
+      },
+    };
+  }
+  if (parts.length === 1 && isOneOf(TOTALS, head)) {
+    const field = TOTAL_FIELDS[head];
+    return {
+      unit: head.startsWith("bytes") ? "bytes" : "count",
+      read: (r) => r.seconds.reduce((n, s) => n + s[field], 0),
+    };
+  }
+  if (head === "generator") {
+    if (name === "generator.saturated_seconds")
+      return { unit: "seconds", read: (r) => r.generator.saturatedSeconds };
+    if (name === "generator.cpu_max") {
+      return { unit: "percent", read: (r) => (r.seconds.length === 0 ? null : r.generator.cpuMaxPercent) };
+    }
+    const stat = parts[2];
+    if (parts.length === 3 && second === "lag" && isOneOf(LAG, stat)) {
+      return statDef(stat, (r) => r.generator.lagMs);
+    }
+  }
+  return undefined;
+}
+
+/** Every concrete name that needs no run-specific part, for suggestions. */
+const STATIC_NAMES: readonly string[] = [
+  ...["rtt", "connect", "join"].flatMap((h) => STATS.map((s) => `${h}.${s}`)),
+  "errors",
+  ...["script", "timeout", "rpc", "disconnected", "handler"].map((k) => `errors.${k}`),
+  "drops",
+  ...["unknown-node", "unknown-method", "unknown-cached-path", "not-allowed", "bad-argument"].map(
+    (k) => `drops.${k}`,
+  ),
+  "connect_failures",
+  ...["refused", "timeout", "dns", "tls", "reset", "http-status", "join-timeout"].map(
+    (k) => `connect_failures.${k}`,
+  ),
+  "closes",
+  ...["1000", "1001", "1006", "open"].map((k) => `closes.${k}`),
+  ...BOTS.map((b) => `bots.${b}`),
+  "rpcs",
+  "rps",
+  ...TOTALS,
+  "generator.saturated_seconds",
+  "generator.cpu_max",
+  ...LAG.map((s) => `generator.lag.${s}`),
+];
+
+function knownNames(result: SwarmResult | undefined): string[] {
+  const names = [...STATIC_NAMES];
+  if (result) {
+    for (const key of Object.keys(result.methods)) {
+      names.push(...STATS.map((s) => `method.${key}.rtt.${s}`));
+      names.push(...Object.keys(METHOD_FIELDS).map((f) => `method.${key}.${f}`));
+    }
+    names.push(...Object.keys(result.errors).map((k) => `errors.${k}`));
+    names.push(...Object.keys(result.drops).map((k) => `drops.${k}`));
+    names.push(...Object.keys(result.connectFailures).map((k) => `connect_failures.${k}`));
+    names.push(...Object.keys(result.closes).map((k) => `closes.${k}`));
+  }
+  return names;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const sub = (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      row.push(Math.min(sub, (prev[j] as number) + 1, (row[j - 1] as number) + 1));
+    }
+    prev = row;
+  }
+  return prev[b.length] as number;
+}
+
+function closest(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  let bestPrefix = 0;
+  for (const c of candidates) {
+    const d = editDistance(name, c);
+    // Ties go to the name sharing the longer start: a typo is more often at the end.
+    let prefix = 0;
+    while (prefix < c.length && c[prefix] === name[prefix]) prefix++;
+    if (d < bestD || (d === bestD && prefix > bestPrefix)) {
+      best = c;
+      bestD = d;
+      bestPrefix = prefix;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+function unknownMetric(name: string, result: SwarmResult | undefined, why = ""): UnknownMetricError {
+  const suggestion = closest(name, knownNames(result));
+  const hint = suggestion
+    ? ` Did you mean "${suggestion}"?`
+    : " See the metric table (godot-peer swarm --help).";
+  return new UnknownMetricError(`unknown metric "${name}".${why}${hint}`, name, suggestion);
+}
+
+const UNIT_LABEL: Record<MetricUnit, string> = {
+  ms: "ms",
+  count: "",
+  bytes: "bytes",
+  percent: "%",
+  "per-second": "/s",
+  seconds: "s",
+};
+
+/** `metric OP value[unit]`: units ms or s for durations, % for percentages, none for counts. */
+export function parseThreshold(expr: string): Threshold {
+  const m =
+    /^\s*([^\s<>=!]+)\s*(<=|>=|==|!=|<|>|=)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*(ms|s|%|\/s)?\s*$/i.exec(
+      expr,
+    );
+  if (!m) {
+    throw new ThresholdSyntaxError(
+      `"${expr}" is not a threshold: write metric OP value[unit], OP one of < <= > >= == !=, e.g. rtt.p99<50ms or errors==0`,
+    );
+  }
+  const metric = m[1] as string;
+  const opText = m[2] as string;
+  if (opText === "=") throw new ThresholdSyntaxError(`"${expr}": "=" is not a comparison; write ==`);
+  const op = opText as ThresholdOp;
+  const number = Number(m[3]);
+  const unitText = m[4]?.toLowerCase();
+  const def = resolveMetric(metric);
+  if (!def) throw unknownMetric(metric, undefined);
+  let value = number;
+  if (def.unit === "ms") {
+    if (unitText !== "ms" && unitText !== "s") {
+      throw new ThresholdSyntaxError(
+        `"${expr}": ${metric} is a duration: give its unit, ms or s (e.g. ${metric}${opText}${m[3]}ms)`,
+      );
+    }
+    if (unitText === "s") value = number * 1000;
+  } else if (def.unit === "percent") {
+    if (unitText !== undefined && unitText !== "%") {
+      throw new ThresholdSyntaxError(
+        `"${expr}": ${metric} is a percentage: write its limit with % or no unit`,
+      );
+    }
+  } else if (def.unit === "per-second") {
+    if (unitText !== undefined && unitText !== "/s") {
+      throw new ThresholdSyntaxError(
+        `"${expr}": ${metric} is per second: write its limit with /s or no unit`,
+      );
+    }
+  } else if (unitText !== undefined) {
+    const what =
+      def.unit === "seconds" ? "a number of seconds" : `a ${def.unit === "bytes" ? "byte count" : "count"}`;
+    throw new ThresholdSyntaxError(`"${expr}": ${metric} is ${what}: its limit takes no unit`);
+  }
+  return { expr: expr.trim(), metric, op, value, unit: def.unit };
+}
+
+function compare(actual: number, op: ThresholdOp, limit: number): boolean {
+  switch (op) {
+    case "<":
+      return actual < limit;
+    case "<=":
+      return actual <= limit;
+    case ">":
+      return actual > limit;
+    case ">=":
+      return actual >= limit;
+    case "==":
+      return actual === limit;
+    case "!=":
+      return actual !== limit;
+  }
+}
+
+/** A value with its unit, for messages and reports. */
+export function formatMetricValue(value: number, unit: MetricUnit): string {
+  if (unit === "ms") return `${formatNumber(value, 3)} ms`;
+  if (unit === "percent") return `${formatNumber(value, 1)}%`;
+  if (unit === "per-second") return `${formatNumber(value, 1)}/s`;
+  const label = UNIT_LABEL[unit];
+  return label ? `${formatNumber(value, 0)} ${label}` : formatNumber(value, 0);
+}
+
+function formatNumber(n: number, digits: number): string {
+  return n.toLocaleString("en-US", {
+    maximumFractionDigits: Number.isInteger(n) ? 0 : digits,
+    useGrouping: false,
+  });
+}
+
+const NO_DATA: Partial<Record<string, string>> = {
+  rtt: "no round trip completed",
+  connect: "no bot connected",
+  join: "no bot joined",
+  method: "no round trip of this method completed",
+  generator: "the generator took no samples",
+  rps: "the run had no duration",
+};
+
+/**
+ * Judges each threshold on `result`. Throws UnknownMetricError for a metric this result cannot
+ * have (a method it never called: likely a typo); a metric without data fails.
+ */
+export function evaluateThresholds(
+  result: SwarmResult,
+  thresholds: readonly Threshold[],
+): ThresholdOutcome[] {
+  const cache = new Map<EncodedHistogram, LatencySummary>();
+  const hist = (enc: EncodedHistogram) => {
+    let s = cache.get(enc);
+    if (!s) {
+      s = summarize(decodeHistogram(enc));
+      cache.set(enc, s);
+    }
+    return s;
+  };
+  // Resolve every name first: one unknown metric fails the whole evaluation, before any verdict.
+  const defs = thresholds.map((t) => {
+    const def = resolveMetric(t.metric);
+    if (!def) throw unknownMetric(t.metric, result);
+    if (def.method !== undefined && !Object.hasOwn(result.methods, def.method)) {
+      const known = Object.keys(result.methods).sort();
+      const why = known.length
+        ? ` No method "${def.method}" in this run; methods: ${known.join(", ")}.`
+        : ` This run called no method at all.`;
+      throw unknownMetric(t.metric, result, why);
+    }
+    return def;
+  });
+  return thresholds.map((t, i) => {
+    const def = defs[i] as MetricDef;
+    const actual = def.read(result, hist);
+    const limit = `${t.op} ${formatMetricValue(t.value, t.unit)}`;
+    if (actual === null) {
+      const why = NO_DATA[t.metric.split(".")[0] as string] ?? "no data";
+      return {
+        threshold: t,
+        metric: t.metric,
+        actual: null,
+        passed: false,
+        message: `${t.expr}: no data (${why}), so ${t.metric} ${limit} cannot hold`,
+      };
+    }
+    const passed = compare(actual, t.op, t.value);
+    const shown = formatMetricValue(actual, t.unit);
+    return {
+      threshold: t,
+      metric: t.metric,
+      actual,
+      passed,
+      message: passed
+        ? `${t.expr}: ${t.metric} = ${shown} (${limit}) holds`
+        : `${t.expr}: ${t.metric} = ${shown}, broke the limit ${limit}`,
+    };
+  });
+}

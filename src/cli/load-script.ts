@@ -1,0 +1,26 @@
+/** Loads a bot script — a TypeScript (or JavaScript) module in the user's repo — with no build step. */
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { tsImport } from "tsx/esm/api";
+import type { BotScript } from "../bots/index.js";
+
+export class BotScriptError extends Error {
+  override readonly name = "BotScriptError";
+}
+
+export async function loadBotScript(path: string): Promise<BotScript> {
+  const url = pathToFileURL(resolve(path)).href;
+  let mod: { default?: unknown };
+  try {
+    mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
+  } catch (err) {
+    throw new BotScriptError(`cannot load bot script ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  const script = mod.default;
+  if (typeof script !== "function") {
+    throw new BotScriptError(
+      `${path} must export a bot script as its default export: export default defineBot(async (bot, ctx) => { … })`,
+    );
+  }
+  return script as BotScript;
+}

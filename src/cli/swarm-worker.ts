@@ -1,0 +1,53 @@
+/**
+ * One worker thread of `godot-peer swarm --workers K`: runs its shard of the swarm and reports
+ * live numbers each second and its SwarmResult at the end to the main thread.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { runSwarm, type Shard, type SwarmMetrics } from "../bots/index.js";
+import { loadBotScript } from "./load-script.js";
+
+export interface WorkerInput {
+  readonly scriptPath: string;
+  readonly url: string;
+  readonly bots: number;
+  readonly rampPerSec?: number;
+  readonly arrivalPerSec?: number;
+  readonly durationMs: number;
+  readonly thinkMs?: number;
+  readonly shard: Shard;
+  readonly threads: number;
+  readonly config: Record<string, string | number | boolean | null>;
+}
+
+const port = parentPort;
+if (!port) throw new Error("swarm-worker runs as a worker thread");
+const input = workerData as WorkerInput;
+const stop = new AbortController();
+port.on("message", (m: { type: string }) => {
+  if (m.type === "stop") stop.abort();
+});
+const script = await loadBotScript(input.scriptPath);
+let metrics: SwarmMetrics | undefined;
+const live = setInterval(() => {
+  if (metrics) port.postMessage({ type: "live", stats: metrics.live() });
+}, 1000);
+const result = await runSwarm({
+  url: input.url,
+  script,
+  bots: input.bots,
+  ...(input.rampPerSec !== undefined ? { rampPerSec: input.rampPerSec } : {}),
+  ...(input.arrivalPerSec !== undefined ? { arrivalPerSec: input.arrivalPerSec } : {}),
+  durationMs: input.durationMs,
+  ...(input.thinkMs !== undefined ? { thinkMs: input.thinkMs } : {}),
+  shard: input.shard,
+  threads: input.threads,
+  config: input.config,
+  signal: stop.signal,
+  onMetrics: (m) => {
+    metrics = m;
+  },
+});
+clearInterval(live);
+port.postMessage({ type: "result", result });
+// The port's message listener is all that keeps this thread alive now.
+port.close();

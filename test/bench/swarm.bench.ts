@@ -1,0 +1,323 @@
+/**
+ * The swarm against its baselines (issue 7, point 8). Servers always run in another process than
+ * the clients measured, and memory is measured in a child process of its own, so neither side's
+ * figures include the other's work. See protocol-notes/benchmarks.md for what each figure means.
+ *
+ * - swarm/memory-per-idle-bot: RSS growth per connection of a process holding N idle bots
+ *   (joined to the example game) ÷ one holding N bare `ws` client connections. Lower is better.
+ * - swarm/rpc-round-trips: Game.ping → Game.pong round trips per second through bot.request ÷ a
+ *   raw `ws` echo of the same bytes; same clients, same requests in flight. Higher is better.
+ * - swarm/bot-memory-vs-godot-client: RSS per idle bot ÷ RSS of a real headless Godot 3.2.3
+ *   client process connected to the same game, idle. Lower is better.
+ * - swarm/largest-swarm: bots one process holds at 1 rpc/s each with p99 < 100 ms ÷ the target
+ *   of 10,000. Higher is better. Slow (minutes): select it alone with --filter largest-swarm.
+ *
+ * --quick shrinks every swarm (for the contract test); its figures are not the ones to quote.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import WebSocket from "ws";
+import { Bot } from "../../src/bots/index.js";
+import { type GodotProcess, startGodot } from "../../src/engine/index.js";
+import { makeFrame, SysType } from "../../src/multiplayer/protocol.js";
+import type { Benchmark, Side } from "./harness.js";
+import { runForResult, startServer } from "./procs.js";
+
+const quick = process.argv.includes("--quick");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface MemorySample {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly external: number;
+}
+interface HolderResult {
+  readonly kind: string;
+  readonly n: number;
+  readonly connectMs: number;
+  readonly peersSeen: number;
+  readonly before: MemorySample;
+  readonly after: MemorySample;
+}
+
+/** A side whose `fn` is the whole measurement of one round. */
+function measured(name: string, fn: () => Promise<number>, extra: Partial<Side> = {}): Side {
+  return { name, fn, ...extra };
+}
+const byFn = (side: Side) => side.fn() as Promise<number>;
+
+/** RSS growth per connection of a fresh child process holding `n` idle connections of `kind`. */
+async function rssPerConnection(kind: "bots" | "ws", n: number): Promise<number> {
+  const server = await startServer(kind === "bots" ? "game-server.ts" : "ws-echo-server.ts");
+  try {
+    const r = await runForResult<HolderResult>(
+      "idle-holder.ts",
+      [kind, `ws://127.0.0.1:${server.port}`, String(n)],
+      ["--expose-gc", "--max-old-space-size=16384"],
+      600_000,
+    );
+    if (kind === "bots" && r.peersSeen < n) throw new Error(`bots saw ${r.peersSeen} peers of ${n}`);
+    const perConn = (r.after.rss - r.before.rss) / n;
+    const heapExt = (r.after.heapUsed + r.after.external - r.before.heapUsed - r.before.external) / n;
+    console.error(
+      `  ${kind} ×${n}: ${Math.round(perConn)} B RSS/conn (heap+external ${Math.round(heapExt)} B), connected+settled in ${Math.round(r.connectMs)} ms`,
+    );
+    return perConn;
+  } finally {
+    await server.child.stop();
+  }
+}
+
+// ---- round trips -------------------------------------------------------------------------------
+
+const CLIENTS = 50;
+const IN_FLIGHT = 4; // per client
+const WINDOW_MS = quick ? 500 : 2_000;
+
+interface Echoer {
+  /** Round trips completed in a window of `ms` with IN_FLIGHT per client, all clients at once. */
+  run(ms: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+let pingFrame: Uint8Array | null = null; // what a bot sends for Game.ping(seq), captured in setup
+
+async function botEchoer(url: string): Promise<Echoer> {
+  const bots = await Promise.all(Array.from({ length: CLIENTS }, () => Bot.connect({ url })));
+  let seq = 0;
+  const ping = (bot: Bot) => {
+    const s = ++seq;
+    return bot.request(1, "Game", "ping", [s], { method: "pong", match: (a) => a[0] === s });
+  };
+  // The first call simplifies the path (Godot's path cache); capture a steady-state call.
+  const probe = bots[0]!;
+  await ping(probe);
+  // The frame is what the peer sends for this packet: Godot's 9-byte header, then the packet.
+  const peer = probe.peer;
+  const putPacket = peer.putPacket;
+  peer.putPacket = (payload: Uint8Array) => {
+    pingFrame ??= makeFrame(SysType.NONE, probe.id, peer.getTargetPeer(), payload);
+    return putPacket.call(peer, payload);
+  };
+  await ping(probe);
+  peer.putPacket = putPacket;
+  for (const b of bots.slice(1)) await ping(b);
+  return {
+    async run(ms) {
+      const end = performance.now() + ms;
+      let done = 0;
+      const slot = async (bot: Bot) => {
+        while (performance.now() < end) {
+          await ping(bot);
+          if (performance.now() <= end) done++;
+        }
+      };
+      await Promise.all(bots.flatMap((b) => Array.from({ length: IN_FLIGHT }, () => slot(b))));
+      return (done * 1000) / ms;
+    },
+    async close() {
+      await Promise.all(bots.map((b) => b.disconnect()));
+    },
+  };
+}
+
+async function wsEchoer(url: string, frame: Uint8Array): Promise<Echoer> {
+  const clients = await Promise.all(
+    Array.from(
+      { length: CLIENTS },
+      () =>
+        new Promise<WebSocket>((resolve, reject) => {
+          const ws = new WebSocket(url);
+          ws.binaryType = "nodebuffer";
+          ws.once("open", () => resolve(ws)).once("error", reject);
+        }),
+    ),
+  );
+  return {
+    run(ms) {
+      const end = performance.now() + ms;
+      let done = 0;
+      let inFlight = 0;
+      return new Promise<number>((resolve) => {
+        for (const ws of clients) {
+          const onMessage = () => {
+            inFlight--;
+            if (performance.now() <= end) {
+              done++;
+              inFlight++;
+              ws.send(frame);
+            } else if (inFlight === 0) {
+              for (const c of clients) c.removeAllListeners("message");
+              resolve((done * 1000) / ms);
+            }
+          };
+          ws.on("message", onMessage);
+          for (let i = 0; i < IN_FLIGHT; i++) {
+            inFlight++;
+            ws.send(frame);
+          }
+        }
+      });
+    },
+    async close() {
+      await Promise.all(
+        clients.map((ws) => new Promise<void>((resolve) => ws.once("close", () => resolve()).close())),
+      );
+    },
+  };
+}
+
+function roundTripSide(
+  name: string,
+  start: () => Promise<{ echoer: Echoer; stop: () => Promise<void> }>,
+): Side {
+  let live: { echoer: Echoer; stop: () => Promise<void> } | null = null;
+  return {
+    name,
+    setup: async () => {
+      live = await start();
+      await live.echoer.run(WINDOW_MS / 2); // warm-up: JIT, TCP windows
+    },
+    fn: () => {
+      if (!live) throw new Error(`${name}: not set up`);
+      return live.echoer.run(WINDOW_MS);
+    },
+    teardown: async () => {
+      await live?.stop();
+      live = null;
+    },
+  };
+}
+
+// ---- a real Godot 3 client -----------------------------------------------------------------------
+
+const g3Project = fileURLToPath(new URL("../godot/g3", import.meta.url));
+
+/** RSS of the Godot process itself: the child of startGodot's `sh` watchdog. */
+async function godotRss(godot: GodotProcess): Promise<number> {
+  const watchdog = (godot as unknown as { pid: number }).pid;
+  const pids: number[] = [];
+  for (const task of await readdir(`/proc/${watchdog}/task`)) {
+    const kids = await readFile(`/proc/${watchdog}/task/${task}/children`, "utf8");
+    pids.push(...kids.trim().split(/\s+/).filter(Boolean).map(Number));
+  }
+  let best = 0;
+  for (const pid of pids) {
+    const comm = (await readFile(`/proc/${pid}/comm`, "utf8")).trim();
+    if (!/godot/i.test(comm)) continue;
+    const status = await readFile(`/proc/${pid}/status`, "utf8");
+    const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+    best = Math.max(best, kb * 1024);
+  }
+  if (best === 0) throw new Error(`no Godot process under pid ${watchdog} (children ${pids.join(", ")})`);
+  return best;
+}
+
+async function godotClientRss(): Promise<number> {
+  const server = await startServer("game-server.ts");
+  let godot: GodotProcess | null = null;
+  try {
+    godot = await startGodot({
+      version: "3.2.3",
+      project: g3Project,
+      script: "game_client.gd",
+      env: { GP_SERVER_URL: `ws://127.0.0.1:${server.port}`, GP_SCRIPT: "idle" },
+      ready: /^CONNECTED \d+$/,
+    });
+    await sleep(1_000); // idle and settled, like the bots
+    const rss = await godotRss(godot);
+    console.error(`  Godot 3.2.3 client: ${rss} B RSS`);
+    return rss;
+  } finally {
+    await godot?.stop("SIGKILL");
+    await server.child.stop();
+  }
+}
+
+// ---- the largest swarm -------------------------------------------------------------------------
+
+const SWARM_TARGET = quick ? 200 : 10_000;
+
+interface SwarmResult {
+  readonly held: number;
+  readonly stopReason: string;
+  readonly elapsedMs: number;
+  readonly last: Record<string, number>;
+}
+
+async function largestSwarm(): Promise<number> {
+  const server = await startServer("game-server.ts", ["--max-old-space-size=16384"]);
+  try {
+    const args = quick ? ["100", "2000", "60000"] : ["500", "10000", "240000"];
+    const r = await runForResult<SwarmResult>(
+      "swarm-holder.ts",
+      [`ws://127.0.0.1:${server.port}`, String(SWARM_TARGET), ...args],
+      ["--max-old-space-size=16384"],
+      600_000,
+    );
+    console.error(
+      `  largest swarm: held ${r.held} (${r.stopReason}) in ${r.elapsedMs} ms; last step ${JSON.stringify(r.last)}`,
+    );
+    return r.held;
+  } finally {
+    await server.child.stop();
+  }
+}
+
+// ---- the benchmarks -----------------------------------------------------------------------------
+
+const IDLE_N = quick ? 200 : 2_000;
+const SOLO_N = quick ? 50 : 200;
+
+const benchmarks: Benchmark[] = [
+  {
+    name: "swarm/memory-per-idle-bot",
+    unit: "B RSS/connection (lower is better)",
+    ours: measured(`${IDLE_N} idle bots`, () => rssPerConnection("bots", IDLE_N)),
+    baseline: measured(`${IDLE_N} bare ws clients`, () => rssPerConnection("ws", IDLE_N)),
+    measure: byFn,
+    maxRounds: 1,
+  },
+  {
+    name: "swarm/rpc-round-trips",
+    unit: "round trips/s",
+    ours: roundTripSide("bot.request ping/pong", async () => {
+      const server = await startServer("game-server.ts");
+      const echoer = await botEchoer(`ws://127.0.0.1:${server.port}`);
+      const stop = async () => {
+        await echoer.close();
+        await server.child.stop();
+      };
+      return { echoer, stop };
+    }),
+    baseline: roundTripSide("raw ws echo, same bytes", async () => {
+      if (!pingFrame) throw new Error("the bot side captures the ping frame first");
+      const server = await startServer("ws-echo-server.ts");
+      const echoer = await wsEchoer(`ws://127.0.0.1:${server.port}`, pingFrame);
+      const stop = async () => {
+        await echoer.close();
+        await server.child.stop();
+      };
+      return { echoer, stop };
+    }),
+    measure: byFn,
+  },
+  {
+    name: "swarm/bot-memory-vs-godot-client",
+    unit: "B RSS/client (lower is better)",
+    ours: measured(`idle bot (of ${SOLO_N})`, () => rssPerConnection("bots", SOLO_N)),
+    baseline: measured("headless Godot 3.2.3 client", godotClientRss),
+    measure: byFn,
+    maxRounds: 3,
+  },
+  {
+    name: "swarm/largest-swarm",
+    unit: "bots at 1 rpc/s, p99 < 100 ms (higher is better)",
+    ours: measured("one process", largestSwarm),
+    baseline: measured("target", async () => SWARM_TARGET),
+    measure: byFn,
+    maxRounds: 1,
+  },
+];
+
+export default benchmarks;
