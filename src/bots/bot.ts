@@ -14,7 +14,6 @@ import {
 import { MultiplayerAPI } from "../scene/multiplayer-api.js";
 import { RpcMode } from "../scene/rpc-mode.js";
 import type { SceneNode } from "../scene/scene-node.js";
-import { normalizeNodePath } from "../scene/scene-node.js";
 import type { Variant } from "../variant/index.js";
 import { type CloseInfo, type ConnectError, GodotError } from "../websocket/index.js";
 import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
@@ -302,10 +301,11 @@ export class Bot extends EventEmitter<BotEvents> {
   ): Promise<RequestResult> {
     const waiting = this.waitForRpc(reply.path ?? path, reply.method, reply);
     const started = performance.now();
-    this.multiplayer.node(normalizeNodePath(path)).rpcId(to, method, ...args);
+    const node = this.multiplayer.node(path);
+    node.rpcId(to, method, ...args);
     const call = await waiting;
     const rttMs = performance.now() - started;
-    this.emit("round_trip", `${normalizeNodePath(path)}:${method}`, rttMs);
+    if (this.listenerCount("round_trip") > 0) this.emit("round_trip", `${node.path}:${method}`, rttMs);
     return { ...call, rttMs };
   }
 

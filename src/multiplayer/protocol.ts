@@ -69,8 +69,13 @@ export function makeSysFrame(type: SysType.ADD | SysType.DEL | SysType.ID, peerI
 
 export function readHeader(frame: Uint8Array): FrameHeader {
   if (frame.length < PROTO_SIZE) throw new FrameError("too-short", `${frame.length} bytes < ${PROTO_SIZE}`);
-  const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  return { type: v.getUint8(0), from: v.getInt32(1, true), to: v.getInt32(5, true) };
+  const f = frame;
+  const i32 = (at: number) =>
+    (f[at] as number) |
+    ((f[at + 1] as number) << 8) |
+    ((f[at + 2] as number) << 16) |
+    ((f[at + 3] as number) << 24);
+  return { type: f[0] as number, from: i32(1), to: i32(5) };
 }
 
 /** The i32 peer id a system message carries. */

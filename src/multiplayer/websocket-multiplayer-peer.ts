@@ -47,7 +47,6 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeerBase<NetworkedMulti
   /** NetworkedMultiplayerPeer.transfer_mode: kept, but WebSocket is always reliable. */
   #uniqueId = 0;
   #succeeded = false;
-  readonly #peers = new Set<number>();
   readonly #maxFrameSize: number;
   readonly #godotDisconnectSignal: boolean;
   /** Frames refused on receipt, by reason. */
@@ -106,7 +105,6 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeerBase<NetworkedMulti
     this.setTargetPeer(0);
     this.lastClose = null;
     this.#succeeded = false;
-    this.#peers.clear();
     this.clearPackets();
   }
 
@@ -154,11 +152,6 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeerBase<NetworkedMulti
     return this.client.getConnectionStatus();
   }
 
-  /** Peers the server announced (1 included once connected). */
-  getPeers(): number[] {
-    return [...this.#peers].sort((a, b) => a - b);
-  }
-
   // ---- _process_multiplayer, client side ----
 
   #processFrame(frame: Uint8Array): void {
@@ -185,7 +178,6 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeerBase<NetworkedMulti
     }
     switch (type) {
       case SysType.ADD:
-        this.#peers.add(id);
         this.emit("peer_connected", id);
         if (id === 1) {
           this.#succeeded = true;
@@ -194,7 +186,6 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeerBase<NetworkedMulti
         }
         return;
       case SysType.DEL:
-        this.#peers.delete(id);
         this.emit("peer_disconnected", id);
         return;
       case SysType.ID:

@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from "node:events";
 import { type NetworkedMultiplayerPeer, TransferMode } from "../multiplayer/networked-multiplayer-peer.js";
+import { PeerIdSet } from "../multiplayer/peer-id-set.js";
 import type { Variant } from "../variant/index.js";
 import { ConnectionStatus, GodotError } from "../websocket/index.js";
 import { type SceneDropReason, ScenePacketError } from "./errors.js";
@@ -131,7 +132,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
   #peer: NetworkedMultiplayerPeer | null = null;
   #unsubscribe: (() => void) | null = null;
   readonly #nodes = new Map<string, SceneNode>();
-  readonly #connectedPeers = new Set<number>();
+  readonly #connectedPeers = new PeerIdSet();
   readonly #pathGetCache = new Map<number, Map<number, string>>();
   readonly #pathSendCache = new Map<string, PathSentCache>();
   #lastSendCacheId = 1;
@@ -173,6 +174,9 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
 
   /** Declares (or returns) the node at `path`, relative to /root. */
   node(path: string): SceneNode {
+    // Hot path: a path already in its normal form needs no parsing.
+    const known = this.#nodes.get(path);
+    if (known) return known;
     const key = normalizeNodePath(path);
     let n = this.#nodes.get(key);
     if (!n) {
@@ -242,7 +246,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
 
   /** Ascending, as Godot's Set<int>. */
   getNetworkConnectedPeers(): number[] {
-    return [...this.#connectedPeers].sort((a, b) => a - b);
+    return this.#connectedPeers.sorted();
   }
 
   get refuseNewNetworkConnections(): boolean {
@@ -339,7 +343,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
     const packet = encodeRaw(bytes);
     peer.setTargetPeer(id);
     peer.transferMode = mode;
-    this.#put(peer, packet, id, ":raw", { command: "RAW", bytes: packet.length });
+    this.#put(peer, packet, id, ":raw", () => ({ command: "RAW", bytes: packet.length }));
   }
 
   #sendRpc(
@@ -380,7 +384,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
     if (hasAll) {
       const packet = encodeRemote(command, { cacheId: psc.id }, name, values);
       peer.setTargetPeer(to);
-      this.#put(peer, packet, to, key, trace({ cacheId: psc.id }, packet.length));
+      this.#put(peer, packet, to, key, () => trace({ cacheId: psc.id }, packet.length));
       return;
     }
     // Not every target confirmed the path: one packet per peer, full path where unconfirmed.
@@ -394,10 +398,12 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
       peer.setTargetPeer(id);
       if (confirmed) {
         byId ??= encodeRemote(command, { cacheId: psc.id }, name, values);
-        this.#put(peer, byId, id, key, trace({ cacheId: psc.id }, byId.length));
+        const packet = byId;
+        this.#put(peer, packet, id, key, () => trace({ cacheId: psc.id }, packet.length));
       } else {
         byPath ??= encodeRemote(command, { path }, name, values);
-        this.#put(peer, byPath, id, key, trace({ path }, byPath.length));
+        const packet = byPath;
+        this.#put(peer, packet, id, key, () => trace({ path }, packet.length));
       }
     }
   }
@@ -425,12 +431,12 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
       const packet = encodeSimplifyPath(psc.id, path);
       peer.setTargetPeer(id);
       peer.transferMode = TransferMode.RELIABLE;
-      this.#put(peer, packet, id, null, {
+      this.#put(peer, packet, id, null, () => ({
         command: "SIMPLIFY_PATH",
         path,
         cacheId: psc.id,
         bytes: packet.length,
-      });
+      }));
       psc.confirmed.set(id, false);
     }
     return hasAll;
@@ -441,7 +447,8 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
     packet: Uint8Array,
     to: number,
     key: string | null,
-    trace: Omit<TraceRecord, "dir" | "from" | "to">,
+    /** Made only when a trace is on: the hot path allocates nothing for it. */
+    trace: () => Omit<TraceRecord, "dir" | "from" | "to">,
   ): void {
     const err = peer.putPacket(packet);
     if (
@@ -470,7 +477,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
     const p = this.#peerStats(to);
     p.packetsOut++;
     p.bytesOut += packet.length;
-    this.trace?.({ dir: "out", from: peer.getUniqueId(), to, ...trace });
+    if (this.trace) this.trace({ dir: "out", from: peer.getUniqueId(), to, ...trace() });
   }
 
   // ---- receiving ----
@@ -510,7 +517,11 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
         const reply = encodeConfirmPath(cmd.path);
         peer.transferMode = TransferMode.RELIABLE;
         peer.setTargetPeer(from);
-        this.#put(peer, reply, from, null, { command: "CONFIRM_PATH", path: cmd.path, bytes: reply.length });
+        this.#put(peer, reply, from, null, () => ({
+          command: "CONFIRM_PATH",
+          path: cmd.path,
+          bytes: reply.length,
+        }));
         return true;
       }
       case NetworkCommand.CONFIRM_PATH: {

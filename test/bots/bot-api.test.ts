@@ -147,6 +147,8 @@ test("a connect that fails rejects with why", async (t) => {
 test("counters per path:method and per peer, and an opt-in trace of every packet", async (t) => {
   const server = await startFixture(t, "3.6.2", "game_server.gd");
   const a = await joinGame(t, server.port, "counted");
+  // The broadcast that follows welcome may still be on its way: let it land before tracing.
+  await until(() => a.calls.some((c) => c.method === "player_joined"), "player_joined");
   const trace: string[] = [];
   a.bot.multiplayer.trace = (r) =>
     trace.push(`${r.dir} ${r.command} ${r.path ?? ""} ${r.name ?? ""} ${JSON.stringify(r.args ?? [])}`);

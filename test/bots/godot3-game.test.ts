@@ -21,6 +21,7 @@ for (const version of GAME_SERVERS) {
     const b = await joinGame(t, server.port, "bob");
     // join's reply (welcome) went to the request that awaited it; the broadcast after it to the handler.
     t.is(a.welcome[0], a.bot.id);
+    await until(() => a.calls.length > 0, "the broadcast after welcome");
     t.deepEqual(a.calls[0], { method: "player_joined", args: [a.bot.id, "alice"], from: 1 });
     t.deepEqual(
       b.bot.peers,
