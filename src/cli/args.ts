@@ -1,4 +1,5 @@
-/** Parsing of the command line's values: durations, rates, counts, shards. Errors are UsageErrors. */
+/** Parsing of the command line's values: durations, rates, counts, shards, thresholds. Errors are UsageErrors. */
+import { parseThreshold, type Threshold, ThresholdSyntaxError } from "../bots/thresholds.js";
 
 /** A bad command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {
@@ -54,4 +55,16 @@ export function parseShard(
   const index = Number(indexText);
   if (count < 1 || index >= count) throw new UsageError(`--shard: index ${index} is not in 0..${count - 1}`);
   return { index, count };
+}
+
+/** Every --threshold, parsed; a bad one (syntax, or a metric no run can have) is a usage error. */
+export function parseThresholdFlags(exprs: readonly string[] | undefined): Threshold[] {
+  return (exprs ?? []).map((expr) => {
+    try {
+      return parseThreshold(expr);
+    } catch (err) {
+      if (err instanceof ThresholdSyntaxError) throw new UsageError(`--threshold: ${err.message}`);
+      throw err;
+    }
+  });
 }

@@ -7,13 +7,8 @@ import { parseArgs } from "node:util";
 import { mergeResults, parseSwarmResult, SwarmResultFormatError } from "../bots/merge.js";
 import { summaryTable, toHtml, toJUnit } from "../bots/report/index.js";
 import type { SwarmResult } from "../bots/swarm-result.js";
-import {
-  evaluateThresholds,
-  metricsHelp,
-  parseThreshold,
-  type Threshold,
-  ThresholdSyntaxError,
-} from "../bots/thresholds.js";
+import { evaluateThresholds, metricsHelp, type Threshold, ThresholdSyntaxError } from "../bots/thresholds.js";
+import { parseThresholdFlags, UsageError } from "./args.js";
 
 export const MERGE_USAGE = `Usage: godot-peer merge <a.json> <b.json> … [options]
 
@@ -48,8 +43,6 @@ interface MergeArgs {
   readonly allowErrors: boolean;
 }
 
-class MergeUsageError extends Error {}
-
 function parseMergeArgs(argv: readonly string[]): MergeArgs | "help" {
   let parsed: ReturnType<typeof parse>;
   function parse() {
@@ -70,20 +63,12 @@ function parseMergeArgs(argv: readonly string[]): MergeArgs | "help" {
   try {
     parsed = parse();
   } catch (err) {
-    throw new MergeUsageError((err as Error).message);
+    throw new UsageError((err as Error).message);
   }
   const v = parsed.values;
   if (v.help) return "help";
-  if (parsed.positionals.length === 0) throw new MergeUsageError("no result files to merge");
-  const thresholds: Threshold[] = [];
-  for (const expr of v.threshold ?? []) {
-    try {
-      thresholds.push(parseThreshold(expr));
-    } catch (err) {
-      if (err instanceof ThresholdSyntaxError) throw new MergeUsageError(`--threshold: ${err.message}`);
-      throw err;
-    }
-  }
+  if (parsed.positionals.length === 0) throw new UsageError("no result files to merge");
+  const thresholds = parseThresholdFlags(v.threshold);
   return {
     files: parsed.positionals,
     json: v.json,
@@ -100,18 +85,18 @@ async function readResult(file: string): Promise<SwarmResult> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new MergeUsageError(`cannot read ${file}: ${(err as Error).message}`);
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new MergeUsageError(`${file}: not JSON (${(err as Error).message})`);
+    throw new UsageError(`${file}: not JSON (${(err as Error).message})`);
   }
   try {
     return parseSwarmResult(json, file);
   } catch (err) {
-    if (err instanceof SwarmResultFormatError) throw new MergeUsageError(err.message);
+    if (err instanceof SwarmResultFormatError) throw new UsageError(err.message);
     throw err;
   }
 }
@@ -148,17 +133,17 @@ export async function mergeCommand(argv: string[]): Promise<number> {
     try {
       result = mergeResults(inputs, a.files);
     } catch (err) {
-      if (err instanceof SwarmResultFormatError) throw new MergeUsageError(err.message);
+      if (err instanceof SwarmResultFormatError) throw new UsageError(err.message);
       throw err;
     }
     try {
       outcomes = evaluateThresholds(result, a.thresholds);
     } catch (err) {
-      if (err instanceof ThresholdSyntaxError) throw new MergeUsageError(`--threshold: ${err.message}`);
+      if (err instanceof ThresholdSyntaxError) throw new UsageError(`--threshold: ${err.message}`);
       throw err;
     }
   } catch (err) {
-    if (err instanceof MergeUsageError) {
+    if (err instanceof UsageError) {
       process.stderr.write(`godot-peer merge: ${err.message}\n(godot-peer merge --help for usage)\n`);
       return 2;
     }

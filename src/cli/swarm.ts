@@ -11,16 +11,9 @@ import { Worker } from "node:worker_threads";
 import { type LiveStats, runSwarm, type Shard, type SwarmMetrics, type SwarmResult } from "../bots/index.js";
 import { mergeResults } from "../bots/merge.js";
 import { summaryTable, toHtml, toJUnit } from "../bots/report/index.js";
-import {
-  evaluateThresholds,
-  metricsHelp,
-  parseThreshold,
-  type Threshold,
-  ThresholdSyntaxError,
-  UnknownMetricError,
-} from "../bots/thresholds.js";
+import { evaluateThresholds, metricsHelp, type Threshold, UnknownMetricError } from "../bots/thresholds.js";
 import { ExampleGame } from "../server/index.js";
-import { parseCount, parseDuration, parseRate, parseShard, UsageError } from "./args.js";
+import { parseCount, parseDuration, parseRate, parseShard, parseThresholdFlags, UsageError } from "./args.js";
 import { BotScriptError, loadBotScript } from "./load-script.js";
 import type { WorkerInput } from "./swarm-worker.js";
 
@@ -126,15 +119,7 @@ export function parseSwarmArgs(argv: readonly string[]): SwarmArgs | "help" {
   if (progress !== "tty" && progress !== "plain" && progress !== "none") {
     throw new UsageError(`--progress: "${progress}" is not tty, plain or none`);
   }
-  const thresholds: Threshold[] = [];
-  for (const expr of v.threshold ?? []) {
-    try {
-      thresholds.push(parseThreshold(expr));
-    } catch (err) {
-      if (err instanceof ThresholdSyntaxError) throw new UsageError(`--threshold: ${err.message}`);
-      throw err;
-    }
-  }
+  const thresholds = parseThresholdFlags(v.threshold);
   return {
     scriptPath: parsed.positionals[0] as string,
     url: v.url,

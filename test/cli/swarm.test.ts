@@ -2,7 +2,7 @@
  * `godot-peer swarm` as a user runs it: help, usage errors, exit codes, reports, counters held
  * against what the server counted, Ctrl-C, worker threads, shards and merge, and a real Godot server.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,42 +10,10 @@ import test from "ava";
 import type { SwarmResult } from "../../src/bots/index.js";
 import { decodeHistogram, summarize } from "../../src/bots/index.js";
 import { ExampleGame } from "../../src/server/index.js";
+import { runCli } from "../harness/cli.js";
 import { startFixture } from "../harness/godot.js";
 
-const root = new URL("../../", import.meta.url).pathname;
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(
-  args: readonly string[],
-  { onSpawn }: { onSpawn?: (c: ChildProcess) => void } = {},
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "--conditions=source", "src/cli/main.ts", ...args],
-      {
-        cwd: root,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    onSpawn?.(child);
-  });
-}
+const cli = runCli;
 
 async function tmp(): Promise<string> {
   return mkdtemp(join(tmpdir(), "gp-cli-"));

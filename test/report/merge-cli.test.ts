@@ -2,7 +2,6 @@
  * `godot-peer merge` as CI runs it: shard files in, the merged summary and reports out,
  * thresholds judged on the merge, and the documented exit codes (0 pass, 1 broken, 2 usage).
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,31 +9,11 @@ import test from "ava";
 import { decodeHistogram, summarize } from "../../src/bots/histogram.js";
 import { mergeResults } from "../../src/bots/merge.js";
 import type { SwarmResult } from "../../src/bots/swarm-result.js";
+import { type CliRun, runCli } from "../harness/cli.js";
 import { fabricateSwarm, resultOf, shardBots } from "./fabricate.js";
 
-const root = new URL("../../", import.meta.url).pathname;
-
-function merge(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "--conditions=source", "src/cli/main.ts", "merge", ...args],
-      {
-        cwd: root,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function merge(args: readonly string[]): Promise<CliRun> {
+  return runCli(["merge", ...args]);
 }
 
 /** Three shard files of one swarm (with bot errors unless `clean`). */
