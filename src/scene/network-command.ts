@@ -48,10 +48,18 @@ export type SceneCommand =
 const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder("utf-8", { fatal: false });
 
+/** Method names and node paths repeat: their NUL-terminated UTF-8 is kept (read-only, bounded). */
+const cstrings = new Map<string, Uint8Array>();
+const CSTRING_CACHE_MAX = 4096;
+
 function cstring(s: string): Uint8Array {
+  const known = cstrings.get(s);
+  if (known) return known;
   const bytes = utf8.encode(s);
   const out = new Uint8Array(bytes.length + 1);
   out.set(bytes);
+  if (cstrings.size >= CSTRING_CACHE_MAX) cstrings.clear();
+  cstrings.set(s, out);
   return out;
 }
 
@@ -70,7 +78,10 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 function head(command: NetworkCommand, u32: number): Uint8Array {
   const h = new Uint8Array(5);
   h[0] = command;
-  new DataView(h.buffer).setUint32(1, u32 >>> 0, true);
+  h[1] = u32 & 0xff;
+  h[2] = (u32 >>> 8) & 0xff;
+  h[3] = (u32 >>> 16) & 0xff;
+  h[4] = (u32 >>> 24) & 0xff;
   return h;
 }
 

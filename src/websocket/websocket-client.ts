@@ -607,6 +607,7 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
         attempt.initiatedBy ??= "client";
       },
       traffic: this.traffic,
+      batchWrites: true,
     });
     for (const w of attempt.waiters.splice(0)) w.resolve(protocol);
     if (attempt.multiplayer) this.#toSink((s) => s.connected(protocol));

@@ -28,6 +28,11 @@ export interface PeerLink {
   readonly onUserClose: () => void;
   /** Where sent messages are counted, if anywhere. */
   readonly traffic?: Traffic;
+  /**
+   * Send the messages of one tick in one write (the client). Not for a server's peers: there a
+   * burst — a newcomer's greeting in a big game — would count whole against the packet limit.
+   */
+  readonly batchWrites?: boolean;
 }
 
 /** Messages and bytes as the socket saw them, both ways. */
@@ -45,6 +50,8 @@ export class WebSocketPeer {
   #writeMode: WriteMode = WriteMode.BINARY;
   #wasString = false;
   #packetError: GodotError = GodotError.OK;
+  /** Is the socket corked until the end of this tick? */
+  #corked = false;
   /** Sends handed to ws whose write callback has not run yet. */
   #inFlight = 0;
   /** The last typed error behind a failed call (decode error, refused packet …). */
@@ -98,6 +105,16 @@ export class WebSocketPeer {
     }
     // No copy: a client masks every frame, and ws masks a caller's bytes into a fresh frame
     // buffer (it treats them as read-only), so the caller may reuse its buffer at once.
+    // Messages put in one tick leave in one write, as Godot's wslay flushes once a poll: one
+    // syscall per message was most of a busy bot's CPU. Until the flush they count as queued.
+    if (link.batchWrites && !this.#corked) {
+      this.#corked = true;
+      link.socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        link.socket.uncork();
+      });
+    }
     ws.send(buffer, { binary: this.#writeMode === WriteMode.BINARY }, () => {
       this.#inFlight--;
     });
