@@ -15,18 +15,22 @@ export interface Shard {
   readonly count: number;
 }
 
-export interface SwarmOptions {
-  readonly url: string;
-  readonly script: BotScript;
+/** How much load, and how it arrives: what a swarm run, a worker thread and the CLI share. */
+export interface SwarmLoad {
   /** Closed model: bots in the whole swarm. Open model: at most this many at once in this shard (a generator guard). */
   readonly bots: number;
   /** Closed model: bots started per second across the swarm (default: all at once). */
-  readonly rampPerSec?: number;
+  readonly rampPerSec?: number | undefined;
   /** Open model: bots arriving per second across the swarm. */
-  readonly arrivalPerSec?: number;
+  readonly arrivalPerSec?: number | undefined;
   readonly durationMs: number;
   /** Mean think time handed to scripts (ctx.think()). */
-  readonly thinkMs?: number;
+  readonly thinkMs?: number | undefined;
+}
+
+export interface SwarmOptions extends SwarmLoad {
+  readonly url: string;
+  readonly script: BotScript;
   readonly shard?: Shard;
   readonly botOptions?: Omit<Partial<BotOptions>, "url">;
   /** Ends the run early (Ctrl-C): scripts are told, bots disconnect, the result is returned. */

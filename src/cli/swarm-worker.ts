@@ -3,17 +3,12 @@
  * live numbers each second and its SwarmResult at the end to the main thread.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { runSwarm, type Shard, type SwarmMetrics } from "../bots/index.js";
+import { runSwarm, type Shard, type SwarmLoad, type SwarmMetrics } from "../bots/index.js";
 import { loadBotScript } from "./load-script.js";
 
-export interface WorkerInput {
+export interface WorkerInput extends SwarmLoad {
   readonly scriptPath: string;
   readonly url: string;
-  readonly bots: number;
-  readonly rampPerSec?: number;
-  readonly arrivalPerSec?: number;
-  readonly durationMs: number;
-  readonly thinkMs?: number;
   readonly shard: Shard;
   readonly threads: number;
   readonly config: Record<string, string | number | boolean | null>;
@@ -32,16 +27,8 @@ const live = setInterval(() => {
   if (metrics) port.postMessage({ type: "live", stats: metrics.live() });
 }, 1000);
 const result = await runSwarm({
-  url: input.url,
+  ...input,
   script,
-  bots: input.bots,
-  ...(input.rampPerSec !== undefined ? { rampPerSec: input.rampPerSec } : {}),
-  ...(input.arrivalPerSec !== undefined ? { arrivalPerSec: input.arrivalPerSec } : {}),
-  durationMs: input.durationMs,
-  ...(input.thinkMs !== undefined ? { thinkMs: input.thinkMs } : {}),
-  shard: input.shard,
-  threads: input.threads,
-  config: input.config,
   signal: stop.signal,
   onMetrics: (m) => {
     metrics = m;

@@ -8,7 +8,14 @@ import { writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
-import { type LiveStats, runSwarm, type Shard, type SwarmMetrics, type SwarmResult } from "../bots/index.js";
+import {
+  type LiveStats,
+  runSwarm,
+  type Shard,
+  type SwarmLoad,
+  type SwarmMetrics,
+  type SwarmResult,
+} from "../bots/index.js";
 import { mergeResults } from "../bots/merge.js";
 import { summaryTable, toHtml, toJUnit } from "../bots/report/index.js";
 import { evaluateThresholds, metricsHelp, type Threshold, UnknownMetricError } from "../bots/thresholds.js";
@@ -52,14 +59,9 @@ Exit codes: 0 pass, 1 a threshold broke or bots had errors, 2 usage error,
 Ctrl-C stops the run cleanly and still writes the summary and reports; twice quits at once.
 `;
 
-interface SwarmArgs {
+interface SwarmArgs extends SwarmLoad {
   readonly scriptPath: string;
   readonly url: string | undefined;
-  readonly bots: number;
-  readonly rampPerSec: number | undefined;
-  readonly arrivalPerSec: number | undefined;
-  readonly durationMs: number;
-  readonly thinkMs: number | undefined;
   readonly workers: number;
   readonly shard: Shard;
   readonly json: string | undefined;
@@ -195,10 +197,10 @@ async function runInWorkers(
       scriptPath: a.scriptPath,
       url,
       bots: a.bots,
-      ...(a.rampPerSec !== undefined ? { rampPerSec: a.rampPerSec } : {}),
-      ...(a.arrivalPerSec !== undefined ? { arrivalPerSec: a.arrivalPerSec } : {}),
+      rampPerSec: a.rampPerSec,
+      arrivalPerSec: a.arrivalPerSec,
       durationMs: a.durationMs,
-      ...(a.thinkMs !== undefined ? { thinkMs: a.thinkMs } : {}),
+      thinkMs: a.thinkMs,
       // Worker w of shard i/n runs sub-shard i·K + w of n·K: together exactly shard i.
       shard: { index: a.shard.index * a.workers + w, count: a.shard.count * a.workers },
       threads: a.workers,
@@ -309,10 +311,10 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
           url,
           script,
           bots: a.bots,
-          ...(a.rampPerSec !== undefined ? { rampPerSec: a.rampPerSec } : {}),
-          ...(a.arrivalPerSec !== undefined ? { arrivalPerSec: a.arrivalPerSec } : {}),
+          rampPerSec: a.rampPerSec,
+          arrivalPerSec: a.arrivalPerSec,
           durationMs: a.durationMs,
-          ...(a.thinkMs !== undefined ? { thinkMs: a.thinkMs } : {}),
+          thinkMs: a.thinkMs,
           shard: a.shard,
           config,
           signal: stop.signal,

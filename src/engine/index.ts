@@ -5,5 +5,11 @@ export { type ExecResult, exec, execOk } from "./exec.js";
 export { GodotProcess, runGodotScript, type StartGodotOptions, startGodot } from "./launch.js";
 export { withDirLock } from "./lock.js";
 export { freePort } from "./ports.js";
-export { type GodotInstall, godotPeerCacheDir, type ProvisionOptions, provisionGodot } from "./provision.js";
+export {
+  type GodotInstall,
+  godotPeerCacheDir,
+  type ProvisionOptions,
+  pathExists,
+  provisionGodot,
+} from "./provision.js";
 export { GODOT_SOURCES, GODOT_VERSIONS, type GodotVersion, godotMajor, isGodotVersion } from "./versions.js";

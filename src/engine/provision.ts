@@ -55,9 +55,9 @@ export async function provisionGodot(
     return verify(version, "env", override, [], source.headlessArgs, source.envOverride);
   }
   if (source.root === "host") {
-    if (!(await exists(source.binary))) {
+    if (!(await pathExists(source.binary))) {
       await withDirLock(join(await cacheReady(), "host-apt.lock"), async () => {
-        if (!(await exists(source.binary))) await hostAptInstall([source.debPackage], options);
+        if (!(await pathExists(source.binary))) await hostAptInstall([source.debPackage], options);
       });
     }
     return verify(version, "host", source.binary, [], source.headlessArgs);
@@ -116,7 +116,7 @@ async function hostAptInstall(packages: readonly string[], options: ProvisionOpt
 
 async function buildChroot(dir: string, options: ProvisionOptions): Promise<ChrootManifest> {
   requireRoot("a Debian unstable chroot (debootstrap)");
-  if (!(await exists("/usr/sbin/debootstrap"))) await hostAptInstall(["debootstrap"], options);
+  if (!(await pathExists("/usr/sbin/debootstrap"))) await hostAptInstall(["debootstrap"], options);
   const mirror = await findDebianMirror();
   if (!mirror) {
     throw new GodotProvisionError("no Debian mirror found in /etc/apt/sources.list{,.d}");
@@ -200,7 +200,8 @@ async function cacheReady(): Promise<string> {
   return dir;
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Does `path` exist (and can we see it)? */
+export async function pathExists(path: string): Promise<boolean> {
   try {
     await access(path);
     return true;
