@@ -68,15 +68,35 @@ interface Waiter {
   readonly reject: (err: Error) => void;
 }
 
+/** The bot of each MultiplayerAPI, for the listeners below (shared by all bots: no closures per bot). */
+const botOf = new WeakMap<MultiplayerAPI, Bot>();
+
+function forwardPeerConnected(this: MultiplayerAPI, id: number): void {
+  botOf.get(this)?.emit("peer_connected", id);
+}
+function forwardPeerDisconnected(this: MultiplayerAPI, id: number): void {
+  botOf.get(this)?.emit("peer_disconnected", id);
+}
+function forwardRaw(this: MultiplayerAPI, id: number, bytes: Uint8Array): void {
+  botOf.get(this)?.emit("raw", id, bytes);
+}
+
 export class Bot extends EventEmitter<BotEvents> {
   readonly peer: WebSocketMultiplayerPeer;
   readonly multiplayer: MultiplayerAPI;
   readonly style: "event" | "tick";
-  readonly #handlers = new Map<string, (...args: Variant[]) => unknown>();
-  readonly #waiters = new Map<string, Set<Waiter>>();
+  // Made on first use, as is #closed: an idle bot in a big swarm should cost next to nothing.
+  #handlers: Map<string, (...args: Variant[]) => unknown> | null = null;
+  #waiters: Map<string, Set<Waiter>> | null = null;
   #connected = false;
-  #closed: Promise<void>;
-  #markClosed!: () => void;
+  #gone = false;
+  #closed: Promise<void> | null = null;
+  #markClosed: (() => void) | null = null;
+
+  static readonly #onServerGone = function (this: MultiplayerAPI): void {
+    const bot = botOf.get(this);
+    if (bot) bot.#onGone();
+  };
 
   private constructor(options: BotOptions) {
     super();
@@ -87,9 +107,7 @@ export class Bot extends EventEmitter<BotEvents> {
     // Payloads wait until connect() has resolved and the caller has run up to its first await:
     // its handlers and nodes are declared before the first call can arrive (see #join).
     this.multiplayer.autoProcess = false;
-    this.#closed = new Promise((r) => {
-      this.#markClosed = r;
-    });
+    botOf.set(this.multiplayer, this);
   }
 
   /** Connects and resolves once the server assigned our id and announced the peers already there. */
@@ -110,9 +128,9 @@ export class Bot extends EventEmitter<BotEvents> {
     }
     const api = this.multiplayer;
     api.networkPeer = this.peer;
-    api.on("network_peer_connected", (id) => this.emit("peer_connected", id));
-    api.on("network_peer_disconnected", (id) => this.emit("peer_disconnected", id));
-    api.on("network_peer_packet", (id, bytes) => this.emit("raw", id, bytes));
+    api.on("network_peer_connected", forwardPeerConnected);
+    api.on("network_peer_disconnected", forwardPeerDisconnected);
+    api.on("network_peer_packet", forwardRaw);
     const timeoutMs = options.joinTimeoutMs ?? 10_000;
     let ticker: NodeJS.Timeout | undefined;
     // Tick style: only the peer is polled while joining (SYS frames); payloads wait for bot.poll().
@@ -173,21 +191,25 @@ export class Bot extends EventEmitter<BotEvents> {
         this.multiplayer.poll();
       });
     }
-    const gone = () => this.#onGone();
-    api.once("server_disconnected", gone);
-    api.once("connection_failed", gone);
+    api.on("server_disconnected", Bot.#onServerGone);
+    api.on("connection_failed", Bot.#onServerGone);
   }
 
   #onGone(): void {
     if (!this.#connected) return;
     this.#connected = false;
+    this.#gone = true;
+    const api = this.multiplayer;
+    api.off("server_disconnected", Bot.#onServerGone);
+    api.off("connection_failed", Bot.#onServerGone);
     const err = new BotDisconnectedError(
       `disconnected${this.peer.lastClose?.info ? ` (${this.peer.lastClose.info.code} ${this.peer.lastClose.info.reason})` : ""}`,
     );
-    for (const set of this.#waiters.values()) for (const w of set) w.reject(err);
-    this.#waiters.clear();
+    const waiters = this.#waiters;
+    this.#waiters = null;
+    for (const set of waiters?.values() ?? []) for (const w of set) w.reject(err);
     this.emit("disconnected", this.peer.lastClose?.info ?? null, this.peer.lastClose?.error ?? null);
-    this.#markClosed();
+    this.#markClosed?.();
   }
 
   get id(): number {
@@ -223,6 +245,7 @@ export class Bot extends EventEmitter<BotEvents> {
     handler: (...args: A) => unknown,
   ): this {
     const key = this.#declare(path, method, mode);
+    this.#handlers ??= new Map();
     this.#handlers.set(key, handler as (...args: Variant[]) => unknown);
     return this;
   }
@@ -232,7 +255,7 @@ export class Bot extends EventEmitter<BotEvents> {
     const key = `${node.path}:${method}`;
     node.rpcConfig(method, mode, (...args: Variant[]) => {
       const from = this.multiplayer.getRpcSenderId();
-      const set = this.#waiters.get(key);
+      const set = this.#waiters?.get(key);
       if (set) {
         for (const w of set) {
           if (w.match && !w.match(args, from)) continue;
@@ -241,7 +264,7 @@ export class Bot extends EventEmitter<BotEvents> {
           return; // a reply awaited is consumed by its waiter
         }
       }
-      return this.#handlers.get(key)?.(...args);
+      return this.#handlers?.get(key)?.(...args);
     });
     return key;
   }
@@ -254,6 +277,7 @@ export class Bot extends EventEmitter<BotEvents> {
     if (!this.#connected) return Promise.reject(new BotDisconnectedError("not connected"));
     const timeoutMs = options.timeoutMs ?? 5_000;
     return new Promise<ReceivedCall>((resolve, reject) => {
+      this.#waiters ??= new Map();
       let set = this.#waiters.get(key);
       if (!set) {
         set = new Set();
@@ -325,10 +349,10 @@ export class Bot extends EventEmitter<BotEvents> {
 
   /** In tick style the close is only seen by poll(): keep polling until it is. */
   async #untilClosed(): Promise<void> {
-    if (this.style !== "tick") return this.#closed;
+    if (this.style !== "tick") return this.closed();
     const t = setInterval(() => this.multiplayer.poll(), 2);
     try {
-      await this.#closed;
+      await this.closed();
     } finally {
       clearInterval(t);
     }
@@ -336,6 +360,13 @@ export class Bot extends EventEmitter<BotEvents> {
 
   /** Resolves when the connection ends, for whatever reason. */
   closed(): Promise<void> {
+    if (!this.#closed) {
+      if (this.#gone) this.#closed = Promise.resolve();
+      else
+        this.#closed = new Promise((resolve) => {
+          this.#markClosed = resolve;
+        });
+    }
     return this.#closed;
   }
 }

@@ -17,14 +17,9 @@ interface QueuedPacket {
   readonly payload: Uint8Array;
 }
 
-const SIGNALS = [
-  "peer_connected",
-  "peer_disconnected",
-  "connection_succeeded",
-  "connection_failed",
-  "server_disconnected",
-  "peer_packet",
-] as const satisfies readonly (keyof PeerSignalHandlers)[];
+/** Any peer base: the relays below touch only fields every one has. */
+// biome-ignore lint/suspicious/noExplicitAny: any event map
+type AnyPeerBase = MultiplayerPeerBase<any>;
 
 export abstract class MultiplayerPeerBase<
     E extends NetworkedMultiplayerPeerEvents & Record<keyof E, unknown[]>,
@@ -36,6 +31,48 @@ export abstract class MultiplayerPeerBase<
   #targetPeer = 0;
   #transferMode = TransferMode.RELIABLE;
   #refusing = false;
+  #subscribers: PeerSignalHandlers[] | null = null;
+
+  // One listener per signal for all peers, reading the subscribers from `this`: a swarm holds
+  // thousands of peers, and a bound function per peer per signal cost a kilobyte a bot.
+  static readonly #relays: ReadonlyArray<readonly [keyof PeerSignalHandlers, (...a: never[]) => void]> = [
+    [
+      "peer_connected",
+      function (this: AnyPeerBase, id: number) {
+        for (const h of this.#subscribers ?? []) h.peer_connected(id);
+      },
+    ],
+    [
+      "peer_disconnected",
+      function (this: AnyPeerBase, id: number) {
+        for (const h of this.#subscribers ?? []) h.peer_disconnected(id);
+      },
+    ],
+    [
+      "connection_succeeded",
+      function (this: AnyPeerBase) {
+        for (const h of this.#subscribers ?? []) h.connection_succeeded();
+      },
+    ],
+    [
+      "connection_failed",
+      function (this: AnyPeerBase) {
+        for (const h of this.#subscribers ?? []) h.connection_failed();
+      },
+    ],
+    [
+      "server_disconnected",
+      function (this: AnyPeerBase) {
+        for (const h of this.#subscribers ?? []) h.server_disconnected();
+      },
+    ],
+    [
+      "peer_packet",
+      function (this: AnyPeerBase, id: number) {
+        for (const h of this.#subscribers ?? []) h.peer_packet(id);
+      },
+    ],
+  ];
 
   abstract poll(): void;
   abstract putPacket(payload: Uint8Array): GodotError;
@@ -48,13 +85,25 @@ export abstract class MultiplayerPeerBase<
     return this as unknown as EventEmitter<NetworkedMultiplayerPeerEvents>;
   }
 
-  subscribe(h: PeerSignalHandlers): () => void {
-    const bound = SIGNALS.map((s) => [s, h[s].bind(h) as (...a: unknown[]) => void] as const);
+  subscribe(h: PeerSignalHandlers): void {
+    if (this.#subscribers) {
+      if (!this.#subscribers.includes(h)) this.#subscribers.push(h);
+      return;
+    }
+    this.#subscribers = [h];
     const e = this as unknown as EventEmitter;
-    for (const [s, fn] of bound) e.on(s, fn);
-    return () => {
-      for (const [s, fn] of bound) e.off(s, fn);
-    };
+    for (const [s, fn] of MultiplayerPeerBase.#relays) e.on(s, fn as (...a: unknown[]) => void);
+  }
+
+  unsubscribe(h: PeerSignalHandlers): void {
+    const subs = this.#subscribers;
+    const at = subs ? subs.indexOf(h) : -1;
+    if (!subs || at < 0) return;
+    subs.splice(at, 1);
+    if (subs.length > 0) return;
+    this.#subscribers = null;
+    const e = this as unknown as EventEmitter;
+    for (const [s, fn] of MultiplayerPeerBase.#relays) e.off(s, fn as (...a: unknown[]) => void);
   }
 
   /** Queues a payload for the MultiplayerAPI and emits peer_packet, as Godot's _store_pkt. */

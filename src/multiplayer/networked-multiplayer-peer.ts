@@ -36,8 +36,9 @@ export interface PeerSignalHandlers {
 }
 
 export interface NetworkedMultiplayerPeer {
-  /** Connects the handlers to the peer's signals; returns the disconnect. */
-  subscribe(handlers: PeerSignalHandlers): () => void;
+  /** Connects the handlers to the peer's signals (called in the order subscribed). */
+  subscribe(handlers: PeerSignalHandlers): void;
+  unsubscribe(handlers: PeerSignalHandlers): void;
   poll(): void;
   getAvailablePacketCount(): number;
   /** Sender of the packet getPacket() returns next. */

@@ -70,16 +70,23 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeerBase<NetworkedMulti
     this.client = new WebSocketClient(options);
     this.#maxFrameSize = options.maxFrameSize ?? GODOT3_SERVER_MAX_FRAME;
     this.#godotDisconnectSignal = options.godotDisconnectSignal ?? false;
-    const sink: MultiplayerSink = {
-      connected: () => {
-        // Godot waits for SYS_ID and SYS_ADD(1) before anything is announced.
-        this.timings.openedAt = performance.now();
-      },
-      packet: (data) => this.#processFrame(data),
-      disconnected: (info, error) => this.#onDisconnected(info, error),
-    };
-    this.client.setMultiplayerSink(sink);
+    this.client.setMultiplayerSink(new WebSocketMultiplayerPeer.#Sink(this));
   }
+
+  /** The client's frames, delivered here: one small object per peer, no closures. */
+  static readonly #Sink = class implements MultiplayerSink {
+    constructor(readonly peer: WebSocketMultiplayerPeer) {}
+    connected(): void {
+      // Godot waits for SYS_ID and SYS_ADD(1) before anything is announced.
+      this.peer.timings.openedAt = performance.now();
+    }
+    packet(data: Uint8Array): void {
+      this.peer.#processFrame(data);
+    }
+    disconnected(info: CloseInfo | null, error: ConnectError | null): void {
+      this.peer.#onDisconnected(info, error);
+    }
+  };
 
   /** WebSocketClient.connect_to_url(url, protocols, true, custom_headers). */
   connectToUrl(

@@ -6,7 +6,11 @@
  * (`packet_dropped` and a counter) when we receive.
  */
 import { EventEmitter } from "node:events";
-import { type NetworkedMultiplayerPeer, TransferMode } from "../multiplayer/networked-multiplayer-peer.js";
+import {
+  type NetworkedMultiplayerPeer,
+  type PeerSignalHandlers,
+  TransferMode,
+} from "../multiplayer/networked-multiplayer-peer.js";
 import { PeerIdSet } from "../multiplayer/peer-id-set.js";
 import type { Variant } from "../variant/index.js";
 import { ConnectionStatus, GodotError } from "../websocket/index.js";
@@ -121,20 +125,50 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
   autoProcess = false;
   /** Opt-in: every packet decoded or sent, for learning a game's traffic. */
   trace: ((record: TraceRecord) => void) | null = null;
-  readonly stats: MultiplayerStats = {
-    byMethod: new Map(),
-    byPeer: new Map(),
-    dropped: new Map(),
-    scriptErrors: 0,
-    sendsToGonePeers: 0,
+  #stats: MultiplayerStats | null = null;
+  /** Counters, made on first use: an idle bot in a big swarm should cost next to nothing. */
+  get stats(): MultiplayerStats {
+    this.#stats ??= {
+      byMethod: new Map(),
+      byPeer: new Map(),
+      dropped: new Map(),
+      scriptErrors: 0,
+      sendsToGonePeers: 0,
+    };
+    return this.#stats;
+  }
+
+  static readonly #PeerSignals = class implements PeerSignalHandlers {
+    constructor(readonly api: MultiplayerAPI) {}
+    peer_connected(id: number): void {
+      this.api.#addPeer(id);
+    }
+    peer_disconnected(id: number): void {
+      this.api.#delPeer(id);
+    }
+    connection_succeeded(): void {
+      this.api.emit("connected_to_server");
+    }
+    connection_failed(): void {
+      this.api.emit("connection_failed");
+    }
+    server_disconnected(): void {
+      this.api.emit("server_disconnected");
+    }
+    peer_packet(): void {
+      if (this.api.autoProcess) this.api.#drain();
+    }
   };
 
   #peer: NetworkedMultiplayerPeer | null = null;
-  #unsubscribe: (() => void) | null = null;
+  /** What this API listens to on its peer; one small object, not a closure per signal. */
+  readonly #signals: PeerSignalHandlers = new MultiplayerAPI.#PeerSignals(this);
   readonly #nodes = new Map<string, SceneNode>();
   readonly #connectedPeers = new PeerIdSet();
-  readonly #pathGetCache = new Map<number, Map<number, string>>();
-  readonly #pathSendCache = new Map<string, PathSentCache>();
+  // Both caches made on first use (a peer's cache on its first SIMPLIFY_PATH).
+  #pathGetCache: Map<number, Map<number, string>> | null = null;
+  #pathSendCache: Map<string, PathSentCache> | null = null;
+
   #lastSendCacheId = 1;
   #rpcSenderId = 0;
   #processing = false;
@@ -147,8 +181,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
   set networkPeer(peer: NetworkedMultiplayerPeer | null) {
     if (peer === this.#peer) return;
     if (this.#peer) {
-      this.#unsubscribe?.();
-      this.#unsubscribe = null;
+      this.#peer.unsubscribe(this.#signals);
       this.clear();
     }
     this.#peer = peer;
@@ -160,16 +193,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
         "Supplied NetworkedMultiplayerPeer must be connecting or connected.",
       );
     }
-    this.#unsubscribe = peer.subscribe({
-      peer_connected: (id) => this.#addPeer(id),
-      peer_disconnected: (id) => this.#delPeer(id),
-      connection_succeeded: () => this.emit("connected_to_server"),
-      connection_failed: () => this.emit("connection_failed"),
-      server_disconnected: () => this.emit("server_disconnected"),
-      peer_packet: () => {
-        if (this.autoProcess) this.#drain();
-      },
-    });
+    peer.subscribe(this.#signals);
   }
 
   /** Declares (or returns) the node at `path`, relative to /root. */
@@ -198,8 +222,8 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
   /** MultiplayerAPI.clear: forget peers and both path caches. */
   clear(): void {
     this.#connectedPeers.clear();
-    this.#pathGetCache.clear();
-    this.#pathSendCache.clear();
+    this.#pathGetCache = null;
+    this.#pathSendCache = null;
     this.#lastSendCacheId = 1;
   }
 
@@ -365,6 +389,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
       throw new RpcError("unknown-peer", `Attempt to remote call unexisting ID: ${to}.`);
     }
     const path = node.path;
+    this.#pathSendCache ??= new Map();
     let psc = this.#pathSendCache.get(path);
     if (!psc) {
       psc = { id: this.#lastSendCacheId++, confirmed: new Map() };
@@ -506,6 +531,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
           cacheId: cmd.cacheId,
           bytes: packet.length,
         });
+        this.#pathGetCache ??= new Map();
         let cache = this.#pathGetCache.get(from);
         if (!cache) {
           cache = new Map();
@@ -533,7 +559,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
           path: cmd.path,
           bytes: packet.length,
         });
-        const psc = this.#pathSendCache.get(cmd.path);
+        const psc = this.#pathSendCache?.get(cmd.path);
         if (!psc)
           return this.#drop(
             from,
@@ -568,7 +594,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
           path = cmd.target.path;
         } else {
           // A peer's cache is made by its first SIMPLIFY_PATH (none: empty, as Godot's).
-          const cache = this.#pathGetCache.get(from);
+          const cache = this.#pathGetCache?.get(from);
           if (!cache && !this.#connectedPeers.has(from)) {
             return this.#drop(from, "unknown-peer-cache", "Requests invalid peer cache.");
           }
@@ -664,16 +690,19 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
   }
 
   #addPeer(id: number): void {
+    // Our own id joins the shared copy of the peer set, hidden (see PeerIdSet).
+    const self = this.#peer?.getUniqueId() ?? 0;
+    if (self > 0) this.#connectedPeers.setSelf(self);
     this.#connectedPeers.add(id);
     // Made on its first SIMPLIFY_PATH: an empty Map per peer per bot is quadratic in a swarm.
-    this.#pathGetCache.delete(id);
+    this.#pathGetCache?.delete(id);
     this.emit("network_peer_connected", id);
   }
 
   #delPeer(id: number): void {
     this.#connectedPeers.delete(id);
-    this.#pathGetCache.delete(id);
-    for (const psc of this.#pathSendCache.values()) psc.confirmed.delete(id);
+    this.#pathGetCache?.delete(id);
+    for (const psc of this.#pathSendCache?.values() ?? []) psc.confirmed.delete(id);
     this.emit("network_peer_disconnected", id);
   }
 

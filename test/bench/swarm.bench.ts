@@ -46,13 +46,16 @@ function measured(name: string, fn: () => Promise<number>, extra: Partial<Side> 
 }
 const byFn = (side: Side) => side.fn() as Promise<number>;
 
+/** How long a holder idles before its last sample: V8 shrinks a grown young generation only then. */
+const IDLE_SETTLE_MS = quick ? 500 : 15_000;
+
 /** RSS growth per connection of a fresh child process holding `n` idle connections of `kind`. */
 async function rssPerConnection(kind: "bots" | "ws", n: number): Promise<number> {
   const server = await startServer(kind === "bots" ? "game-server.ts" : "ws-echo-server.ts");
   try {
     const r = await runForResult<HolderResult>(
       "idle-holder.ts",
-      [kind, `ws://127.0.0.1:${server.port}`, String(n)],
+      [kind, `ws://127.0.0.1:${server.port}`, String(n), String(IDLE_SETTLE_MS)],
       ["--expose-gc", "--max-old-space-size=16384"],
       600_000,
     );
