@@ -10,8 +10,8 @@
  * own close the server's answer ends it; after a protocol fault we send its code, stop reading
  * and end our side; closeTimeoutMs after any close sent, the socket is destroyed.
  *
- * Memory: one object per connection besides the socket. Socket listeners are static methods
- * that find their connection on the socket (kConnection), as `ws` does; timers get the
+ * Memory: one object per connection besides the socket. Socket listeners are module-level
+ * functions that find their connection on the socket (kConnection), as `ws` does; timers get the
  * connection as an argument instead of closing over it.
  */
 import * as net from "node:net";
@@ -118,10 +118,10 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
       : net.connect({ host: options.host, port: options.port });
     this.socket = socket;
     socket[kConnection] = this;
-    socket.on("data", ClientConnection.#onData);
-    socket.on("end", ClientConnection.#onEnd);
-    socket.on("error", ClientConnection.#onError);
-    socket.on("close", ClientConnection.#onClose);
+    socket.on("data", socketOnData);
+    socket.on("end", socketOnEnd);
+    socket.on("error", socketOnError);
+    socket.on("close", socketOnClose);
     // Written at once: the socket holds it until it is connected (and TLS is up).
     socket.write(
       upgradeRequest(options.path, options.hostHeader, this.#key, options.protocols, options.headers),
@@ -353,6 +353,10 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   #closed(): void {
+    if (!this.opened && this.error === null && this.failure === null) {
+      // The server dropped the connection without answering: what Node's http client calls it.
+      this.error = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    }
     this.#state = ReadyState.CLOSED;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
@@ -367,34 +371,51 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     this.#owner._wsClose(this);
   }
 
-  static #onData(this: OwnedSocket, chunk: Buffer): void {
-    const conn = this[kConnection]!;
-    if (conn.#state === ReadyState.CONNECTING) {
-      conn.#handshake(chunk);
+  /** @internal Bytes from the socket. */
+  _onData(chunk: Buffer): void {
+    if (this.#state === ReadyState.CONNECTING) {
+      this.#handshake(chunk);
       return;
     }
-    conn.#heartbeat?.alive();
-    conn.receive(chunk);
+    this.#heartbeat?.alive();
+    this.receive(chunk);
   }
 
-  /** The server ended its side: end ours (the socket then closes). */
-  static #onEnd(this: OwnedSocket): void {
-    const conn = this[kConnection]!;
-    if (conn.#state < ReadyState.CLOSING) conn.#state = ReadyState.CLOSING;
-    this.end();
+  /** @internal The server ended its side: end ours (the socket then closes). */
+  _onEnd(): void {
+    if (this.#state < ReadyState.CLOSING) this.#state = ReadyState.CLOSING;
+    this.socket.end();
   }
 
-  /** Every socket error is followed by 'close'; the first one is kept for the report there. */
-  static #onError(this: OwnedSocket, err: Error): void {
-    const conn = this[kConnection]!;
-    conn.error ??= err;
-    if (conn.#state < ReadyState.CLOSING) conn.#state = ReadyState.CLOSING;
-    this.destroy();
+  /** @internal Every socket error is followed by 'close'; the first one is kept for the report there. */
+  _onError(err: Error): void {
+    this.error ??= err;
+    if (this.#state < ReadyState.CLOSING) this.#state = ReadyState.CLOSING;
+    this.socket.destroy();
   }
 
-  static #onClose(this: OwnedSocket): void {
-    this[kConnection]!.#closed();
+  /** @internal The socket is closed. */
+  _onClose(): void {
+    this.#closed();
   }
+}
+
+// Socket listeners: shared by every connection, called with `this` = the socket.
+
+function socketOnData(this: OwnedSocket, chunk: Buffer): void {
+  this[kConnection]!._onData(chunk);
+}
+
+function socketOnEnd(this: OwnedSocket): void {
+  this[kConnection]!._onEnd();
+}
+
+function socketOnError(this: OwnedSocket, err: Error): void {
+  this[kConnection]!._onError(err);
+}
+
+function socketOnClose(this: OwnedSocket): void {
+  this[kConnection]!._onClose();
 }
 
 function flushTick(conn: ClientConnection): void {

@@ -51,7 +51,6 @@ export function upgradeRequest(
 
 /** A header value Node's http client would refuse to send (outside tab and latin1 printables). */
 export function isInvalidHeaderValue(value: string): boolean {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   return /[^\t\u0020-\u007e\u0080-\u00ff]/.test(value);
 }
 
