@@ -199,10 +199,19 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     this.socket.pause();
   }
 
+  /** Reads on: first what the pause left of the last chunk (on the next turn of the loop), then the socket. */
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    this.socket.resume();
+    if (this.hasUnread) setImmediate(readOn, this);
+    else this.socket.resume();
+  }
+
+  /** @internal Reads what the pause left, then the socket, unless paused again meanwhile. */
+  _readOn(): void {
+    if (this.#paused || this.#state === ReadyState.CLOSED) return;
+    this.readUnread();
+    if (!this.#paused) this.socket.resume();
   }
 
   heartbeatDead(timeoutMs: number): void {
@@ -244,6 +253,10 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   // ---- frames from the receiver ----
+
+  protected get readPaused(): boolean {
+    return this.#paused;
+  }
 
   protected onMessage(data: Uint8Array, isString: boolean): void {
     this.#owner._wsMessage(this, data, isString);
@@ -362,8 +375,10 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     this.#timer = null;
     this.#heartbeat?.stop();
     // Frames still unread in a paused socket are read now (as `ws` does): a close frame among them counts.
-    if (this.opened && !this.stopped && !this.socket.readableEnded) {
-      const rest = this.socket.read() as Buffer | null;
+    if (this.opened && !this.stopped) {
+      this.#paused = false;
+      this.readUnread();
+      const rest = this.socket.readableEnded ? null : (this.socket.read() as Buffer | null);
       if (rest !== null) this.receive(rest);
     }
     this.stopReading();
@@ -420,6 +435,10 @@ function socketOnClose(this: OwnedSocket): void {
 
 function flushTick(conn: ClientConnection): void {
   conn._flush();
+}
+
+function readOn(conn: ClientConnection): void {
+  conn._readOn();
 }
 
 function connectTimedOut(conn: ClientConnection): void {

@@ -36,6 +36,8 @@ export abstract class FrameReceiver {
   #fragmentBytes = 0;
   /** Reading is over: a close frame arrived, a fault was found, or the connection was dropped. */
   #stopped = false;
+  /** What a pause left unread of the last chunk (a view: frames are read from it later). */
+  #unread: Buffer | null = null;
 
   /** A whole message (text already checked to be UTF-8). */
   protected abstract onMessage(data: Uint8Array, isString: boolean): void;
@@ -46,6 +48,22 @@ export abstract class FrameReceiver {
   /** A fault in the stream. Reading has stopped. */
   protected abstract onProtocolError(error: ProtocolError): void;
 
+  /** Whether to stop before the next frame, keeping the rest of the chunk for readUnread(). */
+  protected abstract get readPaused(): boolean;
+
+  /** Whether a pause left frames unread. */
+  protected get hasUnread(): boolean {
+    return this.#unread !== null;
+  }
+
+  /** Reads what a pause left (it may pause again). */
+  protected readUnread(): void {
+    const unread = this.#unread;
+    if (unread === null) return;
+    this.#unread = null;
+    this.receive(unread);
+  }
+
   /** Whether reading is over (nothing more will be delivered). */
   protected get stopped(): boolean {
     return this.#stopped;
@@ -54,6 +72,7 @@ export abstract class FrameReceiver {
   /** Ignores every later byte (the connection is dropped or failed). */
   protected stopReading(): void {
     this.#stopped = true;
+    this.#unread = null;
     this.#head = null;
     this.#body = null;
     this.#fragments = null;
@@ -63,6 +82,10 @@ export abstract class FrameReceiver {
   protected receive(data: Buffer): void {
     if (this.#stopped) return;
     let chunk = data;
+    if (this.#unread !== null) {
+      chunk = Buffer.concat([this.#unread, data]);
+      this.#unread = null;
+    }
     if (this.#head !== null) {
       chunk = Buffer.concat([this.#head, data]);
       this.#head = null;
@@ -80,6 +103,11 @@ export abstract class FrameReceiver {
       this.#frame(this.#bodyOpcode, this.#bodyFin, body);
     }
     while (pos < end && !this.#stopped) {
+      if (this.readPaused) {
+        // Backpressure: the rest waits here, as it would in the kernel.
+        this.#unread = chunk.subarray(pos);
+        return;
+      }
       if (end - pos < 2) break;
       const b0 = chunk[pos]!;
       const b1 = chunk[pos + 1]!;

@@ -21,6 +21,17 @@ type Event =
 /** A receiver that records what it is told, fed chunk by chunk. */
 class Recorder extends FrameReceiver {
   readonly events: Event[] = [];
+  /** Pause reading after this many more messages (backpressure), or never. */
+  pauseAfter = Number.POSITIVE_INFINITY;
+  protected get readPaused(): boolean {
+    return this.pauseAfter <= 0;
+  }
+  /** Resumes: reads what the pause left. */
+  readOn(pauseAfter = Number.POSITIVE_INFINITY): this {
+    this.pauseAfter = pauseAfter;
+    this.readUnread();
+    return this;
+  }
   constructor(maxPayload = 1 << 16) {
     super();
     this.maxPayload = maxPayload;
@@ -30,6 +41,7 @@ class Recorder extends FrameReceiver {
     return this;
   }
   protected onMessage(data: Uint8Array, isString: boolean): void {
+    this.pauseAfter--;
     this.events.push(["message", Buffer.from(data).toString("hex"), isString]);
   }
   protected onPing(data: Uint8Array): void {
@@ -119,6 +131,29 @@ test("a fragmented message is joined at its final frame; control frames may come
   const e = Buffer.from("é");
   const split = new Recorder().feed(frame(1, [e[0]!], false), frame(0, [e[1]!]));
   t.deepEqual(split.events, [["message", e.toString("hex"), true]]);
+});
+
+test("a pause stops reading before the next frame; the rest of the chunk waits, in order", (t) => {
+  const wire = Buffer.concat([1, 2, 3, 4, 5].map((i) => frame(2, [i])));
+  const r = new Recorder();
+  r.pauseAfter = 2;
+  r.feed(wire.subarray(0, 9)); // frames 1-3 and the first byte of frame 4
+  t.deepEqual(
+    r.events.map((e) => e[1]),
+    ["01", "02"],
+  );
+  r.readOn(1);
+  t.deepEqual(
+    r.events.map((e) => e[1]),
+    ["01", "02", "03"],
+  );
+  // Paused with a header cut in two: the next chunk joins the unread byte.
+  r.readOn();
+  r.feed(wire.subarray(9));
+  t.deepEqual(
+    r.events.map((e) => e[1]),
+    ["01", "02", "03", "04", "05"],
+  );
 });
 
 test("a close frame: code and reason, 1005 when empty; nothing is read after it", (t) => {
