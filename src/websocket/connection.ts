@@ -194,7 +194,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** Stops reading from the socket (poll-mode backpressure). */
   pause(): void {
-    if (this.#paused || this.#state !== ReadyState.OPEN) return;
+    if (this.#paused || this.#state === ReadyState.CONNECTING || this.#state === ReadyState.CLOSED) return;
     this.#paused = true;
     this.socket.pause();
   }
