@@ -140,3 +140,26 @@ export class ConnectError extends WebSocketError {
     this.code = details.code;
   }
 }
+
+/**
+ * The server broke RFC 6455 (a bad frame header, a text message that is not UTF-8, a message
+ * above the input buffer …): the client sends a close with `closeCode` and stops reading, as
+ * wslay does for Godot 3. The connection then ends with connection_closed carrying this error.
+ */
+export class ProtocolError extends WebSocketError {
+  override readonly name = "ProtocolError";
+  constructor(
+    message: string,
+    /** The close code sent for it: 1002 (protocol), 1007 (not UTF-8) or 1009 (too big). */
+    readonly closeCode: number,
+    /** A stable name for the fault (the `ws` library's: WS_ERR_INVALID_OPCODE …). */
+    readonly code: string,
+  ) {
+    super(message, GodotError.ERR_INVALID_DATA);
+  }
+}
+
+/** The server's answer to the upgrade request is not a valid WebSocket handshake. */
+export class HandshakeError extends Error {
+  override readonly name = "HandshakeError";
+}

@@ -1,4 +1,4 @@
-/** Godot 3's WebSocketClient and WebSocketPeer over `ws`. */
+/** Godot 3's WebSocketClient and WebSocketPeer, over our own RFC 6455 client connection. */
 export {
   type BufferLimits,
   type BufferSizes,
@@ -12,6 +12,8 @@ export {
   type ConnectFailure,
   errorName,
   GodotError,
+  HandshakeError,
+  ProtocolError,
   type TlsFailure,
   WebSocketArgumentError,
   WebSocketError,

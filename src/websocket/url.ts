@@ -8,7 +8,7 @@ export interface WebSocketUrl {
   readonly port: number;
   /** Path and query, at least "/". */
   readonly path: string;
-  /** What ws is handed: scheme, host, port, path. */
+  /** The URL in full: scheme, host, port, path. */
   readonly href: string;
 }
 

@@ -1,30 +1,32 @@
 /**
  * WebSocketClient: Godot 3's client (WSLClient + WebSocketClient + the non-multiplayer part of
- * WebSocketMultiplayerPeer) over `ws`.
+ * WebSocketMultiplayerPeer) over our own RFC 6455 client connection (connection.ts).
  *
  * Poll model: by default nothing happens in user code except inside poll(), as in Godot —
  * frames, state changes and signals wait in a queue (bounded: the socket is paused when the
- * backlog reaches the input buffer size). With `autoPoll` they are delivered as they arrive.
+ * backlog reaches the input buffer size). With `autoPoll` they are delivered as they arrive:
+ * a message straight from the frame receiver, with no queued event.
  */
 
 import type { X509Certificate } from "node:crypto";
 import { EventEmitter } from "node:events";
-import type { IncomingMessage } from "node:http";
-import type { Socket } from "node:net";
-import WebSocket from "ws";
 import { type BufferLimits, type BufferSizes, bufferLimits, GODOT3_CLIENT_BUFFERS } from "./buffers.js";
 import { checkClose, readCloseReason } from "./close-codes.js";
+import { ClientConnection, type ConnectionOwner } from "./connection.js";
 import {
   ConnectError,
   type ConnectFailure,
   GodotError,
+  HandshakeError,
+  ProtocolError,
   WebSocketArgumentError,
   WebSocketError,
 } from "./errors.js";
-import { Heartbeat } from "./heartbeat.js";
+import { isInvalidHeaderValue } from "./handshake.js";
+import type { HeartbeatOptions } from "./heartbeat.js";
 import type { MultiplayerSink } from "./multiplayer-sink.js";
 import type { CloseInfo, CloseInitiator, WebSocketClientEvents, WebSocketClientSignal } from "./signals.js";
-import { readCertificate, type TlsSettings, tlsConnectOptions, tlsFailureOf } from "./tls.js";
+import { readCertificate, tlsConnectOptions, tlsFailureOf } from "./tls.js";
 import { checkProtocols, parseCustomHeaders, parseWebSocketUrl, type WebSocketUrl } from "./url.js";
 import { type Traffic, WebSocketPeer } from "./websocket-peer.js";
 
@@ -61,48 +63,50 @@ export interface WebSocketClientOptions {
   readonly noDelay?: boolean;
 }
 
+/** A transport event not yet delivered (poll mode). */
 type Incoming =
-  | { readonly kind: "open"; readonly protocol: string; readonly socket: Socket }
-  | { readonly kind: "message"; readonly data: Buffer; readonly isString: boolean }
+  | { readonly kind: "open"; readonly protocol: string }
+  | { readonly kind: "message"; readonly data: Uint8Array; readonly isString: boolean }
   | { readonly kind: "close"; readonly info: CloseInfo }
   | { readonly kind: "fail"; readonly error: ConnectError };
 
-/** What one connect attempt owns; replaced on every connectToUrl. */
-interface Attempt {
-  readonly ws: WebSocket;
-  readonly url: WebSocketUrl;
-  readonly limits: BufferLimits;
-  readonly multiplayer: boolean;
-  /** Transport events not yet delivered (poll mode). */
-  readonly queue: Incoming[];
-  queuedBytes: number;
-  queuedMessages: number;
-  opened: boolean;
-  /** Set before 'close': who started it, and an error seen on the way. */
-  initiatedBy: CloseInitiator | null;
-  error: Error | null;
-  failure: ConnectError | null;
-  heartbeat: Heartbeat | null;
-  waiters: { resolve: (protocol: string) => void; reject: (err: Error) => void }[];
+interface Waiter {
+  readonly resolve: (protocol: string) => void;
+  readonly reject: (err: Error) => void;
 }
+
+/** Godot 3's default limits, shared by every client that keeps the default sizes. */
+const DEFAULT_LIMITS: BufferLimits = Object.freeze(bufferLimits(GODOT3_CLIENT_BUFFERS));
 
 function isNonNegativeInt(v: number): boolean {
   return Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1;
 }
 
-export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
+export class WebSocketClient extends EventEmitter<WebSocketClientEvents> implements ConnectionOwner {
   #autoPoll: boolean;
   #verifySsl: boolean;
   #trusted: X509Certificate | null = null;
   #ca: readonly (string | Buffer)[] | null;
   #serverName: string | null;
-  #heartbeat: { intervalMs: number; timeoutMs: number } | null;
+  #heartbeat: HeartbeatOptions | null;
   #connectTimeoutMs: number;
   #closeTimeoutMs: number;
   #noDelay: boolean;
   #buffers: BufferSizes;
   #peer = new WebSocketPeer();
-  #attempt: Attempt | null = null;
+  /** The connection of the current attempt (connecting or connected); replaced on every connectToUrl. */
+  #conn: ClientConnection | null = null;
+  /** What the current attempt was given. */
+  #url: WebSocketUrl | null = null;
+  #limits: BufferLimits = DEFAULT_LIMITS;
+  #multiplayer = false;
+  /** Transport events not yet delivered (poll mode), made when first needed. */
+  #queue: Incoming[] | null = null;
+  #queueHead = 0;
+  #queuedBytes = 0;
+  #queuedMessages = 0;
+  /** connectToUrlAsync promises waiting on the current attempt. */
+  #waiters: Waiter[] | null = null;
   #status: ConnectionStatus = ConnectionStatus.DISCONNECTED;
   #sink: MultiplayerSink | null = null;
   #polling = false;
@@ -163,7 +167,7 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
     gdMpApi = false,
     customHeaders: readonly string[] = [],
   ): GodotError {
-    if (this.#attempt)
+    if (this.#conn)
       return this.#fail(new WebSocketError("already connecting or connected", GodotError.ERR_ALREADY_IN_USE));
     let parsed: WebSocketUrl;
     let headers: Record<string, string | string[]>;
@@ -184,62 +188,66 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
         ),
       );
     }
-    const limits = bufferLimits(this.#buffers);
-    const tls: TlsSettings = {
-      verify: this.#verifySsl,
-      trustedCertificate: this.#trusted,
-      ca: this.#ca,
-      serverName: this.#serverName,
-    };
+    for (const name of Object.keys(headers)) {
+      const value = headers[name]!;
+      for (const v of typeof value === "string" ? [value] : value) {
+        // Node's http client refused these (characters beyond latin1): so does this one.
+        if (isInvalidHeaderValue(v)) {
+          return this.#fail(
+            new WebSocketArgumentError(
+              `cannot connect to ${url}: Invalid character in header content ["${name}"]`,
+              "url",
+            ),
+          );
+        }
+      }
+    }
+    const limits = this.#buffers === GODOT3_CLIENT_BUFFERS ? DEFAULT_LIMITS : bufferLimits(this.#buffers);
     const hostName = this.#serverName ?? (parsed.host.includes(":") ? `[${parsed.host}]` : parsed.host);
     const defaultPort = parsed.secure ? 443 : 80;
-    // Godot's order: Host, Upgrade, Connection, Key, Version, Protocol, then the custom headers.
-    // ws fills in the values of its own; spreading keeps the keys where they stand here.
-    const ordered: Record<string, string | string[]> = {
-      Host: parsed.port === defaultPort ? hostName : `${hostName}:${parsed.port}`,
-      Upgrade: "websocket",
-      Connection: "Upgrade",
-      "Sec-WebSocket-Key": "",
-      "Sec-WebSocket-Version": "13",
-      ...(protos.length > 0 ? { "Sec-WebSocket-Protocol": protos.join(",") } : {}),
-      ...headers,
-    };
-    let ws: WebSocket;
+    const tls = parsed.secure
+      ? tlsConnectOptions(
+          {
+            verify: this.#verifySsl,
+            trustedCertificate: this.#trusted,
+            ca: this.#ca,
+            serverName: this.#serverName,
+          },
+          parsed.host,
+        )
+      : null;
+    let conn: ClientConnection;
     try {
-      ws = new WebSocket(parsed.href, protos, {
-        headers: ordered,
-        perMessageDeflate: false, // Godot 3 has no extensions
+      conn = new ClientConnection(this, {
+        host: parsed.host,
+        port: parsed.port,
+        path: parsed.path,
+        hostHeader: parsed.port === defaultPort ? hostName : `${hostName}:${parsed.port}`,
+        protocols: protos,
+        headers,
+        tls,
         maxPayload: limits.maxMessageBytes, // wslay's max_recv_msg_length: larger closes with 1009
-        // Like wslay, a text frame that is not UTF-8 fails the connection with 1007.
-        skipUTF8Validation: false,
-        handshakeTimeout: this.#connectTimeoutMs,
-        closeTimeout: this.#closeTimeoutMs,
-        ...(parsed.secure ? tlsConnectOptions(tls, parsed.host) : {}),
-      } as WebSocket.ClientOptions);
+        connectTimeoutMs: this.#connectTimeoutMs,
+        closeTimeoutMs: this.#closeTimeoutMs,
+        noDelay: this.#noDelay,
+        heartbeat: this.#heartbeat,
+      });
     } catch (err) {
       return this.#fail(
         new WebSocketArgumentError(`cannot connect to ${url}: ${(err as Error).message}`, "url"),
       );
     }
-    const attempt: Attempt = {
-      ws,
-      url: parsed,
-      limits,
-      multiplayer: gdMpApi,
-      queue: [],
-      queuedBytes: 0,
-      queuedMessages: 0,
-      opened: false,
-      initiatedBy: null,
-      error: null,
-      failure: null,
-      heartbeat: null,
-      waiters: [],
-    };
-    this.#attempt = attempt;
+    this.#conn = conn;
+    this.#url = parsed;
+    this.#limits = limits;
+    this.#multiplayer = gdMpApi;
+    this.#queue = null;
+    this.#queueHead = 0;
+    this.#queuedBytes = 0;
+    this.#queuedMessages = 0;
+    this.#waiters = null;
     this.#status = ConnectionStatus.CONNECTING;
     this.#peer = new WebSocketPeer();
-    this.#wire(attempt);
     this.lastError = null;
     return GodotError.OK;
   }
@@ -257,8 +265,9 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
   ): Promise<string> {
     const code = this.connectToUrl(url, protocols, gdMpApi, customHeaders);
     if (code !== GodotError.OK) return Promise.reject(this.lastError);
-    const attempt = this.#attempt!;
-    return new Promise((resolve, reject) => attempt.waiters.push({ resolve, reject }));
+    this.#waiters ??= [];
+    const waiters = this.#waiters;
+    return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   }
 
   /**
@@ -268,12 +277,12 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
    */
   disconnectFromHost(code = 1000, reason = ""): void {
     checkClose(code, reason);
-    const attempt = this.#attempt;
-    if (!attempt) return;
-    if (!attempt.opened || this.#status !== ConnectionStatus.CONNECTED) {
+    const conn = this.#conn;
+    if (!conn) return;
+    if (!conn.opened || this.#status !== ConnectionStatus.CONNECTED) {
       // Not established (or established but not yet delivered by poll): drop it silently.
       this.#abandon(
-        attempt,
+        conn,
         new ConnectError("disconnectFromHost() before the connection was established", { reason: "aborted" }),
       );
       return;
@@ -286,7 +295,7 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
    * cable looks like to the server. connection_closed(false) follows, as for any such loss.
    */
   dropConnection(): void {
-    this.#attempt?.ws.terminate();
+    this.#conn?.terminate();
   }
 
   getConnectedHost(): string {
@@ -342,7 +351,7 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
     outputBufferSizeKb: number,
     outputMaxPackets: number,
   ): GodotError {
-    if (this.#attempt) {
+    if (this.#conn) {
       return this.#fail(
         new WebSocketError(
           "Buffers sizes can only be set before listening or connecting.",
@@ -363,7 +372,7 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
 
   /** The limits the current buffer sizes give (bytes and packets). */
   getBufferLimits(): BufferLimits {
-    return bufferLimits(this.#buffers);
+    return this.#buffers === GODOT3_CLIENT_BUFFERS ? DEFAULT_LIMITS : bufferLimits(this.#buffers);
   }
 
   /** Attaches the multiplayer layer that owns gdMpApi connections (see multiplayer-sink.ts). */
@@ -386,11 +395,11 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
    * signals, in arrival order. In autoPoll mode everything is already delivered.
    */
   poll(): void {
-    const attempt = this.#attempt;
-    if (!attempt || this.#polling) return;
+    const conn = this.#conn;
+    if (!conn || this.#polling) return;
     this.#polling = true;
     try {
-      this.#drain(attempt);
+      this.#drain(conn);
     } finally {
       this.#polling = false;
     }
@@ -431,7 +440,7 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
   }
 
   #notPacketPeer(what: string): WebSocketError {
-    const mp = this.#attempt?.multiplayer ?? false;
+    const mp = this.#conn !== null && this.#multiplayer;
     return new WebSocketError(
       mp
         ? `With gdMpApi the connection belongs to the multiplayer layer: use it, not the client's ${what}.`
@@ -447,91 +456,78 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
     return err.godotError;
   }
 
-  #wire(attempt: Attempt): void {
-    const { ws } = attempt;
-    const push = (event: Incoming) => {
-      if (this.#attempt !== attempt) return;
-      attempt.queue.push(event);
-      if (event.kind === "message") {
-        attempt.queuedBytes += event.data.length;
-        attempt.queuedMessages++;
-        // Backpressure: past the input buffer's size, leave the rest in the socket (as Godot
-        // leaves it in the kernel between polls) so memory stays bounded.
-        if (
-          !ws.isPaused &&
-          (attempt.queuedBytes >= attempt.limits.inputBytes ||
-            attempt.queuedMessages >= attempt.limits.inputPackets)
-        ) {
-          ws.pause();
-        }
-      }
-      if (this.#autoPoll) this.poll();
-    };
-    ws.on("upgrade", (res: IncomingMessage) => {
-      const socket = res.socket;
-      ws.once("open", () => {
-        // After ws's own setNoDelay() (in setSocket), so that noDelay: false holds.
-        socket.setNoDelay(this.#noDelay);
-        attempt.opened = true;
-        if (this.#heartbeat) {
-          attempt.heartbeat = new Heartbeat(ws, this.#heartbeat, () => {
-            attempt.initiatedBy ??= "heartbeat";
-            attempt.error ??= new Error(
-              `no answer to a ping within ${this.#heartbeat?.timeoutMs} ms: link is dead`,
-            );
-            ws.terminate();
-          });
-        }
-        push({ kind: "open", protocol: ws.protocol, socket });
-      });
-    });
-    ws.on("unexpected-response", (_req, res: IncomingMessage) => {
-      attempt.failure = new ConnectError(
-        `server answered the upgrade with HTTP ${res.statusCode} ${res.statusMessage ?? ""}`.trim(),
-        { reason: "http-status", httpStatus: res.statusCode ?? 0 },
-      );
-      res.resume();
-      ws.terminate();
-    });
-    ws.on("message", (data: Buffer, isBinary: boolean) => {
-      // Counted at the socket: every message, even one the peer then ignores or drops.
-      this.traffic.msgsIn++;
-      this.traffic.bytesIn += data.length;
-      attempt.heartbeat?.alive();
-      push({ kind: "message", data, isString: !isBinary });
-    });
-    ws.on("pong", () => attempt.heartbeat?.alive());
-    ws.on("ping", () => attempt.heartbeat?.alive());
-    // Every error is followed by 'close'; keep it for the report there. Never unhandled.
-    ws.on("error", (err: Error) => {
-      attempt.error ??= err;
-      // ws's own protocol errors (WS_ERR_*: message too big, bad frame) make it send a close.
-      if (attempt.opened && nodeErrorCode(err)?.startsWith("WS_ERR_")) attempt.initiatedBy ??= "client";
-    });
-    ws.on("close", (code: number, reasonBytes: Buffer) => {
-      attempt.heartbeat?.stop();
-      if (!attempt.opened) {
-        push({ kind: "fail", error: attempt.failure ?? this.#connectError(attempt) });
-        return;
-      }
-      const wasClean = code !== 1006;
-      const initiatedBy: CloseInitiator = attempt.initiatedBy ?? (wasClean ? "server" : "network");
-      // ws stops reading after its own protocol error: report the code it sent, not 1006.
-      const sent = wasClean ? undefined : protocolErrorCloseCode(attempt.error);
-      const info: CloseInfo = {
-        code: sent ?? code,
-        reason: readCloseReason(reasonBytes),
-        wasClean,
-        initiatedBy,
-        ...(attempt.error ? { error: attempt.error } : {}),
-      };
-      push({ kind: "close", info });
-    });
+  /** @internal ConnectionOwner: the handshake completed. */
+  _wsOpen(conn: ClientConnection): void {
+    if (this.#conn !== conn) return;
+    this.#push({ kind: "open", protocol: conn.protocol });
   }
 
-  #connectError(attempt: Attempt): ConnectError {
-    const err = attempt.error;
-    const where = `${attempt.url.secure ? "wss" : "ws"}://${attempt.url.host}:${attempt.url.port}`;
+  /** @internal ConnectionOwner: a message from the server. */
+  _wsMessage(conn: ClientConnection, data: Uint8Array, isString: boolean): void {
+    // Counted at the socket: every message, even one the peer then ignores or drops.
+    this.traffic.msgsIn++;
+    this.traffic.bytesIn += data.length;
+    if (this.#conn !== conn) return;
+    if (this.#autoPoll && !this.#polling && this.#queue === null) {
+      // Delivered on arrival: no event object, no queue.
+      this.#polling = true;
+      try {
+        this.#onMessage(data, isString);
+      } finally {
+        this.#polling = false;
+      }
+      // A handler may have queued events meanwhile (a close it caused …).
+      if (this.#queue !== null) this.poll();
+      return;
+    }
+    this.#queuedBytes += data.length;
+    this.#queuedMessages++;
+    // Backpressure: past the input buffer's size, leave the rest in the socket (as Godot
+    // leaves it in the kernel between polls) so memory stays bounded.
+    if (
+      !conn.isPaused &&
+      (this.#queuedBytes >= this.#limits.inputBytes || this.#queuedMessages >= this.#limits.inputPackets)
+    ) {
+      conn.pause();
+    }
+    this.#push({ kind: "message", data, isString });
+  }
+
+  /** @internal ConnectionOwner: the socket is gone. */
+  _wsClose(conn: ClientConnection): void {
+    if (this.#conn !== conn) return;
+    if (!conn.opened) {
+      this.#push({ kind: "fail", error: conn.failure ?? this.#connectError(conn) });
+      return;
+    }
+    const wasClean = conn.closeCode !== 1006;
+    const initiatedBy: CloseInitiator = conn.initiatedBy ?? (wasClean ? "server" : "network");
+    // After our own protocol error reading stopped: report the code we sent, not 1006.
+    const sent = !wasClean && conn.error instanceof ProtocolError ? conn.error.closeCode : undefined;
+    const info: CloseInfo = {
+      code: sent ?? conn.closeCode,
+      reason: readCloseReason(conn.closeReason),
+      wasClean,
+      initiatedBy,
+      ...(conn.error ? { error: conn.error } : {}),
+    };
+    this.#push({ kind: "close", info });
+  }
+
+  #push(event: Incoming): void {
+    if (this.#queue === null) {
+      this.#queue = [event];
+      this.#queueHead = 0;
+    } else {
+      this.#queue.push(event);
+    }
+    if (this.#autoPoll) this.poll();
+  }
+
+  #connectError(conn: ClientConnection): ConnectError {
+    const err = conn.error;
+    const url = this.#url!;
+    const where = `${url.secure ? "wss" : "ws"}://${url.host}:${url.port}`;
     if (!err)
       return new ConnectError(`connection to ${where} closed during the handshake`, { reason: "network" });
     const code = nodeErrorCode(err);
@@ -545,18 +541,12 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
       });
     }
     let reason: ConnectFailure = "network";
-    if (code === "ECONNREFUSED") reason = "refused";
+    if (err instanceof HandshakeError) reason = "handshake";
+    else if (code === "ECONNREFUSED") reason = "refused";
     else if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME") reason = "dns";
     else if (code === "ETIMEDOUT" || /timed out/i.test(err.message)) reason = "timeout";
     else if (code === "ECONNRESET" || code === "EPIPE") reason = "reset";
     else if (code === "EHOSTUNREACH" || code === "ENETUNREACH") reason = "unreachable";
-    else if (
-      code === undefined &&
-      err instanceof Error &&
-      /Sec-WebSocket|subprotocol|Upgrade|extension/.test(err.message)
-    ) {
-      reason = "handshake";
-    }
     return new ConnectError(`cannot connect to ${where} (${reason}): ${err.message}`, {
       reason,
       ...(code ? { code } : {}),
@@ -565,92 +555,117 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
   }
 
   /** Forgets an attempt without a signal (disconnect during connect). */
-  #abandon(attempt: Attempt, error: ConnectError): void {
-    this.#attempt = null;
+  #abandon(conn: ClientConnection, error: ConnectError): void {
+    this.#conn = null;
     this.#status = ConnectionStatus.DISCONNECTED;
-    attempt.heartbeat?.stop();
-    attempt.ws.terminate();
+    this.#queue = null;
+    conn.terminate();
     this.#peer._detach();
-    for (const w of attempt.waiters.splice(0)) w.reject(error);
+    this.#settle(null, error);
   }
 
-  #drain(attempt: Attempt): void {
-    while (this.#attempt === attempt && attempt.queue.length > 0) {
-      const event = attempt.queue.shift()!;
+  /** Resolves (protocol) or rejects (error) the connectToUrlAsync promises. */
+  #settle(protocol: string | null, error: ConnectError | null): void {
+    const waiters = this.#waiters;
+    if (waiters === null) return;
+    this.#waiters = null;
+    for (const w of waiters) {
+      if (error) w.reject(error);
+      else w.resolve(protocol ?? "");
+    }
+  }
+
+  #drain(conn: ClientConnection): void {
+    while (this.#conn === conn && this.#queue !== null) {
+      const queue = this.#queue;
+      if (this.#queueHead >= queue.length) {
+        this.#queue = null;
+        this.#queueHead = 0;
+        break;
+      }
+      const event = queue[this.#queueHead]!;
+      queue[this.#queueHead++] = undefined as unknown as Incoming;
       switch (event.kind) {
         case "open":
-          this.#onOpen(attempt, event.protocol, event.socket);
+          this.#onOpen(conn, event.protocol);
           break;
         case "message":
-          attempt.queuedBytes -= event.data.length;
-          attempt.queuedMessages--;
-          this.#onMessage(attempt, event.data, event.isString);
+          this.#queuedBytes -= event.data.length;
+          this.#queuedMessages--;
+          this.#onMessage(event.data, event.isString);
           break;
         case "close":
-          this.#onClose(attempt, event.info);
+          this.#onClose(event.info);
           break;
         case "fail":
-          this.#onFail(attempt, event.error);
+          this.#onFail(event.error);
           break;
       }
     }
-    if (this.#attempt === attempt && attempt.ws.isPaused) attempt.ws.resume();
+    if (this.#conn === conn && conn.isPaused) conn.resume();
   }
 
-  #onOpen(attempt: Attempt, protocol: string, socket: Socket): void {
+  #onOpen(conn: ClientConnection, protocol: string): void {
     this.#status = ConnectionStatus.CONNECTED;
-    this.#peer._attach({
-      ws: attempt.ws,
-      socket,
-      limits: attempt.limits,
-      onUserClose: () => {
-        attempt.initiatedBy ??= "client";
-      },
-      traffic: this.traffic,
-      batchWrites: true,
-    });
-    for (const w of attempt.waiters.splice(0)) w.resolve(protocol);
-    if (attempt.multiplayer) this.#toSink((s) => s.connected(protocol));
-    else this.#emitSafe("connection_established", protocol);
+    this.#peer._attachTransport(conn, this.#limits, this.traffic);
+    this.#settle(protocol, null);
+    if (this.#multiplayer) {
+      const sink = this.#sink;
+      if (!sink) return;
+      try {
+        sink.connected(protocol);
+      } catch (err) {
+        this.#reportHandlerError(err, "multiplayer-sink");
+      }
+    } else {
+      this.#emitSafe("connection_established", protocol);
+    }
   }
 
-  #onMessage(attempt: Attempt, data: Buffer, isString: boolean): void {
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length);
-    if (attempt.multiplayer) {
+  #onMessage(data: Uint8Array, isString: boolean): void {
+    if (this.#multiplayer) {
       // Godot passes each frame straight to _process_multiplayer.
-      if (!this.#peer._closing) this.#toSink((s) => s.packet(bytes, isString));
+      const sink = this.#sink;
+      if (!sink || this.#peer._closing) return;
+      try {
+        sink.packet(data, isString);
+      } catch (err) {
+        this.#reportHandlerError(err, "multiplayer-sink");
+      }
       return;
     }
-    const stored = this.#peer._receive(bytes, isString);
+    const stored = this.#peer._receive(data, isString);
     if (stored === "ignored") return;
-    if (stored !== "ok") this.#emitSafe("packet_dropped", bytes.length, stored);
+    if (stored !== "ok") this.#emitSafe("packet_dropped", data.length, stored);
     // Godot emits data_received even for a packet its full ring dropped.
     this.#emitSafe("data_received");
   }
 
-  #onClose(attempt: Attempt, info: CloseInfo): void {
-    this.#attempt = null;
+  #onClose(info: CloseInfo): void {
+    this.#conn = null;
+    this.#queue = null;
     this.#status = ConnectionStatus.DISCONNECTED;
     this.#peer._detach();
     if (info.initiatedBy === "server") this.#emitSafe("server_close_request", info.code, info.reason);
-    if (attempt.multiplayer) this.#toSink((s) => s.disconnected(info, null));
+    if (this.#multiplayer) this.#toSinkDisconnected(info, null);
     else this.#emitSafe("connection_closed", info.wasClean, info);
   }
 
-  #onFail(attempt: Attempt, error: ConnectError): void {
-    this.#attempt = null;
+  #onFail(error: ConnectError): void {
+    this.#conn = null;
+    this.#queue = null;
     this.#status = ConnectionStatus.DISCONNECTED;
     this.#peer._detach();
-    for (const w of attempt.waiters.splice(0)) w.reject(error);
-    if (attempt.multiplayer) this.#toSink((s) => s.disconnected(null, error));
+    this.#settle(null, error);
+    if (this.#multiplayer) this.#toSinkDisconnected(null, error);
     else this.#emitSafe("connection_error", error);
   }
 
-  #toSink(call: (sink: MultiplayerSink) => void): void {
+  #toSinkDisconnected(info: CloseInfo | null, error: ConnectError | null): void {
     const sink = this.#sink;
     if (!sink) return;
     try {
-      call(sink);
+      sink.disconnected(info, error);
     } catch (err) {
       this.#reportHandlerError(err, "multiplayer-sink");
     }
@@ -658,6 +673,7 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
 
   /** Calls every listener; one that throws is reported on handler_error and the rest still run. */
   #emitSafe<K extends WebSocketClientSignal>(signal: K, ...args: WebSocketClientEvents[K]): void {
+    if (this.listenerCount(signal) === 0) return;
     for (const listener of this.rawListeners(signal as never)) {
       try {
         Reflect.apply(listener as (...a: unknown[]) => unknown, this, args);
@@ -688,13 +704,4 @@ function nodeErrorCode(err: Error): string | undefined {
     }
   }
   return undefined;
-}
-
-/** The close code ws sends for its own protocol errors (RFC 6455 §7.4.1). */
-function protocolErrorCloseCode(err: Error | null): number | undefined {
-  const code = err ? nodeErrorCode(err) : undefined;
-  if (!code?.startsWith("WS_ERR_")) return undefined;
-  if (code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") return 1009;
-  if (code === "WS_ERR_INVALID_UTF8") return 1007;
-  return 1002;
 }

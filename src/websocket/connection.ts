@@ -1,0 +1,450 @@
+/**
+ * One client WebSocket connection (RFC 6455) over a net or tls socket: the opening handshake,
+ * frames both ways, ping/pong, the close handshake with its timeout, read pausing for poll-mode
+ * backpressure, and the write batch (the frames of one tick leave in one write, as Godot's wslay
+ * flushes once a poll). It replaces the `ws` library on the client side; the server keeps `ws`.
+ * Godot 3's client is wslay with no extensions: no permessage-deflate here either.
+ *
+ * The close handshake follows `ws` (which this layer used before): a close frame received is
+ * answered with the same code and reason, then our side of the TCP connection ends; after our
+ * own close the server's answer ends it; after a protocol fault we send its code, stop reading
+ * and end our side; closeTimeoutMs after any close sent, the socket is destroyed.
+ *
+ * Memory: one object per connection besides the socket. Socket listeners are module-level
+ * functions that find their connection on the socket (kConnection), as `ws` does; timers get the
+ * connection as an argument instead of closing over it.
+ */
+import * as net from "node:net";
+import * as tls from "node:tls";
+import { ConnectError, HandshakeError, type ProtocolError } from "./errors.js";
+import { checkAnswer, MAX_RESPONSE_HEAD, newKey, parseAnswer, upgradeRequest } from "./handshake.js";
+import { Heartbeat, type HeartbeatOptions, type HeartbeatTarget } from "./heartbeat.js";
+import { FrameReceiver } from "./receiver.js";
+import { EMPTY, encodeClose, encodeFrame, Opcode } from "./sender.js";
+import type { CloseInitiator } from "./signals.js";
+
+/** The WebSocket API's readyState values. */
+export const ReadyState = {
+  CONNECTING: 0,
+  OPEN: 1,
+  CLOSING: 2,
+  CLOSED: 3,
+} as const;
+export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
+
+const kConnection = Symbol("godot-peer.connection");
+type OwnedSocket = net.Socket & { [kConnection]?: ClientConnection };
+
+/** Who hears of a connection's life (the WebSocketClient). Stale connections are the owner's to ignore. */
+export interface ConnectionOwner {
+  /** The handshake completed (protocol in conn.protocol). */
+  _wsOpen(conn: ClientConnection): void;
+  /** A whole message from the server. */
+  _wsMessage(conn: ClientConnection, data: Uint8Array, isString: boolean): void;
+  /** The socket is gone: conn.opened says whether the handshake had completed. */
+  _wsClose(conn: ClientConnection): void;
+}
+
+export interface ConnectOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Path and query of the request line. */
+  readonly path: string;
+  /** The Host header's value. */
+  readonly hostHeader: string;
+  readonly protocols: readonly string[];
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  /** Options for tls.connect (wss://), or null (ws://). */
+  readonly tls: tls.ConnectionOptions | null;
+  /** Largest message accepted: larger closes with 1009. */
+  readonly maxPayload: number;
+  readonly connectTimeoutMs: number;
+  readonly closeTimeoutMs: number;
+  readonly noDelay: boolean;
+  readonly heartbeat: HeartbeatOptions | null;
+}
+
+export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
+  readonly socket: net.Socket;
+  readonly #owner: ConnectionOwner;
+  #state: ReadyState = ReadyState.CONNECTING;
+  /** Until the handshake completes: the key sent, the subprotocols asked for, the answer so far. */
+  #key: string | null;
+  #protocols: readonly string[] | null;
+  #answer: Buffer | null = null;
+  /** The connect timeout, then the close timeout. */
+  #timer: NodeJS.Timeout | null;
+  readonly #closeTimeoutMs: number;
+  readonly #noDelay: boolean;
+  #heartbeatOptions: HeartbeatOptions | null;
+  #heartbeat: Heartbeat | null = null;
+  #paused = false;
+  #closeSent = false;
+  #closeReceived = false;
+  /** A protocol fault was found: reading stopped, our close carries its code. */
+  #faulted = false;
+  /** Frames of this tick not yet written: one buffer, or several (lazily an array). */
+  #pending: Buffer | Buffer[] | null = null;
+  #pendingBytes = 0;
+  #pendingCount = 0;
+  /** Messages sent whose write has not completed. */
+  #inFlight = 0;
+
+  /** The subprotocol the server chose ("" if none). */
+  protocol = "";
+  /** The handshake completed. */
+  opened = false;
+  /** The code of the server's close frame (1005: it had none; 1006: none came). */
+  closeCode = 1006;
+  closeReason: Buffer = EMPTY;
+  /** Who started the end (null: nobody on this side; the client infers server or network). */
+  initiatedBy: CloseInitiator | null = null;
+  /** The first error seen: socket, TLS, handshake or protocol. */
+  error: Error | null = null;
+  /** Set when the server answered the upgrade with another HTTP status. */
+  failure: ConnectError | null = null;
+
+  constructor(owner: ConnectionOwner, options: ConnectOptions) {
+    super();
+    this.#owner = owner;
+    this.maxPayload = options.maxPayload;
+    this.#key = newKey();
+    this.#protocols = options.protocols;
+    this.#closeTimeoutMs = options.closeTimeoutMs;
+    this.#noDelay = options.noDelay;
+    this.#heartbeatOptions = options.heartbeat;
+    const socket: OwnedSocket = options.tls
+      ? tls.connect({ ...options.tls, host: options.host, port: options.port })
+      : net.connect({ host: options.host, port: options.port });
+    this.socket = socket;
+    socket[kConnection] = this;
+    socket.on("data", socketOnData);
+    socket.on("end", socketOnEnd);
+    socket.on("error", socketOnError);
+    socket.on("close", socketOnClose);
+    // Written at once: the socket holds it until it is connected (and TLS is up).
+    socket.write(
+      upgradeRequest(options.path, options.hostHeader, this.#key, options.protocols, options.headers),
+      "latin1",
+    );
+    this.#timer = setTimeout(connectTimedOut, options.connectTimeoutMs, this);
+    this.#timer.unref();
+  }
+
+  get readyState(): ReadyState {
+    return this.#state;
+  }
+
+  get isOpen(): boolean {
+    return this.#state === ReadyState.OPEN;
+  }
+
+  get isPaused(): boolean {
+    return this.#paused;
+  }
+
+  /** Bytes given to send that are not yet handed to the kernel (frame headers included). */
+  get bufferedAmount(): number {
+    return this.socket.writableLength + this.#pendingBytes;
+  }
+
+  /** Messages sent whose write has not completed. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Sends one message (the caller checked isOpen); it leaves with the rest of this tick's. */
+  send(data: Uint8Array, binary: boolean): void {
+    const frame = encodeFrame(binary ? Opcode.BINARY : Opcode.TEXT, data);
+    this.#inFlight++;
+    this.#pendingBytes += frame.length;
+    this.#pendingCount++;
+    const pending = this.#pending;
+    if (pending === null) {
+      this.#pending = frame;
+      process.nextTick(flushTick, this);
+    } else if (Array.isArray(pending)) {
+      pending.push(frame);
+    } else {
+      this.#pending = [pending, frame];
+    }
+  }
+
+  /** Sends a ping (heartbeat). */
+  ping(): void {
+    if (this.#state === ReadyState.OPEN) this.#writeNow(encodeFrame(Opcode.PING, EMPTY));
+  }
+
+  /** The user closes with `code` and `reason` (checked by the caller). */
+  close(code: number, reason: Uint8Array): void {
+    this.initiatedBy ??= "client";
+    this.#sendClose(code, reason);
+  }
+
+  /** Drops the TCP connection at once, with no close frame. */
+  terminate(): void {
+    if (this.#state === ReadyState.CLOSED) return;
+    if (this.#state === ReadyState.CONNECTING) {
+      this.error ??= new Error("WebSocket was closed before the connection was established");
+    }
+    this.#state = ReadyState.CLOSING;
+    this.stopReading();
+    this.socket.destroy();
+  }
+
+  /** Stops reading from the socket (poll-mode backpressure). */
+  pause(): void {
+    if (this.#paused || this.#state === ReadyState.CONNECTING || this.#state === ReadyState.CLOSED) return;
+    this.#paused = true;
+    this.socket.pause();
+  }
+
+  /** Reads on: first what the pause left of the last chunk (on the next turn of the loop), then the socket. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.hasUnread) setImmediate(readOn, this);
+    else this.socket.resume();
+  }
+
+  /** @internal Reads what the pause left, then the socket, unless paused again meanwhile. */
+  _readOn(): void {
+    if (this.#paused || this.#state === ReadyState.CLOSED) return;
+    this.readUnread();
+    if (!this.#paused) this.socket.resume();
+  }
+
+  heartbeatDead(timeoutMs: number): void {
+    this.initiatedBy ??= "heartbeat";
+    this.error ??= new Error(`no answer to a ping within ${timeoutMs} ms: link is dead`);
+    this.terminate();
+  }
+
+  /** @internal Writes this tick's frames in one write. */
+  _flush(): void {
+    const pending = this.#pending;
+    if (pending === null) return;
+    const count = this.#pendingCount;
+    const bytes = this.#pendingBytes;
+    this.#pending = null;
+    this.#pendingCount = 0;
+    this.#pendingBytes = 0;
+    if (!this.socket.writable) {
+      this.#inFlight -= count;
+      return;
+    }
+    this.socket.write(Array.isArray(pending) ? Buffer.concat(pending, bytes) : pending, () => {
+      this.#inFlight -= count;
+    });
+  }
+
+  /** @internal The connect timeout passed. */
+  _connectTimedOut(): void {
+    this.#timer = null;
+    if (this.#state !== ReadyState.CONNECTING) return;
+    this.error ??= new Error("Opening handshake has timed out");
+    this.terminate();
+  }
+
+  /** @internal The close timeout passed: the server never finished the close handshake. */
+  _closeTimedOut(): void {
+    this.#timer = null;
+    this.socket.destroy();
+  }
+
+  // ---- frames from the receiver ----
+
+  protected get readPaused(): boolean {
+    return this.#paused;
+  }
+
+  protected onMessage(data: Uint8Array, isString: boolean): void {
+    this.#owner._wsMessage(this, data, isString);
+  }
+
+  protected onPing(data: Uint8Array): void {
+    if (this.#state === ReadyState.OPEN) this.#writeNow(encodeFrame(Opcode.PONG, data));
+  }
+
+  protected onPong(_data: Uint8Array): void {
+    // Life is noted per chunk (#onData); nothing else to do.
+  }
+
+  protected onCloseFrame(code: number, reason: Buffer): void {
+    this.#closeReceived = true;
+    this.closeCode = code;
+    this.closeReason = reason;
+    // Reading goes on (to see the end of the TCP connection) even if backpressure paused it.
+    if (this.#paused) this.socket.resume();
+    this.#sendClose(code, reason);
+  }
+
+  protected onProtocolError(error: ProtocolError): void {
+    this.#faulted = true;
+    this.error ??= error;
+    this.initiatedBy ??= "client";
+    if (this.#paused) this.socket.resume();
+    this.#sendClose(error.closeCode, EMPTY);
+  }
+
+  // ---- internals ----
+
+  /** Sends our close frame once; ends our side once both closes are known (as `ws`). */
+  #sendClose(code: number, reason: Uint8Array): void {
+    if (this.#state === ReadyState.CLOSED) return;
+    if (this.#state === ReadyState.CONNECTING) {
+      this.terminate();
+      return;
+    }
+    if (this.#state === ReadyState.CLOSING) {
+      if (this.#closeSent && (this.#closeReceived || this.#faulted)) this.socket.end();
+      return;
+    }
+    this.#state = ReadyState.CLOSING;
+    this.#writeNow(encodeClose(code, reason));
+    this.#closeSent = true;
+    if (this.#closeReceived || this.#faulted) this.socket.end();
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = setTimeout(closeTimedOut, this.#closeTimeoutMs, this);
+  }
+
+  /** A control frame: after the frames already queued this tick, at once. */
+  #writeNow(frame: Buffer): void {
+    this._flush();
+    if (this.socket.writable) this.socket.write(frame);
+  }
+
+  #handshake(chunk: Buffer): void {
+    const buf = this.#answer === null ? chunk : Buffer.concat([this.#answer, chunk]);
+    const end = buf.indexOf("\r\n\r\n", 0, "latin1");
+    if (end === -1) {
+      if (buf.length > MAX_RESPONSE_HEAD) {
+        this.#handshakeFailed(
+          new HandshakeError(`the server's answer head is over ${MAX_RESPONSE_HEAD} bytes`),
+        );
+      } else {
+        this.#answer = buf;
+      }
+      return;
+    }
+    this.#answer = null;
+    let protocol: string;
+    try {
+      const answer = parseAnswer(buf.toString("latin1", 0, end));
+      if (answer.status !== 101) {
+        this.failure = new ConnectError(
+          `server answered the upgrade with HTTP ${answer.status} ${answer.statusText}`.trim(),
+          { reason: "http-status", httpStatus: answer.status },
+        );
+        this.terminate();
+        return;
+      }
+      protocol = checkAnswer(answer, this.#key!, this.#protocols!);
+    } catch (err) {
+      if (!(err instanceof HandshakeError)) throw err;
+      this.#handshakeFailed(err);
+      return;
+    }
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#key = null;
+    this.#protocols = null;
+    this.#state = ReadyState.OPEN;
+    this.opened = true;
+    this.protocol = protocol;
+    this.socket.setNoDelay(this.#noDelay);
+    if (this.#heartbeatOptions !== null) this.#heartbeat = new Heartbeat(this, this.#heartbeatOptions);
+    this.#heartbeatOptions = null;
+    this.#owner._wsOpen(this);
+    // Frames may follow the answer in the same chunk.
+    if (buf.length > end + 4) this.receive(buf.subarray(end + 4));
+  }
+
+  #handshakeFailed(error: HandshakeError): void {
+    this.error ??= error;
+    this.terminate();
+  }
+
+  #closed(): void {
+    if (!this.opened && this.error === null && this.failure === null) {
+      // The server dropped the connection without answering: what Node's http client calls it.
+      this.error = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    }
+    this.#state = ReadyState.CLOSED;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#heartbeat?.stop();
+    // Frames still unread in a paused socket are read now (as `ws` does): a close frame among them counts.
+    if (this.opened && !this.stopped) {
+      this.#paused = false;
+      this.readUnread();
+      const rest = this.socket.readableEnded ? null : (this.socket.read() as Buffer | null);
+      if (rest !== null) this.receive(rest);
+    }
+    this.stopReading();
+    this.#pending = null;
+    this.#owner._wsClose(this);
+  }
+
+  /** @internal Bytes from the socket. */
+  _onData(chunk: Buffer): void {
+    if (this.#state === ReadyState.CONNECTING) {
+      this.#handshake(chunk);
+      return;
+    }
+    this.#heartbeat?.alive();
+    this.receive(chunk);
+  }
+
+  /** @internal The server ended its side: end ours (the socket then closes). */
+  _onEnd(): void {
+    if (this.#state < ReadyState.CLOSING) this.#state = ReadyState.CLOSING;
+    this.socket.end();
+  }
+
+  /** @internal Every socket error is followed by 'close'; the first one is kept for the report there. */
+  _onError(err: Error): void {
+    this.error ??= err;
+    if (this.#state < ReadyState.CLOSING) this.#state = ReadyState.CLOSING;
+    this.socket.destroy();
+  }
+
+  /** @internal The socket is closed. */
+  _onClose(): void {
+    this.#closed();
+  }
+}
+
+// Socket listeners: shared by every connection, called with `this` = the socket.
+
+function socketOnData(this: OwnedSocket, chunk: Buffer): void {
+  this[kConnection]!._onData(chunk);
+}
+
+function socketOnEnd(this: OwnedSocket): void {
+  this[kConnection]!._onEnd();
+}
+
+function socketOnError(this: OwnedSocket, err: Error): void {
+  this[kConnection]!._onError(err);
+}
+
+function socketOnClose(this: OwnedSocket): void {
+  this[kConnection]!._onClose();
+}
+
+function flushTick(conn: ClientConnection): void {
+  conn._flush();
+}
+
+function readOn(conn: ClientConnection): void {
+  conn._readOn();
+}
+
+function connectTimedOut(conn: ClientConnection): void {
+  conn._connectTimedOut();
+}
+
+function closeTimedOut(conn: ClientConnection): void {
+  conn._closeTimedOut();
+}

@@ -1,0 +1,247 @@
+/**
+ * Reading a server's frames (RFC 6455 §5): a small state machine fed with socket chunks.
+ *
+ * A frame wholly inside a chunk is delivered as a view of it (no copy). A frame split across
+ * chunks is copied once, into a buffer of its exact length allocated only after that length
+ * passed the limit — so a header claiming 2^62 bytes allocates nothing. A header split across
+ * chunks (at most 13 bytes) is carried to the next one. Fragments are joined at the final frame.
+ *
+ * Godot 3's client is wslay with no extensions: no permessage-deflate, so RSV1 is an error. Every
+ * fault ends reading with a ProtocolError naming the close code to send (the `ws` library's
+ * messages and codes, which this layer reported before it had its own client).
+ */
+import { isUtf8 } from "node:buffer";
+import { isSendableCloseCode } from "./close-codes.js";
+import { ProtocolError } from "./errors.js";
+import { EMPTY, Opcode } from "./sender.js";
+
+/** Payload lengths above 2^53 - 1 cannot be counted exactly: refused before anything else. */
+const MAX_HIGH_WORD = 2 ** 21 - 1;
+/** The payload of every empty frame. */
+const NOTHING = new Uint8Array(0);
+
+export abstract class FrameReceiver {
+  /** Largest message (all its fragments) accepted: wslay's max_recv_msg_length. 0: no limit. */
+  protected maxPayload = 0;
+  /** The start of a frame header that the last chunk cut (copied: at most 13 bytes). */
+  #head: Buffer | null = null;
+  /** A frame payload split across chunks, filled as they come. */
+  #body: Buffer | null = null;
+  #bodyFilled = 0;
+  #bodyOpcode = 0;
+  #bodyFin = false;
+  /** The opcode of a fragmented message in progress (0: none), its fragments and their bytes. */
+  #fragmentOpcode = 0;
+  #fragments: Uint8Array[] | null = null;
+  #fragmentBytes = 0;
+  /** Reading is over: a close frame arrived, a fault was found, or the connection was dropped. */
+  #stopped = false;
+  /** What a pause left unread of the last chunk (a view: frames are read from it later). */
+  #unread: Buffer | null = null;
+
+  /** A whole message (text already checked to be UTF-8). */
+  protected abstract onMessage(data: Uint8Array, isString: boolean): void;
+  protected abstract onPing(data: Uint8Array): void;
+  protected abstract onPong(data: Uint8Array): void;
+  /** The server's close frame (1005: it had no code). Reading has stopped. */
+  protected abstract onCloseFrame(code: number, reason: Buffer): void;
+  /** A fault in the stream. Reading has stopped. */
+  protected abstract onProtocolError(error: ProtocolError): void;
+
+  /** Whether to stop before the next frame, keeping the rest of the chunk for readUnread(). */
+  protected abstract get readPaused(): boolean;
+
+  /** Whether a pause left frames unread. */
+  protected get hasUnread(): boolean {
+    return this.#unread !== null;
+  }
+
+  /** Reads what a pause left (it may pause again). */
+  protected readUnread(): void {
+    const unread = this.#unread;
+    if (unread === null) return;
+    this.#unread = null;
+    this.receive(unread);
+  }
+
+  /** Whether reading is over (nothing more will be delivered). */
+  protected get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Ignores every later byte (the connection is dropped or failed). */
+  protected stopReading(): void {
+    this.#stopped = true;
+    this.#unread = null;
+    this.#head = null;
+    this.#body = null;
+    this.#fragments = null;
+  }
+
+  /** Feeds one chunk read from the socket. */
+  protected receive(data: Buffer): void {
+    if (this.#stopped) return;
+    let chunk = data;
+    if (this.#unread !== null) {
+      chunk = Buffer.concat([this.#unread, data]);
+      this.#unread = null;
+    }
+    if (this.#head !== null) {
+      chunk = Buffer.concat([this.#head, data]);
+      this.#head = null;
+    }
+    const end = chunk.length;
+    let pos = 0;
+    if (this.#body !== null) {
+      const body = this.#body;
+      const take = Math.min(body.length - this.#bodyFilled, end);
+      chunk.copy(body, this.#bodyFilled, 0, take);
+      this.#bodyFilled += take;
+      pos = take;
+      if (this.#bodyFilled < body.length) return;
+      this.#body = null;
+      this.#frame(this.#bodyOpcode, this.#bodyFin, body);
+    }
+    while (pos < end && !this.#stopped) {
+      if (this.readPaused) {
+        // Backpressure: the rest waits here, as it would in the kernel.
+        this.#unread = chunk.subarray(pos);
+        return;
+      }
+      if (end - pos < 2) break;
+      const b0 = chunk[pos]!;
+      const b1 = chunk[pos + 1]!;
+      let size = b1 & 0x7f;
+      const headLength = size === 126 ? 4 : size === 127 ? 10 : 2;
+      if (end - pos < headLength) break;
+      const fin = (b0 & 0x80) !== 0;
+      const opcode = b0 & 0x0f;
+      if (!this.#checkHeader(b0, b1, fin, opcode, size)) return;
+      if (size === 126) {
+        size = chunk.readUInt16BE(pos + 2);
+      } else if (size === 127) {
+        const high = chunk.readUInt32BE(pos + 2);
+        if (high > MAX_HIGH_WORD) {
+          this.#fail(
+            1009,
+            "WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH",
+            "Unsupported WebSocket frame: payload length > 2^53 - 1",
+            false,
+          );
+          return;
+        }
+        size = high * 2 ** 32 + chunk.readUInt32BE(pos + 6);
+      }
+      if (opcode < 0x8 && this.maxPayload > 0 && this.#fragmentBytes + size > this.maxPayload) {
+        this.#fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded", false);
+        return;
+      }
+      pos += headLength;
+      if (end - pos >= size) {
+        const payload = size === 0 ? NOTHING : new Uint8Array(chunk.buffer, chunk.byteOffset + pos, size);
+        pos += size;
+        this.#frame(opcode, fin, payload);
+        continue;
+      }
+      // The payload goes on in the next chunks: one buffer of its exact (checked) length.
+      const body = Buffer.allocUnsafe(size);
+      chunk.copy(body, 0, pos, end);
+      this.#body = body;
+      this.#bodyFilled = end - pos;
+      this.#bodyOpcode = opcode;
+      this.#bodyFin = fin;
+      return;
+    }
+    if (pos < end && !this.#stopped) this.#head = Buffer.from(chunk.subarray(pos));
+  }
+
+  /** RFC 6455 §5.2 and §5.5 for a header's first two bytes; false (and a fault) when broken. */
+  #checkHeader(b0: number, b1: number, fin: boolean, opcode: number, size: number): boolean {
+    if ((b0 & 0x30) !== 0)
+      return this.#fail(1002, "WS_ERR_UNEXPECTED_RSV_2_3", "RSV2 and RSV3 must be clear");
+    if ((b0 & 0x40) !== 0) return this.#fail(1002, "WS_ERR_UNEXPECTED_RSV_1", "RSV1 must be clear");
+    if (opcode === Opcode.CONTINUATION) {
+      if (this.#fragmentOpcode === 0) return this.#fail(1002, "WS_ERR_INVALID_OPCODE", "invalid opcode 0");
+    } else if (opcode === Opcode.TEXT || opcode === Opcode.BINARY) {
+      if (this.#fragmentOpcode !== 0)
+        return this.#fail(1002, "WS_ERR_INVALID_OPCODE", `invalid opcode ${opcode}`);
+    } else if (opcode === Opcode.CLOSE || opcode === Opcode.PING || opcode === Opcode.PONG) {
+      if (!fin) return this.#fail(1002, "WS_ERR_EXPECTED_FIN", "FIN must be set");
+      if (size > 125 || (opcode === Opcode.CLOSE && size === 1)) {
+        return this.#fail(1002, "WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH", `invalid payload length ${size}`);
+      }
+    } else {
+      return this.#fail(1002, "WS_ERR_INVALID_OPCODE", `invalid opcode ${opcode}`);
+    }
+    // A server never masks (§5.1).
+    if ((b1 & 0x80) !== 0) return this.#fail(1002, "WS_ERR_UNEXPECTED_MASK", "MASK must be clear");
+    return true;
+  }
+
+  /** One whole frame. */
+  #frame(opcode: number, fin: boolean, payload: Uint8Array): void {
+    if (opcode >= 0x8) {
+      if (opcode === Opcode.PING) this.onPing(payload);
+      else if (opcode === Opcode.PONG) this.onPong(payload);
+      else this.#closeFrame(payload);
+      return;
+    }
+    if (opcode !== Opcode.CONTINUATION) {
+      if (fin) {
+        this.#message(payload, opcode === Opcode.TEXT);
+        return;
+      }
+      this.#fragmentOpcode = opcode;
+      this.#fragments = [payload];
+      this.#fragmentBytes = payload.length;
+      return;
+    }
+    this.#fragments!.push(payload);
+    this.#fragmentBytes += payload.length;
+    if (!fin) return;
+    const whole = Buffer.concat(this.#fragments!, this.#fragmentBytes);
+    const isString = this.#fragmentOpcode === Opcode.TEXT;
+    this.#fragmentOpcode = 0;
+    this.#fragments = null;
+    this.#fragmentBytes = 0;
+    this.#message(new Uint8Array(whole.buffer, whole.byteOffset, whole.length), isString);
+  }
+
+  #message(data: Uint8Array, isString: boolean): void {
+    // Like wslay for Godot 3, a text message that is not UTF-8 fails the connection with 1007.
+    if (isString && !isUtf8(data)) {
+      this.#fail(1007, "WS_ERR_INVALID_UTF8", "invalid UTF-8 sequence");
+      return;
+    }
+    this.onMessage(data, isString);
+  }
+
+  #closeFrame(payload: Uint8Array): void {
+    if (payload.length === 0) {
+      this.stopReading();
+      this.onCloseFrame(1005, EMPTY);
+      return;
+    }
+    const code = (payload[0]! << 8) | payload[1]!;
+    if (!isSendableCloseCode(code)) {
+      this.#fail(1002, "WS_ERR_INVALID_CLOSE_CODE", `invalid status code ${code}`);
+      return;
+    }
+    const reason = Buffer.from(payload.buffer, payload.byteOffset + 2, payload.length - 2);
+    if (!isUtf8(reason)) {
+      this.#fail(1007, "WS_ERR_INVALID_UTF8", "invalid UTF-8 sequence");
+      return;
+    }
+    this.stopReading();
+    this.onCloseFrame(code, reason);
+  }
+
+  /** A fault: reading stops and the connection is told. Always false (for #checkHeader). */
+  #fail(closeCode: number, code: string, message: string, prefix = true): false {
+    this.stopReading();
+    this.onProtocolError(
+      new ProtocolError(prefix ? `Invalid WebSocket frame: ${message}` : message, closeCode, code),
+    );
+    return false;
+  }
+}
