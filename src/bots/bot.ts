@@ -62,11 +62,33 @@ export interface BotEvents {
   raw: [from: number, bytes: Uint8Array];
 }
 
-interface Waiter {
-  readonly match: ArgsMatcher | undefined;
-  readonly resolve: (call: ReceivedCall) => void;
-  readonly reject: (err: Error) => void;
+/** A waitForRpc in progress. */
+class Waiter {
+  resolve: (call: ReceivedCall) => void = noop;
+  reject: (err: Error) => void = noop;
+  timer: NodeJS.Timeout | undefined;
+  constructor(
+    readonly bot: Bot,
+    readonly set: Set<Waiter>,
+    readonly key: string,
+    readonly path: string,
+    readonly method: string,
+    readonly timeoutMs: number,
+    readonly match: ArgsMatcher | undefined,
+  ) {}
+
+  settle(call: ReceivedCall): void {
+    clearTimeout(this.timer);
+    this.resolve(call);
+  }
+
+  fail(err: Error): void {
+    clearTimeout(this.timer);
+    this.reject(err);
+  }
 }
+
+function noop(): void {}
 
 /** The bot of each MultiplayerAPI, for the listeners below (shared by all bots: no closures per bot). */
 const botOf = new WeakMap<MultiplayerAPI, Bot>();
@@ -207,7 +229,7 @@ export class Bot extends EventEmitter<BotEvents> {
     );
     const waiters = this.#waiters;
     this.#waiters = null;
-    for (const set of waiters?.values() ?? []) for (const w of set) w.reject(err);
+    for (const set of waiters?.values() ?? []) for (const w of set) w.fail(err);
     this.emit("disconnected", this.peer.lastClose?.info ?? null, this.peer.lastClose?.error ?? null);
     this.#markClosed?.();
   }
@@ -260,7 +282,7 @@ export class Bot extends EventEmitter<BotEvents> {
         for (const w of set) {
           if (w.match && !w.match(args, from)) continue;
           set.delete(w);
-          w.resolve({ args, from });
+          w.settle({ args, from });
           return; // a reply awaited is consumed by its waiter
         }
       }
@@ -276,40 +298,35 @@ export class Bot extends EventEmitter<BotEvents> {
     if (!node.getRemoteFunction(method)) this.#declare(path, method, options.mode ?? RpcMode.PUPPET);
     if (!this.#connected) return Promise.reject(new BotDisconnectedError("not connected"));
     const timeoutMs = options.timeoutMs ?? 5_000;
-    return new Promise<ReceivedCall>((resolve, reject) => {
-      this.#waiters ??= new Map();
-      let set = this.#waiters.get(key);
-      if (!set) {
-        set = new Set();
-        this.#waiters.set(key, set);
-      }
-      const waiters = set;
-      const timer = setTimeout(() => {
-        waiters.delete(waiter);
-        this.emit("wait_timeout", key);
-        reject(
-          new BotTimeoutError(
-            `no ${method} on /root/${node.path} within ${timeoutMs} ms`,
-            node.path,
-            method,
-            timeoutMs,
-          ),
-        );
-      }, timeoutMs);
-      const waiter: Waiter = {
-        match: options.match,
-        resolve: (c) => {
-          clearTimeout(timer);
-          resolve(c);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      waiters.add(waiter);
+    this.#waiters ??= new Map();
+    let set = this.#waiters.get(key);
+    if (!set) {
+      set = new Set();
+      this.#waiters.set(key, set);
+    }
+    // One object, one timer and the promise per wait; no closures (a busy swarm waits a lot).
+    const waiter = new Waiter(this, set, key, node.path, method, timeoutMs, options.match);
+    const promise = new Promise<ReceivedCall>((resolve, reject) => {
+      waiter.resolve = resolve;
+      waiter.reject = reject;
     });
+    waiter.timer = setTimeout(Bot.#onWaitTimeout, timeoutMs, waiter);
+    set.add(waiter);
+    return promise;
   }
+
+  static readonly #onWaitTimeout = (waiter: Waiter): void => {
+    waiter.set.delete(waiter);
+    waiter.bot.emit("wait_timeout", waiter.key);
+    waiter.reject(
+      new BotTimeoutError(
+        `no ${waiter.method} on /root/${waiter.path} within ${waiter.timeoutMs} ms`,
+        waiter.path,
+        waiter.method,
+        waiter.timeoutMs,
+      ),
+    );
+  };
 
   /**
    * Sends `path.method(args)` to `to` (default the server) and resolves with the first call of
@@ -330,7 +347,7 @@ export class Bot extends EventEmitter<BotEvents> {
     const call = await waiting;
     const rttMs = performance.now() - started;
     if (this.listenerCount("round_trip") > 0) this.emit("round_trip", `${node.path}:${method}`, rttMs);
-    return { ...call, rttMs };
+    return { args: call.args, from: call.from, rttMs };
   }
 
   /** Closes cleanly and resolves once the connection is gone. */

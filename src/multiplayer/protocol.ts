@@ -69,13 +69,16 @@ export function makeSysFrame(type: SysType.ADD | SysType.DEL | SysType.ID, peerI
 
 export function readHeader(frame: Uint8Array): FrameHeader {
   if (frame.length < PROTO_SIZE) throw new FrameError("too-short", `${frame.length} bytes < ${PROTO_SIZE}`);
-  const f = frame;
-  const i32 = (at: number) =>
+  return { type: frame[0] as number, from: i32(frame, 1), to: i32(frame, 5) };
+}
+
+function i32(f: Uint8Array, at: number): number {
+  return (
     (f[at] as number) |
     ((f[at + 1] as number) << 8) |
     ((f[at + 2] as number) << 16) |
-    ((f[at + 3] as number) << 24);
-  return { type: f[0] as number, from: i32(1), to: i32(5) };
+    ((f[at + 3] as number) << 24)
+  );
 }
 
 /** The i32 peer id a system message carries. */

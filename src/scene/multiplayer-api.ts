@@ -112,6 +112,8 @@ export interface MultiplayerAPIEvents {
   script_error: [error: unknown, where: { path: string; name: string; from: number }];
 }
 
+type TraceOut = Omit<TraceRecord, "dir" | "from" | "to">;
+
 interface PathSentCache {
   readonly id: number;
   /** Peer → has it confirmed? (absent: SIMPLIFY_PATH not sent yet.) */
@@ -367,7 +369,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
     const packet = encodeRaw(bytes);
     peer.setTargetPeer(id);
     peer.transferMode = mode;
-    this.#put(peer, packet, id, ":raw", () => ({ command: "RAW", bytes: packet.length }));
+    this.#put(peer, packet, id, ":raw", this.trace && (() => ({ command: "RAW", bytes: packet.length })));
   }
 
   #sendRpc(
@@ -399,17 +401,20 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
     const key = `${path}:${name}`;
     const hasAll = this.#sendConfirmPath(peer, path, psc, to);
     peer.transferMode = unreliable ? TransferMode.UNRELIABLE : TransferMode.RELIABLE;
-    const trace = (target: NodeTarget, bytes: number) => ({
-      command: isSet ? ("REMOTE_SET" as const) : ("REMOTE_CALL" as const),
-      ...("path" in target ? { path: target.path } : { path, cacheId: target.cacheId }),
-      name,
-      args: values,
-      bytes,
-    });
+    // Trace records are built only when a trace is on: nothing is allocated for them otherwise.
+    const trace = this.trace
+      ? (target: NodeTarget, bytes: number): TraceOut => ({
+          command: isSet ? ("REMOTE_SET" as const) : ("REMOTE_CALL" as const),
+          ...("path" in target ? { path: target.path } : { path, cacheId: target.cacheId }),
+          name,
+          args: values,
+          bytes,
+        })
+      : null;
     if (hasAll) {
       const packet = encodeRemote(command, { cacheId: psc.id }, name, values);
       peer.setTargetPeer(to);
-      this.#put(peer, packet, to, key, () => trace({ cacheId: psc.id }, packet.length));
+      this.#put(peer, packet, to, key, trace && (() => trace({ cacheId: psc.id }, packet.length)));
       return;
     }
     // Not every target confirmed the path: one packet per peer, full path where unconfirmed.
@@ -424,11 +429,11 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
       if (confirmed) {
         byId ??= encodeRemote(command, { cacheId: psc.id }, name, values);
         const packet = byId;
-        this.#put(peer, packet, id, key, () => trace({ cacheId: psc.id }, packet.length));
+        this.#put(peer, packet, id, key, trace && (() => trace({ cacheId: psc.id }, packet.length)));
       } else {
         byPath ??= encodeRemote(command, { path }, name, values);
         const packet = byPath;
-        this.#put(peer, packet, id, key, () => trace({ path }, packet.length));
+        this.#put(peer, packet, id, key, trace && (() => trace({ path }, packet.length)));
       }
     }
   }
@@ -441,6 +446,8 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
 
   /** SIMPLIFY_PATH to every targeted peer that has not been sent one; true if all have confirmed. */
   #sendConfirmPath(peer: NetworkedMultiplayerPeer, path: string, psc: PathSentCache, to: number): boolean {
+    // Unicast to a confirmed peer, the steady state of a busy bot: nothing to look at or allocate.
+    if (to > 0 && psc.confirmed.get(to) === true) return true;
     let hasAll = true;
     const toAdd: number[] = [];
     for (const id of this.#targets(to)) {
@@ -456,12 +463,19 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
       const packet = encodeSimplifyPath(psc.id, path);
       peer.setTargetPeer(id);
       peer.transferMode = TransferMode.RELIABLE;
-      this.#put(peer, packet, id, null, () => ({
-        command: "SIMPLIFY_PATH",
-        path,
-        cacheId: psc.id,
-        bytes: packet.length,
-      }));
+      this.#put(
+        peer,
+        packet,
+        id,
+        null,
+        this.trace &&
+          (() => ({
+            command: "SIMPLIFY_PATH",
+            path,
+            cacheId: psc.id,
+            bytes: packet.length,
+          })),
+      );
       psc.confirmed.set(id, false);
     }
     return hasAll;
@@ -472,8 +486,8 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
     packet: Uint8Array,
     to: number,
     key: string | null,
-    /** Made only when a trace is on: the hot path allocates nothing for it. */
-    trace: () => Omit<TraceRecord, "dir" | "from" | "to">,
+    /** Given only when a trace is on: the hot path allocates nothing for it. */
+    trace: (() => TraceOut) | null,
   ): void {
     const err = peer.putPacket(packet);
     if (
@@ -502,7 +516,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
     const p = this.#peerStats(to);
     p.packetsOut++;
     p.bytesOut += packet.length;
-    if (this.trace) this.trace({ dir: "out", from: peer.getUniqueId(), to, ...trace() });
+    if (this.trace && trace) this.trace({ dir: "out", from: peer.getUniqueId(), to, ...trace() });
   }
 
   // ---- receiving ----
@@ -543,11 +557,18 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
         const reply = encodeConfirmPath(cmd.path);
         peer.transferMode = TransferMode.RELIABLE;
         peer.setTargetPeer(from);
-        this.#put(peer, reply, from, null, () => ({
-          command: "CONFIRM_PATH",
-          path: cmd.path,
-          bytes: reply.length,
-        }));
+        this.#put(
+          peer,
+          reply,
+          from,
+          null,
+          this.trace &&
+            (() => ({
+              command: "CONFIRM_PATH",
+              path: cmd.path,
+              bytes: reply.length,
+            })),
+        );
         return true;
       }
       case NetworkCommand.CONFIRM_PATH: {

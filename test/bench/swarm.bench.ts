@@ -36,6 +36,7 @@ interface HolderResult {
   readonly n: number;
   readonly connectMs: number;
   readonly peersSeen: number;
+  readonly frames: number;
   readonly before: MemorySample;
   readonly after: MemorySample;
 }
@@ -49,25 +50,43 @@ const byFn = (side: Side) => side.fn() as Promise<number>;
 /** How long a holder idles before its last sample: V8 shrinks a grown young generation only then. */
 const IDLE_SETTLE_MS = quick ? 500 : 15_000;
 
-/** RSS growth per connection of a fresh child process holding `n` idle connections of `kind`. */
-async function rssPerConnection(kind: "bots" | "ws", n: number): Promise<number> {
-  const server = await startServer(kind === "bots" ? "game-server.ts" : "ws-echo-server.ts");
+/**
+ * RSS growth per connection of a fresh child process holding `n` idle connections of `kind`.
+ * Bots join the example game. Bare `ws` clients join it too (`server: "game"`: the same server
+ * greets them with the same frames, which they drop) or a plain ws server (`"plain"`: no frames).
+ */
+async function rssPerConnection(
+  kind: "bots" | "ws",
+  n: number,
+  server: "game" | "plain" = "game",
+): Promise<number> {
+  const child = await startServer(server === "game" ? "game-server.ts" : "ws-echo-server.ts");
   try {
+    const url = `ws://127.0.0.1:${child.port}`;
     const r = await runForResult<HolderResult>(
       "idle-holder.ts",
-      [kind, `ws://127.0.0.1:${server.port}`, String(n), String(IDLE_SETTLE_MS)],
+      [
+        kind,
+        url,
+        String(n),
+        String(IDLE_SETTLE_MS),
+        ...(kind === "ws" && server === "game" ? ["greeted"] : []),
+      ],
       ["--expose-gc", "--max-old-space-size=16384"],
       600_000,
     );
     if (kind === "bots" && r.peersSeen < n) throw new Error(`bots saw ${r.peersSeen} peers of ${n}`);
+    if (kind === "ws" && server === "game" && r.frames < n * (n + 1)) {
+      throw new Error(`ws clients got ${r.frames} greeting frames of ${n * (n + 1)}`);
+    }
     const perConn = (r.after.rss - r.before.rss) / n;
     const heapExt = (r.after.heapUsed + r.after.external - r.before.heapUsed - r.before.external) / n;
     console.error(
-      `  ${kind} ×${n}: ${Math.round(perConn)} B RSS/conn (heap+external ${Math.round(heapExt)} B), connected+settled in ${Math.round(r.connectMs)} ms`,
+      `  ${kind} ×${n} (${server} server): ${Math.round(perConn)} B RSS/conn (heap+external ${Math.round(heapExt)} B), connected+settled in ${Math.round(r.connectMs)} ms`,
     );
     return perConn;
   } finally {
-    await server.child.stop();
+    await child.child.stop();
   }
 }
 
@@ -277,7 +296,11 @@ const benchmarks: Benchmark[] = [
     name: "swarm/memory-per-idle-bot",
     unit: "B RSS/connection (lower is better)",
     ours: measured(`${IDLE_N} idle bots`, () => rssPerConnection("bots", IDLE_N)),
-    baseline: measured(`${IDLE_N} bare ws clients`, () => rssPerConnection("ws", IDLE_N)),
+    baseline: measured(`${IDLE_N} bare ws clients on the same server`, async () => {
+      // For the record (stderr): the same clients on a silent server, greeted by nobody.
+      await rssPerConnection("ws", IDLE_N, "plain");
+      return rssPerConnection("ws", IDLE_N, "game");
+    }),
     measure: byFn,
     maxRounds: 1,
   },
