@@ -17,9 +17,7 @@ interface QueuedPacket {
   readonly payload: Uint8Array;
 }
 
-/** Any peer base: the relays below touch only fields every one has. */
-// biome-ignore lint/suspicious/noExplicitAny: any event map
-type AnyPeerBase = MultiplayerPeerBase<any>;
+const NONE: readonly PeerSignalHandlers[] = [];
 
 export abstract class MultiplayerPeerBase<
     E extends NetworkedMultiplayerPeerEvents & Record<keyof E, unknown[]>,
@@ -33,47 +31,6 @@ export abstract class MultiplayerPeerBase<
   #refusing = false;
   #subscribers: PeerSignalHandlers[] | null = null;
 
-  // One listener per signal for all peers, reading the subscribers from `this`: a swarm holds
-  // thousands of peers, and a bound function per peer per signal cost a kilobyte a bot.
-  static readonly #relays: ReadonlyArray<readonly [keyof PeerSignalHandlers, (...a: never[]) => void]> = [
-    [
-      "peer_connected",
-      function (this: AnyPeerBase, id: number) {
-        for (const h of this.#subscribers ?? []) h.peer_connected(id);
-      },
-    ],
-    [
-      "peer_disconnected",
-      function (this: AnyPeerBase, id: number) {
-        for (const h of this.#subscribers ?? []) h.peer_disconnected(id);
-      },
-    ],
-    [
-      "connection_succeeded",
-      function (this: AnyPeerBase) {
-        for (const h of this.#subscribers ?? []) h.connection_succeeded();
-      },
-    ],
-    [
-      "connection_failed",
-      function (this: AnyPeerBase) {
-        for (const h of this.#subscribers ?? []) h.connection_failed();
-      },
-    ],
-    [
-      "server_disconnected",
-      function (this: AnyPeerBase) {
-        for (const h of this.#subscribers ?? []) h.server_disconnected();
-      },
-    ],
-    [
-      "peer_packet",
-      function (this: AnyPeerBase, id: number) {
-        for (const h of this.#subscribers ?? []) h.peer_packet(id);
-      },
-    ],
-  ];
-
   abstract poll(): void;
   abstract putPacket(payload: Uint8Array): GodotError;
   abstract getUniqueId(): number;
@@ -86,13 +43,8 @@ export abstract class MultiplayerPeerBase<
   }
 
   subscribe(h: PeerSignalHandlers): void {
-    if (this.#subscribers) {
-      if (!this.#subscribers.includes(h)) this.#subscribers.push(h);
-      return;
-    }
-    this.#subscribers = [h];
-    const e = this as unknown as EventEmitter;
-    for (const [s, fn] of MultiplayerPeerBase.#relays) e.on(s, fn as (...a: unknown[]) => void);
+    if (!this.#subscribers) this.#subscribers = [h];
+    else if (!this.#subscribers.includes(h)) this.#subscribers.push(h);
   }
 
   unsubscribe(h: PeerSignalHandlers): void {
@@ -100,15 +52,41 @@ export abstract class MultiplayerPeerBase<
     const at = subs ? subs.indexOf(h) : -1;
     if (!subs || at < 0) return;
     subs.splice(at, 1);
-    if (subs.length > 0) return;
-    this.#subscribers = null;
-    const e = this as unknown as EventEmitter;
-    for (const [s, fn] of MultiplayerPeerBase.#relays) e.off(s, fn as (...a: unknown[]) => void);
+    if (subs.length === 0) this.#subscribers = null;
+  }
+
+  // The signals: subscribers (a MultiplayerAPI) are called directly, then the peer's own listeners.
+  // Direct calls, not listeners per subscriber: a swarm process takes millions of these a second.
+
+  protected peerConnected(id: number): void {
+    for (const h of this.#subscribers ?? NONE) h.peer_connected(id);
+    this.signals.emit("peer_connected", id);
+  }
+
+  protected peerDisconnected(id: number): void {
+    for (const h of this.#subscribers ?? NONE) h.peer_disconnected(id);
+    this.signals.emit("peer_disconnected", id);
+  }
+
+  protected connectionSucceeded(): void {
+    for (const h of this.#subscribers ?? NONE) h.connection_succeeded();
+    this.signals.emit("connection_succeeded");
+  }
+
+  protected connectionFailed(): void {
+    for (const h of this.#subscribers ?? NONE) h.connection_failed();
+    this.signals.emit("connection_failed");
+  }
+
+  protected serverDisconnected(): void {
+    for (const h of this.#subscribers ?? NONE) h.server_disconnected();
+    this.signals.emit("server_disconnected");
   }
 
   /** Queues a payload for the MultiplayerAPI and emits peer_packet, as Godot's _store_pkt. */
   protected storePacket(from: number, payload: Uint8Array): void {
     this.#queue.push({ from, payload });
+    for (const h of this.#subscribers ?? NONE) h.peer_packet(from);
     this.signals.emit("peer_packet", from);
   }
 

@@ -84,5 +84,5 @@ function i32(f: Uint8Array, at: number): number {
 /** The i32 peer id a system message carries. */
 export function readSysPeerId(frame: Uint8Array): number {
   if (frame.length < PROTO_SIZE + 4) throw new FrameError("sys-too-short", `${frame.length} bytes`);
-  return new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getInt32(PROTO_SIZE, true);
+  return i32(frame, PROTO_SIZE);
 }

@@ -185,15 +185,15 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeerBase<NetworkedMulti
     }
     switch (type) {
       case SysType.ADD:
-        this.emit("peer_connected", id);
+        this.peerConnected(id);
         if (id === 1) {
           this.#succeeded = true;
           this.timings.succeededAt = performance.now();
-          this.emit("connection_succeeded");
+          this.connectionSucceeded();
         }
         return;
       case SysType.DEL:
-        this.emit("peer_disconnected", id);
+        this.peerDisconnected(id);
         return;
       case SysType.ID:
         this.#uniqueId = id;
@@ -213,7 +213,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeerBase<NetworkedMulti
     const wasUp = this.#succeeded;
     this.#succeeded = false;
     this.lastClose = { info, error };
-    if (wasUp && !this.#godotDisconnectSignal) this.emit("server_disconnected");
-    else this.emit("connection_failed");
+    if (wasUp && !this.#godotDisconnectSignal) this.serverDisconnected();
+    else this.connectionFailed();
   }
 }

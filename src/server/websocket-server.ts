@@ -302,7 +302,7 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
         c.announced = true;
         if (this.#multiplayer) {
           this.#sendAdd(c);
-          this.emit("peer_connected", c.id);
+          this.peerConnected(c.id);
         } else {
           this.emit("client_connected", c.id, c.protocol);
         }
@@ -326,7 +326,7 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
         if (!c.announced) return;
         if (this.#multiplayer) {
           this.#sendDel(c.id);
-          this.emit("peer_disconnected", c.id);
+          this.peerDisconnected(c.id);
         } else {
           this.emit("client_disconnected", c.id, e.wasClean);
         }
