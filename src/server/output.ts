@@ -1,0 +1,137 @@
+/**
+ * What the server writes to one client, as Godot 3's server does it.
+ *
+ * Batching: every frame a client is sent during one event-loop turn leaves in one write — the
+ * socket is corked on the first frame and uncorked by one flush per server at the end of the
+ * turn (`OutputBatch`). Godot's wslay queues too, and the server writes once per poll.
+ *
+ * Limits (set_buffers' output KiB and packets): Godot 3.4+ `WSLPeer::put_packet` refuses a
+ * packet (ERR_OUT_OF_MEMORY) when wslay's queue already holds 2^out_pkt messages, or when its
+ * bytes plus the packet reach 2^out_buf — and then queues it and calls `wslay_event_send` at once,
+ * so that queue only ever holds what the kernel would not take (3.2.3 has no output limit at all:
+ * godotengine/godot#50988, #51036, #54381). A burst to a client that reads — the greeting of a
+ * newcomer into a game of 10,000 — is therefore never limited in Godot, and must not be here: the
+ * frames of the current turn do not count, only the backlog the kernel left at the last flush
+ * (`socket.writableLength`, wire bytes with their 2-byte headers, which wslay does not count) and,
+ * while there is one, the frames queued behind it.
+ */
+import type { Socket } from "node:net";
+import type { BufferLimits } from "../websocket/index.js";
+
+export type OutputRefusalReason = "output-bytes" | "output-packets";
+
+/** The frames of one flush the kernel had not all taken: wire bytes [start, end) of the stream. */
+interface Backlog {
+  readonly start: number;
+  readonly end: number;
+  readonly frames: number;
+}
+
+export class PeerOutput {
+  /** Is the socket corked until the end of this turn? */
+  corked = false;
+  /** Wire bytes handed to the socket so far. */
+  #sent = 0;
+  /** Flushes not yet written out, oldest first (only while the client does not keep up). */
+  #backlog: Backlog[] | null = null;
+  /** What the kernel had not taken when this turn began: wslay's queue in Godot. */
+  #heldBytes = 0;
+  #heldFrames = 0;
+  /** Frames of this turn (they count only behind a backlog). */
+  #turnBytes = 0;
+  #turnFrames = 0;
+
+  constructor(readonly socket: Socket) {}
+
+  /** First frame of a turn: note the backlog, cork. */
+  cork(): void {
+    this.corked = true;
+    const held = this.socket.writableLength;
+    this.#heldBytes = held;
+    this.#heldFrames = held === 0 ? 0 : this.#framesHeld(this.#sent - held);
+    if (held === 0) this.#backlog = null;
+    this.socket.cork();
+  }
+
+  /** How many of `count` frames of `payload` bytes each Godot's put_packet would take now, one by one. */
+  accept(count: number, payload: number, limits: BufferLimits): number {
+    // Nothing queued: Godot's check is the packet alone (a 64 KiB packet is refused).
+    if (this.#heldBytes === 0) return payload < limits.outputBytes ? count : 0;
+    let frames = this.#heldFrames + this.#turnFrames;
+    let bytes = this.#heldBytes + this.#turnBytes;
+    let n = 0;
+    for (; n < count; n++, frames++, bytes += payload) {
+      if (limits.outputPackets !== 0 && frames >= limits.outputPackets) break;
+      if (bytes + payload >= limits.outputBytes) break;
+    }
+    return n;
+  }
+
+  /** Why the next frame is refused (after accept() said so and the accepted ones were written). */
+  refusal(limits: BufferLimits): { reason: OutputRefusalReason; frames: number; bytes: number } {
+    const queued = this.#heldBytes !== 0;
+    const frames = queued ? this.#heldFrames + this.#turnFrames : 0;
+    const bytes = queued ? this.#heldBytes + this.#turnBytes : 0;
+    const full = limits.outputPackets !== 0 && frames >= limits.outputPackets;
+    return { reason: full ? "output-packets" : "output-bytes", frames, bytes };
+  }
+
+  /** `frames` frames of `wireBytes` in all were written (corked). */
+  wrote(frames: number, wireBytes: number): void {
+    this.#sent += wireBytes;
+    this.#turnFrames += frames;
+    this.#turnBytes += wireBytes;
+  }
+
+  /** End of the turn: one write for all of it; what the kernel does not take becomes the backlog. */
+  flush(): void {
+    this.corked = false;
+    this.socket.uncork();
+    if (this.socket.writableLength === 0) this.#backlog = null;
+    else if (this.#turnFrames > 0) {
+      const start = this.#sent - this.#turnBytes;
+      const backlog = this.#backlog ?? [];
+      backlog.push({ start, end: this.#sent, frames: this.#turnFrames });
+      this.#backlog = backlog;
+    }
+    this.#turnFrames = 0;
+    this.#turnBytes = 0;
+  }
+
+  /** Frames not yet written out once the first `done` bytes are: a partly written flush counts pro rata. */
+  #framesHeld(done: number): number {
+    const backlog = this.#backlog;
+    if (!backlog) return 0;
+    while (backlog.length > 0 && (backlog[0] as Backlog).end <= done) backlog.shift();
+    let frames = 0;
+    for (const b of backlog) {
+      const left = b.end - Math.max(b.start, done);
+      frames += Math.ceil((b.frames * left) / (b.end - b.start));
+    }
+    return frames;
+  }
+}
+
+/** The outputs corked this turn, and the one flush that uncorks them all (setImmediate: after this turn's I/O). */
+export class OutputBatch {
+  readonly #corked: PeerOutput[] = [];
+  #scheduled = false;
+  readonly #flush = (): void => this.flush();
+
+  /** Corks `out` for the rest of the turn (first frame of the turn to it). */
+  add(out: PeerOutput): void {
+    out.cork();
+    this.#corked.push(out);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flush);
+    }
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    const corked = this.#corked;
+    for (let i = 0; i < corked.length; i++) (corked[i] as PeerOutput).flush();
+    corked.length = 0;
+  }
+}
