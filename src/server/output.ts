@@ -30,8 +30,9 @@ interface Backlog {
 export class PeerOutput {
   /** Is the socket corked until the end of this turn? */
   corked = false;
-  /** Wire bytes handed to the socket so far. */
+  /** Wire bytes handed to the socket so far, and when the socket was last seen empty. */
   #sent = 0;
+  #sentWhenEmpty = 0;
   /** Flushes not yet written out, oldest first (only while the client does not keep up). */
   #backlog: Backlog[] | null = null;
   /** What the kernel had not taken when this turn began: wslay's queue in Godot. */
@@ -46,10 +47,16 @@ export class PeerOutput {
   /** First frame of a turn: note the backlog, cork. */
   cork(): void {
     this.corked = true;
-    const held = this.socket.writableLength;
+    // Ours of what the socket holds: not the handshake (Godot's wslay queue starts empty) nor,
+    // as far as we can tell, ws's own control frames.
+    const pending = this.socket.writableLength;
+    if (pending === 0) {
+      this.#sentWhenEmpty = this.#sent;
+      this.#backlog = null;
+    }
+    const held = Math.min(pending, this.#sent - this.#sentWhenEmpty);
     this.#heldBytes = held;
     this.#heldFrames = held === 0 ? 0 : this.#framesHeld(this.#sent - held);
-    if (held === 0) this.#backlog = null;
     this.socket.cork();
   }
 
@@ -87,8 +94,10 @@ export class PeerOutput {
   flush(): void {
     this.corked = false;
     this.socket.uncork();
-    if (this.socket.writableLength === 0) this.#backlog = null;
-    else if (this.#turnFrames > 0) {
+    if (this.socket.writableLength === 0) {
+      this.#sentWhenEmpty = this.#sent;
+      this.#backlog = null;
+    } else if (this.#turnFrames > 0) {
       const start = this.#sent - this.#turnBytes;
       const backlog = this.#backlog ?? [];
       backlog.push({ start, end: this.#sent, frames: this.#turnFrames });
