@@ -4,7 +4,8 @@
  * counts only what the kernel has not taken); frames for a client that does not read are refused
  * by the output limits and reported, and all the others still arrive, in order.
  */
-import { Socket } from "node:net";
+import { randomBytes } from "node:crypto";
+import { connect, Socket } from "node:net";
 import test, { type ExecutionContext } from "ava";
 import WebSocket from "ws";
 import { PROTO_SIZE, readHeader, readSysPeerId, SysType } from "../../src/multiplayer/protocol.js";
@@ -115,26 +116,60 @@ test("a burst of frames to one client in one turn leaves in one write, complete 
   );
 });
 
+/**
+ * A client that completes the WebSocket handshake and then reads nothing until read() is called:
+ * it costs the test nothing while the server greets and announces, and its kernel buffers keep
+ * every frame (SYS frames only: no MultiplayerAPI on the server).
+ */
+function silentPeer(port: number) {
+  const socket = connect(port, "127.0.0.1");
+  socket.setNoDelay(true);
+  socket.write(
+    `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  socket.pause();
+  return {
+    socket,
+    /** Every SYS message so far: [type, peer id]. */
+    async read(expected: number): Promise<[number, number][]> {
+      const chunks: Buffer[] = [];
+      const size = () => chunks.reduce((n, c) => n + c.length, 0);
+      socket.on("data", (c: Buffer) => chunks.push(c)).resume();
+      let head = -1;
+      await until(() => {
+        head = Buffer.concat(chunks).indexOf("\r\n\r\n");
+        return head >= 0 && size() - head - 4 >= expected * SYS_WIRE;
+      }, `${expected} frames`);
+      const data = Buffer.concat(chunks).subarray(head + 4);
+      const out: [number, number][] = [];
+      for (let at = 0; at < data.length; at += SYS_WIRE) {
+        if (data[at] !== 0x82 || data[at + 1] !== SYS_WIRE - 2) throw new Error(`not a SYS frame at ${at}`);
+        out.push([data[at + 2] as number, data.readInt32LE(at + 11)]);
+      }
+      return out;
+    },
+  };
+}
+
 test("a game larger than the 1,024-packet output limit: every newcomer is greeted whole, in one write", async (t) => {
   t.timeout(120_000);
   const { server, port, refused } = await mpServer(t);
   const N = 1_100;
-  const clients: RawClient[] = [];
+  const peers: ReturnType<typeof silentPeer>[] = [];
   t.teardown(() => {
-    for (const c of clients) c.ws.terminate();
+    for (const p of peers) p.socket.destroy();
   });
-  while (clients.length < N) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(100, N - clients.length) }, () => rawClient(port, false)),
-    );
-    clients.push(...batch);
+  while (peers.length < N) {
+    peers.push(...Array.from({ length: Math.min(100, N - peers.length) }, () => silentPeer(port)));
+    await until(() => server.getPeerIds().length === peers.length, "the server to announce them");
   }
-  await until(() => clients.every((c) => c.peers.size === N), "every client to know every other", 60_000);
+  const ids = server.getPeerIds();
 
   // One more: SYS_ID, SYS_ADD(1), then every peer ascending — 1,102 frames in one write.
   const writes = countWrites(t, port);
   const last = await rawClient(port);
-  clients.push(last);
+  t.teardown(() => last.ws.terminate());
   await until(() => last.frames.length === N + 2, "the whole greeting");
   writes.restore();
   t.deepEqual(readHeader(last.frames[0]!), { type: SysType.ID, from: 1, to: 0 });
@@ -142,12 +177,22 @@ test("a game larger than the 1,024-packet output limit: every newcomer is greete
     t.is(f[0], SysType.ADD);
     return readSysPeerId(f);
   });
-  t.deepEqual(announced, [1, ...server.getPeerIds().filter((id) => id !== last.id)]);
+  t.deepEqual(announced, [1, ...ids]);
   const [handshake, greeting, ...rest] = writes.to(last.ws);
   t.true((handshake ?? 0) > 0);
   t.is(greeting, (N + 2) * SYS_WIRE);
   t.deepEqual(rest, []);
-  await until(() => clients.every((c) => c.peers.size === N + 1), "every client to know the last");
+
+  // Every earlier peer was told of every later one, and of the last (a sample of them reads).
+  for (const i of [0, 1, N / 2, N - 1]) {
+    const frames = await peers[i]!.read(N + 2);
+    t.is(frames.length, N + 2);
+    const known = new Set(frames.filter(([type]) => type === SysType.ADD).map(([, id]) => id));
+    t.deepEqual(
+      [...known].sort((a, b) => a - b),
+      [1, ...ids.filter((id) => id !== frames[0]![1]), last.id].sort((a, b) => a - b),
+    );
+  }
   t.deepEqual(refused, []);
   t.deepEqual([...server.refusedOutput], []);
 });
