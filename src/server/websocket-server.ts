@@ -5,7 +5,8 @@
  * engine's order, relays by relayDecision(), and hands payloads for peer 1 to a MultiplayerAPI.
  *
  * Poll model as the client's: by default nothing reaches user code except inside poll();
- * with `autoPoll` everything is delivered as it arrives.
+ * with `autoPoll` everything is delivered as it arrives. What the multiplayer layer sends a
+ * client in one event-loop turn leaves in one write, within Godot's output limits (output.ts).
  */
 import { randomInt } from "node:crypto";
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from "node:http";

@@ -1,6 +1,6 @@
 /**
  * What the server writes: all frames a client is sent in one turn leave in one write, complete and
- * in order; a greeting into a game larger than the 1,024-packet output limit arrives whole (Godot
+ * in order, and before a close started in that turn; a greeting into a game larger than the 1,024-packet output limit arrives whole (Godot
  * counts only what the kernel has not taken); frames for a client that does not read are refused
  * by the output limits and reported, and all the others still arrive, in order.
  */
@@ -113,6 +113,21 @@ test("a burst of frames to one client in one turn leaves in one write, complete 
   t.deepEqual(
     got,
     Array.from({ length: K }, (_, k) => k),
+  );
+});
+
+test("frames put before disconnect_peer in the same turn arrive before the close", async (t) => {
+  const { server, port } = await mpServer(t);
+  const client = await rawClient(port);
+  await until(() => client.frames.length === 2, "the greeting");
+  const closed = new Promise<number>((resolve) => client.ws.once("close", (code) => resolve(code)));
+  server.setTargetPeer(client.id);
+  for (let k = 0; k < 100; k++) server.putPacket(Uint8Array.of(k));
+  server.disconnectPeer(client.id, 4000, "bye");
+  t.is(await closed, 4000);
+  t.deepEqual(
+    client.frames.slice(2).map((f) => f[PROTO_SIZE]),
+    Array.from({ length: 100 }, (_, k) => k),
   );
 });
 
