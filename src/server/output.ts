@@ -121,10 +121,33 @@ export class PeerOutput {
   }
 }
 
+/**
+ * A flush to this many clients or more (a broadcast: joins, leaves) waits for more of the same,
+ * at most as long as the last such flush took and MAX_WAIT_MS: a join costs one write per client,
+ * and joins otherwise arrive one per turn (measured: 1,732 of 1,748 flushes carried one join
+ * while 3,000 raw peers joined 100 at a time), so n joins cost n² syscalls. Godot's server, too,
+ * writes once per poll, not once per frame sent.
+ */
+const BIG_FLUSH = 1024;
+const MAX_WAIT_MS = 20;
+
 /** The outputs corked this turn, and the one flush that uncorks them all (setImmediate: after this turn's I/O). */
 export class OutputBatch {
   readonly #corked: PeerOutput[] = [];
   #scheduled = false;
+  /** When the first output of this batch was corked, and how long the last big flush took. */
+  #since = 0;
+  #lastBigMs = 0;
+  readonly #flushSoon = (): void => {
+    if (this.#corked.length >= BIG_FLUSH) {
+      const wait = Math.min(MAX_WAIT_MS, this.#lastBigMs) - (performance.now() - this.#since);
+      if (wait >= 1) {
+        setTimeout(this.#flush, wait);
+        return;
+      }
+    }
+    this.flush();
+  };
   readonly #flush = (): void => this.flush();
 
   /** Corks `out` for the rest of the turn (first frame of the turn to it). */
@@ -133,14 +156,17 @@ export class OutputBatch {
     this.#corked.push(out);
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(this.#flush);
+      this.#since = performance.now();
+      setImmediate(this.#flushSoon);
     }
   }
 
   flush(): void {
     this.#scheduled = false;
     const corked = this.#corked;
+    const start = corked.length >= BIG_FLUSH ? performance.now() : 0;
     for (let i = 0; i < corked.length; i++) (corked[i] as PeerOutput).flush();
+    if (start !== 0) this.#lastBigMs = performance.now() - start;
     corked.length = 0;
   }
 }
