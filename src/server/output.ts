@@ -1,19 +1,20 @@
 /**
- * What the server writes to one client, as Godot 3's server does it.
+ * What the server writes to one client, and Godot 3's output limits.
  *
  * Batching: every frame a client is sent during one event-loop turn leaves in one write — the
  * socket is corked on the first frame and uncorked by one flush per server at the end of the
- * turn (`OutputBatch`). Godot's wslay queues too, and the server writes once per poll.
+ * turn (`OutputBatch`). Godot 3.2.1+ hands each frame to the kernel at once (put_packet calls
+ * wslay_event_send, godotengine/godot#35516): the same bytes in the same order, one syscall each.
  *
- * Limits (set_buffers' output KiB and packets): Godot 3.4+ `WSLPeer::put_packet` refuses a
- * packet (ERR_OUT_OF_MEMORY) when wslay's queue already holds 2^out_pkt messages, or when its
- * bytes plus the packet reach 2^out_buf — and then queues it and calls `wslay_event_send` at once,
- * so that queue only ever holds what the kernel would not take (3.2.3 has no output limit at all:
- * godotengine/godot#50988, #51036, #54381). A burst to a client that reads — the greeting of a
- * newcomer into a game of 10,000 — is therefore never limited in Godot, and must not be here: the
- * frames of the current turn do not count, only the backlog the kernel left at the last flush
+ * Limits (set_buffers' output KiB and packets, per client): Godot 3.4+ `WSLPeer::put_packet`
+ * refuses a packet (ERR_OUT_OF_MEMORY) when wslay's queue already holds 2^out_pkt messages, or
+ * when its bytes plus the packet reach 2^out_buf; then it queues it and calls wslay_event_send, so
+ * the queue only ever holds what the kernel would not take (3.2.3 has no output limit at all:
+ * #50988, #51036, #54381). A burst to a client the kernel keeps up with — the greeting of a
+ * newcomer into a game of 10,000 — is never limited there, and must not be here: the frames of
+ * the current turn do not count, only the backlog the kernel left at the last flush
  * (`socket.writableLength`, wire bytes with their 2-byte headers, which wslay does not count) and,
- * while there is one, the frames queued behind it.
+ * while there is one, the frames queued behind it. A refused frame is not sent and is reported.
  */
 import type { Socket } from "node:net";
 import type { BufferLimits } from "../websocket/index.js";
