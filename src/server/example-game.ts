@@ -77,6 +77,7 @@ export class ExampleGame {
       this.#log(`SCRIPT ERROR: ${where.path}:${where.name}: ${String(err)}`),
     );
     this.server.on("bad_input", (b) => this.#log(`ERROR: peer ${b.peer}: ${b.reason}: ${b.detail}`));
+    this.server.on("output_refused", (r) => this.#log(`ERROR: peer ${r.peer}: ${r.reason}: ${r.detail}`));
     return this.#port;
   }
 

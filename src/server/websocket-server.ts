@@ -5,7 +5,8 @@
  * engine's order, relays by relayDecision(), and hands payloads for peer 1 to a MultiplayerAPI.
  *
  * Poll model as the client's: by default nothing reaches user code except inside poll();
- * with `autoPoll` everything is delivered as it arrives.
+ * with `autoPoll` everything is delivered as it arrives. What the multiplayer layer sends a
+ * client in one event-loop turn leaves in one write, within Godot's output limits (output.ts).
  */
 import { randomInt } from "node:crypto";
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from "node:http";
@@ -14,15 +15,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { type WebSocket, WebSocketServer as WsServer } from "ws";
 import { MultiplayerPeerBase } from "../multiplayer/multiplayer-peer-base.js";
 import type { NetworkedMultiplayerPeerEvents } from "../multiplayer/networked-multiplayer-peer.js";
-import {
-  type FrameError,
-  makeFrame,
-  makeSysFrame,
-  PROTO_SIZE,
-  readHeader,
-  SysType,
-} from "../multiplayer/protocol.js";
-import { relayDecision } from "../multiplayer/relay.js";
+import { type FrameError, PROTO_SIZE, SysType } from "../multiplayer/protocol.js";
 import {
   type BufferLimits,
   type BufferSizes,
@@ -30,9 +23,16 @@ import {
   ConnectionStatus,
   GodotError,
   WebSocketPeer,
+  WriteMode,
 } from "../websocket/index.js";
+import { OutputBatch, type OutputRefusalReason, PeerOutput } from "./output.js";
+import { putSys, SYS_WIRE_SIZE, wireFrame, wireMessage, wireSys } from "./wire.js";
 
-/** Godot 3's defaults for a WebSocketServer (network/limits/websocket_server/*): 64 KiB and 1024 packets each way. */
+/**
+ * Godot 3's defaults for a WebSocketServer (network/limits/websocket_server/*): 64 KiB and 1024
+ * packets each way, per client. The output limits count only what a client has not read (see
+ * output.ts), so they never cut a greeting short, whatever the size of the game.
+ */
 export const GODOT3_SERVER_BUFFERS: BufferSizes = {
   inputBufferSizeKb: 64,
   inputMaxPackets: 1024,
@@ -65,6 +65,15 @@ export interface BadInput {
   readonly detail: string;
 }
 
+/** A frame for a client that Godot's put_packet would refuse (ERR_OUT_OF_MEMORY): it was not sent. */
+export interface RefusedOutput {
+  readonly peer: number;
+  readonly reason: OutputRefusalReason;
+  /** Frames refused at once (a greeting is one report). */
+  readonly frames: number;
+  readonly detail: string;
+}
+
 export interface WebSocketServerEvents extends NetworkedMultiplayerPeerEvents {
   /** Not multiplayer: a client completed the handshake, with the subprotocol chosen ("" if none). */
   client_connected: [id: number, protocol: string];
@@ -76,18 +85,33 @@ export interface WebSocketServerEvents extends NetworkedMultiplayerPeerEvents {
   data_received: [id: number];
   /** Beyond Godot: a client sent what Godot would refuse; dropped (and the client kicked if so configured). */
   bad_input: [report: BadInput];
+  /**
+   * Beyond Godot (which prints an ERROR): frames for a client that does not read what it is sent
+   * were refused by the output limits (set_buffers), and not sent.
+   */
+  output_refused: [report: RefusedOutput];
 }
 
-interface Client {
-  readonly id: number;
-  readonly ws: WebSocket;
-  readonly socket: Socket;
-  readonly protocol: string;
-  readonly peer: WebSocketPeer;
+class Client {
   /** Has peer_connected (or client_connected) been emitted for it? */
-  announced: boolean;
+  announced = false;
   /** Did we start the close (disconnectPeer, stop)? */
-  closingByServer: boolean;
+  closingByServer = false;
+  readonly peer = new WebSocketPeer();
+  readonly protocol: string;
+  /** What the multiplayer layer writes to it, batched per turn. */
+  readonly out: PeerOutput;
+  /** Its "message" event, queued as often as it has messages (it carries nothing else). */
+  readonly message: Pending = { kind: "message", client: this };
+
+  constructor(
+    readonly id: number,
+    readonly ws: WebSocket,
+    readonly socket: Socket,
+  ) {
+    this.protocol = ws.protocol;
+    this.out = new PeerOutput(socket);
+  }
 }
 
 type Pending =
@@ -112,12 +136,16 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
   #wss: WsServer | null = null;
   #multiplayer = false;
   #protocols: string[] = [];
-  /** Ascending by id, as Godot's Map<int, …>. */
   readonly #clients = new Map<number, Client>();
+  /** The announced clients, ascending by id: Godot's Map<int, …> of peers. */
+  readonly #announced: Client[] = [];
+  readonly #batch = new OutputBatch();
   readonly #queue: Pending[] = [];
   #polling = false;
   /** Bad input by reason. */
   readonly badInput = new Map<ServerDropReason, number>();
+  /** Frames refused by the output limits, by reason. */
+  readonly refusedOutput = new Map<OutputRefusalReason, number>();
   /** Messages and bytes read from all clients, and written by the multiplayer layer (greetings, relays, its own). */
   readonly traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
   lastError: Error | null = null;
@@ -195,6 +223,7 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
       c.ws.terminate();
     }
     this.#clients.clear();
+    this.#announced.length = 0;
     this.#queue.length = 0;
     this.clearPackets();
     wss?.close();
@@ -229,23 +258,15 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
   #onOpen(ws: WebSocket, socket: Socket): void {
     const id = this.#newId();
     socket.setNoDelay(true); // Godot: ws_peer->set_no_delay(true)
-    const peer = new WebSocketPeer();
-    const client: Client = {
-      id,
-      ws,
-      socket,
-      protocol: ws.protocol,
-      peer,
-      announced: false,
-      closingByServer: false,
-    };
+    const client = new Client(id, ws, socket);
+    const peer = client.peer;
     peer._attach({ ws, socket, limits: this.#limits, onUserClose: () => {} });
     this.#clients.set(id, client);
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       this.traffic.msgsIn++;
       this.traffic.bytesIn += data.length;
       const stored = peer._receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), !isBinary);
-      if (stored === "ok") this.#push({ kind: "message", client });
+      if (stored === "ok") this.#push(client.message);
       else if (stored !== "ignored")
         this.#bad(client, stored, `${data.length} bytes did not fit the input buffer`);
     });
@@ -300,8 +321,9 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
       case "connect":
         if (this.#clients.get(c.id) !== c) return; // gone before it was announced
         c.announced = true;
+        if (this.#multiplayer) this.#sendAdd(c);
+        this.#announced.splice(this.#indexOf(c.id), 0, c);
         if (this.#multiplayer) {
-          this.#sendAdd(c);
           this.peerConnected(c.id);
         } else {
           this.emit("client_connected", c.id, c.protocol);
@@ -324,6 +346,7 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
         this.#clients.delete(c.id);
         c.peer._detach();
         if (!c.announced) return;
+        this.#announced.splice(this.#indexOf(c.id), 1);
         if (this.#multiplayer) {
           this.#sendDel(c.id);
           this.peerDisconnected(c.id);
@@ -334,49 +357,97 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
     }
   }
 
-  /** Godot's _send_add: SYS_ID, SYS_ADD(1), then for each other peer both ways, ascending. */
+  /**
+   * Godot's _send_add: SYS_ID, SYS_ADD(1), then for each other peer (ascending) SYS_ADD of the
+   * newcomer to it and SYS_ADD of it to the newcomer. The newcomer's frames go as one buffer.
+   */
   #sendAdd(c: Client): void {
-    this.#sendRaw(c, makeSysFrame(SysType.ID, c.id));
-    this.#sendRaw(c, makeSysFrame(SysType.ADD, 1));
-    for (const other of this.#orderedClients()) {
-      if (other === c || !other.announced) continue;
-      this.#sendRaw(other, makeSysFrame(SysType.ADD, c.id));
-      this.#sendRaw(c, makeSysFrame(SysType.ADD, other.id));
+    const others = this.#announced;
+    const greeting = Buffer.allocUnsafe((2 + others.length) * SYS_WIRE_SIZE);
+    putSys(greeting, 0, SysType.ID, c.id);
+    putSys(greeting, SYS_WIRE_SIZE, SysType.ADD, 1);
+    for (let i = 0; i < others.length; i++) {
+      putSys(greeting, (2 + i) * SYS_WIRE_SIZE, SysType.ADD, (others[i] as Client).id);
     }
+    this.#write(c, greeting, 2 + others.length, SYS_SIZE, "greeting");
+    const add = wireSys(SysType.ADD, c.id);
+    for (let i = 0; i < others.length; i++) this.#write(others[i] as Client, add, 1, SYS_SIZE, "SYS_ADD");
   }
 
   #sendDel(id: number): void {
-    for (const other of this.#orderedClients()) {
-      if (other.id !== id && other.announced) this.#sendRaw(other, makeSysFrame(SysType.DEL, id));
+    const del = wireSys(SysType.DEL, id);
+    for (let i = 0; i < this.#announced.length; i++) {
+      this.#write(this.#announced[i] as Client, del, 1, SYS_SIZE, "SYS_DEL");
     }
   }
 
-  #orderedClients(): Client[] {
-    return [...this.#clients.values()].sort((a, b) => a.id - b.id);
+  /** Where client `id` is, or would be inserted, in #announced. */
+  #indexOf(id: number): number {
+    const list = this.#announced;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((list[mid] as Client).id < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
-  /** Writes a frame to a client whose connection may already be closing (then silently not). */
-  #sendRaw(c: Client, frame: Uint8Array): GodotError {
-    if (c.ws.readyState !== c.ws.OPEN) return GodotError.FAILED;
-    const err = c.peer.putPacket(frame);
-    if (err === GodotError.OK) {
-      this.traffic.msgsOut++;
-      this.traffic.bytesOut += frame.length;
+  /**
+   * Writes `count` frames of `size` message bytes each (`wire`: all of them, back to back) to a
+   * client, in this turn's batch; returns how many were written. Frames the output limits refuse
+   * are reported (output_refused), never dropped silently; a connection already closing gets
+   * nothing (its client is about to leave).
+   */
+  #write(c: Client, wire: Buffer, count: number, size: number, what: string): number {
+    if (c.ws.readyState !== c.ws.OPEN) return 0;
+    const out = c.out;
+    if (!out.corked) this.#batch.add(out);
+    const n = out.accept(count, size, this.#limits);
+    if (n > 0) {
+      const bytes = n === count ? wire.length : (wire.length / count) * n;
+      let data = n === count ? wire : wire.subarray(0, bytes);
+      if (c.peer.writeMode === WriteMode.TEXT) data = asText(data, n);
+      c.socket.write(data);
+      out.wrote(n, bytes);
+      this.traffic.msgsOut += n;
+      this.traffic.bytesOut += n * size;
     }
-    return err;
+    if (n < count) this.#refuse(c, count - n, what);
+    return n;
+  }
+
+  #refuse(c: Client, frames: number, what: string): void {
+    const limits = this.#limits;
+    const r = c.out.refusal(limits);
+    const detail =
+      `${frames} ${what} frame(s) refused: ${r.frames} messages, ${r.bytes} bytes queued ` +
+      `for a client that does not read (limits: ${limits.outputPackets} messages, ${limits.outputBytes} bytes)`;
+    this.refusedOutput.set(r.reason, (this.refusedOutput.get(r.reason) ?? 0) + frames);
+    this.lastError = Object.assign(new Error(detail), { godotError: GodotError.ERR_OUT_OF_MEMORY });
+    this.emit("output_refused", { peer: c.id, reason: r.reason, frames, detail });
+  }
+
+  /** Godot's _server_relay to every announced client but `from` and `except`. */
+  #broadcast(wire: Buffer, size: number, from: number, except: number, what: string): void {
+    const list = this.#announced;
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i] as Client;
+      if (c.id !== from && c.id !== except) this.#write(c, wire, 1, size, what);
+    }
   }
 
   /** Godot's server-side _process_multiplayer, with every ERR_FAIL reported instead of printed. */
   #processMultiplayer(c: Client, frame: Uint8Array): void {
-    let type: number;
-    let from: number;
-    let to: number;
-    try {
-      ({ type, from, to } = readHeader(frame));
-    } catch (err) {
-      this.#bad(c, (err as FrameError).reason, (err as Error).message);
+    // readHeader()'s checks, read in place: no header object, no closure, per frame.
+    if (frame.length < PROTO_SIZE) {
+      this.#bad(c, "too-short", `too-short: ${frame.length} bytes < ${PROTO_SIZE}`);
       return;
     }
+    const type = frame[0] as number;
+    const from = i32(frame, 1);
+    const to = i32(frame, 5);
     if (type !== SysType.NONE) {
       this.#bad(c, "sys-from-client", `type ${type}: only the server sends system messages`);
       return;
@@ -385,19 +456,23 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
       this.#bad(c, "spoofed-from", `from ${from} on the connection of peer ${c.id}`);
       return;
     }
-    // Most frames are for the server alone, which needs no list of the peers.
-    const d = relayDecision(from, to, to === 1 ? [] : this.getPeerIds());
-    if (d.unknownTarget) {
-      this.#bad(c, "unknown-target", `to ${to}: no such peer`);
+    // relayDecision(), without a list of the peers: most frames are for the server alone.
+    if (to === 1) {
+      this.storePacket(from, frame.subarray(PROTO_SIZE));
       return;
     }
-    if (d.deliverToServer) {
-      this.storePacket(from, frame.subarray(PROTO_SIZE));
+    if (to > 1) {
+      const target = to === from ? undefined : this.#clients.get(to);
+      if (!target?.announced) {
+        this.#bad(c, "unknown-target", `to ${to}: no such peer`);
+        return;
+      }
+      this.#write(target, wireFrame(frame), 1, frame.length, "relay");
+      return;
     }
-    for (const id of d.forwardTo) {
-      const target = this.#clients.get(id);
-      if (target) this.#sendRaw(target, frame);
-    }
+    // 0: everyone; -X: all but X. The server receives both (Godot's quirk, see relayDecision).
+    this.storePacket(from, frame.subarray(PROTO_SIZE));
+    this.#broadcast(wireFrame(frame), frame.length, from, -to, "relay");
   }
 
   #bad(c: Client, reason: ServerDropReason, detail: string): void {
@@ -415,21 +490,18 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
       return GodotError.ERR_UNCONFIGURED;
     }
     const to = this.getTargetPeer();
-    const frame = makeFrame(SysType.NONE, 1, to, payload);
     if (to === 1) return GodotError.OK; // will not send to self
+    const wire = wireMessage(SysType.NONE, 1, to, payload);
+    const size = PROTO_SIZE + payload.length;
     if (to > 0) {
       const c = this.#clients.get(to);
-      if (!c?.announced) {
+      if (!c?.announced || c.ws.readyState !== c.ws.OPEN) {
         this.lastError = new Error(`no peer ${to}`);
         return GodotError.FAILED;
       }
-      const err = this.#sendRaw(c, frame);
-      if (err !== GodotError.OK) this.lastError = c.peer.lastError;
-      return err;
+      return this.#write(c, wire, 1, size, "put_packet") === 1 ? GodotError.OK : GodotError.ERR_OUT_OF_MEMORY;
     }
-    for (const c of this.#orderedClients()) {
-      if (c.announced && c.id !== -to) this.#sendRaw(c, frame);
-    }
+    this.#broadcast(wire, size, 1, -to, "put_packet");
     return GodotError.OK;
   }
 
@@ -459,9 +531,7 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
 
   /** Ids of the connected clients, ascending. */
   getPeerIds(): number[] {
-    return this.#orderedClients()
-      .filter((c) => c.announced)
-      .map((c) => c.id);
+    return this.#announced.map((c) => c.id);
   }
 
   getPeerAddress(id: number): string {
@@ -504,4 +574,25 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
   getBuffers(): BufferSizes {
     return this.#buffers;
   }
+}
+
+/** A little-endian i32 of a frame. */
+function i32(f: Uint8Array, at: number): number {
+  return (
+    (f[at] as number) |
+    ((f[at + 1] as number) << 8) |
+    ((f[at + 2] as number) << 16) |
+    ((f[at + 3] as number) << 24)
+  );
+}
+
+/** Godot's system messages: 9-byte header and one i32. */
+const SYS_SIZE = PROTO_SIZE + 4;
+
+/** The same frames as text frames (a peer whose write mode is TEXT: Godot sends even SYS messages so). */
+function asText(wire: Buffer, frames: number): Buffer {
+  const out = Buffer.from(wire);
+  const stride = wire.length / frames;
+  for (let at = 0; at < out.length; at += stride) out[at] = 0x81;
+  return out;
 }
