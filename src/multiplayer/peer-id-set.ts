@@ -56,11 +56,11 @@ const forget = new FinalizationRegistry<string>((key) => {
   if (interned.get(key)?.deref() === undefined) interned.delete(key);
 });
 
-function intern(ids: Int32Array, hash: number): Snapshot {
+function intern(ids: Int32Array | readonly number[], hash: number): Snapshot {
   const key = `${ids.length}:${hash}`;
   const known = interned.get(key)?.deref();
   if (known && sameIds(known.ids, ids)) return known;
-  const made = new Snapshot(ids, hash);
+  const made = new Snapshot(ids instanceof Int32Array ? ids : Int32Array.from(ids), hash);
   // A hash collision with different content leaves the older one interned: only sharing is lost.
   if (!known) {
     interned.set(key, new WeakRef(made));
@@ -69,7 +69,7 @@ function intern(ids: Int32Array, hash: number): Snapshot {
   return made;
 }
 
-function sameIds(a: Int32Array, b: Int32Array): boolean {
+function sameIds(a: Int32Array, b: Int32Array | readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -92,7 +92,7 @@ export class PeerIdSet {
 
   #shared: Snapshot = EMPTY;
   /** While changing fast: the content privately (then #shared is stale). */
-  #own: PeerIdTable | null = null;
+  #own: SortedIds | null = null;
   #ownHash = 0;
   /** Our own id: in the content, hidden from has/size/sorted unless it was announced to us. */
   #self = 0;
@@ -151,7 +151,7 @@ export class PeerIdSet {
   /** The ids in ascending order (Godot's Set<int> order). */
   sorted(): number[] {
     const hide = this.#selfAnnounced ? 0 : this.#self;
-    const all = this.#own ? this.#own.sorted() : this.#shared.ids;
+    const all = this.#own ? this.#own.ids : this.#shared.ids;
     const out: number[] = [];
     for (const v of all) if (v !== hide) out.push(v);
     return out;
@@ -180,7 +180,7 @@ export class PeerIdSet {
     const hash = (from.hash + (add ? mix(id) : -mix(id))) >>> 0;
     if (this.#madeAt === PeerIdSet.#tick) {
       // The second new snapshot in one tick: a burst. Collect it privately, intern it after.
-      this.#own = PeerIdTable.of(from.ids);
+      this.#own = SortedIds.of(from.ids);
       if (add) this.#own.add(id);
       else this.#own.delete(id);
       this.#ownHash = hash;
@@ -216,7 +216,7 @@ export class PeerIdSet {
       const own = set.#own;
       if (!own) continue;
       set.#own = null;
-      set.#shared = intern(own.sortedInt32(), set.#ownHash);
+      set.#shared = intern(own.ids, set.#ownHash);
     }
   }
 }
@@ -238,88 +238,55 @@ function withoutId(ids: Int32Array, at: number): Int32Array {
   return out;
 }
 
-/** A private mutable set of ids: open addressing in one Int32Array, 0 marks a free slot. */
-class PeerIdTable {
-  #slots: Int32Array;
-  size = 0;
+/**
+ * A private mutable set of ids, sorted, in a plain array (the GC's heap, which gives pages back
+ * after a burst; typed arrays would churn malloc). A Godot server greets a newcomer in ascending
+ * id order, so a greeting only ever appends.
+ */
+class SortedIds {
+  constructor(readonly ids: number[]) {}
 
-  constructor(capacity: number) {
-    this.#slots = new Int32Array(capacity);
+  static of(ids: Int32Array): SortedIds {
+    return new SortedIds(Array.from(ids));
   }
 
-  static of(ids: Int32Array): PeerIdTable {
-    let cap = 16;
-    while (cap < (ids.length + 1) * 2) cap *= 2;
-    const t = new PeerIdTable(cap);
-    for (const v of ids) t.add(v);
-    return t;
+  get size(): number {
+    return this.ids.length;
+  }
+
+  #find(id: number): number {
+    const ids = this.ids;
+    let lo = 0;
+    let hi = ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = ids[mid] as number;
+      if (v === id) return mid;
+      if (v < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -(lo + 1);
   }
 
   has(id: number): boolean {
-    const slots = this.#slots;
-    const mask = slots.length - 1;
-    for (let i = mix(id) & mask; ; i = (i + 1) & mask) {
-      const v = slots[i] as number;
-      if (v === id) return true;
-      if (v === 0) return false;
-    }
+    const ids = this.ids;
+    const last = ids.length - 1;
+    if (last < 0 || id > (ids[last] as number)) return false;
+    return this.#find(id) >= 0;
   }
 
   add(id: number): void {
-    if ((this.size + 1) * 2 > this.#slots.length) this.#grow();
-    const slots = this.#slots;
-    const mask = slots.length - 1;
-    for (let i = mix(id) & mask; ; i = (i + 1) & mask) {
-      const v = slots[i] as number;
-      if (v === id) return;
-      if (v === 0) {
-        slots[i] = id;
-        this.size++;
-        return;
-      }
+    const ids = this.ids;
+    if (ids.length === 0 || id > (ids[ids.length - 1] as number)) {
+      ids.push(id);
+      return;
     }
+    const at = this.#find(id);
+    if (at < 0) ids.splice(-at - 1, 0, id);
   }
 
-  delete(id: number): boolean {
-    const slots = this.#slots;
-    const mask = slots.length - 1;
-    let i = mix(id) & mask;
-    for (; ; i = (i + 1) & mask) {
-      const v = slots[i] as number;
-      if (v === 0) return false;
-      if (v === id) break;
-    }
-    // Backward-shift deletion keeps every probe chain whole without tombstones.
-    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const v = slots[j] as number;
-      if (v === 0) break;
-      const home = mix(v) & mask;
-      // Move v into the hole at i if its home is not cyclically in (i, j].
-      if (i <= j ? home <= i || home > j : home <= i && home > j) {
-        slots[i] = v;
-        i = j;
-      }
-    }
-    slots[i] = 0;
-    this.size--;
-    return true;
-  }
-
-  sortedInt32(): Int32Array {
-    const out = new Int32Array(this.size);
-    let k = 0;
-    for (const v of this.#slots) if (v !== 0) out[k++] = v;
-    return out.sort();
-  }
-
-  sorted(): number[] {
-    return Array.from(this.sortedInt32());
-  }
-
-  #grow(): void {
-    const old = this.#slots;
-    this.#slots = new Int32Array(old.length * 2);
-    this.size = 0;
-    for (const v of old) if (v !== 0) this.add(v);
+  delete(id: number): void {
+    const at = this.#find(id);
+    if (at >= 0) this.ids.splice(at, 1);
   }
 }

@@ -270,7 +270,8 @@ interface SwarmResult {
 async function largestSwarm(): Promise<number> {
   const server = await startServer("game-server.ts", ["--max-old-space-size=16384"]);
   try {
-    const args = quick ? ["100", "2000", "60000"] : ["500", "10000", "240000"];
+    // Steps of 1,000 held 10 s each: ten steps to the target, within 7 min.
+    const args = quick ? ["100", "2000", "60000"] : ["1000", "10000", "420000"];
     const r = await runForResult<SwarmResult>(
       "swarm-holder.ts",
       [`ws://127.0.0.1:${server.port}`, String(SWARM_TARGET), ...args],
