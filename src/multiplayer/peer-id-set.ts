@@ -1,7 +1,7 @@
 /**
  * The set of peer ids a MultiplayerAPI keeps (Godot's connected_peers), made so that the bots of
  * one process share their copies. A Godot 3 server announces every peer to every client, so a
- * swarm of N bots holds N² ids: 400 MB at 10,000 bots, even at 4 bytes an id.
+ * swarm of N bots holds N² ids: 400 MB of Int32Array at 10,000 bots, even at 4 bytes an id.
  *
  * A set is a handle on an immutable sorted snapshot. The bots of one game see the same changes in
  * the same order (the server sends them to all), so the first bot to see a change makes the next
@@ -18,8 +18,8 @@ class Snapshot {
   #next: Map<number, WeakRef<Snapshot>> | null = null;
 
   constructor(
-    /** Plain arrays of small integers: the GC never scans them, and its heap gives pages back after a burst (malloc'd typed arrays left RSS behind). */
-    readonly ids: readonly number[],
+    /** Typed: the GC never scans or copies it. (Plain arrays measured the same RSS, more GC.) */
+    readonly ids: Int32Array,
     /** Sum of mix(id) over the ids, mod 2^32: order-free, so a table built in any order finds it. */
     readonly hash: number,
   ) {}
@@ -49,7 +49,7 @@ class Snapshot {
   }
 }
 
-const EMPTY = new Snapshot([], 0);
+const EMPTY = new Snapshot(new Int32Array(0), 0);
 
 /** Live snapshots by content key, so that equal contents are held once. */
 const interned = new Map<string, WeakRef<Snapshot>>();
@@ -57,11 +57,11 @@ const forget = new FinalizationRegistry<string>((key) => {
   if (interned.get(key)?.deref() === undefined) interned.delete(key);
 });
 
-function intern(ids: readonly number[], hash: number): Snapshot {
+function intern(ids: Int32Array | readonly number[], hash: number): Snapshot {
   const key = `${ids.length}:${hash}`;
   const known = interned.get(key)?.deref();
   if (known && sameIds(known.ids, ids)) return known;
-  const made = new Snapshot(ids, hash);
+  const made = new Snapshot(ids instanceof Int32Array ? ids : Int32Array.from(ids), hash);
   // A hash collision with different content leaves the older one interned: only sharing is lost.
   if (!known) {
     interned.set(key, new WeakRef(made));
@@ -70,7 +70,7 @@ function intern(ids: readonly number[], hash: number): Snapshot {
   return made;
 }
 
-function sameIds(a: readonly number[], b: readonly number[]): boolean {
+function sameIds(a: Int32Array, b: Int32Array | readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -222,18 +222,20 @@ export class PeerIdSet {
   }
 }
 
-function withId(ids: readonly number[], id: number): number[] {
-  let i = ids.length;
-  while (i > 0 && (ids[i - 1] as number) > id) i--;
-  const out = ids.slice(0, i);
-  out.push(id);
-  for (let j = i; j < ids.length; j++) out.push(ids[j] as number);
+function withId(ids: Int32Array, id: number): Int32Array {
+  const out = new Int32Array(ids.length + 1);
+  let i = 0;
+  while (i < ids.length && (ids[i] as number) < id) i++;
+  out.set(ids.subarray(0, i));
+  out[i] = id;
+  out.set(ids.subarray(i), i + 1);
   return out;
 }
 
-function withoutId(ids: readonly number[], at: number): number[] {
-  const out = ids.slice(0, at);
-  for (let j = at + 1; j < ids.length; j++) out.push(ids[j] as number);
+function withoutId(ids: Int32Array, at: number): Int32Array {
+  const out = new Int32Array(ids.length - 1);
+  out.set(ids.subarray(0, at));
+  out.set(ids.subarray(at + 1), at);
   return out;
 }
 
@@ -245,8 +247,8 @@ function withoutId(ids: readonly number[], at: number): number[] {
 class SortedIds {
   constructor(readonly ids: number[]) {}
 
-  static of(ids: readonly number[]): SortedIds {
-    return new SortedIds(ids.slice());
+  static of(ids: Int32Array): SortedIds {
+    return new SortedIds(Array.from(ids));
   }
 
   get size(): number {
