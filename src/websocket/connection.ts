@@ -1,8 +1,9 @@
 /**
  * One client WebSocket connection (RFC 6455) over a net or tls socket: the opening handshake,
  * frames both ways, ping/pong, the close handshake with its timeout, read pausing for poll-mode
- * backpressure, and the write batch (the frames of one tick leave in one write, as Godot's wslay
- * flushes once a poll). It replaces the `ws` library on the client side; the server keeps `ws`.
+ * backpressure, and the write batch (the frames of one tick leave in one write: our choice, for
+ * the syscalls; Godot 3.2.3+ writes inside put_packet). It replaces the `ws` library on the client
+ * side; the server keeps `ws`.
  * Godot 3's client is wslay with no extensions: no permessage-deflate here either.
  *
  * The close handshake follows `ws` (which this layer used before): a close frame received is
@@ -22,6 +23,7 @@ import { Heartbeat, type HeartbeatOptions, type HeartbeatTarget } from "./heartb
 import { FrameReceiver } from "./receiver.js";
 import { EMPTY, encodeClose, encodeFrame, Opcode } from "./sender.js";
 import type { CloseInitiator } from "./signals.js";
+import type { HeaderLine } from "./url.js";
 
 /** The WebSocket API's readyState values. */
 export const ReadyState = {
@@ -53,7 +55,7 @@ export interface ConnectOptions {
   /** The Host header's value. */
   readonly hostHeader: string;
   readonly protocols: readonly string[];
-  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  readonly headers: readonly HeaderLine[];
   /** Options for tls.connect (wss://), or null (ws://). */
   readonly tls: tls.ConnectionOptions | null;
   /** Largest message accepted: larger closes with 1009. */

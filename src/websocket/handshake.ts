@@ -7,6 +7,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { HandshakeError } from "./errors.js";
+import type { HeaderLine } from "./url.js";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -27,7 +28,7 @@ export function acceptFor(key: string): string {
 
 /**
  * The upgrade request: request line, Host, Upgrade, Connection, Key, Version, Protocol (when
- * any), then the custom headers as given (a list: one line each). Sent as latin1, as Node's
+ * any), then the custom headers in the order given, one line each. Sent as latin1, as Node's
  * http client sends header values.
  */
 export function upgradeRequest(
@@ -35,17 +36,13 @@ export function upgradeRequest(
   host: string,
   key: string,
   protocols: readonly string[],
-  headers: Readonly<Record<string, string | readonly string[]>>,
+  headers: readonly HeaderLine[],
 ): string {
   let head =
     `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n`;
   if (protocols.length > 0) head += `Sec-WebSocket-Protocol: ${protocols.join(",")}\r\n`;
-  for (const name of Object.keys(headers)) {
-    const value = headers[name]!;
-    if (typeof value === "string") head += `${name}: ${value}\r\n`;
-    else for (const v of value) head += `${name}: ${v}\r\n`;
-  }
+  for (const { name, value } of headers) head += `${name}: ${value}\r\n`;
   return `${head}\r\n`;
 }
 

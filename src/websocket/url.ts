@@ -90,14 +90,21 @@ const RESERVED = new Set([
  * Parses Godot's custom_headers ("Name: value" strings, sent as-is by Godot) into a header
  * map; several lines with one name become a list (each sent on its own line).
  */
-export function parseCustomHeaders(headers: readonly string[]): Record<string, string | string[]> {
+/** One custom header line, checked and trimmed. */
+export interface HeaderLine {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** The custom headers, in the order given (Godot sends them so; a repeated name stays where it was). */
+export function parseCustomHeaders(headers: readonly string[]): HeaderLine[] {
   if (!Array.isArray(headers)) {
     throw new WebSocketArgumentError(
       'customHeaders must be an array of "Name: value" strings',
       "customHeaders",
     );
   }
-  const out: Record<string, string | string[]> = {};
+  const out: HeaderLine[] = [];
   for (const line of headers) {
     if (typeof line !== "string") {
       throw new WebSocketArgumentError(
@@ -134,8 +141,7 @@ export function parseCustomHeaders(headers: readonly string[]): Record<string, s
         "customHeaders",
       );
     }
-    const prev = out[name];
-    out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+    out.push({ name, value });
   }
   return out;
 }

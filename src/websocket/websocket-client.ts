@@ -27,7 +27,13 @@ import type { HeartbeatOptions } from "./heartbeat.js";
 import type { MultiplayerSink } from "./multiplayer-sink.js";
 import type { CloseInfo, CloseInitiator, WebSocketClientEvents, WebSocketClientSignal } from "./signals.js";
 import { readCertificate, tlsConnectOptions, tlsFailureOf } from "./tls.js";
-import { checkProtocols, parseCustomHeaders, parseWebSocketUrl, type WebSocketUrl } from "./url.js";
+import {
+  checkProtocols,
+  type HeaderLine,
+  parseCustomHeaders,
+  parseWebSocketUrl,
+  type WebSocketUrl,
+} from "./url.js";
 import { type Traffic, WebSocketPeer } from "./websocket-peer.js";
 
 /** NetworkedMultiplayerPeer.ConnectionStatus. */
@@ -170,7 +176,7 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> impleme
     if (this.#conn)
       return this.#fail(new WebSocketError("already connecting or connected", GodotError.ERR_ALREADY_IN_USE));
     let parsed: WebSocketUrl;
-    let headers: Record<string, string | string[]>;
+    let headers: HeaderLine[];
     let protos: string[];
     try {
       parsed = parseWebSocketUrl(url);
@@ -188,18 +194,15 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> impleme
         ),
       );
     }
-    for (const name of Object.keys(headers)) {
-      const value = headers[name]!;
-      for (const v of typeof value === "string" ? [value] : value) {
-        // Node's http client refused these (characters beyond latin1): so does this one.
-        if (isInvalidHeaderValue(v)) {
-          return this.#fail(
-            new WebSocketArgumentError(
-              `cannot connect to ${url}: Invalid character in header content ["${name}"]`,
-              "url",
-            ),
-          );
-        }
+    for (const { name, value } of headers) {
+      // Node's http client refused these (characters beyond latin1): so does this one.
+      if (isInvalidHeaderValue(value)) {
+        return this.#fail(
+          new WebSocketArgumentError(
+            `cannot connect to ${url}: Invalid character in header content ["${name}"]`,
+            "url",
+          ),
+        );
       }
     }
     const limits = this.#buffers === GODOT3_CLIENT_BUFFERS ? DEFAULT_LIMITS : bufferLimits(this.#buffers);

@@ -167,8 +167,8 @@ export class WebSocketPeer {
     }
     // No copy: a client masks every frame into a fresh buffer, and ws treats a server's bytes as
     // read-only, so the caller may reuse its buffer at once. A client's messages put in one tick
-    // leave in one write, as Godot's wslay flushes once a poll: one syscall per message was most
-    // of a busy bot's CPU. Until the flush they count as queued.
+    // leave in one write (our choice: Godot writes inside put_packet, but one syscall per message
+    // was most of a busy bot's CPU). Until the flush they count as queued.
     transport.send(buffer, this.#writeMode === WriteMode.BINARY);
     return GodotError.OK;
   }

@@ -10,6 +10,7 @@ import { HandshakeError, ProtocolError } from "../../src/websocket/errors.js";
 import { acceptFor, checkAnswer, parseAnswer, upgradeRequest } from "../../src/websocket/handshake.js";
 import { FrameReceiver } from "../../src/websocket/receiver.js";
 import { encodeClose, encodeFrame, Opcode } from "../../src/websocket/sender.js";
+import { parseCustomHeaders } from "../../src/websocket/url.js";
 
 type Event =
   | ["message", string, boolean]
@@ -326,17 +327,20 @@ test("sent frames are masked, FIN, with the shortest length form; the caller's b
   t.is(unmask(encodeClose(1005, Buffer.alloc(0))).payload.length, 0);
 });
 
-test("the upgrade request is Godot 3's, custom headers last, one line per value", (t) => {
+test("the upgrade request is Godot 3's, custom headers last, one line each, in the order given", (t) => {
   t.is(
-    upgradeRequest("/lobby?x=1", "example.com:8080", "a2V5", ["beta", "alpha"], {
-      "X-Token": "abc",
-      "X-Multi": ["1", "2"],
-    }),
+    upgradeRequest(
+      "/lobby?x=1",
+      "example.com:8080",
+      "a2V5",
+      ["beta", "alpha"],
+      parseCustomHeaders(["X-Multi: 1", "X-Token: abc", "X-Multi: 2", "42: answer"]),
+    ),
     "GET /lobby?x=1 HTTP/1.1\r\nHost: example.com:8080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
       "Sec-WebSocket-Key: a2V5\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: beta,alpha\r\n" +
-      "X-Token: abc\r\nX-Multi: 1\r\nX-Multi: 2\r\n\r\n",
+      "X-Multi: 1\r\nX-Token: abc\r\nX-Multi: 2\r\n42: answer\r\n\r\n",
   );
-  t.notRegex(upgradeRequest("/", "h", "k", [], {}), /Protocol/);
+  t.notRegex(upgradeRequest("/", "h", "k", [], []), /Protocol/);
 });
 
 test("the answer's checks: accept key, Upgrade, the subprotocol asked for, no extensions", (t) => {
