@@ -35,18 +35,22 @@ class Snapshot {
   }
 
   indexOf(id: number): number {
-    const ids = this.ids;
-    let lo = 0;
-    let hi = ids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = ids[mid] as number;
-      if (v === id) return mid;
-      if (v < id) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return Math.max(search(this.ids, id), -1);
   }
+}
+
+/** Binary search of ascending ids: the index of `id`, or −(where it would go) − 1. */
+function search(ids: ArrayLike<number>, id: number): number {
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = ids[mid] as number;
+    if (v === id) return mid;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -(lo + 1);
 }
 
 const EMPTY = new Snapshot(new Int32Array(0), 0);
@@ -255,25 +259,11 @@ class SortedIds {
     return this.ids.length;
   }
 
-  #find(id: number): number {
-    const ids = this.ids;
-    let lo = 0;
-    let hi = ids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = ids[mid] as number;
-      if (v === id) return mid;
-      if (v < id) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -(lo + 1);
-  }
-
   has(id: number): boolean {
     const ids = this.ids;
     const last = ids.length - 1;
     if (last < 0 || id > (ids[last] as number)) return false;
-    return this.#find(id) >= 0;
+    return search(this.ids, id) >= 0;
   }
 
   add(id: number): void {
@@ -282,12 +272,12 @@ class SortedIds {
       ids.push(id);
       return;
     }
-    const at = this.#find(id);
+    const at = search(this.ids, id);
     if (at < 0) ids.splice(-at - 1, 0, id);
   }
 
   delete(id: number): void {
-    const at = this.#find(id);
+    const at = search(this.ids, id);
     if (at >= 0) this.ids.splice(at, 1);
   }
 }

@@ -15,7 +15,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { type WebSocket, WebSocketServer as WsServer } from "ws";
 import { MultiplayerPeerBase } from "../multiplayer/multiplayer-peer-base.js";
 import type { NetworkedMultiplayerPeerEvents } from "../multiplayer/networked-multiplayer-peer.js";
-import { type FrameError, PROTO_SIZE, SysType } from "../multiplayer/protocol.js";
+import { type FrameError, PROTO_SIZE, readI32, SysType } from "../multiplayer/protocol.js";
 import {
   type BufferLimits,
   type BufferSizes,
@@ -446,8 +446,8 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
       return;
     }
     const type = frame[0] as number;
-    const from = i32(frame, 1);
-    const to = i32(frame, 5);
+    const from = readI32(frame, 1);
+    const to = readI32(frame, 5);
     if (type !== SysType.NONE) {
       this.#bad(c, "sys-from-client", `type ${type}: only the server sends system messages`);
       return;
@@ -574,16 +574,6 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
   getBuffers(): BufferSizes {
     return this.#buffers;
   }
-}
-
-/** A little-endian i32 of a frame. */
-function i32(f: Uint8Array, at: number): number {
-  return (
-    (f[at] as number) |
-    ((f[at + 1] as number) << 8) |
-    ((f[at + 2] as number) << 16) |
-    ((f[at + 3] as number) << 24)
-  );
 }
 
 /** Godot's system messages: 9-byte header and one i32. */
