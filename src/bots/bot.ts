@@ -5,8 +5,8 @@
  * styles: "event" (default; everything is delivered as it arrives) and "tick" (like a Godot
  * game loop: nothing happens except inside bot.poll()).
  */
-import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
+import { SignalEmitter } from "../core/signal-emitter.js";
 import {
   WebSocketMultiplayerPeer,
   type WebSocketMultiplayerPeerOptions,
@@ -103,7 +103,7 @@ function forwardRaw(this: MultiplayerAPI, id: number, bytes: Uint8Array): void {
   botOf.get(this)?.emit("raw", id, bytes);
 }
 
-export class Bot extends EventEmitter<BotEvents> {
+export class Bot extends SignalEmitter<BotEvents> {
   readonly peer: WebSocketMultiplayerPeer;
   readonly multiplayer: MultiplayerAPI;
   readonly style: "event" | "tick";

@@ -3,7 +3,8 @@
  * payloads for the MultiplayerAPI, the target peer, the transfer mode (always reliable on
  * WebSocket), refuse_new_connections, and the signal wiring a MultiplayerAPI subscribes to.
  */
-import { EventEmitter } from "node:events";
+
+import { SignalEmitter } from "../core/signal-emitter.js";
 import type { ConnectionStatus, GodotError } from "../websocket/index.js";
 import {
   type NetworkedMultiplayerPeer,
@@ -22,14 +23,17 @@ const NONE: readonly PeerSignalHandlers[] = [];
 export abstract class MultiplayerPeerBase<
     E extends NetworkedMultiplayerPeerEvents & Record<keyof E, unknown[]>,
   >
-  extends EventEmitter<E>
+  extends SignalEmitter<E>
   implements NetworkedMultiplayerPeer
 {
-  #queue: QueuedPacket[] = [];
+  /** Packets for the MultiplayerAPI, oldest first (made on the first packet). */
+  #queue: QueuedPacket[] | null = null;
   #targetPeer = 0;
   #transferMode = TransferMode.RELIABLE;
   #refusing = false;
-  #subscribers: PeerSignalHandlers[] | null = null;
+  /** The subscribers: nearly always one (the MultiplayerAPI), so the first has its own field. */
+  #subscriber: PeerSignalHandlers | null = null;
+  #moreSubscribers: PeerSignalHandlers[] | null = null;
 
   abstract poll(): void;
   abstract putPacket(payload: Uint8Array): GodotError;
@@ -38,72 +42,86 @@ export abstract class MultiplayerPeerBase<
   abstract getConnectionStatus(): ConnectionStatus;
 
   /** The signals as any NetworkedMultiplayerPeer has them (subclasses may emit more). */
-  protected get signals(): EventEmitter<NetworkedMultiplayerPeerEvents> {
-    return this as unknown as EventEmitter<NetworkedMultiplayerPeerEvents>;
+  protected get signals(): SignalEmitter<NetworkedMultiplayerPeerEvents> {
+    return this as unknown as SignalEmitter<NetworkedMultiplayerPeerEvents>;
   }
 
   subscribe(h: PeerSignalHandlers): void {
-    if (!this.#subscribers) this.#subscribers = [h];
-    else if (!this.#subscribers.includes(h)) this.#subscribers.push(h);
+    if (this.#subscriber === h || this.#moreSubscribers?.includes(h)) return;
+    if (this.#subscriber === null) this.#subscriber = h;
+    else if (this.#moreSubscribers === null) this.#moreSubscribers = [h];
+    else this.#moreSubscribers.push(h);
   }
 
   unsubscribe(h: PeerSignalHandlers): void {
-    const subs = this.#subscribers;
-    const at = subs ? subs.indexOf(h) : -1;
-    if (!subs || at < 0) return;
-    subs.splice(at, 1);
-    if (subs.length === 0) this.#subscribers = null;
+    const more = this.#moreSubscribers;
+    if (this.#subscriber === h) {
+      this.#subscriber = more?.shift() ?? null;
+    } else {
+      const at = more ? more.indexOf(h) : -1;
+      if (at < 0) return;
+      more!.splice(at, 1);
+    }
+    if (more?.length === 0) this.#moreSubscribers = null;
   }
 
   // The signals: subscribers (a MultiplayerAPI) are called directly, then the peer's own listeners.
   // Direct calls, not listeners per subscriber: a swarm process takes millions of these a second.
 
   protected peerConnected(id: number): void {
-    for (const h of this.#subscribers ?? NONE) h.peer_connected(id);
+    this.#subscriber?.peer_connected(id);
+    for (const h of this.#moreSubscribers ?? NONE) h.peer_connected(id);
     this.signals.emit("peer_connected", id);
   }
 
   protected peerDisconnected(id: number): void {
-    for (const h of this.#subscribers ?? NONE) h.peer_disconnected(id);
+    this.#subscriber?.peer_disconnected(id);
+    for (const h of this.#moreSubscribers ?? NONE) h.peer_disconnected(id);
     this.signals.emit("peer_disconnected", id);
   }
 
   protected connectionSucceeded(): void {
-    for (const h of this.#subscribers ?? NONE) h.connection_succeeded();
+    this.#subscriber?.connection_succeeded();
+    for (const h of this.#moreSubscribers ?? NONE) h.connection_succeeded();
     this.signals.emit("connection_succeeded");
   }
 
   protected connectionFailed(): void {
-    for (const h of this.#subscribers ?? NONE) h.connection_failed();
+    this.#subscriber?.connection_failed();
+    for (const h of this.#moreSubscribers ?? NONE) h.connection_failed();
     this.signals.emit("connection_failed");
   }
 
   protected serverDisconnected(): void {
-    for (const h of this.#subscribers ?? NONE) h.server_disconnected();
+    this.#subscriber?.server_disconnected();
+    for (const h of this.#moreSubscribers ?? NONE) h.server_disconnected();
     this.signals.emit("server_disconnected");
   }
 
   /** Queues a payload for the MultiplayerAPI and emits peer_packet, as Godot's _store_pkt. */
   protected storePacket(from: number, payload: Uint8Array): void {
-    this.#queue.push({ from, payload });
-    for (const h of this.#subscribers ?? NONE) h.peer_packet(from);
+    const packet = { from, payload };
+    if (this.#queue === null) this.#queue = [packet];
+    else this.#queue.push(packet);
+    this.#subscriber?.peer_packet(from);
+    for (const h of this.#moreSubscribers ?? NONE) h.peer_packet(from);
     this.signals.emit("peer_packet", from);
   }
 
   protected clearPackets(): void {
-    this.#queue = [];
+    this.#queue = null;
   }
 
   getAvailablePacketCount(): number {
-    return this.#queue.length;
+    return this.#queue?.length ?? 0;
   }
 
   getPacketPeer(): number {
-    return this.#queue[0]?.from ?? 1;
+    return this.#queue?.[0]?.from ?? 1;
   }
 
   getPacket(): Uint8Array {
-    const p = this.#queue.shift();
+    const p = this.#queue?.shift();
     if (!p) throw new RangeError("getPacket: no packet available");
     return p.payload;
   }

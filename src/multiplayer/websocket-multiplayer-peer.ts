@@ -42,6 +42,8 @@ export interface WebSocketMultiplayerPeerOptions extends WebSocketClientOptions 
   readonly godotDisconnectSignal?: boolean;
 }
 
+const NO_DROPS: ReadonlyMap<FrameError["reason"], number> = new Map();
+
 export class WebSocketMultiplayerPeer extends MultiplayerPeerBase<NetworkedMultiplayerPeerEvents> {
   readonly client: WebSocketClient;
   /** NetworkedMultiplayerPeer.transfer_mode: kept, but WebSocket is always reliable. */
@@ -49,8 +51,11 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeerBase<NetworkedMulti
   #succeeded = false;
   readonly #maxFrameSize: number;
   readonly #godotDisconnectSignal: boolean;
+  #dropped: Map<FrameError["reason"], number> | null = null;
   /** Frames refused on receipt, by reason. */
-  readonly droppedFrames = new Map<FrameError["reason"], number>();
+  get droppedFrames(): ReadonlyMap<FrameError["reason"], number> {
+    return this.#dropped ?? NO_DROPS;
+  }
   lastError: Error | null = null;
   /** Every frame and its bytes, both ways, as the socket saw them (SYS messages included). */
   get traffic(): Readonly<Traffic> {
@@ -205,7 +210,9 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeerBase<NetworkedMulti
   }
 
   #dropFrame(err: FrameError, _frame: Uint8Array): void {
-    this.droppedFrames.set(err.reason, (this.droppedFrames.get(err.reason) ?? 0) + 1);
+    this.#dropped ??= new Map();
+    const dropped = this.#dropped;
+    dropped.set(err.reason, (dropped.get(err.reason) ?? 0) + 1);
     this.emit("frame_dropped", err, 1);
   }
 

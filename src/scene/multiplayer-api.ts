@@ -5,7 +5,8 @@
  * with an ERROR line is refused here too: thrown (RpcError) when we send, reported
  * (`packet_dropped` and a counter) when we receive.
  */
-import { EventEmitter } from "node:events";
+
+import { SignalEmitter } from "../core/signal-emitter.js";
 import {
   type NetworkedMultiplayerPeer,
   type PeerSignalHandlers,
@@ -120,7 +121,7 @@ interface PathSentCache {
   readonly confirmed: Map<number, boolean>;
 }
 
-export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
+export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
   /** MultiplayerAPI.allow_object_decoding (off by default, as in Godot). */
   allowObjectDecoding = false;
   /** Process packets as soon as the peer queues them, instead of only in poll(). */
@@ -165,7 +166,8 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
   #peer: NetworkedMultiplayerPeer | null = null;
   /** What this API listens to on its peer; one small object, not a closure per signal. */
   readonly #signals: PeerSignalHandlers = new MultiplayerAPI.#PeerSignals(this);
-  readonly #nodes = new Map<string, SceneNode>();
+  /** Declared nodes by path (made on the first declaration: an idle bot has none). */
+  #nodes: Map<string, SceneNode> | null = null;
   readonly #connectedPeers = new PeerIdSet();
   // Both caches made on first use (a peer's cache on its first SIMPLIFY_PATH).
   #pathGetCache: Map<number, Map<number, string>> | null = null;
@@ -201,24 +203,26 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
   /** Declares (or returns) the node at `path`, relative to /root. */
   node(path: string): SceneNode {
     // Hot path: a path already in its normal form needs no parsing.
-    const known = this.#nodes.get(path);
+    this.#nodes ??= new Map();
+    const nodes = this.#nodes;
+    const known = nodes.get(path);
     if (known) return known;
     const key = normalizeNodePath(path);
-    let n = this.#nodes.get(key);
+    let n = nodes.get(key);
     if (!n) {
       n = new SceneNode(this, key);
-      this.#nodes.set(key, n);
+      nodes.set(key, n);
     }
     return n;
   }
 
   /** The node at `path` if declared (get_node_or_null). */
   getNode(path: string): SceneNode | undefined {
-    return this.#nodes.get(path);
+    return this.#nodes?.get(path);
   }
 
   removeNode(path: string): boolean {
-    return this.#nodes.delete(normalizeNodePath(path));
+    return this.#nodes?.delete(normalizeNodePath(path)) ?? false;
   }
 
   /** MultiplayerAPI.clear: forget peers and both path caches. */
@@ -629,7 +633,7 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
           }
           path = cached;
         }
-        const node = this.#nodes.get(path);
+        const node = this.#nodes?.get(path);
         if (!node) return this.#drop(from, "unknown-node", `Failed to get path from RPC: ${path}.`, path);
         const name = cmd.name;
         if (name === null)

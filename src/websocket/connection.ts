@@ -115,12 +115,14 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     this.#closeTimeoutMs = options.closeTimeoutMs;
     this.#noDelay = options.noDelay;
     this.#heartbeatOptions = options.heartbeat;
+    // Plain sockets read into one buffer shared by all (what is kept is copied): no allocation
+    // per read, which after a burst of reads (a greeting) would leave the allocator fragmented.
     const socket: OwnedSocket = options.tls
       ? tls.connect({ ...options.tls, host: options.host, port: options.port })
-      : net.connect({ host: options.host, port: options.port });
+      : net.connect({ host: options.host, port: options.port, onread: SHARED_READ });
     this.socket = socket;
     socket[kConnection] = this;
-    socket.on("data", socketOnData);
+    if (options.tls) socket.on("data", socketOnData);
     socket.on("end", socketOnEnd);
     socket.on("error", socketOnError);
     socket.on("close", socketOnClose);
@@ -316,8 +318,9 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     if (this.socket.writable) this.socket.write(frame);
   }
 
-  #handshake(chunk: Buffer): void {
+  #handshake(chunk: Buffer, transient: boolean): void {
     const buf = this.#answer === null ? chunk : Buffer.concat([this.#answer, chunk]);
+    if (buf !== chunk) transient = false;
     const end = buf.indexOf("\r\n\r\n", 0, "latin1");
     if (end === -1) {
       if (buf.length > MAX_RESPONSE_HEAD) {
@@ -325,7 +328,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
           new HandshakeError(`the server's answer head is over ${MAX_RESPONSE_HEAD} bytes`),
         );
       } else {
-        this.#answer = buf;
+        this.#answer = transient ? Buffer.from(buf) : buf;
       }
       return;
     }
@@ -359,7 +362,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     this.#heartbeatOptions = null;
     this.#owner._wsOpen(this);
     // Frames may follow the answer in the same chunk.
-    if (buf.length > end + 4) this.receive(buf.subarray(end + 4));
+    if (buf.length > end + 4) this.receive(buf.subarray(end + 4), transient);
   }
 
   #handshakeFailed(error: HandshakeError): void {
@@ -388,14 +391,14 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     this.#owner._wsClose(this);
   }
 
-  /** @internal Bytes from the socket. */
-  _onData(chunk: Buffer): void {
+  /** @internal Bytes from the socket; `transient`: the chunk is read into again after this call. */
+  _onData(chunk: Buffer, transient: boolean): void {
     if (this.#state === ReadyState.CONNECTING) {
-      this.#handshake(chunk);
+      this.#handshake(chunk, transient);
       return;
     }
     this.#heartbeat?.alive();
-    this.receive(chunk);
+    this.receive(chunk, transient);
   }
 
   /** @internal The server ended its side: end ours (the socket then closes). */
@@ -420,8 +423,17 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 // Socket listeners: shared by every connection, called with `this` = the socket.
 
 function socketOnData(this: OwnedSocket, chunk: Buffer): void {
-  this[kConnection]!._onData(chunk);
+  this[kConnection]!._onData(chunk, false);
 }
+
+/** The read buffer of every plain socket of this thread (reads are synchronous: one at a time). */
+const SHARED_READ = {
+  buffer: Buffer.allocUnsafeSlow(64 * 1024),
+  callback(this: OwnedSocket, nread: number, buffer: Uint8Array): boolean {
+    this[kConnection]!._onData((buffer as Buffer).subarray(0, nread), true);
+    return true; // pausing is the connection's own socket.pause()
+  },
+};
 
 function socketOnEnd(this: OwnedSocket): void {
   this[kConnection]!._onEnd();

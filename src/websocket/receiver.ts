@@ -1,7 +1,9 @@
 /**
  * Reading a server's frames (RFC 6455 §5): a small state machine fed with socket chunks.
  *
- * A frame wholly inside a chunk is delivered as a view of it (no copy). A frame split across
+ * A frame wholly inside a chunk is delivered as a view of it (no copy), unless the chunk is
+ * transient (the socket reads into one buffer shared by every connection): then whatever is kept
+ * past this call is copied, small payloads into the GC's heap. A frame split across
  * chunks is copied once, into a buffer of its exact length allocated only after that length
  * passed the limit — so a header claiming 2^62 bytes allocates nothing. A header split across
  * chunks (at most 13 bytes) is carried to the next one. Fragments are joined at the final frame.
@@ -78,17 +80,22 @@ export abstract class FrameReceiver {
     this.#fragments = null;
   }
 
-  /** Feeds one chunk read from the socket. */
-  protected receive(data: Buffer): void {
+  /**
+   * Feeds one chunk read from the socket. `transient`: the chunk's memory is read into again
+   * after this call, so nothing may keep a view of it.
+   */
+  protected receive(data: Buffer, transient = false): void {
     if (this.#stopped) return;
     let chunk = data;
     if (this.#unread !== null) {
       chunk = Buffer.concat([this.#unread, data]);
       this.#unread = null;
+      transient = false;
     }
     if (this.#head !== null) {
       chunk = Buffer.concat([this.#head, data]);
       this.#head = null;
+      transient = false;
     }
     const end = chunk.length;
     let pos = 0;
@@ -100,12 +107,12 @@ export abstract class FrameReceiver {
       pos = take;
       if (this.#bodyFilled < body.length) return;
       this.#body = null;
-      this.#frame(this.#bodyOpcode, this.#bodyFin, body);
+      this.#frame(this.#bodyOpcode, this.#bodyFin, body, false);
     }
     while (pos < end && !this.#stopped) {
       if (this.readPaused) {
         // Backpressure: the rest waits here, as it would in the kernel.
-        this.#unread = chunk.subarray(pos);
+        this.#unread = transient ? Buffer.from(chunk.subarray(pos)) : chunk.subarray(pos);
         return;
       }
       if (end - pos < 2) break;
@@ -140,7 +147,7 @@ export abstract class FrameReceiver {
       if (end - pos >= size) {
         const payload = size === 0 ? NOTHING : new Uint8Array(chunk.buffer, chunk.byteOffset + pos, size);
         pos += size;
-        this.#frame(opcode, fin, payload);
+        this.#frame(opcode, fin, payload, transient);
         continue;
       }
       // The payload goes on in the next chunks: one buffer of its exact (checked) length.
@@ -179,7 +186,9 @@ export abstract class FrameReceiver {
   }
 
   /** One whole frame. */
-  #frame(opcode: number, fin: boolean, payload: Uint8Array): void {
+  #frame(opcode: number, fin: boolean, data: Uint8Array, transient: boolean): void {
+    // A transient view is copied (a ping's payload is echoed at once: no need).
+    const payload = transient && opcode !== Opcode.PING && data.length > 0 ? data.slice() : data;
     if (opcode >= 0x8) {
       if (opcode === Opcode.PING) this.onPing(payload);
       else if (opcode === Opcode.PONG) this.onPong(payload);

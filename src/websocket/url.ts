@@ -17,6 +17,18 @@ export interface WebSocketUrl {
  * treats any other scheme as ws://), http://, ftp:// … are refused.
  */
 export function parseWebSocketUrl(url: string): WebSocketUrl {
+  // A swarm's bots all connect to one URL: they share one parse (and its strings).
+  if (url === lastUrl && lastParsed !== null) return lastParsed;
+  const parsed = parseAnew(url);
+  lastUrl = url;
+  lastParsed = parsed;
+  return parsed;
+}
+
+let lastUrl = "";
+let lastParsed: WebSocketUrl | null = null;
+
+function parseAnew(url: string): WebSocketUrl {
   if (typeof url !== "string" || url.length === 0) throw new WebSocketArgumentError("URL is empty", "url");
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\u0000-\u0020\u007f]/.test(url)) {
@@ -53,7 +65,7 @@ export function parseWebSocketUrl(url: string): WebSocketUrl {
   if (port === 0) throw new WebSocketArgumentError(`URL port 0 is not connectable: ${url}`, "url");
   const host = parsed.hostname.startsWith("[") ? parsed.hostname.slice(1, -1) : parsed.hostname;
   const path = `${parsed.pathname || "/"}${parsed.search}`;
-  return { secure, host, port, path, href: `${scheme}://${parsed.host}${path}` };
+  return Object.freeze({ secure, host, port, path, href: `${scheme}://${parsed.host}${path}` });
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

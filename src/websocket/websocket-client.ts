@@ -9,7 +9,7 @@
  */
 
 import type { X509Certificate } from "node:crypto";
-import { EventEmitter } from "node:events";
+import { SignalEmitter } from "../core/signal-emitter.js";
 import { type BufferLimits, type BufferSizes, bufferLimits, GODOT3_CLIENT_BUFFERS } from "./buffers.js";
 import { checkClose, readCloseReason } from "./close-codes.js";
 import { ClientConnection, type ConnectionOwner } from "./connection.js";
@@ -88,7 +88,7 @@ function isNonNegativeInt(v: number): boolean {
   return Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1;
 }
 
-export class WebSocketClient extends EventEmitter<WebSocketClientEvents> implements ConnectionOwner {
+export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implements ConnectionOwner {
   #autoPoll: boolean;
   #verifySsl: boolean;
   #trusted: X509Certificate | null = null;
@@ -676,14 +676,7 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> impleme
 
   /** Calls every listener; one that throws is reported on handler_error and the rest still run. */
   #emitSafe<K extends WebSocketClientSignal>(signal: K, ...args: WebSocketClientEvents[K]): void {
-    if (this.listenerCount(signal) === 0) return;
-    for (const listener of this.rawListeners(signal as never)) {
-      try {
-        Reflect.apply(listener as (...a: unknown[]) => unknown, this, args);
-      } catch (err) {
-        this.#reportHandlerError(err, signal);
-      }
-    }
+    this.emitCatching(signal, args, (err) => this.#reportHandlerError(err, signal));
   }
 
   #reportHandlerError(err: unknown, signal: string): void {
