@@ -1,7 +1,7 @@
 /**
  * The set of peer ids a MultiplayerAPI keeps (Godot's connected_peers), made so that the bots of
  * one process share their copies. A Godot 3 server announces every peer to every client, so a
- * swarm of N bots holds N² ids: 400 MB of Int32Array at 10,000 bots, even at 4 bytes an id.
+ * swarm of N bots holds N² ids: 400 MB at 10,000 bots, even at 4 bytes an id.
  *
  * A set is a handle on an immutable sorted snapshot. The bots of one game see the same changes in
  * the same order (the server sends them to all), so the first bot to see a change makes the next
@@ -18,9 +18,13 @@ class Snapshot {
   #next: Map<number, WeakRef<Snapshot>> | null = null;
 
   constructor(
-    /** Typed: the GC never scans or copies it. (Plain arrays measured the same RSS, more GC.) */
-    readonly ids: Int32Array,
-    /** Sum of mix(id) over the ids, as an int32 (a small integer to V8: no boxed number): order-free, so a table built in any order finds it. */
+    /**
+     * A plain array of small integers, in the GC's heap. Not an Int32Array: its store is malloc'd,
+     * and one made per join, each a little larger, fragmented malloc for good (measured: 1–2 KB
+     * more RSS per idle bot at 2,000 bots).
+     */
+    readonly ids: readonly number[],
+    /** Sum of mix(id) over the ids as an int32 (a small integer to V8, not a boxed number); order-free, so a table built in any order finds it. */
     readonly hash: number,
   ) {}
 
@@ -53,7 +57,7 @@ function search(ids: ArrayLike<number>, id: number): number {
   return -(lo + 1);
 }
 
-const EMPTY = new Snapshot(new Int32Array(0), 0);
+const EMPTY = new Snapshot([], 0);
 
 /** Live snapshots by content key, so that equal contents are held once. */
 const interned = new Map<string, WeakRef<Snapshot>>();
@@ -61,11 +65,12 @@ const forget = new FinalizationRegistry<string>((key) => {
   if (interned.get(key)?.deref() === undefined) interned.delete(key);
 });
 
-function intern(ids: Int32Array | readonly number[], hash: number): Snapshot {
+/** `fresh`: `ids` is a new array no one else holds (else it is copied if kept). */
+function intern(ids: readonly number[], hash: number, fresh: boolean): Snapshot {
   const key = `${ids.length}:${hash}`;
   const known = interned.get(key)?.deref();
   if (known && sameIds(known.ids, ids)) return known;
-  const made = new Snapshot(ids instanceof Int32Array ? ids : Int32Array.from(ids), hash);
+  const made = new Snapshot(fresh ? ids : ids.slice(), hash);
   // A hash collision with different content leaves the older one interned: only sharing is lost.
   if (!known) {
     interned.set(key, new WeakRef(made));
@@ -74,7 +79,7 @@ function intern(ids: Int32Array | readonly number[], hash: number): Snapshot {
   return made;
 }
 
-function sameIds(a: Int32Array, b: Int32Array | readonly number[]): boolean {
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -193,7 +198,7 @@ export class PeerIdSet {
       PeerIdSet.#scheduleFlush();
       return;
     }
-    const to = intern(add ? withId(from.ids, id) : withoutId(from.ids, from.indexOf(id)), hash);
+    const to = intern(add ? withId(from.ids, id) : withoutId(from.ids, from.indexOf(id)), hash, true);
     from.setNext(key, to);
     this.#shared = to;
     this.#madeAt = PeerIdSet.#tick;
@@ -221,26 +226,17 @@ export class PeerIdSet {
       const own = set.#own;
       if (!own) continue;
       set.#own = null;
-      set.#shared = intern(own.ids, set.#ownHash);
+      set.#shared = intern(own.ids, set.#ownHash, true);
     }
   }
 }
 
-function withId(ids: Int32Array, id: number): Int32Array {
-  const out = new Int32Array(ids.length + 1);
-  let i = 0;
-  while (i < ids.length && (ids[i] as number) < id) i++;
-  out.set(ids.subarray(0, i));
-  out[i] = id;
-  out.set(ids.subarray(i), i + 1);
-  return out;
+function withId(ids: readonly number[], id: number): number[] {
+  return ids.toSpliced(-search(ids, id) - 1, 0, id);
 }
 
-function withoutId(ids: Int32Array, at: number): Int32Array {
-  const out = new Int32Array(ids.length - 1);
-  out.set(ids.subarray(0, at));
-  out.set(ids.subarray(at + 1), at);
-  return out;
+function withoutId(ids: readonly number[], at: number): number[] {
+  return ids.toSpliced(at, 1);
 }
 
 /**
@@ -251,8 +247,8 @@ function withoutId(ids: Int32Array, at: number): Int32Array {
 class SortedIds {
   constructor(readonly ids: number[]) {}
 
-  static of(ids: Int32Array): SortedIds {
-    return new SortedIds(Array.from(ids));
+  static of(ids: readonly number[]): SortedIds {
+    return new SortedIds(ids.slice());
   }
 
   get size(): number {
