@@ -113,6 +113,125 @@ test("frames wholly in a chunk, and split anywhere, give the same messages", (t)
   );
 });
 
+/**
+ * A receiver fed as a ws:// socket feeds it: every chunk read into one buffer that the next read
+ * overwrites. It keeps what it is handed as it is (no copy) and reads it only at the end.
+ */
+class SharedBufferRecorder extends FrameReceiver {
+  readonly #shared = Buffer.alloc(1 << 16);
+  readonly #kept: [kind: string, data: Uint8Array, isString: boolean][] = [];
+  pauseAfter = Number.POSITIVE_INFINITY;
+  protected get readPaused(): boolean {
+    return this.pauseAfter <= 0;
+  }
+  constructor() {
+    super();
+    this.maxPayload = 1 << 17;
+  }
+  feed(chunks: Uint8Array[], pauseEvery: number): this {
+    this.pauseAfter = pauseEvery;
+    for (const c of chunks) {
+      for (let at = 0; at < c.length; at += this.#shared.length) {
+        const part = c.subarray(at, at + this.#shared.length);
+        this.#shared.set(part);
+        this.receive(this.#shared.subarray(0, part.length), true);
+        this.#shared.fill(0xee); // the next read
+        // Backpressure now and then: what the pause left must survive the next reads too.
+        if (this.readPaused) {
+          this.pauseAfter = pauseEvery;
+          this.readUnread();
+          this.#shared.fill(0xdd);
+        }
+      }
+    }
+    this.pauseAfter = Number.POSITIVE_INFINITY;
+    this.readUnread();
+    return this;
+  }
+  events(): [string, string, boolean][] {
+    return this.#kept.map(([k, d, s]) => [k, Buffer.from(d).toString("hex"), s]);
+  }
+  protected onMessage(data: Uint8Array, isString: boolean): void {
+    this.pauseAfter--;
+    this.#kept.push(["message", data, isString]);
+  }
+  protected onPing(data: Uint8Array): void {
+    // A ping's payload is answered at once by the connection: it is not kept (no copy owed).
+    this.#kept.push(["ping", Uint8Array.from(data), false]);
+  }
+  protected onPong(data: Uint8Array): void {
+    this.#kept.push(["pong", data, false]);
+  }
+  protected onCloseFrame(code: number, reason: Buffer): void {
+    this.#kept.push([`close ${code}`, reason, true]);
+  }
+  protected onProtocolError(error: ProtocolError): void {
+    this.#kept.push([`error ${error.closeCode}`, new Uint8Array(0), false]);
+  }
+}
+
+test("read into a shared buffer, whatever is kept is copied: same messages as from owned chunks", (t) => {
+  const part = fc.oneof(
+    fc.record({ op: fc.constantFrom(1, 2), bytes: fc.uint8Array({ maxLength: 200 }), split: fc.nat(3) }),
+    {
+      arbitrary: fc.record({
+        op: fc.constant(2),
+        bytes: fc.uint8Array({ minLength: 70_000, maxLength: 70_100 }),
+        split: fc.constant(0),
+      }),
+      weight: 1,
+    },
+    fc.record({ op: fc.constantFrom(9, 10), bytes: fc.uint8Array({ maxLength: 20 }), split: fc.constant(0) }),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(part, { maxLength: 8 }),
+      fc.array(fc.nat(), { maxLength: 10 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.boolean(),
+      (parts, cuts, pauseEvery, closing) => {
+        // Text payloads are made UTF-8; a data message may be sent in up to 4 fragments.
+        const frames: Buffer[] = [];
+        for (const p of parts) {
+          const bytes =
+            p.op === 1 ? Buffer.from(Buffer.from(p.bytes).toString("base64")) : Buffer.from(p.bytes);
+          if (p.op >= 8 || p.split === 0) {
+            frames.push(frame(p.op, bytes));
+            continue;
+          }
+          const size = Math.ceil(bytes.length / (p.split + 1));
+          for (let i = 0; i <= p.split; i++) {
+            const piece = bytes.subarray(i * size, (i + 1) * size);
+            frames.push(frame(i === 0 ? p.op : 0, piece, i === p.split));
+          }
+        }
+        if (closing) frames.push(encodeCloseFrame(4001, "bye"));
+        const wire = Buffer.concat(frames);
+        const shared = new SharedBufferRecorder().feed(cut(wire, cuts), pauseEvery);
+        t.deepEqual(shared.events(), referenceEvents(wire));
+      },
+    ),
+    // No shrinking: a failing case carries 70 KB payloads; the first one found says enough.
+    { numRuns: 120, endOnFailure: true },
+  );
+});
+
+/** What a receiver fed owned chunks reports for `wire`: the reference for the shared-buffer one. */
+function referenceEvents(wire: Buffer): [string, string, boolean][] {
+  const r = new Recorder(1 << 17).feed(wire);
+  return r.events.map((e): [string, string, boolean] => {
+    if (e[0] === "message") return ["message", e[1], e[2]];
+    if (e[0] === "ping" || e[0] === "pong") return [e[0], Buffer.from(e[1]).toString("hex"), false];
+    if (e[0] === "close") return [`close ${e[1]}`, Buffer.from(e[2]).toString("hex"), true];
+    return [`error ${e[1]}`, "", false];
+  });
+}
+
+/** A server's close frame (unmasked). */
+function encodeCloseFrame(code: number, reason: string): Buffer {
+  return frame(8, [code >> 8, code & 0xff, ...Buffer.from(reason)]);
+}
+
 test("a fragmented message is joined at its final frame; control frames may come between", (t) => {
   const r = new Recorder().feed(
     frame(1, [...Buffer.from("hé")], false),
