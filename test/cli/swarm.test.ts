@@ -335,6 +335,9 @@ test("open model: bots arrive on schedule, each runs its script and leaves", asy
     "10/s",
     "--duration",
     "2s",
+    // A cap that 20 arrivals cannot reach, however slow the machine makes each bot.
+    "--bots",
+    "20",
     "--think",
     "100ms",
     "--progress",
@@ -350,6 +353,32 @@ test("open model: bots arrive on schedule, each runs its script and leaves", asy
   t.is(res.closes["1000"], res.bots.connected);
   t.is(res.methods["Game:join"]?.callsOut, res.bots.connected);
   t.deepEqual(res.errors, {});
+});
+
+test("open model: an arrival that finds --bots live is counted as arrival-cap and not started", async (t) => {
+  const dir = await tmp();
+  const r = await cli([
+    "swarm",
+    "test/cli/fixtures/stay.ts",
+    "--arrival-rate",
+    "10/s",
+    "--duration",
+    "1s",
+    "--bots",
+    "2",
+    "--progress",
+    "none",
+    "--allow-errors",
+    "--json",
+    join(dir, "r.json"),
+  ]);
+  t.is(r.code, 0, r.stderr);
+  const res = await readResult(join(dir, "r.json"));
+  // Arrivals at 0, 100, …, 900 ms; the first two stay to the end, the others find the cap full.
+  t.is(res.bots.started, 2);
+  const capped = res.errors["arrival-cap"] ?? 0;
+  t.true(capped >= 1 && capped + res.bots.started <= 10, String(capped));
+  t.is(res.bots.peak, 2);
 });
 
 test("a saturated generator is said, in the result and the summary", async (t) => {
