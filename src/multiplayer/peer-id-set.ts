@@ -65,12 +65,12 @@ const forget = new FinalizationRegistry<string>((key) => {
   if (interned.get(key)?.deref() === undefined) interned.delete(key);
 });
 
-/** `fresh`: `ids` is a new array no one else holds (else it is copied if kept). */
-function intern(ids: readonly number[], hash: number, fresh: boolean): Snapshot {
+/** The snapshot of `ids`: a known one with the same content, or one made of `ids`, which no one else may hold. */
+function intern(ids: readonly number[], hash: number): Snapshot {
   const key = `${ids.length}:${hash}`;
   const known = interned.get(key)?.deref();
   if (known && sameIds(known.ids, ids)) return known;
-  const made = new Snapshot(fresh ? ids : ids.slice(), hash);
+  const made = new Snapshot(ids, hash);
   // A hash collision with different content leaves the older one interned: only sharing is lost.
   if (!known) {
     interned.set(key, new WeakRef(made));
@@ -198,7 +198,7 @@ export class PeerIdSet {
       PeerIdSet.#scheduleFlush();
       return;
     }
-    const to = intern(add ? withId(from.ids, id) : withoutId(from.ids, from.indexOf(id)), hash, true);
+    const to = intern(add ? withId(from.ids, id) : withoutId(from.ids, from.indexOf(id)), hash);
     from.setNext(key, to);
     this.#shared = to;
     this.#madeAt = PeerIdSet.#tick;
@@ -226,7 +226,7 @@ export class PeerIdSet {
       const own = set.#own;
       if (!own) continue;
       set.#own = null;
-      set.#shared = intern(own.ids, set.#ownHash, true);
+      set.#shared = intern(own.ids, set.#ownHash);
     }
   }
 }
