@@ -6,16 +6,11 @@
  * game loop: nothing happens except inside bot.poll()).
  */
 import { performance } from "node:perf_hooks";
-import { SignalEmitter } from "../core/signal-emitter.js";
-import {
-  WebSocketMultiplayerPeer,
-  type WebSocketMultiplayerPeerOptions,
-} from "../multiplayer/websocket-multiplayer-peer.js";
-import { MultiplayerAPI } from "../scene/multiplayer-api.js";
-import { RpcMode } from "../scene/rpc-mode.js";
-import type { SceneNode } from "../scene/scene-node.js";
+import { GodotError, SignalEmitter } from "../core/index.js";
+import { WebSocketMultiplayerPeer, type WebSocketMultiplayerPeerOptions } from "../multiplayer/index.js";
+import { MultiplayerAPI, RpcMode, type SceneNode } from "../scene/index.js";
 import type { Variant } from "../variant/index.js";
-import { type CloseInfo, type ConnectError, GodotError } from "../websocket/index.js";
+import type { CloseInfo, ConnectError } from "../websocket/index.js";
 import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
 
 export interface BotOptions extends WebSocketMultiplayerPeerOptions {

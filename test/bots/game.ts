@@ -4,7 +4,7 @@
  */
 import type { ExecutionContext } from "ava";
 import { Bot, type BotOptions } from "../../src/bots/index.js";
-import { RpcMode } from "../../src/scene/rpc-mode.js";
+import { RpcMode } from "../../src/scene/index.js";
 import type { Variant } from "../../src/variant/index.js";
 
 export interface GameBot {

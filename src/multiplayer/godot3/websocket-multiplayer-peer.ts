@@ -6,17 +6,16 @@
  */
 
 import { performance } from "node:perf_hooks";
-import type { Variant } from "../variant/index.js";
+import { type ConnectionStatus, GodotError } from "../../core/index.js";
+import type { Variant } from "../../variant/index.js";
 import {
   type CloseInfo,
   type ConnectError,
-  type ConnectionStatus,
-  GodotError,
   type MultiplayerSink,
   type Traffic,
   WebSocketClient,
   type WebSocketClientOptions,
-} from "../websocket/index.js";
+} from "../../websocket/index.js";
 import { MultiplayerPeerBase } from "./multiplayer-peer-base.js";
 import type { NetworkedMultiplayerPeerEvents } from "./networked-multiplayer-peer.js";
 import { FrameError, makeFrame, PROTO_SIZE, readHeader, readSysPeerId, SysType } from "./protocol.js";
