@@ -4,9 +4,9 @@
  * the server announces it, before it has even joined the game) so its position updates are
  * accepted — a Godot client without those nodes logs an error per update — and join.
  */
-import { type Bot, type BotContext, RpcMode, type Variant } from "godot-peer";
+import { type BotContext, type Godot3Bot, RpcMode, type Variant } from "godot-peer";
 
-function watchPlayer(bot: Bot, id: number): void {
+function watchPlayer(bot: Godot3Bot, id: number): void {
   if (id === bot.id || id === 1) return;
   const node = bot.node(`Game/Players/${id}`);
   node.setNetworkMaster(id);
@@ -15,7 +15,7 @@ function watchPlayer(bot: Bot, id: number): void {
 }
 
 /** Joins the game as `ctx.name`; resolves with the players already there (id → name). */
-export async function joinExampleGame(bot: Bot, ctx: BotContext): Promise<Map<number, string>> {
+export async function joinExampleGame(bot: Godot3Bot, ctx: BotContext): Promise<Map<number, string>> {
   for (const id of bot.peers) if (id !== 1) watchPlayer(bot, id);
   bot.on("peer_connected", (id) => watchPlayer(bot, id));
   bot.on("peer_disconnected", (id) => bot.multiplayer.removeNode(`Game/Players/${id}`));

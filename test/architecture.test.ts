@@ -2,7 +2,8 @@
  * The layers of src/ (README, Architecture): data goes down, events come up, and a layer imports
  * only the layers below it (types included). No module loads itself back through a cycle; a
  * type-only import may point back (SceneNode.multiplayer is typed MultiplayerAPI, as in Godot,
- * while the MultiplayerAPI makes SceneNodes): it is erased at run time.
+ * while the MultiplayerAPI makes SceneNodes): it is erased at run time. Within a layer, a
+ * `godot3/` folder and a `godot4/` folder never import each other: what both share sits above them.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -96,15 +97,56 @@ test("no import cycles between files", (t) => {
   t.deepEqual(cycles, []);
 });
 
+/** "godot3" or "godot4" when the file sits in (or below) a dialect folder of its layer. */
+const dialectOf = (file: string) =>
+  relative(SRC, file)
+    .split("/")
+    .find((part) => /^godot[34]$/.test(part));
+
+/** Imports (types included) from one dialect's folder into the other's. */
+function crossDialect(edges: Iterable<[string, readonly Import[]]>): string[] {
+  const wrong: string[] = [];
+  for (const [file, imports] of edges) {
+    const from = dialectOf(file);
+    if (!from) continue;
+    for (const { target } of imports) {
+      const to = dialectOf(target);
+      if (to && to !== from) wrong.push(`${relative(SRC, file)} imports ${relative(SRC, target)}`);
+    }
+  }
+  return wrong;
+}
+
+test("a Godot 3 part never imports a Godot 4 part, nor the reverse (types included)", (t) => {
+  t.true(files.filter((f) => dialectOf(f) === "godot3").length >= 10, "the scan sees the dialect folders");
+  t.deepEqual(crossDialect(graph), []);
+});
+
+test("the dialect rule would catch a crossing, either way, of any layer", (t) => {
+  const at = (f: string) => join(SRC, f);
+  const imp = (f: string, typeOnly = false): Import => ({ target: at(f), typeOnly });
+  t.deepEqual(
+    crossDialect([
+      [
+        at("scene/godot3/a.ts"),
+        [imp("scene/godot4/b.ts", true), imp("scene/c.ts"), imp("scene/godot3/d.ts")],
+      ],
+      [at("multiplayer/godot4/e.ts"), [imp("websocket/godot3/f.ts")]],
+      [at("bots/g.ts"), [imp("bots/godot3/h.ts"), imp("bots/godot4/i.ts")]],
+    ]),
+    ["scene/godot3/a.ts imports scene/godot4/b.ts", "multiplayer/godot4/e.ts imports websocket/godot3/f.ts"],
+  );
+});
+
 test("the import scan sees imports of every form (it would catch a violation)", (t) => {
   const targets = (f: string) => graph.get(join(SRC, f))!.map((i) => [relative(SRC, i.target), i.typeOnly]);
   t.deepEqual(
-    targets("websocket/websocket-client.ts").find(([f]) => f === "core/signal-emitter.ts"),
-    ["core/signal-emitter.ts", false],
+    targets("websocket/websocket-client.ts").find(([f]) => f === "core/index.ts"),
+    ["core/index.ts", false],
   );
   t.deepEqual(
-    targets("scene/scene-node.ts").find(([f]) => f === "scene/multiplayer-api.ts"),
-    ["scene/multiplayer-api.ts", true],
+    targets("scene/godot3/scene-node.ts").find(([f]) => f === "scene/godot3/multiplayer-api.ts"),
+    ["scene/godot3/multiplayer-api.ts", true],
   );
   t.true(targets("index.ts").length >= 6, "re-exports count as imports");
 });

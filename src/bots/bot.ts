@@ -1,24 +1,37 @@
 /**
- * A bot: a WebSocketMultiplayerPeer and a MultiplayerAPI with an API that feels right in
- * TypeScript — an async connect that resolves once the server assigned our id and announced its
- * peers, typed handlers, waiting for an RPC, request/response, and a clean disconnect. Two
+ * A bot, with no Godot dialect in it: an async connect that resolves once the server assigned
+ * our id and announced its peers, typed handlers, waiting for an RPC, request/response, a clean
+ * disconnect, and its own telemetry. It talks to its engine through a BotDialect (dialect.ts):
+ * the engine is read from the server's first message on the same connection, or told. Two
  * styles: "event" (default; everything is delivered as it arrives) and "tick" (like a Godot
  * game loop: nothing happens except inside bot.poll()).
  */
 import { performance } from "node:perf_hooks";
-import { SignalEmitter } from "../core/signal-emitter.js";
-import {
-  WebSocketMultiplayerPeer,
-  type WebSocketMultiplayerPeerOptions,
-} from "../multiplayer/websocket-multiplayer-peer.js";
-import { MultiplayerAPI } from "../scene/multiplayer-api.js";
-import { RpcMode } from "../scene/rpc-mode.js";
-import type { SceneNode } from "../scene/scene-node.js";
+import { GodotError, SignalEmitter } from "../core/index.js";
+import type { MethodStats } from "../scene/index.js";
 import type { Variant } from "../variant/index.js";
-import { type CloseInfo, type ConnectError, GodotError } from "../websocket/index.js";
+import {
+  type CloseInfo,
+  type ConnectError,
+  type MultiplayerSink,
+  type Traffic,
+  WebSocketClient,
+  type WebSocketClientOptions,
+} from "../websocket/index.js";
+import type {
+  BotDialect,
+  BotEngine,
+  BotNode,
+  DialectHost,
+  GodotEngine,
+  OpeningTimes,
+  RpcDeclaration,
+  ScriptErrorSite,
+} from "./dialect.js";
+import type { BotByEngine, EngineBot, EngineOptions } from "./engines.js";
 import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
 
-export interface BotOptions extends WebSocketMultiplayerPeerOptions {
+export interface BotOptions extends WebSocketClientOptions {
   readonly url: string;
   readonly protocols?: readonly string[];
   /** "Name: value" handshake headers, as Godot takes them. */
@@ -27,7 +40,12 @@ export interface BotOptions extends WebSocketMultiplayerPeerOptions {
   readonly style?: "event" | "tick";
   /** Give up connecting after this long (default 10 s). */
   readonly joinTimeoutMs?: number;
+  /** The engine the server runs. Default: read from its first message (a bare 4-byte id is Godot 4). */
+  readonly godot?: GodotEngine;
 }
+
+/** What Bot.connect takes: the options of every bot, and those of each engine's bot. */
+export type ConnectOptions = BotOptions & EngineOptions;
 
 export interface ReceivedCall {
   readonly args: Variant[];
@@ -41,13 +59,13 @@ export interface RequestResult extends ReceivedCall {
 
 export type ArgsMatcher = (args: readonly Variant[], from: number) => boolean;
 
-export interface WaitOptions {
+export interface WaitOptions<Mode = never> {
   /** Only a call whose arguments this accepts (others go to handlers as usual). */
   readonly match?: ArgsMatcher;
   /** Default 5 s. */
   readonly timeoutMs?: number;
-  /** Mode to declare the method with if nothing declared it yet (default PUPPET: callable by the node's master). */
-  readonly mode?: RpcMode;
+  /** How to declare the method if nothing declared it yet (default "authority": callable by the node's authority, the server). */
+  readonly mode?: RpcDeclaration<Mode>;
 }
 
 export interface BotEvents {
@@ -60,6 +78,26 @@ export interface BotEvents {
   peer_connected: [id: number];
   peer_disconnected: [id: number];
   raw: [from: number, bytes: Uint8Array];
+  /** An incoming packet the engine would refuse, not run: the engine's reason. */
+  packet_dropped: [reason: string, detail: string];
+  /** A handler threw (Godot prints SCRIPT ERROR and goes on). */
+  script_error: [error: unknown, where: ScriptErrorSite];
+}
+
+/** What a bot measured of itself, whatever the engine: what swarm metrics and reports read. */
+export interface BotTelemetry {
+  /** performance.now() at connect, at the WebSocket open, at the join (0: not yet). */
+  readonly startedAt: number;
+  readonly openedAt: number;
+  readonly joinedAt: number;
+  /** Every message and byte at the socket, both ways. */
+  readonly traffic: Readonly<Traffic>;
+  /** Calls and their bytes by "path:method", both ways. */
+  readonly callsByMethod: ReadonlyMap<string, MethodStats>;
+  /** Incoming packets refused, by reason. */
+  readonly drops: ReadonlyMap<string, number>;
+  /** Calls whose handler threw. */
+  readonly scriptErrors: number;
 }
 
 /** A waitForRpc in progress. */
@@ -68,7 +106,7 @@ class Waiter {
   reject: (err: Error) => void = noop;
   timer: NodeJS.Timeout | undefined;
   constructor(
-    readonly bot: Bot,
+    readonly bot: SignalEmitter<BotEvents>,
     readonly set: Set<Waiter>,
     readonly key: string,
     readonly path: string,
@@ -90,23 +128,100 @@ class Waiter {
 
 function noop(): void {}
 
-/** The bot of each MultiplayerAPI, for the listeners below (shared by all bots: no closures per bot). */
-const botOf = new WeakMap<MultiplayerAPI, Bot>();
+/** The engines Bot.connect can talk to (registerBotEngine; the library's index registers each). */
+const ENGINES = new Map<GodotEngine, BotEngine>();
 
-function forwardPeerConnected(this: MultiplayerAPI, id: number): void {
-  botOf.get(this)?.emit("peer_connected", id);
-}
-function forwardPeerDisconnected(this: MultiplayerAPI, id: number): void {
-  botOf.get(this)?.emit("peer_disconnected", id);
-}
-function forwardRaw(this: MultiplayerAPI, id: number, bytes: Uint8Array): void {
-  botOf.get(this)?.emit("raw", id, bytes);
+/** Makes an engine available to Bot.connect: how a dialect plugs in, with no change to Bot. */
+export function registerBotEngine(engine: BotEngine): void {
+  ENGINES.set(engine.godot, engine);
 }
 
-export class Bot extends SignalEmitter<BotEvents> {
-  readonly peer: WebSocketMultiplayerPeer;
-  readonly multiplayer: MultiplayerAPI;
+/** The engine a server's first message shows: Godot 4 greets with its bare 4-byte id, Godot 3 with a 13-byte SYS_ID frame. */
+export function engineOfGreeting(first: Uint8Array, isString: boolean): GodotEngine {
+  return !isString && first.length === 4 ? 4 : 3;
+}
+
+function unsupported(godot: GodotEngine, url: string, how: "told" | "greeting"): BotConnectError {
+  return new BotConnectError(
+    how === "greeting"
+      ? `the server at ${url} speaks Godot ${godot} (${godot === 4 ? "a 4-byte id greeting" : "its greeting"}), and no Godot ${godot} bot is available`
+      : `no Godot ${godot} bot is available (godot: ${godot})`,
+    "unsupported-dialect",
+  );
+}
+
+/** The bot's end of the seam, with the join in progress. */
+interface BotHost extends DialectHost {
+  /** Settles the join in progress (null once settled). */
+  onJoin: ((info: CloseInfo | null, error: ConnectError | null, joined: boolean) => void) | null;
+}
+
+/** When the connection came up and the join completed (performance.now(); 0: not yet). */
+interface Times extends OpeningTimes {
+  startedAt: number;
+  openedAt: number;
+  joinedAt: number;
+}
+
+/** The telemetry view of a bot: its own times, the socket's traffic, the dialect's counters. */
+class Telemetry implements BotTelemetry {
+  constructor(
+    readonly times: Times,
+    readonly client: WebSocketClient,
+    readonly dialect: BotDialect<unknown>,
+  ) {}
+  get startedAt(): number {
+    return this.times.startedAt;
+  }
+  get openedAt(): number {
+    return this.times.openedAt;
+  }
+  get joinedAt(): number {
+    return this.times.joinedAt;
+  }
+  get traffic(): Readonly<Traffic> {
+    return this.client.traffic;
+  }
+  get callsByMethod(): ReadonlyMap<string, MethodStats> {
+    return this.dialect.callsByMethod;
+  }
+  get drops(): ReadonlyMap<string, number> {
+    return this.dialect.drops;
+  }
+  get scriptErrors(): number {
+    return this.dialect.scriptErrors;
+  }
+}
+
+/** The connection until its first message shows the engine (or it ends first). */
+class Opening implements MultiplayerSink {
+  readonly times: Times = { startedAt: 0, openedAt: 0, joinedAt: 0 };
+  constructor(
+    readonly take: (first: Uint8Array, isString: boolean) => void,
+    readonly end: (info: CloseInfo | null, error: ConnectError | null) => void,
+  ) {}
+  connected(): void {
+    this.times.openedAt = performance.now();
+  }
+  packet(data: Uint8Array, isString: boolean): void {
+    this.take(data, isString);
+  }
+  disconnected(info: CloseInfo | null, error: ConnectError | null): void {
+    this.end(info, error);
+  }
+}
+
+/**
+ * A bot of any engine. `Mode`: the engine's own rpc modes, accepted beside the neutral ones
+ * (RpcMode on Godot3Bot). Each engine's bot class adds what that engine alone has.
+ */
+export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
   readonly style: "event" | "tick";
+  readonly #client: WebSocketClient;
+  readonly #dialect: BotDialect<Mode>;
+  readonly #host: BotHost;
+  #telemetry: Telemetry | null = null;
+  readonly #times: Times;
   // Made on first use, as is #closed: an idle bot in a big swarm should cost next to nothing.
   #handlers: Map<string, (...args: Variant[]) => unknown> | null = null;
   #waiters: Map<string, Set<Waiter>> | null = null;
@@ -115,127 +230,180 @@ export class Bot extends SignalEmitter<BotEvents> {
   #closed: Promise<void> | null = null;
   #markClosed: (() => void) | null = null;
 
-  static readonly #onServerGone = function (this: MultiplayerAPI): void {
-    const bot = botOf.get(this);
-    if (bot) bot.#onGone();
+  /** The bot's side of the seam: one small object per bot, the dialect's events up. */
+  static readonly #Host = class implements BotHost {
+    /** Settles the join in progress (null once settled). */
+    onJoin: ((info: CloseInfo | null, error: ConnectError | null, joined: boolean) => void) | null = null;
+    constructor(readonly bot: Bot<unknown>) {}
+    joined(): void {
+      this.bot.#times.joinedAt = performance.now();
+      this.onJoin?.(null, null, true);
+    }
+    closed(info: CloseInfo | null, error: ConnectError | null): void {
+      if (this.onJoin) this.onJoin(info, error, false);
+      else this.bot.#onGone(info, error);
+    }
+    peerConnected(id: number): void {
+      this.bot.emit("peer_connected", id);
+    }
+    peerDisconnected(id: number): void {
+      this.bot.emit("peer_disconnected", id);
+    }
+    raw(from: number, bytes: Uint8Array): void {
+      this.bot.emit("raw", from, bytes);
+    }
+    dropped(reason: string, detail: string): void {
+      this.bot.emit("packet_dropped", reason, detail);
+    }
+    scriptError(error: unknown, where: ScriptErrorSite): void {
+      this.bot.emit("script_error", error, where);
+    }
   };
 
-  private constructor(options: BotOptions) {
+  /**
+   * Made by an engine's createBot(), over the connection Bot.connect opened; `times` are the
+   * opening's (OpeningTimes), which the bot completes with its join.
+   */
+  protected constructor(
+    client: WebSocketClient,
+    options: BotOptions,
+    times: OpeningTimes,
+    dialect: (host: DialectHost) => BotDialect<Mode>,
+  ) {
     super();
     this.style = options.style ?? "event";
-    const event = this.style === "event";
-    this.peer = new WebSocketMultiplayerPeer({ ...options, autoPoll: event });
-    this.multiplayer = new MultiplayerAPI();
-    // Payloads wait until connect() has resolved and the caller has run up to its first await:
-    // its handlers and nodes are declared before the first call can arrive (see #join).
-    this.multiplayer.autoProcess = false;
-    botOf.set(this.multiplayer, this);
+    this.#client = client;
+    this.#times = times as Times;
+    this.#host = new Bot.#Host(this as Bot<unknown>);
+    this.#dialect = dialect(this.#host);
   }
 
-  /** Connects and resolves once the server assigned our id and announced the peers already there. */
-  static async connect(options: BotOptions): Promise<Bot> {
-    const bot = new Bot(options);
-    await bot.#join(options);
-    return bot;
-  }
-
-  async #join(options: BotOptions): Promise<void> {
-    const err = this.peer.connectToUrl(options.url, options.protocols ?? [], options.customHeaders ?? []);
-    if (err !== GodotError.OK) {
-      throw new BotConnectError(
-        `connect_to_url(${options.url}) failed: ${this.peer.lastError?.message ?? err}`,
-        "bad-url",
-        { cause: this.peer.lastError },
-      );
-    }
-    const api = this.multiplayer;
-    api.networkPeer = this.peer;
-    api.on("network_peer_connected", forwardPeerConnected);
-    api.on("network_peer_disconnected", forwardPeerDisconnected);
-    api.on("network_peer_packet", forwardRaw);
+  /**
+   * Connects and resolves once the server assigned our id and announced the peers already there.
+   * The engine is read from the server's first message on this very connection (no second
+   * connection a game would see as a peer), unless `godot` tells it.
+   */
+  static connect<G extends keyof BotByEngine>(
+    options: ConnectOptions & { readonly godot: G },
+  ): Promise<BotByEngine[G]>;
+  static connect(options: ConnectOptions): Promise<EngineBot>;
+  static async connect(options: ConnectOptions): Promise<Bot<unknown>> {
+    const told = options.godot;
+    if (told !== undefined && !ENGINES.has(told)) throw unsupported(told, options.url, "told");
+    const style = options.style ?? "event";
+    const client = new WebSocketClient({ ...options, autoPoll: style === "event" });
     const timeoutMs = options.joinTimeoutMs ?? 10_000;
+    let greeting = told !== undefined ? ENGINES.get(told)?.greeting : undefined;
+    let bot: Bot<unknown> | null = null;
     let ticker: NodeJS.Timeout | undefined;
-    // Tick style: only the peer is polled while joining (SYS frames); payloads wait for bot.poll().
-    if (this.style === "tick") ticker = setInterval(() => this.peer.poll(), 2);
     try {
       await new Promise<void>((resolve, reject) => {
+        const couldNotJoin = (info: CloseInfo | null, error: ConnectError | null) => {
+          const why = error?.message ?? (info ? `closed with ${info.code}` : "connection failed");
+          return new BotConnectError(`could not join ${options.url}: ${why}`, error?.reason ?? "closed", {
+            cause: error ?? undefined,
+          });
+        };
+        let settled = false;
+        const settle = (err: BotConnectError | null) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          if (bot) bot.#host.onJoin = null;
+          if (err) {
+            reject(err);
+            return;
+          }
+          // The announcements of the peers already there follow in the same server poll: let the
+          // frames of that read be processed before we resolve.
+          setImmediate(() => {
+            if (style === "tick") client.poll();
+            resolve();
+          });
+        };
+        const opening = new Opening(
+          (first, isString) => {
+            const godot = told ?? engineOfGreeting(first, isString);
+            const engine = ENGINES.get(godot);
+            if (!engine) {
+              settle(unsupported(godot, options.url, "greeting"));
+              client.disconnectFromHost(1000, "");
+              return;
+            }
+            greeting = engine.greeting;
+            const made = engine.createBot(client, options, opening.times);
+            bot = made;
+            made.#host.onJoin = (info, error, joined) => settle(joined ? null : couldNotJoin(info, error));
+            made.#dialect.greet(first, isString);
+          },
+          (info, error) => settle(couldNotJoin(info, error)),
+        );
         const timer = setTimeout(() => {
-          cleanup();
-          this.peer.disconnectFromHost(1001, "join timeout");
-          const opened = this.peer.timings.openedAt > 0;
-          reject(
+          const opened = opening.times.openedAt > 0;
+          settle(
             new BotConnectError(
               opened
-                ? `no SYS_ID/SYS_ADD from ${options.url} within ${timeoutMs} ms`
+                ? `no ${greeting ?? "greeting"} from ${options.url} within ${timeoutMs} ms`
                 : `no WebSocket connection to ${options.url} within ${timeoutMs} ms`,
               opened ? "join-timeout" : "timeout",
             ),
           );
+          client.disconnectFromHost(1001, "join timeout");
         }, timeoutMs);
-        const ok = () => {
-          cleanup();
-          // SYS_ADD of the peers already there follows SYS_ADD(1) in the same server poll: let the
-          // frames of that read be processed before we resolve.
-          setImmediate(() => {
-            if (this.style === "tick") this.peer.poll();
-            resolve();
-          });
-        };
-        const fail = () => {
-          cleanup();
-          const close = this.peer.lastClose;
-          const why =
-            close?.error?.message ?? (close?.info ? `closed with ${close.info.code}` : "connection failed");
-          reject(
-            new BotConnectError(`could not join ${options.url}: ${why}`, close?.error?.reason ?? "closed", {
-              cause: close?.error ?? undefined,
-            }),
+        client.setMultiplayerSink(opening);
+        opening.times.startedAt = performance.now();
+        const err = client.connectToUrl(
+          options.url,
+          options.protocols ?? [],
+          true,
+          options.customHeaders ?? [],
+        );
+        if (err !== GodotError.OK) {
+          settle(
+            new BotConnectError(
+              `connect_to_url(${options.url}) failed: ${client.lastError?.message ?? err}`,
+              "bad-url",
+              { cause: client.lastError },
+            ),
           );
-        };
-        const cleanup = () => {
-          clearTimeout(timer);
-          api.off("connected_to_server", ok);
-          api.off("connection_failed", fail);
-          api.off("server_disconnected", fail);
-        };
-        api.on("connected_to_server", ok);
-        api.on("connection_failed", fail);
-        api.on("server_disconnected", fail);
+          return;
+        }
+        // Tick style: only the connection is polled while joining; calls wait for bot.poll().
+        if (style === "tick") ticker = setInterval(() => client.poll(), 2);
       });
     } finally {
       if (ticker) clearInterval(ticker);
     }
-    this.#connected = true;
-    if (this.style === "event") {
+    const joined = bot as Bot<unknown> | null;
+    if (!joined) throw new Error("unreachable: joined without a bot");
+    joined.#connected = true;
+    if (style === "event") {
       // After the caller's continuation (a microtask) has declared what it handles.
-      setImmediate(() => {
-        this.multiplayer.autoProcess = true;
-        this.multiplayer.poll();
-      });
+      setImmediate(() => joined.#dialect.processOnArrival());
     }
-    api.on("server_disconnected", Bot.#onServerGone);
-    api.on("connection_failed", Bot.#onServerGone);
+    return joined;
   }
 
-  #onGone(): void {
+  /** The dialect's closed() after the join: the connection is gone. */
+  #onGone(info: CloseInfo | null, error: ConnectError | null): void {
     if (!this.#connected) return;
     this.#connected = false;
     this.#gone = true;
-    const api = this.multiplayer;
-    api.off("server_disconnected", Bot.#onServerGone);
-    api.off("connection_failed", Bot.#onServerGone);
-    const err = new BotDisconnectedError(
-      `disconnected${this.peer.lastClose?.info ? ` (${this.peer.lastClose.info.code} ${this.peer.lastClose.info.reason})` : ""}`,
-    );
+    const err = new BotDisconnectedError(`disconnected${info ? ` (${info.code} ${info.reason})` : ""}`);
     const waiters = this.#waiters;
     this.#waiters = null;
     for (const set of waiters?.values() ?? []) for (const w of set) w.fail(err);
-    this.emit("disconnected", this.peer.lastClose?.info ?? null, this.peer.lastClose?.error ?? null);
+    this.emit("disconnected", info, error);
     this.#markClosed?.();
   }
 
+  /** The engine this bot talks to. */
+  get godot(): GodotEngine {
+    return this.#dialect.godot;
+  }
+
   get id(): number {
-    return this.multiplayer.getNetworkUniqueId();
+    return this.#dialect.id;
   }
 
   get connected(): boolean {
@@ -244,26 +412,42 @@ export class Bot extends SignalEmitter<BotEvents> {
 
   /** Every other peer the server announced, the server (1) included; ascending. */
   get peers(): number[] {
-    return this.multiplayer.getNetworkConnectedPeers();
+    return this.#dialect.peers;
   }
 
-  node(path: string): SceneNode {
-    return this.multiplayer.node(path);
+  /** Sender of the call being handled (get_remote_sender_id); 0 outside a handler. */
+  get senderId(): number {
+    return this.#dialect.senderId;
+  }
+
+  /** What the bot measured of itself: times, traffic, calls, drops (what swarm metrics read). */
+  get telemetry(): BotTelemetry {
+    this.#telemetry ??= new Telemetry(this.#times, this.#client, this.#dialect as BotDialect<unknown>);
+    return this.#telemetry;
+  }
+
+  node(path: string): BotNode {
+    return this.#dialect.node(path);
+  }
+
+  /** MultiplayerAPI.send_bytes: a raw packet to `to` (default 0: everyone; 1: the server). */
+  sendBytes(bytes: Uint8Array, to = 0): void {
+    this.#dialect.sendBytes(bytes, to);
   }
 
   /** Tick style: deliver what has arrived (and send nothing new). Harmless in event style. */
   poll(): void {
-    this.multiplayer.poll();
+    this.#dialect.poll();
   }
 
   /**
-   * Declares `path.method` with its rpc mode and a typed handler (Godot's `remote func`).
-   * The types are the caller's promise about what the server sends.
+   * Declares `path.method` callable on us, with a typed handler (`@rpc("authority") func` in
+   * Godot 4, `puppet func` in Godot 3). The types are the caller's promise about what the server sends.
    */
   handle<A extends Variant[] = Variant[]>(
     path: string,
     method: string,
-    mode: RpcMode,
+    mode: RpcDeclaration<Mode>,
     handler: (...args: A) => unknown,
   ): this {
     const key = this.#declare(path, method, mode);
@@ -272,11 +456,10 @@ export class Bot extends SignalEmitter<BotEvents> {
     return this;
   }
 
-  #declare(path: string, method: string, mode: RpcMode): string {
-    const node = this.multiplayer.node(path);
-    const key = `${node.path}:${method}`;
-    node.rpcConfig(method, mode, (...args: Variant[]) => {
-      const from = this.multiplayer.getRpcSenderId();
+  #declare(path: string, method: string, mode: RpcDeclaration<Mode>): string {
+    const key = `${this.#dialect.node(path).path}:${method}`;
+    this.#dialect.declare(path, method, mode, (...args: Variant[]) => {
+      const from = this.#dialect.senderId;
       const set = this.#waiters?.get(key);
       if (set) {
         for (const w of set) {
@@ -292,10 +475,10 @@ export class Bot extends SignalEmitter<BotEvents> {
   }
 
   /** Resolves with the next call of `path.method` whose arguments match. */
-  waitForRpc(path: string, method: string, options: WaitOptions = {}): Promise<ReceivedCall> {
-    const node = this.multiplayer.node(path);
+  waitForRpc(path: string, method: string, options: WaitOptions<Mode> = {}): Promise<ReceivedCall> {
+    const node = this.#dialect.node(path);
     const key = `${node.path}:${method}`;
-    if (!node.getRemoteFunction(method)) this.#declare(path, method, options.mode ?? RpcMode.PUPPET);
+    if (!this.#dialect.declares(path, method)) this.#declare(path, method, options.mode ?? "authority");
     if (!this.#connected) return Promise.reject(new BotDisconnectedError("not connected"));
     const timeoutMs = options.timeoutMs ?? 5_000;
     this.#waiters ??= new Map();
@@ -338,12 +521,12 @@ export class Bot extends SignalEmitter<BotEvents> {
     path: string,
     method: string,
     args: readonly Variant[],
-    reply: { path?: string; method: string } & WaitOptions,
+    reply: { path?: string; method: string } & WaitOptions<Mode>,
   ): Promise<RequestResult> {
     const waiting = this.waitForRpc(reply.path ?? path, reply.method, reply);
     const started = performance.now();
-    const node = this.multiplayer.node(path);
-    node.rpcId(to, method, ...args);
+    const node = this.#dialect.node(path);
+    this.#dialect.call(to, path, method, args);
     const call = await waiting;
     const rttMs = performance.now() - started;
     if (this.listenerCount("round_trip") > 0) this.emit("round_trip", `${node.path}:${method}`, rttMs);
@@ -353,21 +536,21 @@ export class Bot extends SignalEmitter<BotEvents> {
   /** Closes cleanly and resolves once the connection is gone. */
   async disconnect(code = 1000, reason = ""): Promise<void> {
     if (!this.#connected) return;
-    this.peer.disconnectFromHost(code, reason);
+    this.#client.disconnectFromHost(code, reason);
     await this.#untilClosed();
   }
 
   /** Drops the connection with no close handshake (a crash, a pulled cable) and resolves once it is gone. */
   async terminate(): Promise<void> {
     if (!this.#connected) return;
-    this.peer.client.dropConnection();
+    this.#client.dropConnection();
     await this.#untilClosed();
   }
 
   /** In tick style the close is only seen by poll(): keep polling until it is. */
   async #untilClosed(): Promise<void> {
     if (this.style !== "tick") return this.closed();
-    const t = setInterval(() => this.multiplayer.poll(), 2);
+    const t = setInterval(() => this.#dialect.poll(), 2);
     try {
       await this.closed();
     } finally {

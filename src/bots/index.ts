@@ -1,13 +1,37 @@
+import { registerBotEngine } from "./bot.js";
+import { godot3Engine } from "./godot3/index.js";
+
+// The engines Bot.connect speaks (a new one: one line here, its bot class in engines.ts).
+registerBotEngine(godot3Engine);
+
 export {
   type ArgsMatcher,
   Bot,
   type BotEvents,
   type BotOptions,
+  type BotTelemetry,
+  type ConnectOptions,
+  engineOfGreeting,
   type ReceivedCall,
   type RequestResult,
+  registerBotEngine,
   type WaitOptions,
 } from "./bot.js";
+export type {
+  BotDialect,
+  BotEngine,
+  BotNode,
+  DialectHost,
+  GodotEngine,
+  OpeningTimes,
+  RpcAccess,
+  RpcConfig,
+  RpcDeclaration,
+  ScriptErrorSite,
+} from "./dialect.js";
+export type { BotByEngine, EngineBot, EngineOptions } from "./engines.js";
 export { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
+export { Godot3Bot, Godot3Dialect, type Godot3Options, godot3Engine, godot3Mode } from "./godot3/index.js";
 export {
   decodeHistogram,
   encodeHistogram,

@@ -140,9 +140,9 @@ export class SwarmMetrics {
     this.#connected++;
     this.#live.add(bot);
     this.#peak = Math.max(this.#peak, this.#live.size);
-    const t = bot.peer.timings;
+    const t = bot.telemetry;
     recordMs(this.#connect, t.openedAt - t.startedAt);
-    recordMs(this.#join, t.succeededAt - t.openedAt);
+    recordMs(this.#join, t.joinedAt - t.openedAt);
     bot.on("round_trip", (rawKey, rttMs) => {
       const key = methodKey(rawKey);
       recordMs(this.#rtt, rttMs);
@@ -156,22 +156,22 @@ export class SwarmMetrics {
       this.#secondRpcs++;
     });
     bot.on("wait_timeout", () => this.error("timeout"));
-    bot.multiplayer.on("packet_dropped", (d) => {
-      this.#drops[d.reason] = (this.#drops[d.reason] ?? 0) + 1;
+    bot.on("packet_dropped", (reason) => {
+      this.#drops[reason] = (this.#drops[reason] ?? 0) + 1;
     });
-    bot.multiplayer.on("script_error", () => this.error("handler"));
+    bot.on("script_error", () => this.error("handler"));
     bot.once("disconnected", (info) => this.#retire(bot, String(info?.code ?? 1006)));
   }
 
   #retire(bot: Bot, code: string): void {
     if (!this.#live.delete(bot)) return;
     this.#closes[code] = (this.#closes[code] ?? 0) + 1;
-    const tr = bot.peer.traffic;
+    const tr = bot.telemetry.traffic;
     this.#retired.msgsIn += tr.msgsIn;
     this.#retired.msgsOut += tr.msgsOut;
     this.#retired.bytesIn += tr.bytesIn;
     this.#retired.bytesOut += tr.bytesOut;
-    for (const [rawKey, s] of bot.multiplayer.stats.byMethod) {
+    for (const [rawKey, s] of bot.telemetry.callsByMethod) {
       const key = methodKey(rawKey);
       const m = this.#methods.get(key) ?? { callsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
       m.callsOut += s.callsOut;
@@ -185,7 +185,7 @@ export class SwarmMetrics {
   #total(): Traffic {
     const t = { ...this.#retired };
     for (const bot of this.#live) {
-      const tr = bot.peer.traffic;
+      const tr = bot.telemetry.traffic;
       t.msgsIn += tr.msgsIn;
       t.msgsOut += tr.msgsOut;
       t.bytesIn += tr.bytesIn;

@@ -3,7 +3,7 @@
  * export is a BotScript. The runner connects the bot, calls the script, and disconnects when it
  * returns or when the run is stopped (ctx.signal).
  */
-import type { Bot } from "./bot.js";
+import type { EngineBot } from "./engines.js";
 
 export interface BotContext {
   /** 0-based index of this bot in the run. */
@@ -18,7 +18,8 @@ export interface BotContext {
   think(): Promise<void>;
 }
 
-export type BotScript = (bot: Bot, ctx: BotContext) => Promise<void>;
+/** `bot` is of the engine the server runs (narrow on `bot.godot` for what one engine alone has). */
+export type BotScript = (bot: EngineBot, ctx: BotContext) => Promise<void>;
 
 /** Identity, for type inference in bot modules: `export default defineBot(async (bot, ctx) => …)`. */
 export function defineBot(script: BotScript): BotScript {

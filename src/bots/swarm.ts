@@ -5,7 +5,8 @@
  * n-th bot of the swarm, so n machines (or worker threads) together run exactly the swarm.
  */
 import { setMaxListeners } from "node:events";
-import { Bot, type BotOptions } from "./bot.js";
+import { Bot, type ConnectOptions } from "./bot.js";
+import type { EngineBot } from "./engines.js";
 import { SwarmMetrics } from "./metrics.js";
 import { type BotScript, botContext } from "./script.js";
 import type { SwarmResult } from "./swarm-result.js";
@@ -32,7 +33,7 @@ export interface SwarmOptions extends SwarmLoad {
   readonly url: string;
   readonly script: BotScript;
   readonly shard?: Shard;
-  readonly botOptions?: Omit<Partial<BotOptions>, "url">;
+  readonly botOptions?: Omit<Partial<ConnectOptions>, "url">;
   /** Ends the run early (Ctrl-C): scripts are told, bots disconnect, the result is returned. */
   readonly signal?: AbortSignal;
   /** Time scripts get to return (and bots to leave, one by one) after the run ends before the rest are dropped (default 5 s, or 5 ms a bot). */
@@ -74,13 +75,13 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const stop = () => run.abort();
   options.signal?.addEventListener("abort", stop, { once: true });
   if (options.signal?.aborted) run.abort();
-  const bots = new Set<Bot>();
+  const bots = new Set<EngineBot>();
   let leaving: Promise<void> = Promise.resolve();
   const running = new Set<Promise<void>>();
 
   const one = async (index: number): Promise<void> => {
     metrics.botStarted();
-    let bot: Bot;
+    let bot: EngineBot;
     try {
       bot = await Bot.connect({ ...options.botOptions, url: options.url });
     } catch (err) {

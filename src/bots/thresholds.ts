@@ -276,7 +276,7 @@ const STATIC_NAMES: readonly string[] = [
     (k) => `drops.${k}`,
   ),
   "connect_failures",
-  ...["refused", "timeout", "dns", "tls", "reset", "http-status", "join-timeout"].map(
+  ...["refused", "timeout", "dns", "tls", "reset", "http-status", "join-timeout", "unsupported-dialect"].map(
     (k) => `connect_failures.${k}`,
   ),
   "closes",

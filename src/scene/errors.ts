@@ -1,3 +1,5 @@
+import type { GodotError } from "../core/index.js";
+
 /** Why an incoming MultiplayerAPI packet was dropped; one stable code per case. */
 export type SceneDropReason =
   | "empty"
@@ -25,5 +27,27 @@ export class ScenePacketError extends Error {
     detail?: string,
   ) {
     super(`${reason} at offset ${offset}${detail ? `: ${detail}` : ""}`);
+  }
+}
+
+/** Why a call we tried to send was refused (Godot's ERR_FAIL messages, typed). */
+export type RpcErrorReason =
+  | "no-network-peer"
+  | "not-connected"
+  | "too-many-arguments"
+  | "unknown-peer"
+  | "not-allowed-on-self"
+  | "send-failed"
+  | "empty-raw-packet";
+
+export class RpcError extends Error {
+  override readonly name = "RpcError";
+  constructor(
+    readonly reason: RpcErrorReason,
+    message: string,
+    /** The peer's Godot error code when a send failed (e.g. ERR_OUT_OF_MEMORY on a full buffer). */
+    readonly godotError?: GodotError,
+  ) {
+    super(message);
   }
 }

@@ -1,16 +1,11 @@
+/** What both dialects' multiplayer APIs share: errors, node paths, counters. */
+export { RpcError, type RpcErrorReason, type SceneDropReason, ScenePacketError } from "./errors.js";
 /** MultiplayerAPI (Godot 3): rpc, rset, raw packets, the node-path cache, rpc modes. */
-export { type SceneDropReason, ScenePacketError } from "./errors.js";
 export {
-  type DroppedPacket,
-  type MethodStats,
   MultiplayerAPI,
   type MultiplayerAPIEvents,
-  type MultiplayerStats,
-  type PeerStats,
-  RpcError,
-  type RpcErrorReason,
   type TraceRecord,
-} from "./multiplayer-api.js";
+} from "./godot3/multiplayer-api.js";
 export {
   decodeSceneCommand,
   encodeConfirmPath,
@@ -22,12 +17,13 @@ export {
   NetworkCommand,
   type NodeTarget,
   type SceneCommand,
-} from "./network-command.js";
-export { canCallMode, RPC_MODE_SLAVE, RPC_MODE_SYNC, RpcMode, shouldCallLocal } from "./rpc-mode.js";
+} from "./godot3/network-command.js";
+export { canCallMode, RPC_MODE_SLAVE, RPC_MODE_SYNC, RpcMode, shouldCallLocal } from "./godot3/rpc-mode.js";
 export {
-  normalizeNodePath,
   type RemoteFunction,
   type RemoteHandler,
   type RemoteProperty,
   SceneNode,
-} from "./scene-node.js";
+} from "./godot3/scene-node.js";
+export { normalizeNodePath } from "./node-path.js";
+export type { DroppedPacket, MethodStats, MultiplayerStats, PeerStats } from "./stats.js";

@@ -1,7 +1,6 @@
 /** A Node process that plays Godot 3's server (WebSocketServer with or without gd_mp_api). */
 
-export { ExampleGame, type ExampleGameOptions, godotPrint, godotVar2Str } from "./example-game.js";
-export type { OutputRefusalReason } from "./output.js";
+export { ExampleGame, type ExampleGameOptions, godotPrint, godotVar2Str } from "./godot3/example-game.js";
 export {
   type BadInput,
   GODOT3_SERVER_BUFFERS,
@@ -10,4 +9,5 @@ export {
   WebSocketServer,
   type WebSocketServerEvents,
   type WebSocketServerOptions,
-} from "./websocket-server.js";
+} from "./godot3/websocket-server.js";
+export type { OutputRefusalReason } from "./output.js";

@@ -3,6 +3,7 @@
  * anything is allocated for it, so hostile input costs at most what it weighs; every failure is a
  * DecodeError with the offset of the field at fault.
  */
+import { readI32 } from "../core/index.js";
 import { DecodeError } from "./errors.js";
 import {
   AABB,
@@ -143,8 +144,7 @@ export class Decoder {
 
   /** Little-endian int32 at `p` (no bounds check: callers check with need()). */
   private peek32(p: number): number {
-    const b = this.bytes;
-    return b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+    return readI32(this.bytes, p);
   }
 
   /** For the rare 64-bit integer reads. */

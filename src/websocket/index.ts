@@ -1,4 +1,6 @@
 /** Godot 3's WebSocketClient and WebSocketPeer, over our own RFC 6455 client connection. */
+// Godot's global vocabulary lives in core/; re-exported here, where it first lived.
+export { ConnectionStatus, errorName, GodotError } from "../core/index.js";
 export {
   type BufferLimits,
   type BufferSizes,
@@ -10,8 +12,6 @@ export { CloseCode, isSendableCloseCode, MAX_CLOSE_REASON_BYTES } from "./close-
 export {
   ConnectError,
   type ConnectFailure,
-  errorName,
-  GodotError,
   HandshakeError,
   ProtocolError,
   type TlsFailure,
@@ -28,5 +28,5 @@ export type {
 } from "./signals.js";
 export { PIN_MISMATCH } from "./tls.js";
 export { parseWebSocketUrl, type WebSocketUrl } from "./url.js";
-export { ConnectionStatus, WebSocketClient, type WebSocketClientOptions } from "./websocket-client.js";
+export { WebSocketClient, type WebSocketClientOptions } from "./websocket-client.js";
 export { type Traffic, WebSocketPeer, WriteMode } from "./websocket-peer.js";

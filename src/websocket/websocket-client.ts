@@ -9,14 +9,13 @@
  */
 
 import type { X509Certificate } from "node:crypto";
-import { SignalEmitter } from "../core/signal-emitter.js";
+import { ConnectionStatus, GodotError, SignalEmitter } from "../core/index.js";
 import { type BufferLimits, type BufferSizes, bufferLimits, GODOT3_CLIENT_BUFFERS } from "./buffers.js";
 import { checkClose, readCloseReason } from "./close-codes.js";
 import { ClientConnection, type ConnectionOwner } from "./connection.js";
 import {
   ConnectError,
   type ConnectFailure,
-  GodotError,
   HandshakeError,
   ProtocolError,
   WebSocketArgumentError,
@@ -35,14 +34,6 @@ import {
   type WebSocketUrl,
 } from "./url.js";
 import { type Traffic, WebSocketPeer } from "./websocket-peer.js";
-
-/** NetworkedMultiplayerPeer.ConnectionStatus. */
-export const ConnectionStatus = {
-  DISCONNECTED: 0,
-  CONNECTING: 1,
-  CONNECTED: 2,
-} as const;
-export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof ConnectionStatus];
 
 export interface WebSocketClientOptions {
   /** Deliver events as they arrive instead of from poll() (default false: Godot's model). */

@@ -6,9 +6,10 @@
  */
 import type { Socket } from "node:net";
 import type WebSocket from "ws";
+import { GodotError } from "../core/index.js";
 import { type BufferLimits, InputPacketBuffer } from "./buffers.js";
 import { checkClose } from "./close-codes.js";
-import { GodotError, WebSocketArgumentError, WebSocketError } from "./errors.js";
+import { WebSocketArgumentError, WebSocketError } from "./errors.js";
 import { DecodeError, getVar, putVar, type Variant } from "./variant-codec.js";
 
 /** Godot 3's WebSocketPeer.WriteMode. */

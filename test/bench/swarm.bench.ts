@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { Bot } from "../../src/bots/index.js";
 import { type GodotProcess, startGodot } from "../../src/engine/index.js";
-import { makeFrame, SysType } from "../../src/multiplayer/protocol.js";
+import { makeFrame, SysType } from "../../src/multiplayer/index.js";
 import type { Benchmark, Side } from "./harness.js";
 import { runForResult, startServer } from "./procs.js";
 

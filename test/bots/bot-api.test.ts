@@ -4,8 +4,7 @@
  */
 import test from "ava";
 import { Bot, BotConnectError, BotTimeoutError } from "../../src/bots/index.js";
-import { RpcError } from "../../src/scene/multiplayer-api.js";
-import { RpcMode } from "../../src/scene/rpc-mode.js";
+import { RpcError, RpcMode } from "../../src/scene/index.js";
 import type { Variant } from "../../src/variant/index.js";
 import { startFixture } from "../harness/godot.js";
 import { joinGame, until } from "./game.js";

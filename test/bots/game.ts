@@ -3,12 +3,12 @@
  * on its side of the same scene, so the server's calls are accepted.
  */
 import type { ExecutionContext } from "ava";
-import { Bot, type BotOptions } from "../../src/bots/index.js";
-import { RpcMode } from "../../src/scene/rpc-mode.js";
+import { Bot, type BotOptions, type Godot3Bot } from "../../src/bots/index.js";
+import { RpcMode } from "../../src/scene/index.js";
 import type { Variant } from "../../src/variant/index.js";
 
 export interface GameBot {
-  readonly bot: Bot;
+  readonly bot: Godot3Bot;
   /** Every call of a Game function the server made on us, in order. */
   readonly calls: { method: string; args: Variant[]; from: number }[];
   /** Positions other players' nodes received (path → values). */

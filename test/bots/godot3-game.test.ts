@@ -6,8 +6,7 @@
  */
 import test from "ava";
 import { BotDisconnectedError } from "../../src/bots/index.js";
-import { RpcError } from "../../src/scene/multiplayer-api.js";
-import { RpcMode } from "../../src/scene/rpc-mode.js";
+import { RpcError, RpcMode } from "../../src/scene/index.js";
 import { type Variant, Vector2 } from "../../src/variant/index.js";
 import { GAME_SERVERS, startGameServer } from "../harness/game-server.js";
 import { type GameBot, joinGame, ownPlayer, until, watchPlayer } from "./game.js";

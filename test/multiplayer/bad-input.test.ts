@@ -7,9 +7,8 @@ import type { AddressInfo } from "node:net";
 import test from "ava";
 import { WebSocketServer } from "ws";
 import { Bot } from "../../src/bots/index.js";
-import { makeFrame, makeSysFrame, SysType } from "../../src/multiplayer/protocol.js";
-import { encodeRemote, encodeSimplifyPath, NetworkCommand } from "../../src/scene/network-command.js";
-import { RpcMode } from "../../src/scene/rpc-mode.js";
+import { makeFrame, makeSysFrame, SysType } from "../../src/multiplayer/index.js";
+import { encodeRemote, encodeSimplifyPath, NetworkCommand, RpcMode } from "../../src/scene/index.js";
 import { until } from "../bots/game.js";
 
 const ME = 4242;

@@ -4,8 +4,7 @@
  * straight to the socket, past our MultiplayerAPI's own checks, so every target can be tried.
  */
 import test from "ava";
-import { makeFrame, SysType } from "../../src/multiplayer/protocol.js";
-import { relayDecision } from "../../src/multiplayer/relay.js";
+import { makeFrame, relayDecision, SysType } from "../../src/multiplayer/index.js";
 import { type GameBot, joinGame, until } from "../bots/game.js";
 import { GAME_SERVERS, startGameServer } from "../harness/game-server.js";
 

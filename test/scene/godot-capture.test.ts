@@ -4,7 +4,7 @@
  * MultiplayerAPI decoders, and re-encode with our encoders to the very same bytes.
  */
 import test from "ava";
-import { makeFrame, PROTO_SIZE, readHeader, readSysPeerId, SysType } from "../../src/multiplayer/protocol.js";
+import { makeFrame, PROTO_SIZE, readHeader, readSysPeerId, SysType } from "../../src/multiplayer/index.js";
 import {
   decodeSceneCommand,
   encodeConfirmPath,
@@ -13,7 +13,7 @@ import {
   encodeSimplifyPath,
   NetworkCommand,
   type SceneCommand,
-} from "../../src/scene/network-command.js";
+} from "../../src/scene/index.js";
 import { startCaptureProxy } from "../harness/capture-proxy.js";
 import { GODOT3_VERSIONS, startFixture } from "../harness/godot.js";
 

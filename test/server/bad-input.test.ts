@@ -6,7 +6,7 @@
 import test from "ava";
 import WebSocket from "ws";
 import { Bot } from "../../src/bots/index.js";
-import { makeFrame, readSysPeerId, SysType } from "../../src/multiplayer/protocol.js";
+import { makeFrame, readSysPeerId, SysType } from "../../src/multiplayer/index.js";
 import { ExampleGame, type ServerDropReason } from "../../src/server/index.js";
 import { joinGame, until } from "../bots/game.js";
 

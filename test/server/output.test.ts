@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { connect, Socket } from "node:net";
 import test, { type ExecutionContext } from "ava";
 import WebSocket from "ws";
-import { PROTO_SIZE, readHeader, readSysPeerId, SysType } from "../../src/multiplayer/protocol.js";
+import { PROTO_SIZE, readHeader, readSysPeerId, SysType } from "../../src/multiplayer/index.js";
 import { type RefusedOutput, WebSocketServer } from "../../src/server/index.js";
 import { GodotError } from "../../src/websocket/index.js";
 import { until } from "../bots/game.js";

@@ -8,7 +8,7 @@
  * support, and signals reduced to peer_connected / peer_disconnected (SceneMultiplayer reads the
  * connection status in poll()).
  */
-import type { ConnectionStatus, GodotError } from "../../websocket/index.js";
+import type { ConnectionStatus, GodotError } from "../../core/index.js";
 
 /** MultiplayerPeer.TransferMode (Godot 4 numbering). WebSocket carries every mode reliably. */
 export const TransferMode4 = {

@@ -6,16 +6,17 @@
  * (`packet_dropped` and a counter) when we receive.
  */
 
-import { SignalEmitter } from "../core/signal-emitter.js";
+import { ConnectionStatus, GodotError, SignalEmitter } from "../../core/index.js";
 import {
   type NetworkedMultiplayerPeer,
+  PeerIdSet,
   type PeerSignalHandlers,
   TransferMode,
-} from "../multiplayer/networked-multiplayer-peer.js";
-import { PeerIdSet } from "../multiplayer/peer-id-set.js";
-import type { Variant } from "../variant/index.js";
-import { ConnectionStatus, GodotError } from "../websocket/index.js";
-import { type SceneDropReason, ScenePacketError } from "./errors.js";
+} from "../../multiplayer/index.js";
+import type { Variant } from "../../variant/index.js";
+import { RpcError, type SceneDropReason, ScenePacketError } from "../errors.js";
+import { normalizeNodePath } from "../node-path.js";
+import type { DroppedPacket, MethodStats, MultiplayerStats, PeerStats } from "../stats.js";
 import {
   decodeRemoteValues,
   encodeConfirmPath,
@@ -29,37 +30,7 @@ import {
   type SceneHeader,
 } from "./network-command.js";
 import { canCallMode, RpcMode, shouldCallLocal } from "./rpc-mode.js";
-import { normalizeNodePath, SceneNode } from "./scene-node.js";
-
-/** Why a call we tried to send was refused (Godot's ERR_FAIL messages, typed). */
-export type RpcErrorReason =
-  | "no-network-peer"
-  | "not-connected"
-  | "too-many-arguments"
-  | "unknown-peer"
-  | "not-allowed-on-self"
-  | "send-failed"
-  | "empty-raw-packet";
-
-export class RpcError extends Error {
-  override readonly name = "RpcError";
-  constructor(
-    readonly reason: RpcErrorReason,
-    message: string,
-    /** The peer's Godot error code when a send failed (e.g. ERR_OUT_OF_MEMORY on a full buffer). */
-    readonly godotError?: GodotError,
-  ) {
-    super(message);
-  }
-}
-
-export interface DroppedPacket {
-  readonly from: number;
-  readonly reason: SceneDropReason;
-  readonly detail: string;
-  readonly path?: string;
-  readonly name?: string;
-}
+import { SceneNode } from "./scene-node.js";
 
 export interface TraceRecord {
   readonly dir: "in" | "out";
@@ -73,31 +44,6 @@ export interface TraceRecord {
   readonly name?: string;
   readonly args?: readonly Variant[];
   readonly bytes: number;
-}
-
-export interface MethodStats {
-  callsIn: number;
-  callsOut: number;
-  bytesIn: number;
-  bytesOut: number;
-}
-
-export interface PeerStats {
-  packetsIn: number;
-  packetsOut: number;
-  bytesIn: number;
-  bytesOut: number;
-}
-
-export interface MultiplayerStats {
-  /** Per "path:method" (rpc) or "path:property" (rset); raw packets under ":raw". */
-  readonly byMethod: Map<string, MethodStats>;
-  readonly byPeer: Map<number, PeerStats>;
-  readonly dropped: Map<SceneDropReason, number>;
-  /** Calls that reached a handler that threw. */
-  scriptErrors: number;
-  /** Packets not sent because their peer had just gone (Godot ignores these too). */
-  sendsToGonePeers: number;
 }
 
 export interface MultiplayerAPIEvents {

@@ -13,19 +13,22 @@ import { createServer as createHttpServer, type Server as HttpServer, type Incom
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { type WebSocket, WebSocketServer as WsServer } from "ws";
-import { MultiplayerPeerBase } from "../multiplayer/multiplayer-peer-base.js";
-import type { NetworkedMultiplayerPeerEvents } from "../multiplayer/networked-multiplayer-peer.js";
-import { type FrameError, PROTO_SIZE, readI32, SysType } from "../multiplayer/protocol.js";
+import { ConnectionStatus, GodotError, readI32 } from "../../core/index.js";
+import {
+  type FrameError,
+  MultiplayerPeerBase,
+  type NetworkedMultiplayerPeerEvents,
+  PROTO_SIZE,
+  SysType,
+} from "../../multiplayer/index.js";
 import {
   type BufferLimits,
   type BufferSizes,
   bufferLimits,
-  ConnectionStatus,
-  GodotError,
   WebSocketPeer,
   WriteMode,
-} from "../websocket/index.js";
-import { OutputBatch, type OutputRefusalReason, PeerOutput } from "./output.js";
+} from "../../websocket/index.js";
+import { OutputBatch, type OutputRefusalReason, PeerOutput } from "../output.js";
 import { putSys, SYS_WIRE_SIZE, wireFrame, wireMessage, wireSys } from "./wire.js";
 
 /**

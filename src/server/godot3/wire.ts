@@ -3,7 +3,7 @@
  * message, built once and written as is — to one client, to every client of a broadcast, or many
  * to one client in a single buffer (a greeting).
  */
-import { PROTO_SIZE, type SysType } from "../multiplayer/protocol.js";
+import { PROTO_SIZE, type SysType } from "../../multiplayer/index.js";
 
 const FIN_BINARY = 0x82;
 const FIN_TEXT = 0x81;

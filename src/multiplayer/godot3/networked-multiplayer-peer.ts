@@ -2,7 +2,7 @@
  * NetworkedMultiplayerPeer: what the MultiplayerAPI (src/scene) needs from a transport, as
  * Godot 3 defines it. Our WebSocketMultiplayerPeer (client) and the Node server implement it.
  */
-import type { ConnectionStatus, GodotError } from "../websocket/index.js";
+import type { ConnectionStatus, GodotError } from "../../core/index.js";
 import type { FrameError } from "./protocol.js";
 
 /** NetworkedMultiplayerPeer.TransferMode. WebSocket is always reliable, whatever is asked. */

@@ -3,7 +3,7 @@
  * functions and properties it exposes with their rpc modes — what a GDScript node declares
  * with `remote func`, `puppet var` and friends, or with rpc_config/rset_config.
  */
-import type { Variant } from "../variant/index.js";
+import type { Variant } from "../../variant/index.js";
 import type { MultiplayerAPI } from "./multiplayer-api.js";
 import { RpcMode } from "./rpc-mode.js";
 
@@ -19,18 +19,6 @@ export interface RemoteProperty {
   value: Variant;
   /** Called after the value changed (remote rset or a sync mode's local set). */
   readonly onSet?: (value: Variant) => void;
-}
-
-/** "/root/Game/Players" and "Game/Players/" both name the node Godot sends as "Game/Players". */
-export function normalizeNodePath(path: string): string {
-  let p = path.trim();
-  if (p.startsWith("/root/")) p = p.slice("/root/".length);
-  else if (p.startsWith("/")) throw new RangeError(`node path ${JSON.stringify(path)} is not under /root`);
-  p = p.replace(/\/+$/, "");
-  if (p === "" || p.split("/").some((s) => s === "" || s === "." || s === "..")) {
-    throw new RangeError(`not a node path below /root: ${JSON.stringify(path)}`);
-  }
-  return p;
 }
 
 export class SceneNode {

@@ -3,6 +3,8 @@
  * every WebSocket message is `u8 type, i32 from, i32 to` then the payload, little-endian.
  * System messages come from the server (1) to 0 and carry one i32 peer id.
  */
+import { readI32 } from "../../core/index.js";
+
 export const PROTO_SIZE = 9;
 
 export enum SysType {
@@ -70,16 +72,6 @@ export function makeSysFrame(type: SysType.ADD | SysType.DEL | SysType.ID, peerI
 export function readHeader(frame: Uint8Array): FrameHeader {
   if (frame.length < PROTO_SIZE) throw new FrameError("too-short", `${frame.length} bytes < ${PROTO_SIZE}`);
   return { type: frame[0] as number, from: readI32(frame, 1), to: readI32(frame, 5) };
-}
-
-/** A little-endian i32 of a frame, read in place (no DataView: this is every frame's path). */
-export function readI32(f: Uint8Array, at: number): number {
-  return (
-    (f[at] as number) |
-    ((f[at + 1] as number) << 8) |
-    ((f[at + 2] as number) << 16) |
-    ((f[at + 3] as number) << 24)
-  );
 }
 
 /** The i32 peer id a system message carries. */

@@ -6,17 +6,16 @@
  */
 
 import { performance } from "node:perf_hooks";
-import type { Variant } from "../variant/index.js";
+import { type ConnectionStatus, GodotError } from "../../core/index.js";
+import type { Variant } from "../../variant/index.js";
 import {
   type CloseInfo,
   type ConnectError,
-  type ConnectionStatus,
-  GodotError,
   type MultiplayerSink,
   type Traffic,
   WebSocketClient,
   type WebSocketClientOptions,
-} from "../websocket/index.js";
+} from "../../websocket/index.js";
 import { MultiplayerPeerBase } from "./multiplayer-peer-base.js";
 import type { NetworkedMultiplayerPeerEvents } from "./networked-multiplayer-peer.js";
 import { FrameError, makeFrame, PROTO_SIZE, readHeader, readSysPeerId, SysType } from "./protocol.js";
@@ -70,9 +69,13 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeerBase<NetworkedMulti
   /** How the last connection ended (code, reason, cleanliness, who), or why it never came up. */
   lastClose: { readonly info: CloseInfo | null; readonly error: ConnectError | null } | null = null;
 
-  constructor(options: WebSocketMultiplayerPeerOptions = {}) {
+  /**
+   * `client`: beyond Godot, a client that connectToUrl(…, gdMpApi = true) already opened, taken
+   * over as it is (see adopt()); by default the peer makes its own from `options`.
+   */
+  constructor(options: WebSocketMultiplayerPeerOptions = {}, client?: WebSocketClient) {
     super();
-    this.client = new WebSocketClient(options);
+    this.client = client ?? new WebSocketClient(options);
     this.#maxFrameSize = options.maxFrameSize ?? GODOT3_SERVER_MAX_FRAME;
     this.#godotDisconnectSignal = options.godotDisconnectSignal ?? false;
     this.client.setMultiplayerSink(new WebSocketMultiplayerPeer.#Sink(this));
@@ -92,6 +95,27 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeerBase<NetworkedMulti
       this.peer.#onDisconnected(info, error);
     }
   };
+
+  /**
+   * Beyond Godot: the peer of a connection someone else opened in multiplayer mode and read the
+   * first message of (a bot learning the server's dialect from its greeting): the frames from
+   * now on come here; hand over the ones already read with receiveFrame(), in order.
+   */
+  static adopt(
+    client: WebSocketClient,
+    options: WebSocketMultiplayerPeerOptions,
+    timings: { readonly startedAt: number; readonly openedAt: number },
+  ): WebSocketMultiplayerPeer {
+    const peer = new WebSocketMultiplayerPeer(options, client);
+    peer.timings.startedAt = timings.startedAt;
+    peer.timings.openedAt = timings.openedAt;
+    return peer;
+  }
+
+  /** A frame from the server read before this peer owned the connection (see adopt()). */
+  receiveFrame(frame: Uint8Array): void {
+    this.#processFrame(frame);
+  }
 
   /** WebSocketClient.connect_to_url(url, protocols, true, custom_headers). */
   connectToUrl(

@@ -4,8 +4,7 @@
  * WebSocket), refuse_new_connections, and the signal wiring a MultiplayerAPI subscribes to.
  */
 
-import { SignalEmitter } from "../core/signal-emitter.js";
-import type { ConnectionStatus, GodotError } from "../websocket/index.js";
+import { type ConnectionStatus, type GodotError, SignalEmitter } from "../../core/index.js";
 import {
   type NetworkedMultiplayerPeer,
   type NetworkedMultiplayerPeerEvents,

@@ -8,10 +8,8 @@
  *   /root/Game/Modes, …/Nested/Deeper   one function and one property per rpc mode
  *   /root/Control                  lets a test drive the server (call back, rset, kick, quit)
  */
-import { MultiplayerAPI } from "../scene/multiplayer-api.js";
-import { RpcMode } from "../scene/rpc-mode.js";
-import type { SceneNode } from "../scene/scene-node.js";
-import { Float, type Variant, Vector2 } from "../variant/index.js";
+import { MultiplayerAPI, RpcMode, type SceneNode } from "../../scene/index.js";
+import { Float, type Variant, Vector2 } from "../../variant/index.js";
 import { WebSocketServer, type WebSocketServerOptions } from "./websocket-server.js";
 
 export interface ExampleGameOptions extends WebSocketServerOptions {

@@ -11,8 +11,9 @@
  * `target` is a cache id the receiver has confirmed, or 0x80000000 | the offset of the node
  * path appended after the arguments (until the receiver confirms the path).
  */
-import { type Dialect, decode, encode, type Variant } from "../variant/index.js";
-import { ScenePacketError } from "./errors.js";
+import { readU32, writeU32 } from "../../core/index.js";
+import { type Dialect, decode, encode, type Variant } from "../../variant/index.js";
+import { ScenePacketError } from "../errors.js";
 
 export enum NetworkCommand {
   REMOTE_CALL = 0,
@@ -75,13 +76,10 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-function head(command: NetworkCommand, u32: number): Uint8Array {
+function head(command: NetworkCommand, value: number): Uint8Array {
   const h = new Uint8Array(5);
   h[0] = command;
-  h[1] = u32 & 0xff;
-  h[2] = (u32 >>> 8) & 0xff;
-  h[3] = (u32 >>> 16) & 0xff;
-  h[4] = (u32 >>> 24) & 0xff;
+  writeU32(h, 1, value);
   return h;
 }
 
@@ -119,17 +117,6 @@ export function encodeConfirmPath(path: string): Uint8Array {
 export function encodeRaw(data: Uint8Array): Uint8Array {
   if (data.length < 1) throw new RangeError("Trying to send an empty raw packet (Godot refuses it)");
   return concat([Uint8Array.of(NetworkCommand.RAW), data]);
-}
-
-/** Little-endian u32 without a DataView (one fewer object per packet on the hot path). */
-function u32(p: Uint8Array, at: number): number {
-  return (
-    ((p[at] as number) |
-      ((p[at + 1] as number) << 8) |
-      ((p[at + 2] as number) << 16) |
-      ((p[at + 3] as number) << 24)) >>>
-    0
-  );
 }
 
 /** UTF-8 of p[from, end); short ASCII (method and node names) without TextDecoder's overhead. */
@@ -185,7 +172,7 @@ export function parseSceneHeader(p: Uint8Array): SceneHeader {
     case NetworkCommand.REMOTE_CALL:
     case NetworkCommand.REMOTE_SET: {
       if (p.length < 6) throw new ScenePacketError("too-short", 0, `${p.length} bytes`);
-      const raw = u32(p, 1);
+      const raw = readU32(p, 1);
       let target: NodeTarget;
       if (raw & FULL_PATH_FLAG) {
         const ofs = raw & 0x7fffffff;
@@ -202,7 +189,7 @@ export function parseSceneHeader(p: Uint8Array): SceneHeader {
     }
     case NetworkCommand.SIMPLIFY_PATH:
       if (p.length < 5) throw new ScenePacketError("too-short", 0, `${p.length} bytes`);
-      return { command, cacheId: u32(p, 1), path: readString(p, 5) };
+      return { command, cacheId: readU32(p, 1), path: readString(p, 5) };
     case NetworkCommand.CONFIRM_PATH:
       if (p.length < 2) throw new ScenePacketError("too-short", 0, `${p.length} bytes`);
       return { command, path: readString(p, 1) };

@@ -1,0 +1,189 @@
+/**
+ * A bot learns its server's engine from the first message on the very connection it joins with
+ * (or is told), and speaks it through the dialect seam: neutral rpc access mapped onto the
+ * engine's own modes, its own telemetry. An engine no bot speaks yet fails at once, typed.
+ */
+import type { AddressInfo } from "node:net";
+import test from "ava";
+import { WebSocketServer } from "ws";
+import {
+  Bot,
+  BotConnectError,
+  decodeHistogram,
+  Godot3Bot,
+  godot3Mode,
+  runSwarm,
+  summarize,
+} from "../../src/bots/index.js";
+import { RpcMode } from "../../src/scene/index.js";
+import type { Variant } from "../../src/variant/index.js";
+import { startGameServer } from "../harness/game-server.js";
+import { joinGame, until } from "./game.js";
+
+/** A WebSocket server that sends `greeting` (if any) to each connection and counts them and their closes. */
+async function fakeServer(t: import("ava").ExecutionContext, greeting: Uint8Array | null) {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  t.teardown(() => wss.close());
+  await new Promise((r) => wss.once("listening", r));
+  const seen = { connections: 0, closes: [] as number[] };
+  wss.on("connection", (ws) => {
+    seen.connections++;
+    ws.on("close", (code) => seen.closes.push(code));
+    if (greeting) ws.send(greeting);
+  });
+  return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, seen };
+}
+
+test("Godot 3's modes from the neutral access: any_peer is remote, authority is puppet, callLocal the sync form", (t) => {
+  t.is(godot3Mode("any_peer"), RpcMode.REMOTE);
+  t.is(godot3Mode("authority"), RpcMode.PUPPET);
+  t.is(godot3Mode({ access: "any_peer", callLocal: true }), RpcMode.REMOTESYNC);
+  t.is(godot3Mode({ access: "authority", callLocal: true }), RpcMode.PUPPETSYNC);
+  t.is(godot3Mode({ access: "authority", callLocal: false }), RpcMode.PUPPET);
+  for (const mode of [RpcMode.MASTER, RpcMode.MASTERSYNC, RpcMode.DISABLED]) t.is(godot3Mode(mode), mode);
+  t.throws(() => godot3Mode("anyone" as "any_peer"), {
+    instanceOf: RangeError,
+    message: /"any_peer" or "authority"/,
+  });
+  t.throws(() => godot3Mode(42 as RpcMode), {
+    instanceOf: RangeError,
+    message: /not a Godot 3 rpc mode: 42/,
+  });
+});
+
+test("a server greeting with a bare 4-byte id is Godot 4: the join fails at once, typed, on its one connection", async (t) => {
+  const server = await fakeServer(t, Uint8Array.of(0x2a, 0, 0, 0));
+  // A join timeout far beyond the test's own: only an answer at once passes.
+  const err = await t.throwsAsync(Bot.connect({ url: server.url, joinTimeoutMs: 60_000 }), {
+    instanceOf: BotConnectError,
+  });
+  t.is(err?.reason, "unsupported-dialect");
+  t.regex(err?.message ?? "", /speaks Godot 4 \(a 4-byte id greeting\)/);
+  await until(() => server.seen.closes.length === 1, "the bot to close its connection");
+  t.is(server.seen.connections, 1);
+  t.deepEqual(server.seen.closes, [1000]);
+});
+
+test("told godot: 4, a bot fails before it connects", async (t) => {
+  // Nothing listens on port 1: a bot that tried would fail with "refused".
+  const err = await t.throwsAsync(Bot.connect({ url: "ws://127.0.0.1:1", godot: 4 }), {
+    instanceOf: BotConnectError,
+  });
+  t.is(err?.reason, "unsupported-dialect");
+  t.regex(err?.message ?? "", /no Godot 4 bot is available/);
+});
+
+test("a server that never greets: the join timeout names what was awaited", async (t) => {
+  const server = await fakeServer(t, null);
+  const unknown = await t.throwsAsync(Bot.connect({ url: server.url, joinTimeoutMs: 200 }), {
+    instanceOf: BotConnectError,
+  });
+  t.is(unknown?.reason, "join-timeout");
+  t.regex(unknown?.message ?? "", /^no greeting from ws:/);
+  const told = await t.throwsAsync(Bot.connect({ url: server.url, godot: 3, joinTimeoutMs: 200 }), {
+    instanceOf: BotConnectError,
+  });
+  t.is(told?.reason, "join-timeout");
+  t.regex(told?.message ?? "", /^no SYS_ID\/SYS_ADD from ws:/);
+});
+
+test("a Godot 3 greeting makes a Godot 3 bot on that same connection; told godot: 3 too", async (t) => {
+  const server = await startGameServer(t, "node");
+  const read = await Bot.connect({ url: `ws://127.0.0.1:${server.port}` });
+  t.teardown(() => read.disconnect());
+  t.true(read instanceof Godot3Bot);
+  t.is(read.godot, 3);
+  // One connection, one peer: the greeting was read on the connection the bot plays on.
+  t.deepEqual(server.game?.server.getPeerIds(), [read.id]);
+  const told = await Bot.connect({ url: `ws://127.0.0.1:${server.port}`, godot: 3 });
+  t.teardown(() => told.disconnect());
+  t.is(told.godot, 3);
+  t.deepEqual(
+    server.game?.server.getPeerIds(),
+    [read.id, told.id].sort((a, b) => a - b),
+  );
+});
+
+test("3.6.2: neutral access does what Godot 3 does: any_peer takes a peer's call, authority only the server's", async (t) => {
+  const server = await startGameServer(t, "3.6.2");
+  const a = await joinGame(t, server.port, "listener");
+  const b = await joinGame(t, server.port, "caller");
+  await until(() => b.bot.peers.includes(a.bot.id), "b to see a");
+  const heard: string[] = [];
+  const drops: string[] = [];
+  a.bot.on("packet_dropped", (reason) => drops.push(reason));
+  a.bot.handle("Game", "hear_any", "any_peer", (text: string) => heard.push(`any ${text} ${a.bot.senderId}`));
+  a.bot.handle("Game", "hear_authority", "authority", (text: string) =>
+    heard.push(`authority ${text} ${a.bot.senderId}`),
+  );
+  // From another peer, relayed by the server: any_peer runs, authority is refused as puppet is.
+  b.bot.node("Game").rpcId(a.bot.id, "hear_authority", "from-b");
+  b.bot.node("Game").rpcId(a.bot.id, "hear_any", "from-b");
+  await until(() => heard.length === 1, "the any_peer call");
+  t.deepEqual(heard, [`any from-b ${b.bot.id}`]);
+  t.deepEqual(drops, ["not-allowed"]);
+  t.is(a.bot.telemetry.drops.get("not-allowed"), 1);
+  // From the server, the node's authority: runs.
+  const args: Variant[] = [a.bot.id, "Game", "hear_authority", ["from-server"]];
+  b.bot.node("Control").rpcId(1, "call_peer", ...args);
+  await until(() => heard.length === 2, "the server's call");
+  t.is(heard[1], "authority from-server 1");
+});
+
+test("a bot's telemetry: its own times, the socket's traffic, the calls its engine counted", async (t) => {
+  const server = await startGameServer(t, "node");
+  const a = await joinGame(t, server.port, "measured");
+  const tm = a.bot.telemetry;
+  t.true(tm.startedAt > 0 && tm.openedAt >= tm.startedAt && tm.joinedAt >= tm.openedAt);
+  t.like(tm.callsByMethod.get("Game:join"), { callsOut: 1, callsIn: 0 });
+  t.like(tm.callsByMethod.get("Game:welcome"), { callsIn: 1 });
+  // One home for each counter: the telemetry shows the engine's own, and the socket's.
+  t.is(tm.callsByMethod, a.bot.multiplayer.stats.byMethod);
+  t.is(tm.traffic, a.bot.peer.client.traffic);
+  t.true(tm.traffic.msgsOut >= 1 && tm.traffic.msgsIn >= 3);
+  t.is(tm.scriptErrors, 0);
+  const errors: unknown[] = [];
+  a.bot.on("script_error", (err) => errors.push(err));
+  a.bot.handle("Game", "echoed", "authority", () => {
+    throw new Error("handler bug");
+  });
+  a.bot.node("Game").rpcId(1, "echo", "boom");
+  await until(() => errors.length === 1, "the handler's error");
+  t.is(tm.scriptErrors, 1);
+});
+
+test("a swarm's metrics come from the bots' telemetry: join times, calls, drops, handler errors", async (t) => {
+  const server = await startGameServer(t, "node");
+  let finished = 0;
+  const stop = new AbortController();
+  const res = await runSwarm({
+    url: `ws://127.0.0.1:${server.port}`,
+    bots: 2,
+    durationMs: 60_000,
+    script: async (bot, ctx) => {
+      for (const m of ["welcome", "player_joined", "player_left"])
+        bot.handle("Game", m, "authority", () => {});
+      await bot.request(1, "Game", "join", [ctx.name], { method: "welcome" });
+      bot.handle("Game", "echoed", "authority", () => {
+        throw new Error("handler bug");
+      });
+      const thrown = new Promise((resolve) => bot.once("script_error", resolve));
+      bot.node("Game").rpcId(1, "echo", "boom");
+      await thrown;
+      // The server calls a method this bot never declared: dropped as Godot drops it.
+      const dropped = new Promise((resolve) => bot.once("packet_dropped", resolve));
+      bot.node("Control").rpcId(1, "call_peer", bot.id, "Game", "undeclared", []);
+      await dropped;
+      // Done: the last bot to finish ends the run.
+      if (++finished === 2) stop.abort();
+    },
+    signal: stop.signal,
+  });
+  t.deepEqual(res.bots, { started: 2, connected: 2, failed: 0, peak: 2 });
+  t.is(summarize(decodeHistogram(res.connectMs)).count, 2);
+  t.is(summarize(decodeHistogram(res.joinMs)).count, 2);
+  t.like(res.methods["Game:join"], { callsOut: 2 });
+  t.like(res.methods["Game:echoed"], { callsIn: 2 });
+  t.deepEqual(res.drops, { "unknown-method": 2 });
+  t.is(res.errors.handler, 2);
+});
