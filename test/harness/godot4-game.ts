@@ -1,0 +1,222 @@
+/**
+ * The Godot 4 example game (test/godot/g4/game4*.gd, game4.tscn) run by a real Godot 4.6.3, server
+ * and clients, for tests. Everything the game does is printed as `EVT {json}` lines; the engine's own
+ * refusals ("RPC '…' is not allowed on node …") are collected from its stderr.
+ *
+ * API (every process is stopped at the end of the test, pass or fail; its log is attached on failure):
+ *
+ *   const server = await startGodot4Server(t, { auth: true, relay: true });   // server.url, server.port
+ *   const a = await startGodot4Client(t, server.url, { name: "alice", token: "good-1", peers: 1 });
+ *   const b = await startGodot4Client(t, server.url, { name: "bob", token: "good-2", peers: 1 });
+ *   const aId = await a.connected();                     // the id the server gave it
+ *   await a.waitForEvent("done");                        // the scripted session ran to its end
+ *   server.events("call", (e) => e.method === "move");   // what the server saw, parsed
+ *   server.refusals();                                   // [{ kind: "RPC", method, node, from, mode }]
+ *
+ * Server options: port (default: a free one), auth (tokens "good-…" are accepted, others kicked at
+ * once, silence times out after authTimeout s), relay (SceneMultiplayer.server_relay, default on).
+ * Client sessions (GODOT4_SESSIONS): "play" (default: the scripted session, see game4.gd _play),
+ * "idle" (connect and stay), "kick" (join, then kick_me), "variants" (send each value of a
+ * "name base64(var_to_bytes)" file, option variantsFile, as RPC arguments; see game4_variants.gd).
+ * `peers`: the session waits until it knows that many other clients (server_relay must be on).
+ *
+ * The same API shape (events, waitForEvent, refusals) is what a bot-backed or Node-server-backed
+ * handle should offer, so one test body runs against each.
+ */
+import type { ExecutionContext } from "ava";
+import type { GodotProcess } from "../../src/engine/index.js";
+import { startFixture } from "./godot.js";
+
+export const GODOT4_VERSION = "4.6.3" as const;
+
+/** The main script of the game, relative to the g4 fixture project. */
+export const GAME4_SCRIPT = "game4_main.gd";
+
+/** One `EVT {json}` line. `ev` names it; the other fields depend on it (see game4*.gd). */
+export interface GameEvent {
+  readonly ev: string;
+  readonly [field: string]: unknown;
+}
+
+/** A call the engine refused, from its error line. */
+export interface Refusal {
+  readonly kind: "RPC";
+  readonly method: string;
+  /** Absolute node path, e.g. /root/Main/World/Arena. */
+  readonly node: string;
+  readonly from: number;
+  /** What the error says of the mode: "authority", "disabled" or a number. */
+  readonly mode: string;
+}
+
+export const GODOT4_SESSIONS = ["play", "idle", "kick", "variants"] as const;
+export type Godot4Session = (typeof GODOT4_SESSIONS)[number];
+
+export interface Godot4ServerOptions {
+  readonly port?: number;
+  readonly auth?: boolean;
+  /** Seconds a peer may stay unauthenticated (default 3, Godot's default). */
+  readonly authTimeout?: number;
+  readonly relay?: boolean;
+}
+
+export interface Godot4ClientOptions {
+  readonly name?: string;
+  /** Sent as auth data when given (the client then authenticates). */
+  readonly token?: string;
+  readonly session?: Godot4Session;
+  readonly peers?: number;
+  /** For the "variants" session: the file of "name base64" lines. */
+  readonly variantsFile?: string;
+}
+
+const EVT = /^EVT (\{.*\})$/;
+const REFUSAL = /RPC '([^']*)' is not allowed on node (\S+) from: (-?\d+)\. Mode is "?([^",.]+)"?/;
+
+/** Parses one log line; undefined if it is not an EVT line. */
+export function parseEvent(line: string): GameEvent | undefined {
+  const m = EVT.exec(line);
+  if (!m?.[1]) return undefined;
+  const v: unknown = JSON.parse(m[1]);
+  return typeof v === "object" && v !== null && typeof (v as { ev?: unknown }).ev === "string"
+    ? (v as GameEvent)
+    : undefined;
+}
+
+/** Parses one engine error line about a refused call; undefined for any other line. */
+export function parseRefusal(line: string): Refusal | undefined {
+  const m = REFUSAL.exec(line);
+  if (!m?.[1] || !m[2] || !m[3] || !m[4]) return undefined;
+  return { kind: "RPC", method: m[1], node: m[2], from: Number(m[3]), mode: m[4] };
+}
+
+type Match = (e: GameEvent) => boolean;
+
+/** A running game process (server or client) and what it printed. */
+export class Godot4Game {
+  constructor(readonly proc: GodotProcess) {}
+
+  get lines(): readonly string[] {
+    return this.proc.lines;
+  }
+
+  /** Every EVT so far, optionally only those named `ev` that `match`. */
+  events(ev?: string, match: Match = () => true): GameEvent[] {
+    const out: GameEvent[] = [];
+    for (const l of this.proc.lines) {
+      const e = parseEvent(l);
+      if (e && (ev === undefined || e.ev === ev) && match(e)) out.push(e);
+    }
+    return out;
+  }
+
+  /** The first EVT named `ev` that `match`es, already printed or yet to come. */
+  waitForEvent(ev: string, match: Match = () => true, timeoutMs = 15_000): Promise<GameEvent> {
+    const hit = (l: string) => {
+      const e = parseEvent(l);
+      return e && e.ev === ev && match(e) ? e : undefined;
+    };
+    for (const l of this.proc.lines) {
+      const e = hit(l);
+      if (e) return Promise.resolve(e);
+    }
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.proc.off("line", onLine);
+        this.proc.off("exit", onExit);
+      };
+      const onLine = (l: string) => {
+        const e = hit(l);
+        if (!e) return;
+        done();
+        resolve(e);
+      };
+      const onExit = () => {
+        done();
+        reject(new Error(`Godot exited before EVT ${ev}\n${this.proc.lines.slice(-30).join("\n")}`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no EVT ${ev} within ${timeoutMs} ms\n${this.proc.lines.slice(-30).join("\n")}`));
+      }, timeoutMs);
+      this.proc.on("line", onLine);
+      this.proc.on("exit", onExit);
+    });
+  }
+
+  /** Waits (bounded) until `n` EVTs named `ev` that `match` have been printed. */
+  async waitForEvents(ev: string, n: number, match: Match = () => true, timeoutMs = 15_000): Promise<GameEvent[]> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const got = this.events(ev, match);
+      if (got.length >= n) return got;
+      if (!this.proc.running) throw new Error(`Godot exited with ${got.length}/${n} EVT ${ev}`);
+      if (Date.now() > end) throw new Error(`only ${got.length}/${n} EVT ${ev} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** Error lines the engine printed (ERROR:, SCRIPT ERROR:, …). */
+  errorLines(): string[] {
+    return this.proc.errorLines();
+  }
+
+  /** Calls the engine refused, in the order it logged them. */
+  refusals(): Refusal[] {
+    return this.proc.lines.map(parseRefusal).filter((r): r is Refusal => r !== undefined);
+  }
+
+  stop(): Promise<void> {
+    return this.proc.stop();
+  }
+}
+
+export class Godot4GameServer extends Godot4Game {
+  get port(): number {
+    return this.proc.port;
+  }
+  get url(): string {
+    return `ws://127.0.0.1:${this.proc.port}`;
+  }
+}
+
+export class Godot4GameClient extends Godot4Game {
+  /** Resolves with the client's id once the server admitted it (after auth, if any). */
+  async connected(timeoutMs = 15_000): Promise<number> {
+    const e = await this.waitForEvent("connected", () => true, timeoutMs);
+    return Number(e.id);
+  }
+}
+
+const flag = (on: boolean) => (on ? "1" : "0");
+
+export async function startGodot4Server(
+  t: ExecutionContext,
+  options: Godot4ServerOptions = {},
+): Promise<Godot4GameServer> {
+  const args = ["--", "mode=server", `relay=${flag(options.relay ?? true)}`, `auth=${flag(options.auth ?? false)}`];
+  if (options.authTimeout !== undefined) args.push(`auth_timeout=${options.authTimeout}`);
+  const proc = await startFixture(t, GODOT4_VERSION, GAME4_SCRIPT, {
+    args,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  });
+  return new Godot4GameServer(proc);
+}
+
+export async function startGodot4Client(
+  t: ExecutionContext,
+  url: string,
+  options: Godot4ClientOptions = {},
+): Promise<Godot4GameClient> {
+  const args = ["--", "mode=client", `url=${url}`, `session=${options.session ?? "play"}`];
+  if (options.name !== undefined) args.push(`name=${options.name}`);
+  if (options.token !== undefined) args.push(`token=${options.token}`);
+  if (options.peers !== undefined) args.push(`peers=${options.peers}`);
+  const proc = await startFixture(t, GODOT4_VERSION, GAME4_SCRIPT, {
+    args,
+    ready: /^READY client\b/,
+    ...(options.variantsFile !== undefined ? { env: { GP_IN: options.variantsFile } } : {}),
+  });
+  return new Godot4GameClient(proc);
+}
