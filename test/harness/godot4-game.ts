@@ -146,7 +146,12 @@ export class Godot4Game {
   }
 
   /** Waits (bounded) until `n` EVTs named `ev` that `match` have been printed. */
-  async waitForEvents(ev: string, n: number, match: Match = () => true, timeoutMs = 15_000): Promise<GameEvent[]> {
+  async waitForEvents(
+    ev: string,
+    n: number,
+    match: Match = () => true,
+    timeoutMs = 15_000,
+  ): Promise<GameEvent[]> {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const got = this.events(ev, match);
@@ -195,7 +200,12 @@ export async function startGodot4Server(
   t: ExecutionContext,
   options: Godot4ServerOptions = {},
 ): Promise<Godot4GameServer> {
-  const args = ["--", "mode=server", `relay=${flag(options.relay ?? true)}`, `auth=${flag(options.auth ?? false)}`];
+  const args = [
+    "--",
+    "mode=server",
+    `relay=${flag(options.relay ?? true)}`,
+    `auth=${flag(options.auth ?? false)}`,
+  ];
   if (options.authTimeout !== undefined) args.push(`auth_timeout=${options.authTimeout}`);
   const proc = await startFixture(t, GODOT4_VERSION, GAME4_SCRIPT, {
     args,
