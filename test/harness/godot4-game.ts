@@ -11,7 +11,8 @@
  *   const aId = await a.connected();                     // the id the server gave it
  *   await a.waitForEvent("done");                        // the scripted session ran to its end
  *   server.events("call", (e) => e.method === "move");   // what the server saw, parsed
- *   server.refusals();                                   // [{ kind: "RPC", method, node, from, mode }]
+ *   await server.waitForRefusals(6);                     // [{ kind: "RPC", method, node, from, mode }]
+ *   server.errorLines();                                 // every ERROR line, for "no error" checks
  *
  * Server options: port (default: a free one), auth (tokens "good-…" are accepted, others kicked at
  * once, silence times out after authTimeout s), relay (SceneMultiplayer.server_relay, default on).
@@ -158,6 +159,18 @@ export class Godot4Game {
       if (got.length >= n) return got;
       if (!this.proc.running) throw new Error(`Godot exited with ${got.length}/${n} EVT ${ev}`);
       if (Date.now() > end) throw new Error(`only ${got.length}/${n} EVT ${ev} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** Waits (bounded) until the engine has logged `n` refusals (stderr may lag behind stdout). */
+  async waitForRefusals(n: number, timeoutMs = 15_000): Promise<Refusal[]> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const got = this.refusals();
+      if (got.length >= n) return got;
+      if (!this.proc.running) throw new Error(`Godot exited with ${got.length}/${n} refusals`);
+      if (Date.now() > end) throw new Error(`only ${got.length}/${n} refusals within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 10));
     }
   }
