@@ -208,13 +208,21 @@ test("4.6.3 game with auth: a good token is admitted, a bad one kicked at once, 
   const good = await startGodot4Client(t, server.url, { name: "good", token: "good-7", peers: 1 });
   const goodId = await good.connected();
   const bad = await startGodot4Client(t, server.url, { name: "bad", token: "bad-7", session: "idle" });
-  const badEnd = await bad.waitForEvent("server_disconnected");
-  t.truthy(badEnd);
+  // Kicked from inside the auth callback: to the client, authentication of the server failed.
+  await bad.waitForEvent("server_disconnected");
+  t.deepEqual(
+    bad.events().map((e) => e.ev),
+    ["peer_authenticating", "peer_authentication_failed", "server_disconnected"],
+  );
   t.is((await bad.proc.exited).code, 0);
   // No token (a client without an auth callback): it thinks it is in, the server waits, then kicks.
   const silent = await startGodot4Client(t, server.url, { name: "silent", session: "idle" });
   const silentId = await silent.connected();
   await silent.waitForEvent("server_disconnected");
+  t.deepEqual(
+    silent.events().map((e) => e.ev),
+    ["connected", "peer_connected", "peer_disconnected", "server_disconnected"],
+  );
   const failed = await server.waitForEvents("peer_authentication_failed", 2);
   const badId = Number(server.events("auth", (e) => e.token === "bad-7")[0]?.id);
   t.deepEqual(
