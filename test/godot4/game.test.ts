@@ -36,12 +36,17 @@ async function playPair(t: ExecutionContext): Promise<Pair> {
   const b = await startGodot4Client(t, server.url, { name: "bob", peers: 1 });
   const aId = await a.connected();
   const bId = await b.connected();
-  await a.waitForEvent("done");
-  await b.waitForEvent("done");
-  // Each one's last relayed packet has reached the other.
-  await a.waitForEvent("raw", (e) => e.from === bId && bytesOf(e) === "22");
-  await b.waitForEvent("raw", (e) => e.from === aId && bytesOf(e) === "22");
+  await settled(server, [a, b], [aId, bId]);
   return { server, a, b, aId, bId };
+}
+
+/**
+ * Waits until every client's log and the server's are complete: each client has seen every "bye"
+ * (game4.gd), and the server has logged them, after everything else of those sessions.
+ */
+async function settled(server: Godot4GameServer, clients: Godot4GameClient[], ids: number[]): Promise<void> {
+  for (const c of clients) await c.waitForEvent("settled");
+  for (const id of ids) await server.waitForEvent("chat", (e) => e.id === id && e.text === "bye");
 }
 
 test("4.6.3 game: any_peer calls run on the server, authority ones are refused and logged", async (t) => {
@@ -56,7 +61,7 @@ test("4.6.3 game: any_peer calls run on the server, authority ones are refused a
     );
     t.deepEqual(
       server.events("chat", (e) => e.id === id).map((e) => e.text),
-      [`hello from ${name}`],
+      [`hello from ${name}`, "bye"],
     );
     t.deepEqual(
       server.events("echo", (e) => e.id === id).map((e) => e.args),
@@ -131,7 +136,7 @@ test("4.6.3 game: replies, broadcasts, call_local, and the server's calls to cli
         .events("chat_message")
         .map((e) => `${e.from} ${e.text}`)
         .sort(),
-      [`${aId} hello from alice`, `${bId} hello from bob`].sort(),
+      [`${aId} hello from alice`, `${bId} hello from bob`, `${aId} bye`, `${bId} bye`].sort(),
     );
     const calls = (method: string) =>
       c
@@ -245,8 +250,7 @@ test("4.6.3 game with auth: a good token is admitted, a bad one kicked at once, 
   // A second good client plays the whole session with the first: auth does not change the game.
   const second = await startGodot4Client(t, server.url, { name: "second", token: "good-8", peers: 1 });
   const secondId = await second.connected();
-  await good.waitForEvent("done");
-  await second.waitForEvent("done");
+  await settled(server, [good, second], [goodId, secondId]);
   t.deepEqual(
     good.events("peer_connected").map((e) => e.id),
     [1, secondId],
@@ -284,8 +288,7 @@ test("4.6.3 game without server_relay: clients see only the server, their relays
   const b = await startGodot4Client(t, server.url, { name: "bob" });
   const aId = await a.connected();
   const bId = await b.connected();
-  await a.waitForEvent("done");
-  await b.waitForEvent("done");
+  await settled(server, [a, b], [aId, bId]);
   for (const [c, me, other] of [
     [a, aId, bId],
     [b, bId, aId],
@@ -310,11 +313,11 @@ test("4.6.3 game without server_relay: clients see only the server, their relays
     );
     t.deepEqual(fromBytes(server, me), ["1,2,3"]);
   }
-  const relayRefused = server
-    .errorLines()
-    .filter((l) =>
-      l.includes('Condition "!server_relay || !multiplayer_peer->is_server_relay_supported()" is true'),
-    );
+  const relayRefused = await server.waitForErrorLines(
+    4,
+    /Condition "!server_relay \|\| !multiplayer_peer->is_server_relay_supported\(\)" is true/,
+  );
   t.is(relayRefused.length, 4);
+  await server.waitForRefusals(12);
   t.is(server.errorLines().length, 4 + 12, "and the 6 refused calls of each client");
 });

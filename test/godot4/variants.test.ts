@@ -158,6 +158,9 @@ test("4.6.3: every corpus Variant goes as a compressed RPC argument and comes ba
   const client = await startGodot4Client(t, proxy.url, { session: "variants", variantsFile: file });
   const done = await client.waitForEvent("variants_done", () => true, 60_000);
   t.is(done.sent, list.length);
+  // The server's log is read through its own pipe: wait for it rather than trust the client's timing.
+  await server.waitForEvents("variant", list.length);
+  await server.waitForEvents("variant_one", list.length);
   await client.stop();
 
   const bySide = (side: string) =>

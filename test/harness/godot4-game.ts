@@ -93,18 +93,35 @@ export function parseRefusal(line: string): Refusal | undefined {
 
 type Match = (e: GameEvent) => boolean;
 
-/** A running game process (server or client) and what it printed. */
-export class Godot4Game {
-  constructor(readonly proc: GodotProcess) {}
+/**
+ * Where a game's log lines come from: a Godot process here; our Node server's Godot 4 game, printing
+ * the same lines, can be one too, so one test body asserts both.
+ */
+export interface LineSource {
+  readonly lines: readonly string[];
+  readonly running: boolean;
+  on(event: "line", listener: (line: string) => void): unknown;
+  off(event: "line", listener: (line: string) => void): unknown;
+  /** Lines that are errors (ERROR:, SCRIPT ERROR:, …). */
+  errorLines(): string[];
+  stop(): Promise<void>;
+}
+
+const gone = (source: LineSource, what: string) =>
+  new Error(`the game ended before ${what}\n${source.lines.slice(-30).join("\n")}`);
+
+/** A game's EVT lines and the engine's refusals, parsed, with bounded waits. */
+export class GameLog {
+  constructor(readonly source: LineSource) {}
 
   get lines(): readonly string[] {
-    return this.proc.lines;
+    return this.source.lines;
   }
 
   /** Every EVT so far, optionally only those named `ev` that `match`. */
   events(ev?: string, match: Match = () => true): GameEvent[] {
     const out: GameEvent[] = [];
-    for (const l of this.proc.lines) {
+    for (const l of this.source.lines) {
       const e = parseEvent(l);
       if (e && (ev === undefined || e.ev === ev) && match(e)) out.push(e);
     }
@@ -117,15 +134,15 @@ export class Godot4Game {
       const e = parseEvent(l);
       return e && e.ev === ev && match(e) ? e : undefined;
     };
-    for (const l of this.proc.lines) {
+    for (const l of this.source.lines) {
       const e = hit(l);
       if (e) return Promise.resolve(e);
     }
     return new Promise((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
-        this.proc.off("line", onLine);
-        this.proc.off("exit", onExit);
+        clearInterval(watch);
+        this.source.off("line", onLine);
       };
       const onLine = (l: string) => {
         const e = hit(l);
@@ -133,60 +150,64 @@ export class Godot4Game {
         done();
         resolve(e);
       };
-      const onExit = () => {
+      const watch = setInterval(() => {
+        if (this.source.running) return;
         done();
-        reject(new Error(`Godot exited before EVT ${ev}\n${this.proc.lines.slice(-30).join("\n")}`));
-      };
+        reject(gone(this.source, `EVT ${ev}`));
+      }, 50);
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`no EVT ${ev} within ${timeoutMs} ms\n${this.proc.lines.slice(-30).join("\n")}`));
+        reject(new Error(`no EVT ${ev} within ${timeoutMs} ms\n${this.source.lines.slice(-30).join("\n")}`));
       }, timeoutMs);
-      this.proc.on("line", onLine);
-      this.proc.on("exit", onExit);
+      this.source.on("line", onLine);
     });
   }
 
   /** Waits (bounded) until `n` EVTs named `ev` that `match` have been printed. */
-  async waitForEvents(
-    ev: string,
-    n: number,
-    match: Match = () => true,
-    timeoutMs = 15_000,
-  ): Promise<GameEvent[]> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const got = this.events(ev, match);
-      if (got.length >= n) return got;
-      if (!this.proc.running) throw new Error(`Godot exited with ${got.length}/${n} EVT ${ev}`);
-      if (Date.now() > end) throw new Error(`only ${got.length}/${n} EVT ${ev} within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+  waitForEvents(ev: string, n: number, match: Match = () => true, timeoutMs = 15_000): Promise<GameEvent[]> {
+    return this.#until(() => this.events(ev, match), n, `${n} EVT ${ev}`, timeoutMs);
   }
 
   /** Waits (bounded) until the engine has logged `n` refusals (stderr may lag behind stdout). */
-  async waitForRefusals(n: number, timeoutMs = 15_000): Promise<Refusal[]> {
+  waitForRefusals(n: number, timeoutMs = 15_000): Promise<Refusal[]> {
+    return this.#until(() => this.refusals(), n, `${n} refusals`, timeoutMs);
+  }
+
+  /** Waits (bounded) until `n` error lines matching `re` have been logged. */
+  waitForErrorLines(n: number, re: RegExp = /./, timeoutMs = 15_000): Promise<string[]> {
+    return this.#until(() => this.errorLines().filter((l) => re.test(l)), n, `${n} errors ${re}`, timeoutMs);
+  }
+
+  async #until<T>(get: () => T[], n: number, what: string, timeoutMs: number): Promise<T[]> {
     const end = Date.now() + timeoutMs;
     for (;;) {
-      const got = this.refusals();
+      const got = get();
       if (got.length >= n) return got;
-      if (!this.proc.running) throw new Error(`Godot exited with ${got.length}/${n} refusals`);
-      if (Date.now() > end) throw new Error(`only ${got.length}/${n} refusals within ${timeoutMs} ms`);
+      if (!this.source.running) throw gone(this.source, `${what} (got ${got.length})`);
+      if (Date.now() > end) throw new Error(`only ${got.length} of ${what} within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 10));
     }
   }
 
-  /** Error lines the engine printed (ERROR:, SCRIPT ERROR:, …). */
+  /** Error lines (ERROR:, SCRIPT ERROR:, …). */
   errorLines(): string[] {
-    return this.proc.errorLines();
+    return this.source.errorLines();
   }
 
   /** Calls the engine refused, in the order it logged them. */
   refusals(): Refusal[] {
-    return this.proc.lines.map(parseRefusal).filter((r): r is Refusal => r !== undefined);
+    return this.source.lines.map(parseRefusal).filter((r): r is Refusal => r !== undefined);
   }
 
   stop(): Promise<void> {
-    return this.proc.stop();
+    return this.source.stop();
+  }
+}
+
+/** A game process (server or client) of a real Godot 4. */
+export class Godot4Game extends GameLog {
+  constructor(readonly proc: GodotProcess) {
+    super(proc);
   }
 }
 

@@ -21,6 +21,7 @@ var players := {}
 var others := {}      # client side: other clients seen (server_relay)
 var started := false
 var pongs := {}
+var byes := {}
 
 func _ready():
 	for a in OS.get_cmdline_user_args():
@@ -136,6 +137,8 @@ func player_left(id: int):
 @rpc("authority", "call_remote", "reliable", 0)
 func chat_message(from_id: int, text: String):
 	Log.evt("chat_message", {"from": from_id, "text": text})
+	if text == "bye":
+		byes[from_id] = true
 
 @rpc("authority", "call_remote", "reliable", 0)
 func pong(seq: int):
@@ -289,3 +292,9 @@ func _play():
 		my_player.update_position.rpc_id(-int(ids[0]), Vector2(me % 1000, 3))
 	await _wait_pong(2)
 	Log.evt("done", {"id": me, "others": ids})
+	# Settled: every other client has said "bye" too. What the server sends (or relays) to us on
+	# their behalf comes before their "bye" on our connection, so our log is complete after this.
+	chat.rpc_id(1, "bye")
+	while not byes.has(me) or ids.any(func(o): return not byes.has(o)):
+		await get_tree().process_frame
+	Log.evt("settled", {"id": me})
