@@ -238,6 +238,8 @@ test("4.6.3 game with auth: a good token is admitted, a bad one kicked at once, 
     server.events("auth").map((e) => `${e.token} ${e.ok}`),
     ["good-7 true", "bad-7 false"],
   );
+  // Refused peers were never connected, so they never disconnect either.
+  t.deepEqual(server.events("peer_disconnected"), []);
   // Only the good one was ever admitted, and no other client was announced to it.
   t.deepEqual(
     server.events("peer_connected").map((e) => e.id),
