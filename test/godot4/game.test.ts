@@ -10,6 +10,7 @@ import {
   type Godot4GameClient,
   type Godot4GameServer,
   startGodot4Client,
+  startGodot4Clients,
   startGodot4Server,
 } from "../harness/godot4-game.js";
 
@@ -280,6 +281,21 @@ test("4.6.3 game: kick_me disconnects the caller, the others see it leave", asyn
   t.deepEqual(
     stay.events("peer_disconnected").map((e) => e.id),
     [kickedId],
+  );
+  t.deepEqual(server.errorLines(), []);
+});
+
+test("4.6.3 game: a client has the server kick another through Control.kick", async (t) => {
+  const server = await startGodot4Server(t);
+  const [victim] = await startGodot4Clients(t, server.url, 1, { prefix: "victim", session: "idle" });
+  const kicker = await startGodot4Client(t, server.url, { name: "kicker", session: "kick_other", peers: 1 });
+  const victimId = await victim!.connected();
+  await victim!.waitForEvent("server_disconnected");
+  await kicker.waitForEvent("peer_disconnected", (e) => e.id === victimId);
+  await server.waitForEvent("peer_disconnected", (e) => e.id === victimId);
+  t.deepEqual(
+    server.events("control", (e) => e.what === "kick").map((e) => e.target),
+    [victimId],
   );
   t.deepEqual(server.errorLines(), []);
 });

@@ -9,6 +9,7 @@
  *   const a = await startGodot4Client(t, server.url, { name: "alice", token: "good-1", peers: 1 });
  *   const b = await startGodot4Client(t, server.url, { name: "bob", token: "good-2", peers: 1 });
  *   const aId = await a.connected();                     // the id the server gave it
+ *   const crowd = await startGodot4Clients(t, server.url, 3, { session: "idle" });   // crowd0…crowd2
  *   await a.waitForEvent("done");                        // the scripted session ran to its end
  *   server.events("call", (e) => e.method === "move");   // what the server saw, parsed
  *   await server.waitForRefusals(6);                     // [{ kind: "RPC", method, node, from, mode }]
@@ -17,7 +18,8 @@
  * Server options: port (default: a free one), auth (tokens "good-…" are accepted, others kicked at
  * once, silence times out after authTimeout s), relay (SceneMultiplayer.server_relay, default on).
  * Client sessions (GODOT4_SESSIONS): "play" (default: the scripted session, see game4.gd _play),
- * "idle" (connect and stay), "kick" (join, then kick_me), "variants" (send each value of a
+ * "idle" (connect and stay), "kick" (join, then kick_me), "kick_other" (ask the server, through
+ * Control.kick, to kick the lowest-id other client; needs peers ≥ 1), "variants" (send each value of a
  * "name base64(var_to_bytes)" file, option variantsFile, as RPC arguments; see game4_variants.gd).
  * `peers`: the session waits until it knows that many other clients (server_relay must be on).
  *
@@ -50,7 +52,7 @@ export interface Refusal {
   readonly mode: string;
 }
 
-export const GODOT4_SESSIONS = ["play", "idle", "kick", "variants"] as const;
+export const GODOT4_SESSIONS = ["play", "idle", "kick", "kick_other", "variants"] as const;
 export type Godot4Session = (typeof GODOT4_SESSIONS)[number];
 
 export interface Godot4ServerOptions {
@@ -263,4 +265,21 @@ export async function startGodot4Client(
     ...(options.variantsFile !== undefined ? { env: { GP_IN: options.variantsFile } } : {}),
   });
   return new Godot4GameClient(proc);
+}
+
+/** `n` clients named `<prefix>0` … `<prefix>n-1`, each started after the previous one connected. */
+export async function startGodot4Clients(
+  t: ExecutionContext,
+  url: string,
+  n: number,
+  options: Godot4ClientOptions & { readonly prefix?: string } = {},
+): Promise<Godot4GameClient[]> {
+  const { prefix = "crowd", ...rest } = options;
+  const out: Godot4GameClient[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = await startGodot4Client(t, url, { ...rest, name: `${prefix}${i}` });
+    await c.connected();
+    out.push(c);
+  }
+  return out;
 }

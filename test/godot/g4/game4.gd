@@ -234,6 +234,10 @@ func _maybe_start():
 	elif session == "kick":
 		join.rpc_id(1, opts.get("name", "kicked"))
 		kick_me.rpc_id(1)
+	elif session == "kick_other":
+		var victims := others.keys()
+		victims.sort()
+		get_node("Control").kick.rpc_id(1, victims[0])
 	elif session == "variants":
 		get_node("Variants").send_file(OS.get_environment("GP_IN"))
 	# "idle": connect and stay.
