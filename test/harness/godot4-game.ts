@@ -23,8 +23,25 @@
  * "name base64(var_to_bytes)" file, option variantsFile, as RPC arguments; see game4_variants.gd).
  * `peers`: the session waits until it knows that many other clients (server_relay must be on).
  *
- * The same API shape (events, waitForEvent, refusals) is what a bot-backed or Node-server-backed
- * handle should offer, so one test body runs against each.
+ * EVT lines (fields after `ev`):
+ *   server  listening {port, relay, auth} · peer_authenticating {id} · auth {id, token, ok} ·
+ *           peer_authentication_failed {id} · peer_connected {id} · peer_disconnected {id} ·
+ *           join {id, name} · chat {id, text} · ping {id, seq} · echo {id, args} · kick {id} ·
+ *           control {what: call_peer|send_raw|kick, target, …} · variant / variant_one (below)
+ *   client  connected {id} · connection_failed · server_disconnected · peer_connected {id} ·
+ *           peer_disconnected {id} · peer_authenticating {id} · peer_authentication_failed {id} ·
+ *           welcome {id, players} · player_joined {id, name} · player_left {id} ·
+ *           chat_message {from, text} · pong {seq} · echoed {args} · done {id, others} · settled {id} ·
+ *           variants_done {sent} · variant_sent {name, instance_id}
+ *   both    call {node, method, from, me, args: var_to_str[]} (an @rpc method of Arena/Outpost ran) ·
+ *           position {node, from, value} (a mover moved) · raw {from, bytes: number[]} ·
+ *           variant {side, name, type, b64} · variant_one {side, seq, type, b64} (var_to_bytes, base64)
+ * Logs of different processes reach us through different pipes, in no fixed order between them:
+ * wait on the process whose log you read (a "settled" client has its whole session; the server has
+ * logged all of a client's session once it logged its chat "bye").
+ *
+ * The same API shape (GameLog: events, waitForEvent, refusals over any LineSource) is what a
+ * bot-backed or Node-server-backed handle should offer, so one test body runs against each.
  */
 import type { ExecutionContext } from "ava";
 import type { GodotProcess } from "../../src/engine/index.js";
