@@ -1,4 +1,29 @@
 /** WebSocketMultiplayerPeer (Godot 3): the 9-byte framing, peer ids, the server's relay rules. */
+
+export {
+  MultiplayerPeer4Error,
+  type MultiplayerPeer4ErrorReason,
+  type Peer4DropReason,
+} from "./godot4/errors.js";
+/** Godot 4's MultiplayerPeer contract and WebSocketMultiplayerPeer (client side). */
+export {
+  type MultiplayerPeer,
+  type MultiplayerPeerHandlers,
+  TARGET_PEER_BROADCAST4,
+  TARGET_PEER_SERVER4,
+  TransferMode4,
+} from "./godot4/multiplayer-peer.js";
+export { MultiplayerPeer4Base } from "./godot4/multiplayer-peer-base.js";
+export { TLSOptions } from "./godot4/tls-options.js";
+export {
+  GODOT4_BUFFER_SIZE,
+  GODOT4_HANDSHAKE_TIMEOUT,
+  GODOT4_MAX_QUEUED_PACKETS,
+  type LastClose4,
+  type Timings4,
+  WebSocketMultiplayerPeer4,
+  type WebSocketMultiplayerPeer4Options,
+} from "./godot4/websocket-multiplayer-peer.js";
 export {
   type NetworkedMultiplayerPeer,
   type NetworkedMultiplayerPeerEvents,
