@@ -39,20 +39,20 @@ export abstract class MultiplayerPeer4Base implements MultiplayerPeer {
   subscribe(h: MultiplayerPeerHandlers): void {
     if (this.#subscriber === h || this.#moreSubscribers?.includes(h)) return;
     if (this.#subscriber === null) this.#subscriber = h;
-    else if (this.#moreSubscribers === null) this.#moreSubscribers = [h];
-    else this.#moreSubscribers.push(h);
+    // Copy on write: a dispatch under way keeps iterating the list it started with.
+    else this.#moreSubscribers = this.#moreSubscribers === null ? [h] : [...this.#moreSubscribers, h];
   }
 
   unsubscribe(h: MultiplayerPeerHandlers): void {
     const more = this.#moreSubscribers;
     if (this.#subscriber === h) {
-      this.#subscriber = more?.shift() ?? null;
-    } else {
-      const at = more ? more.indexOf(h) : -1;
-      if (at < 0) return;
-      more!.splice(at, 1);
+      this.#subscriber = more?.[0] ?? null;
+      this.#moreSubscribers = more === null || more.length === 1 ? null : more.slice(1);
+      return;
     }
-    if (more?.length === 0) this.#moreSubscribers = null;
+    if (more === null || !more.includes(h)) return;
+    const rest = more.filter((x) => x !== h);
+    this.#moreSubscribers = rest.length === 0 ? null : rest;
   }
 
   // ---- the signals: called directly, the first subscriber first ----
