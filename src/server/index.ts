@@ -1,6 +1,13 @@
 /** A Node process that plays Godot 3's server (WebSocketServer with or without gd_mp_api). */
 
 export { ExampleGame, type ExampleGameOptions, godotPrint, godotVar2Str } from "./example-game.js";
+/** Godot 4's WebSocketMultiplayerPeer, server side: the transport a Node SceneMultiplayer server runs on. */
+export {
+  type RefusedOutput4,
+  type Server4DropReason,
+  WebSocketMultiplayerServer4,
+  type WebSocketMultiplayerServer4Options,
+} from "./godot4/websocket-multiplayer-server.js";
 export type { OutputRefusalReason } from "./output.js";
 export {
   type BadInput,
