@@ -26,5 +26,29 @@ export {
   WebSocketMultiplayerPeer,
   type WebSocketMultiplayerPeerOptions,
 } from "./godot3/websocket-multiplayer-peer.js";
+export {
+  MultiplayerPeer4Error,
+  type MultiplayerPeer4ErrorReason,
+  type Peer4DropReason,
+} from "./godot4/errors.js";
+/** Godot 4's MultiplayerPeer contract and WebSocketMultiplayerPeer (client side). */
+export {
+  type MultiplayerPeer,
+  type MultiplayerPeerHandlers,
+  TARGET_PEER_BROADCAST4,
+  TARGET_PEER_SERVER4,
+  TransferMode4,
+} from "./godot4/multiplayer-peer.js";
+export { MultiplayerPeer4Base } from "./godot4/multiplayer-peer-base.js";
+export { TLSOptions } from "./godot4/tls-options.js";
+export {
+  GODOT4_BUFFER_SIZE,
+  GODOT4_HANDSHAKE_TIMEOUT,
+  GODOT4_MAX_QUEUED_PACKETS,
+  type LastClose4,
+  type Timings4,
+  WebSocketMultiplayerPeer4,
+  type WebSocketMultiplayerPeer4Options,
+} from "./godot4/websocket-multiplayer-peer.js";
 /** What both dialects share. */
 export { PeerIdSet } from "./peer-id-set.js";

@@ -10,4 +10,11 @@ export {
   type WebSocketServerEvents,
   type WebSocketServerOptions,
 } from "./godot3/websocket-server.js";
+/** Godot 4's WebSocketMultiplayerPeer, server side: the transport a Node SceneMultiplayer server runs on. */
+export {
+  type RefusedOutput4,
+  type Server4DropReason,
+  WebSocketMultiplayerServer4,
+  type WebSocketMultiplayerServer4Options,
+} from "./godot4/websocket-multiplayer-server.js";
 export type { OutputRefusalReason } from "./output.js";

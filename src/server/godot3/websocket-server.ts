@@ -29,7 +29,8 @@ import {
   WriteMode,
 } from "../../websocket/index.js";
 import { OutputBatch, type OutputRefusalReason, PeerOutput } from "../output.js";
-import { putSys, SYS_WIRE_SIZE, wireFrame, wireMessage, wireSys } from "./wire.js";
+import { wireFrame } from "../ws-frame.js";
+import { putSys, SYS_WIRE_SIZE, wireMessage, wireSys } from "./wire.js";
 
 /**
  * Godot 3's defaults for a WebSocketServer (network/limits/websocket_server/*): 64 KiB and 1024

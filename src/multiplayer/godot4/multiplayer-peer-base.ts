@@ -1,0 +1,144 @@
+/**
+ * What Godot 4's WebSocketMultiplayerPeer gives both its client (here) and its server
+ * (src/server/godot4): the queue of incoming packets with their senders, the target peer, the
+ * transfer mode and channel (kept, never on the wire), refuse_new_connections, and the direct
+ * calls to the subscribed handlers (SceneMultiplayer).
+ *
+ * Memory: a swarm holds 20,000 idle clients, so the queue is made on the first packet and the
+ * first subscriber has a field of its own (there is nearly always exactly one).
+ */
+import type { ConnectionStatus, GodotError } from "../../websocket/index.js";
+import { type MultiplayerPeer, type MultiplayerPeerHandlers, TransferMode4 } from "./multiplayer-peer.js";
+
+const NONE: readonly MultiplayerPeerHandlers[] = [];
+
+export abstract class MultiplayerPeer4Base implements MultiplayerPeer {
+  /** Incoming payloads and their senders, oldest at #head (parallel arrays: no object per packet). */
+  #payloads: Uint8Array[] | null = null;
+  #sources: number[] | null = null;
+  #head = 0;
+  #targetPeer = 0;
+  #subscriber: MultiplayerPeerHandlers | null = null;
+  #moreSubscribers: MultiplayerPeerHandlers[] | null = null;
+  /** MultiplayerPeer.transfer_mode: kept for SceneMultiplayer; WebSocket sends everything reliably. */
+  transferMode: TransferMode4 = TransferMode4.RELIABLE;
+  /** MultiplayerPeer.transfer_channel: kept; WebSocket has one channel. */
+  transferChannel = 0;
+  /** MultiplayerPeer.refuse_new_connections. */
+  refuseNewConnections = false;
+  lastError: Error | null = null;
+
+  abstract poll(): void;
+  abstract close(): void;
+  abstract disconnectPeer(id: number, force?: boolean): void;
+  abstract putPacket(payload: Uint8Array): GodotError;
+  abstract getUniqueId(): number;
+  abstract isServer(): boolean;
+  abstract getConnectionStatus(): ConnectionStatus;
+
+  subscribe(h: MultiplayerPeerHandlers): void {
+    if (this.#subscriber === h || this.#moreSubscribers?.includes(h)) return;
+    if (this.#subscriber === null) this.#subscriber = h;
+    // Copy on write: a dispatch under way keeps iterating the list it started with.
+    else this.#moreSubscribers = this.#moreSubscribers === null ? [h] : [...this.#moreSubscribers, h];
+  }
+
+  unsubscribe(h: MultiplayerPeerHandlers): void {
+    const more = this.#moreSubscribers;
+    if (this.#subscriber === h) {
+      this.#subscriber = more?.[0] ?? null;
+      this.#moreSubscribers = more === null || more.length === 1 ? null : more.slice(1);
+      return;
+    }
+    if (more === null || !more.includes(h)) return;
+    const rest = more.filter((x) => x !== h);
+    this.#moreSubscribers = rest.length === 0 ? null : rest;
+  }
+
+  // ---- the signals: called directly, the first subscriber first ----
+
+  protected peerConnected(id: number): void {
+    this.#subscriber?.peer_connected(id);
+    for (const h of this.#moreSubscribers ?? NONE) h.peer_connected(id);
+  }
+
+  protected peerDisconnected(id: number): void {
+    this.#subscriber?.peer_disconnected(id);
+    for (const h of this.#moreSubscribers ?? NONE) h.peer_disconnected(id);
+  }
+
+  protected statusChanged(status: ConnectionStatus): void {
+    this.#subscriber?.connection_status_changed(status);
+    for (const h of this.#moreSubscribers ?? NONE) h.connection_status_changed(status);
+  }
+
+  /** Queues a packet from `from` and tells the subscribers (Godot queues it in poll()). */
+  protected storePacket(from: number, payload: Uint8Array): void {
+    if (this.#payloads === null) {
+      this.#payloads = [payload];
+      this.#sources = [from];
+      this.#head = 0;
+    } else {
+      this.#payloads.push(payload);
+      this.#sources!.push(from);
+    }
+    this.#subscriber?.peer_packet(from);
+    for (const h of this.#moreSubscribers ?? NONE) h.peer_packet(from);
+  }
+
+  /** Godot's _clear(): unread packets go. */
+  protected clearPackets(): void {
+    this.#payloads = null;
+    this.#sources = null;
+    this.#head = 0;
+  }
+
+  getAvailablePacketCount(): number {
+    return this.#payloads === null ? 0 : this.#payloads.length - this.#head;
+  }
+
+  /** Sender of the next packet; 1 when none is queued (Godot's ERR_FAIL_COND_V(…, 1)). */
+  getPacketPeer(): number {
+    return this.getAvailablePacketCount() === 0 ? 1 : this.#sources![this.#head]!;
+  }
+
+  /** Always 0: WebSocket has one channel (Godot's WebSocketMultiplayerPeer says the same). */
+  getPacketChannel(): number {
+    return 0;
+  }
+
+  /** Always RELIABLE: everything went over one TCP stream. */
+  getPacketMode(): TransferMode4 {
+    return TransferMode4.RELIABLE;
+  }
+
+  getPacket(): Uint8Array | null {
+    const payloads = this.#payloads;
+    if (payloads === null || this.#head >= payloads.length) return null;
+    const p = payloads[this.#head]!;
+    payloads[this.#head] = undefined as unknown as Uint8Array;
+    this.#head++;
+    if (this.#head === payloads.length) {
+      // Drained: keep nothing (an idle peer holds no array).
+      this.clearPackets();
+    } else if (this.#head > 64 && this.#head * 2 > payloads.length) {
+      this.#payloads = payloads.slice(this.#head);
+      this.#sources = this.#sources!.slice(this.#head);
+      this.#head = 0;
+    }
+    return p;
+  }
+
+  setTargetPeer(id: number): void {
+    this.#targetPeer = id;
+  }
+
+  getTargetPeer(): number {
+    return this.#targetPeer;
+  }
+
+  /** Godot's WebSocketMultiplayerPeer relays through the server: SceneMultiplayer's server_relay works. */
+  isServerRelaySupported(): boolean {
+    return true;
+  }
+}

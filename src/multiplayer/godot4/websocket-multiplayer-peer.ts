@@ -1,0 +1,579 @@
+/**
+ * The client side of Godot 4's WebSocketMultiplayerPeer (modules/websocket/websocket_multiplayer_peer.cpp,
+ * _poll_client): over our own WebSocketClient (src/websocket) in multiplayer mode. The server's
+ * first message is the 4-byte id greeting; after it every message is one packet from peer 1, with
+ * no framing of its own. Packets go out as binary frames.
+ *
+ * Also built around a connection that is already open (adoptClient): a Bot that learns the
+ * server's engine from its first message hands that connection and message over.
+ */
+import { performance } from "node:perf_hooks";
+import {
+  type BufferSizes,
+  type CloseInfo,
+  type ConnectError,
+  ConnectionStatus,
+  GodotError,
+  type MultiplayerSink,
+  type Traffic,
+  WebSocketArgumentError,
+  WebSocketClient,
+  type WebSocketClientOptions,
+  WebSocketError,
+} from "../../websocket/index.js";
+import { MultiplayerPeer4Error, type Peer4DropReason } from "./errors.js";
+import { MultiplayerPeer4Base } from "./multiplayer-peer-base.js";
+import type { TLSOptions } from "./tls-options.js";
+
+/** WebSocketPeer.DEFAULT_BUFFER_SIZE and the 4.6.3 defaults (printed by the engine at runtime). */
+export const GODOT4_BUFFER_SIZE = 65_535;
+export const GODOT4_MAX_QUEUED_PACKETS = 4096;
+/** WebSocketMultiplayerPeer.handshake_timeout's default, in seconds. */
+export const GODOT4_HANDSHAKE_TIMEOUT = 3.0;
+
+export interface WebSocketMultiplayerPeer4Options {
+  /** WebSocketMultiplayerPeer.supported_protocols: the subprotocols asked for (default none). */
+  readonly supportedProtocols?: readonly string[];
+  /** handshake_headers: extra "Name: value" lines in the upgrade request. */
+  readonly handshakeHeaders?: readonly string[];
+  /** inbound_buffer_size: the largest message taken from the server (larger: close 1009). Default 65535. */
+  readonly inboundBufferSize?: number;
+  /** outbound_buffer_size: bytes queued for sending at most. Default 65535. */
+  readonly outboundBufferSize?: number;
+  /** max_queued_packets, each way. Default 4096. */
+  readonly maxQueuedPackets?: number;
+  /** handshake_timeout in seconds, from createClient to the id greeting. Default 3.0. */
+  readonly handshakeTimeout?: number;
+  /** WebSocketPeer.heartbeat_interval in seconds (0: no pings, Godot's default). */
+  readonly heartbeatInterval?: number;
+  /**
+   * The server's inbound_buffer_size: a larger packet is refused at putPacket() (the server would
+   * close the connection with 1009). Default 65535, a 4.6.3 server's.
+   */
+  readonly serverInboundBufferSize?: number;
+  /** Deliver events as they arrive instead of from poll() (default false: Godot's model). */
+  readonly autoPoll?: boolean;
+  /** After our close frame, how long to wait for the server's (ms, default 30 000). */
+  readonly closeTimeoutMs?: number;
+}
+
+/** How a connection ended: its close, or why it never came up (a ConnectError, a MultiplayerPeer4Error). */
+export interface LastClose4 {
+  readonly info: CloseInfo | null;
+  readonly error: Error | null;
+}
+
+/** performance.now() at createClient/adoptClient, at the WebSocket open, at the id greeting (0: not yet). */
+export interface Timings4 {
+  startedAt: number;
+  openedAt: number;
+  greetedAt: number;
+}
+
+const NO_DROPS: ReadonlyMap<Peer4DropReason, number> = new Map();
+const NO_TRAFFIC: Readonly<Traffic> = Object.freeze({ msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 });
+const NO_STRINGS: readonly string[] = Object.freeze([]);
+/** The default sizes as our client's (KiB, packets): one object for every peer that keeps them. */
+const DEFAULT_BUFFERS: BufferSizes = Object.freeze(
+  bufferSizes(GODOT4_BUFFER_SIZE, GODOT4_BUFFER_SIZE, GODOT4_MAX_QUEUED_PACKETS),
+);
+
+function bufferSizes(inbound: number, outbound: number, packets: number): BufferSizes {
+  // Godot 4 counts bytes, our client KiB rounded up to a power of two: 65535 B → 64 KiB gives
+  // exactly Godot's output check (queued + size > 65535); the inbound size is checked here exactly.
+  return {
+    inputBufferSizeKb: Math.ceil(inbound / 1024),
+    inputMaxPackets: packets,
+    outputBufferSizeKb: Math.ceil(outbound / 1024),
+    outputMaxPackets: packets,
+  };
+}
+
+function checkSize(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1 || value > 2 ** 30) {
+    throw new WebSocketArgumentError(`${name} must be an integer from 1 to 2^30, got ${value}`, name);
+  }
+  return value;
+}
+
+function checkSeconds(value: number, name: string, zeroOk: boolean): number {
+  if (!Number.isFinite(value) || value < 0 || (!zeroOk && value === 0) || value > 2 ** 21) {
+    throw new WebSocketArgumentError(
+      `${name} must be a ${zeroOk ? "non-negative" : "positive"} number of seconds`,
+      name,
+    );
+  }
+  return value;
+}
+
+/** The handshake deadline: a module-level function, the peer as its argument (no closure per peer). */
+function handshakeTimedOut(peer: WebSocketMultiplayerPeer4): void {
+  peer._handshakeTimedOut();
+}
+
+export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
+  #status: ConnectionStatus = ConnectionStatus.DISCONNECTED;
+  #uniqueId = 0;
+  #client: WebSocketClient | null = null;
+  /** The sink of the current connection; a stale connection's sink is no longer this. */
+  #sink: MultiplayerSink | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  /** Our close is sent: Godot ignores what still comes in. */
+  #closing = false;
+  /** Poll mode: the deadline passed; the next poll() gives up unless the greeting is queued. */
+  #expired = false;
+  #traffic: Readonly<Traffic> = NO_TRAFFIC;
+  #drops: Map<Peer4DropReason, number> | null = null;
+  #supportedProtocols: readonly string[];
+  #handshakeHeaders: readonly string[];
+  #inbound: number;
+  #outbound: number;
+  #maxQueued: number;
+  #handshakeTimeout: number;
+  #heartbeatInterval: number;
+  #serverInbound: number;
+  readonly #autoPoll: boolean;
+  readonly #closeTimeoutMs: number | undefined;
+  /** The subprotocol the server chose ("" if none). */
+  selectedProtocol = "";
+  readonly timings: Timings4 = { startedAt: 0, openedAt: 0, greetedAt: 0 };
+  lastClose: LastClose4 | null = null;
+
+  constructor(options: WebSocketMultiplayerPeer4Options = {}) {
+    super();
+    this.#supportedProtocols = options.supportedProtocols ?? NO_STRINGS;
+    this.#handshakeHeaders = options.handshakeHeaders ?? NO_STRINGS;
+    this.#inbound = checkSize(options.inboundBufferSize ?? GODOT4_BUFFER_SIZE, "inboundBufferSize");
+    this.#outbound = checkSize(options.outboundBufferSize ?? GODOT4_BUFFER_SIZE, "outboundBufferSize");
+    this.#maxQueued = checkSize(options.maxQueuedPackets ?? GODOT4_MAX_QUEUED_PACKETS, "maxQueuedPackets");
+    this.#handshakeTimeout = checkSeconds(
+      options.handshakeTimeout ?? GODOT4_HANDSHAKE_TIMEOUT,
+      "handshakeTimeout",
+      false,
+    );
+    this.#heartbeatInterval = checkSeconds(options.heartbeatInterval ?? 0, "heartbeatInterval", true);
+    this.#serverInbound = checkSize(
+      options.serverInboundBufferSize ?? GODOT4_BUFFER_SIZE,
+      "serverInboundBufferSize",
+    );
+    this.#autoPoll = options.autoPoll ?? false;
+    this.#closeTimeoutMs = options.closeTimeoutMs;
+  }
+
+  /**
+   * The WebSocketClient options these settings give (limits, heartbeat, timeouts, TLS): what
+   * createClient uses, and what a Bot should build its own client with before adoptClient().
+   */
+  clientOptions(tlsOptions: TLSOptions | null = null): WebSocketClientOptions {
+    const defaults =
+      this.#inbound === GODOT4_BUFFER_SIZE &&
+      this.#outbound === GODOT4_BUFFER_SIZE &&
+      this.#maxQueued === GODOT4_MAX_QUEUED_PACKETS;
+    const heartbeatMs = Math.round(this.#heartbeatInterval * 1000);
+    return {
+      autoPoll: this.#autoPoll,
+      buffers: defaults ? DEFAULT_BUFFERS : bufferSizes(this.#inbound, this.#outbound, this.#maxQueued),
+      // Our deadline (handshake_timeout) is the one that counts; the client's is a backstop.
+      connectTimeoutMs: Math.round(this.#handshakeTimeout * 1000) + 1000,
+      ...(heartbeatMs > 0 ? { heartbeatIntervalMs: heartbeatMs } : {}),
+      ...(this.#closeTimeoutMs !== undefined ? { closeTimeoutMs: this.#closeTimeoutMs } : {}),
+      ...(tlsOptions ? tlsOptions.clientOptions() : {}),
+    };
+  }
+
+  // ---- WebSocketMultiplayerPeer ----
+
+  /**
+   * create_client(url, tls_client_options): OK, ERR_ALREADY_IN_USE (not disconnected),
+   * ERR_INVALID_PARAMETER (server TLS options, a bad URL, protocol, header or certificate: see
+   * lastError). The outcome comes through the handlers (peer_connected(1) once the id arrives).
+   */
+  createClient(url: string, tlsOptions: TLSOptions | null = null): GodotError {
+    if (this.#status !== ConnectionStatus.DISCONNECTED) {
+      return this.#fail(
+        new WebSocketError("create_client: already connecting or connected", GodotError.ERR_ALREADY_IN_USE),
+      );
+    }
+    if (tlsOptions?.isServer()) {
+      return this.#fail(
+        new WebSocketArgumentError(
+          "create_client takes client TLS options (TLSOptions.client())",
+          "tlsOptions",
+        ),
+      );
+    }
+    this.#clear();
+    let client: WebSocketClient;
+    try {
+      client = new WebSocketClient(this.clientOptions(tlsOptions));
+    } catch (err) {
+      if (err instanceof WebSocketError) return this.#fail(err);
+      throw err;
+    }
+    const sink = new WebSocketMultiplayerPeer4.#Sink(this);
+    client.setMultiplayerSink(sink);
+    const err = client.connectToUrl(url, this.#supportedProtocols, true, this.#handshakeHeaders);
+    if (err !== GodotError.OK) {
+      client.setMultiplayerSink(null);
+      this.lastError = client.lastError;
+      return err;
+    }
+    this.#begin(client, sink, performance.now());
+    return GodotError.OK;
+  }
+
+  /**
+   * Takes over a WebSocketClient that is already open in multiplayer mode (connected with
+   * gdMpApi = true and a sink of the caller's), and the first message it received (or null when
+   * none came yet). From this call on, the client's messages come here: call it from inside the
+   * caller's sink.packet() for the first message, so no later message reaches the old sink.
+   * Subscribe first: a valid greeting emits peer_connected(1) during the call.
+   * OK, ERR_ALREADY_IN_USE (this peer is not disconnected), ERR_INVALID_PARAMETER (client not open).
+   */
+  adoptClient(
+    client: WebSocketClient,
+    firstMessage: Uint8Array | null,
+    timings: Partial<Pick<Timings4, "startedAt" | "openedAt">> = {},
+  ): GodotError {
+    if (this.#status !== ConnectionStatus.DISCONNECTED) {
+      return this.#fail(
+        new WebSocketError("adoptClient: already connecting or connected", GodotError.ERR_ALREADY_IN_USE),
+      );
+    }
+    if (client.getConnectionStatus() !== ConnectionStatus.CONNECTED) {
+      return this.#fail(new WebSocketArgumentError("adoptClient takes an open WebSocketClient", "client"));
+    }
+    this.#clear();
+    const sink = new WebSocketMultiplayerPeer4.#Sink(this);
+    client.setMultiplayerSink(sink);
+    const now = performance.now();
+    this.#begin(client, sink, timings.startedAt ?? now);
+    this.timings.openedAt = timings.openedAt ?? now;
+    if (firstMessage !== null) this.#onMessage(firstMessage);
+    return GodotError.OK;
+  }
+
+  #begin(client: WebSocketClient, sink: MultiplayerSink, startedAt: number): void {
+    this.#client = client;
+    this.#sink = sink;
+    this.#traffic = client.traffic;
+    this.timings.startedAt = startedAt;
+    this.timings.openedAt = 0;
+    this.timings.greetedAt = 0;
+    this.lastClose = null;
+    const left = Math.max(0, this.#handshakeTimeout * 1000 - (performance.now() - startedAt));
+    this.#timer = setTimeout(handshakeTimedOut, left, this);
+    this.#timer.unref();
+    this.#setStatus(ConnectionStatus.CONNECTING);
+  }
+
+  /** The client of the current connection (null when disconnected). */
+  get client(): WebSocketClient | null {
+    return this.#client;
+  }
+
+  get supportedProtocols(): readonly string[] {
+    return this.#supportedProtocols;
+  }
+  set supportedProtocols(value: readonly string[]) {
+    this.#supportedProtocols = Object.freeze([...value]);
+  }
+  get handshakeHeaders(): readonly string[] {
+    return this.#handshakeHeaders;
+  }
+  set handshakeHeaders(value: readonly string[]) {
+    this.#handshakeHeaders = Object.freeze([...value]);
+  }
+  get inboundBufferSize(): number {
+    return this.#inbound;
+  }
+  set inboundBufferSize(value: number) {
+    this.#inbound = checkSize(value, "inboundBufferSize");
+  }
+  get outboundBufferSize(): number {
+    return this.#outbound;
+  }
+  set outboundBufferSize(value: number) {
+    this.#outbound = checkSize(value, "outboundBufferSize");
+  }
+  get maxQueuedPackets(): number {
+    return this.#maxQueued;
+  }
+  set maxQueuedPackets(value: number) {
+    this.#maxQueued = checkSize(value, "maxQueuedPackets");
+  }
+  /** Seconds. */
+  get handshakeTimeout(): number {
+    return this.#handshakeTimeout;
+  }
+  set handshakeTimeout(value: number) {
+    this.#handshakeTimeout = checkSeconds(value, "handshakeTimeout", false);
+  }
+  /** Seconds (WebSocketPeer.heartbeat_interval); takes effect at the next createClient. */
+  get heartbeatInterval(): number {
+    return this.#heartbeatInterval;
+  }
+  set heartbeatInterval(value: number) {
+    this.#heartbeatInterval = checkSeconds(value, "heartbeatInterval", true);
+  }
+  get serverInboundBufferSize(): number {
+    return this.#serverInbound;
+  }
+  set serverInboundBufferSize(value: number) {
+    this.#serverInbound = checkSize(value, "serverInboundBufferSize");
+  }
+
+  /** PacketPeer.get_max_packet_size: what putPacket() takes at most. */
+  getMaxPacketSize(): number {
+    return Math.min(this.#outbound, this.#serverInbound);
+  }
+
+  /** Every message and byte of the last connection, both ways, at the socket (the greeting included). */
+  get traffic(): Readonly<Traffic> {
+    return this.#traffic;
+  }
+
+  /** Messages refused on receipt, by reason. */
+  get drops(): ReadonlyMap<Peer4DropReason, number> {
+    return this.#drops ?? NO_DROPS;
+  }
+
+  // ---- MultiplayerPeer ----
+
+  poll(): void {
+    this.#client?.poll();
+    // Godot checks the deadline after taking what arrived: a greeting waiting in the queue wins.
+    if (this.#expired) this.#giveUp();
+  }
+
+  /**
+   * put_packet: one binary message to the server. ERR_UNCONFIGURED when not connected;
+   * ERR_OUT_OF_MEMORY for a packet the server would refuse (packet-too-large), one over
+   * outbound_buffer_size, or a full output queue (bytes or max_queued_packets); details in lastError.
+   */
+  putPacket(payload: Uint8Array): GodotError {
+    const client = this.#client;
+    if (this.#status !== ConnectionStatus.CONNECTED || client === null || this.#closing) {
+      return this.#fail(new WebSocketError("put_packet: not connected", GodotError.ERR_UNCONFIGURED));
+    }
+    if (payload.length > this.#serverInbound) {
+      return this.#fail(
+        new MultiplayerPeer4Error(
+          "packet-too-large",
+          `packet of ${payload.length} bytes exceeds the server's inbound_buffer_size ${this.#serverInbound}: ` +
+            "a Godot 4 server closes the connection with 1009; raise serverInboundBufferSize only if the " +
+            "server's inbound_buffer_size is raised too",
+        ),
+      );
+    }
+    if (payload.length > this.#outbound) {
+      return this.#fail(
+        new MultiplayerPeer4Error(
+          "output-bytes",
+          `packet of ${payload.length} bytes exceeds outbound_buffer_size ${this.#outbound}`,
+        ),
+      );
+    }
+    const peer = client.getPeer(1)!;
+    const err = peer.putPacket(payload);
+    if (err !== GodotError.OK) this.lastError = peer.lastError;
+    return err;
+  }
+
+  getUniqueId(): number {
+    return this.#uniqueId;
+  }
+
+  isServer(): false {
+    return false;
+  }
+
+  getConnectionStatus(): ConnectionStatus {
+    return this.#status;
+  }
+
+  /**
+   * disconnect_peer(1, force): closes the connection (code 1000); peer_disconnected(1) follows
+   * when it is closed. With force, or before the WebSocket is open, everything is dropped at once
+   * with no peer_disconnected, as Godot's _clear().
+   */
+  disconnectPeer(id: number, force = false): void {
+    const client = this.#client;
+    if (id !== 1 || client === null) {
+      this.#fail(new WebSocketArgumentError(`disconnect_peer: a client knows only peer 1 (got ${id})`, "id"));
+      return;
+    }
+    if (force || this.timings.openedAt === 0) {
+      this.close();
+      return;
+    }
+    this.#closing = true;
+    this.clearPackets();
+    client.disconnectFromHost(1000);
+  }
+
+  /** close(): drops the connection and everything queued, with no peer_disconnected (Godot's _clear()). */
+  close(): void {
+    const client = this.#client;
+    if (client !== null) {
+      client.setMultiplayerSink(null);
+      client.disconnectFromHost(1000);
+    }
+    const was = this.#status;
+    this.#clear();
+    if (was !== ConnectionStatus.DISCONNECTED) this.statusChanged(ConnectionStatus.DISCONNECTED);
+  }
+
+  // ---- _poll_client ----
+
+  /** The client's multiplayer frames, delivered here: one small object per connection, no closures. */
+  static readonly #Sink = class implements MultiplayerSink {
+    constructor(readonly peer: WebSocketMultiplayerPeer4) {}
+    connected(protocol: string): void {
+      if (this.peer.#sink !== this) return;
+      this.peer.timings.openedAt = performance.now();
+      this.peer.selectedProtocol = protocol;
+    }
+    packet(data: Uint8Array): void {
+      if (this.peer.#sink === this) this.peer.#onMessage(data);
+    }
+    disconnected(info: CloseInfo | null, error: ConnectError | null): void {
+      if (this.peer.#sink === this) this.peer.#onDisconnected(info, error);
+    }
+  };
+
+  #onMessage(data: Uint8Array): void {
+    if (this.#closing) return; // Godot's wslay callback ignores messages once the close is sent
+    if (data.length > this.#inbound) {
+      // Our client closes above its power-of-two size with 1009 by itself; this is the exact size.
+      this.#drop("message-too-big");
+      this.lastError = new MultiplayerPeer4Error(
+        "message-too-big",
+        `message of ${data.length} bytes exceeds inbound_buffer_size ${this.#inbound}`,
+      );
+      this.#closing = true;
+      this.#client?.disconnectFromHost(1009);
+      return;
+    }
+    if (this.#status === ConnectionStatus.CONNECTING) {
+      this.#onGreeting(data);
+      return;
+    }
+    if (data.length === 0) {
+      this.#drop("empty-packet"); // Godot: ERR_FAIL_COND(size <= 0)
+      return;
+    }
+    this.storePacket(1, data);
+  }
+
+  #onGreeting(data: Uint8Array): void {
+    if (data.length !== 4) {
+      this.#badGreeting(
+        "greeting-size",
+        `Invalid ID received from server: a ${data.length}-byte first message, not 4`,
+      );
+      return;
+    }
+    const id = new DataView(data.buffer, data.byteOffset, 4).getInt32(0, true);
+    if (id < 2) {
+      this.#badGreeting(
+        "greeting-id",
+        `Invalid ID received from server: id ${id} (ids of clients are 2 or more)`,
+      );
+      return;
+    }
+    this.#uniqueId = id;
+    this.#clearTimer();
+    this.timings.greetedAt = performance.now();
+    this.#status = ConnectionStatus.CONNECTED;
+    this.peerConnected(1);
+    this.statusChanged(ConnectionStatus.CONNECTED);
+  }
+
+  /** Godot closes (status stays CONNECTING until the close completes or handshake_timeout passes). */
+  #badGreeting(reason: "greeting-size" | "greeting-id", message: string): void {
+    this.#drop(reason);
+    this.lastError = new MultiplayerPeer4Error(reason, message);
+    this.lastClose = { info: null, error: this.lastError };
+    this.#closing = true;
+    this.#client?.disconnectFromHost(1000);
+  }
+
+  #onDisconnected(info: CloseInfo | null, error: ConnectError | null): void {
+    const wasConnected = this.#status === ConnectionStatus.CONNECTED;
+    // A bad greeting's error says more than the close that followed it.
+    const greetingError =
+      this.lastClose?.error instanceof MultiplayerPeer4Error ? this.lastClose.error : null;
+    this.lastClose = { info, error: greetingError ?? error };
+    if (error && !greetingError) this.lastError = error;
+    if (wasConnected) this.peerDisconnected(1);
+    this.#clear();
+    this.statusChanged(ConnectionStatus.DISCONNECTED);
+  }
+
+  /** @internal The handshake deadline passed. */
+  _handshakeTimedOut(): void {
+    this.#timer = null;
+    if (this.#status !== ConnectionStatus.CONNECTING) return;
+    if (this.#autoPoll) this.#giveUp();
+    else this.#expired = true;
+  }
+
+  /** handshake_timeout: Godot _clear()s (no close frame, no signal). */
+  #giveUp(): void {
+    this.#expired = false;
+    if (this.#status !== ConnectionStatus.CONNECTING) return;
+    const error =
+      this.lastClose?.error instanceof MultiplayerPeer4Error
+        ? this.lastClose.error
+        : new MultiplayerPeer4Error(
+            "handshake-timeout",
+            `WebSocket handshake timed out after ${this.#handshakeTimeout.toFixed(3)} seconds.`,
+          );
+    const client = this.#client;
+    if (client !== null) {
+      client.setMultiplayerSink(null);
+      // Open: drop the TCP connection (Godot's _clear frees the peer); still connecting: abandon it.
+      if (client.getConnectionStatus() === ConnectionStatus.CONNECTED) client.dropConnection();
+      else client.disconnectFromHost(1000);
+    }
+    this.lastError = error;
+    this.#clear();
+    this.lastClose = { info: null, error };
+    this.statusChanged(ConnectionStatus.DISCONNECTED);
+  }
+
+  #setStatus(status: ConnectionStatus): void {
+    if (this.#status === status) return;
+    this.#status = status;
+    this.statusChanged(status);
+  }
+
+  #clear(): void {
+    this.#clearTimer();
+    this.#status = ConnectionStatus.DISCONNECTED;
+    this.#uniqueId = 0;
+    this.#client = null;
+    this.#sink = null;
+    this.#closing = false;
+    this.#expired = false;
+    this.clearPackets();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  #drop(reason: Peer4DropReason): void {
+    this.#drops ??= new Map();
+    this.#drops.set(reason, (this.#drops.get(reason) ?? 0) + 1);
+  }
+
+  #fail(err: Error & { godotError: GodotError }): GodotError {
+    this.lastError = err;
+    return err.godotError;
+  }
+}
