@@ -22,10 +22,10 @@ import type {
   BotDialect,
   BotEngine,
   BotNode,
+  BotRpcDeclaration,
   DialectHost,
   GodotEngine,
   OpeningTimes,
-  RpcDeclaration,
   ScriptErrorSite,
 } from "./dialect.js";
 import type { BotByEngine, EngineBot, EngineOptions } from "./engines.js";
@@ -65,7 +65,7 @@ export interface WaitOptions<Mode = never> {
   /** Default 5 s. */
   readonly timeoutMs?: number;
   /** How to declare the method if nothing declared it yet (default "authority": callable by the node's authority, the server). */
-  readonly mode?: RpcDeclaration<Mode>;
+  readonly mode?: BotRpcDeclaration<Mode>;
 }
 
 export interface BotEvents {
@@ -447,7 +447,7 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
   handle<A extends Variant[] = Variant[]>(
     path: string,
     method: string,
-    mode: RpcDeclaration<Mode>,
+    mode: BotRpcDeclaration<Mode>,
     handler: (...args: A) => unknown,
   ): this {
     const key = this.#declare(path, method, mode);
@@ -456,7 +456,7 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     return this;
   }
 
-  #declare(path: string, method: string, mode: RpcDeclaration<Mode>): string {
+  #declare(path: string, method: string, mode: BotRpcDeclaration<Mode>): string {
     const key = `${this.#dialect.node(path).path}:${method}`;
     this.#dialect.declare(path, method, mode, (...args: Variant[]) => {
       const from = this.#dialect.senderId;

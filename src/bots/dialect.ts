@@ -21,14 +21,14 @@ export type GodotEngine = 3 | 4;
 export type RpcAccess = "any_peer" | "authority";
 
 /** An rpc declaration in neutral form, like Godot 4's `@rpc(mode, call_local)`. */
-export interface RpcConfig {
+export interface BotRpcConfig {
   readonly access: RpcAccess;
   /** Our own calls run locally too (Godot 4's call_local; Godot 3's *sync modes). Default false. */
   readonly callLocal?: boolean;
 }
 
 /** How a method is declared: neutral, or in the engine's own modes (`Mode`: RpcMode on Godot 3). */
-export type RpcDeclaration<Mode = never> = RpcAccess | RpcConfig | Mode;
+export type BotRpcDeclaration<Mode = never> = RpcAccess | BotRpcConfig | Mode;
 
 /** A node as every engine's bot has it, by its path relative to /root. */
 export interface BotNode {
@@ -81,7 +81,7 @@ export interface BotDialect<Mode = never> {
   declare(
     path: string,
     method: string,
-    mode: RpcDeclaration<Mode>,
+    mode: BotRpcDeclaration<Mode>,
     run: (...args: Variant[]) => unknown,
   ): void;
   /** Sends `path.method(args)` to `to` (0: everyone, 1: the server). */

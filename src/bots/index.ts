@@ -21,12 +21,12 @@ export type {
   BotDialect,
   BotEngine,
   BotNode,
+  BotRpcConfig,
+  BotRpcDeclaration,
   DialectHost,
   GodotEngine,
   OpeningTimes,
   RpcAccess,
-  RpcConfig,
-  RpcDeclaration,
   ScriptErrorSite,
 } from "./dialect.js";
 export type { BotByEngine, EngineBot, EngineOptions } from "./engines.js";

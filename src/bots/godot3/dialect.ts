@@ -12,7 +12,7 @@ import {
 } from "../../scene/index.js";
 import type { Variant } from "../../variant/index.js";
 import type { WebSocketClient } from "../../websocket/index.js";
-import type { BotDialect, DialectHost, OpeningTimes, RpcConfig, RpcDeclaration } from "../dialect.js";
+import type { BotDialect, BotRpcConfig, BotRpcDeclaration, DialectHost, OpeningTimes } from "../dialect.js";
 
 /** What a Godot 3 bot takes beyond BotOptions: its multiplayer peer's own options. */
 export type Godot3Options = Pick<WebSocketMultiplayerPeerOptions, "maxFrameSize" | "godotDisconnectSignal">;
@@ -22,12 +22,12 @@ export type Godot3Options = Pick<WebSocketMultiplayerPeerOptions, "maxFrameSize"
  * authority → PUPPET (callable by the node's master only, as authority in Godot 4), and
  * callLocal → the *sync form (REMOTESYNC, PUPPETSYNC).
  */
-export function godot3Mode(mode: RpcDeclaration<RpcMode>): RpcMode {
+export function godot3Mode(mode: BotRpcDeclaration<RpcMode>): RpcMode {
   if (typeof mode === "number") {
     if (!(mode in RpcMode)) throw new RangeError(`not a Godot 3 rpc mode: ${mode}`);
     return mode;
   }
-  const config: RpcConfig = typeof mode === "string" ? { access: mode } : mode;
+  const config: BotRpcConfig = typeof mode === "string" ? { access: mode } : mode;
   switch (config.access) {
     case "any_peer":
       return config.callLocal ? RpcMode.REMOTESYNC : RpcMode.REMOTE;
@@ -122,7 +122,7 @@ export class Godot3Dialect implements BotDialect<RpcMode> {
   declare(
     path: string,
     method: string,
-    mode: RpcDeclaration<RpcMode>,
+    mode: BotRpcDeclaration<RpcMode>,
     run: (...args: Variant[]) => unknown,
   ): void {
     this.multiplayer.node(path).rpcConfig(method, godot3Mode(mode), run);
