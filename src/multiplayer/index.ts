@@ -1,4 +1,12 @@
 /** WebSocketMultiplayerPeer (Godot 3): the 9-byte framing, peer ids, the server's relay rules. */
+/** MultiplayerPeer (Godot 4): the transport contract SceneMultiplayer (scene/godot4) codes against. */
+export {
+  type MultiplayerPeer,
+  type MultiplayerPeerHandlers,
+  TARGET_PEER_BROADCAST4,
+  TARGET_PEER_SERVER4,
+  TransferMode4,
+} from "./godot4/multiplayer-peer.js";
 export {
   type NetworkedMultiplayerPeer,
   type NetworkedMultiplayerPeerEvents,
