@@ -8,17 +8,16 @@ import {
   compareCodePoints,
   decodeRemoteCall,
   encodeRemoteCall,
+  type ManifestNode,
   type RemoteCallTarget,
   RpcNodeConfig,
 } from "../../../src/scene/index.js";
 import { NodePath, StringName, type Variant, Vector2, variantEquals } from "../../../src/variant/index.js";
+import { MANIFEST } from "./fixtures.js";
 import { bytes, hex } from "./hub.js";
 
 /** The test script of the captures: seven `@rpc` functions and one rpc_config() name. */
-export const MAIN = new RpcNodeConfig({
-  rpcs: ["r_zero", "r_one", "r_three", "c_hello", "bytes_only", "_under", "Zed"],
-  node_rpcs: ["cfg_rpc"],
-});
+const MAIN = new RpcNodeConfig(MANIFEST.nodes.Main as ManifestNode);
 
 test("method ids: script names sorted by code point from 0, rpc_config() names from 0x8000", (t) => {
   const ids = Object.fromEntries(MAIN.names.map((n) => [n, MAIN.byName(n)?.id]));
@@ -187,7 +186,7 @@ for (const c of CAPTURES) {
     t.deepEqual(call.target, c.target);
     t.is(call.methodId, id);
     t.is(call.args.length, c.args.length);
-    c.args.forEach((a, i) => t.true(variantEquals(call.args[i] as Variant, a), `arg ${i}`));
+    for (const [i, a] of c.args.entries()) t.true(variantEquals(call.args[i] as Variant, a), `arg ${i}`);
   });
 }
 
