@@ -206,8 +206,9 @@ export class Hub {
       } else {
         const c = e.client;
         if (!this.clients.delete(c.id)) continue;
-        c.setStatus(ConnectionStatus.DISCONNECTED);
+        // As Godot's WebSocketMultiplayerPeer: peer_disconnected(1), then the status.
         c.signalDisconnected(1);
+        c.setStatus(ConnectionStatus.DISCONNECTED);
         this.server.signalDisconnected(c.id);
       }
     }
