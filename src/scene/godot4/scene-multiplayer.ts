@@ -711,7 +711,12 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
           this.#drop(sender, "pending-peer", "Failed to call authentication callback");
           return;
         }
-        this.#guard(() => cb(sender, p.slice(2)), "", "auth_callback", sender);
+        try {
+          const r = cb(sender, p.slice(2));
+          if (r instanceof Promise) this.#settle(r, "", "auth_callback", sender);
+        } catch (err) {
+          this.#scriptError(err, "", "auth_callback", sender);
+        }
         return;
       }
       // The remote side has completed.
@@ -956,25 +961,33 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #invoke(node: RpcNode, method: RpcMethod, args: Variant[], sender: number): void {
     const saved = this.#remoteSenderOverride;
     if (sender) this.#remoteSenderOverride = sender;
+    const from = this.getRemoteSenderId();
     try {
-      const from = this.getRemoteSenderId();
       const observer = this.onRpcReceived;
-      if (observer && !sender)
-        this.#guard(() => observer(node, method.name, args, from), node.path, method.name, from);
+      if (observer && !sender) {
+        try {
+          observer(node, method.name, args, from);
+        } catch (err) {
+          this.#scriptError(err, node.path, method.name, from);
+        }
+      }
       const handler = node.getHandler(method.name);
-      if (handler) this.#guard(() => handler(...args), node.path, method.name, from);
+      if (handler) {
+        try {
+          const r = handler(...args);
+          if (r instanceof Promise) this.#settle(r, node.path, method.name, from);
+        } catch (err) {
+          this.#scriptError(err, node.path, method.name, from);
+        }
+      }
     } finally {
       this.#remoteSenderOverride = saved;
     }
   }
 
-  #guard(fn: () => unknown, path: string, method: string, from: number): void {
-    try {
-      const r = fn();
-      if (r instanceof Promise) r.catch((err: unknown) => this.#scriptError(err, path, method, from));
-    } catch (err) {
-      this.#scriptError(err, path, method, from);
-    }
+  /** An async handler's rejection is a script error too. */
+  #settle(r: Promise<unknown>, path: string, method: string, from: number): void {
+    r.catch((err: unknown) => this.#scriptError(err, path, method, from));
   }
 
   #scriptError(err: unknown, path: string, method: string, from: number): void {
@@ -996,8 +1009,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   /** Emits a signal; a listener that throws is a script error, never an exception in the caller. */
   #emit<K extends keyof SceneMultiplayerEvents>(signal: K, ...args: SceneMultiplayerEvents[K]): void {
     if (this.#blockSignals) return;
-    this.emitCatching(signal, args, (err) => this.#scriptError(err, "", String(signal), 0));
+    this.#emitting = signal;
+    this.emitCatching(signal, args, this.#onListenerError);
   }
+
+  /** Which signal is being emitted, for naming a listener that throws (one callback per instance). */
+  #emitting: keyof SceneMultiplayerEvents = "peer_packet";
+  readonly #onListenerError = (err: unknown): void => this.#scriptError(err, "", String(this.#emitting), 0);
 
   #drop(from: number, reason: SceneDropReason4, message: string, path?: string, method?: string): void {
     const dropped = this.stats.dropped;

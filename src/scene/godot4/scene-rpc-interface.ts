@@ -68,9 +68,18 @@ function writeCall(
   const nameMode = methodId > 0xff ? 1 : 0;
   if (nameMode) w.u16(methodId);
   else w.u8(methodId);
-  w.ensure(args.pos);
-  w.buf.set(args.buf.subarray(0, args.pos), w.pos);
-  w.pos += args.pos;
+  const n = args.pos;
+  w.ensure(n);
+  const to = w.buf;
+  const from = args.buf;
+  let at = w.pos;
+  // Short args (the usual case) without making a subarray view.
+  if (n <= 64) for (let i = 0; i < n; i++) to[at++] = from[i] as number;
+  else {
+    to.set(from.subarray(0, n), at);
+    at += n;
+  }
+  w.pos = at;
   w.buf[PACKET_START] =
     NetworkCommand.REMOTE_CALL |
     (nodeMode << 4) |
@@ -120,8 +129,8 @@ export function decodeRemoteCall(p: Uint8Array, options?: { allowObjects?: boole
   if (h.argsAt > h.end) throw new RangeError("Invalid packet received. Size too small.");
   const args = decodeArgs(p, h.argsAt, h.end, h.byteOnly, options?.allowObjects ?? false);
   if (typeof args === "string") throw new RangeError(args);
-  if (args.error) throw new RangeError(args.error);
-  return { target, methodId: h.methodId, args: args.values, byteOnly: h.byteOnly };
+  if (argError) throw new RangeError(argError);
+  return { target, methodId: h.methodId, args, byteOnly: h.byteOnly };
 }
 
 interface CallHeader {
@@ -173,11 +182,8 @@ function parseRemoteCallHeader(p: Uint8Array): CallHeader | string {
   return h;
 }
 
-interface DecodedArgs {
-  values: Variant[];
-  /** Godot's message when an argument failed (the values from there on are null). */
-  error: string | null;
-}
+/** Godot's message when the last decodeArgs() stopped at a bad argument (the rest are null). */
+let argError: string | null = null;
 
 /** decode_and_decompress_variants after _process_rpc's argc; a string = refused before decoding. */
 function decodeArgs(
@@ -186,19 +192,19 @@ function decodeArgs(
   end: number,
   byteOnly: boolean,
   allowObjects: boolean,
-): DecodedArgs | string {
+): Variant[] | string {
+  argError = null;
   if (byteOnly) {
     // One PackedByteArray as raw bytes, or nothing: an empty one arrives as a call with no args.
-    return { values: at < end ? [p.slice(at, end)] : [], error: null };
+    return at < end ? [p.slice(at, end)] : [];
   }
   if (at >= end) return "Invalid packet received. Size too small.";
   const argc = p[at] as number;
   let ofs = at + 1;
   const values: Variant[] = new Array(argc).fill(null);
-  let error: string | null = null;
   for (let i = 0; i < argc; i++) {
     if (ofs >= end) {
-      error = "Invalid packet received. Size too small.";
+      argError = "Invalid packet received. Size too small.";
       break;
     }
     try {
@@ -206,11 +212,11 @@ function decodeArgs(
       values[i] = r.value;
       ofs += r.length;
     } catch (err) {
-      error = `Invalid packet received. Unable to decode state variable. (${(err as Error).message})`;
+      argError = `Invalid packet received. Unable to decode state variable. (${(err as Error).message})`;
       break;
     }
   }
-  return { values, error };
+  return values;
 }
 
 export class SceneRPCInterface {
@@ -409,9 +415,9 @@ export class SceneRPCInterface {
       return;
     }
     host.countIn(node, method, p.length);
-    if (decoded.error) host.packetError(from, "bad-argument", decoded.error, node.path, method.name);
+    if (argError) host.packetError(from, "bad-argument", argError, node.path, method.name);
     const { arg_count: max, default_arg_count: defaults = 0 } = method.config;
-    const argc = decoded.values.length;
+    const argc = decoded.length;
     if (max !== undefined && (argc > max || argc < max - defaults)) {
       const expected = argc > max ? max : max - defaults;
       host.packetError(
@@ -423,6 +429,6 @@ export class SceneRPCInterface {
       );
       return;
     }
-    host.invoke(node, method, decoded.values, 0);
+    host.invoke(node, method, decoded, 0);
   }
 }
