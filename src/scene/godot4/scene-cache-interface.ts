@@ -145,10 +145,6 @@ export class SceneCacheInterface {
     return this.#peers.get(from)?.recv?.get(id);
   }
 
-  hasPeerCache(from: number): boolean {
-    return this.#host.connectedPeers.has(from);
-  }
-
   processSimplifyPath(from: number, p: Uint8Array): void {
     const host = this.#host;
     if (!host.connectedPeers.has(from)) {

@@ -146,7 +146,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       if (mp.#lastStatus === ConnectionStatus.CONNECTED) mp.#drain();
     }
     connection_status_changed(): void {
-      this.mp.#updateStatus();
+      const mp = this.mp;
+      mp.#updateStatus();
+      // Packets queued while we were still connecting are processed once connected.
+      if (mp.autoProcess && mp.#lastStatus === ConnectionStatus.CONNECTED) mp.#drain();
     }
   };
 
@@ -430,12 +433,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #updateStatus(): void {
     const status = this.#peer ? this.#peer.getConnectionStatus() : ConnectionStatus.DISCONNECTED;
     if (status === this.#lastStatus) return;
-    if (status === ConnectionStatus.DISCONNECTED) {
-      const was = this.#lastStatus;
-      this.clear();
-      this.#emit(was === ConnectionStatus.CONNECTING ? "connection_failed" : "server_disconnected");
-    }
+    const was = this.#lastStatus;
     this.#lastStatus = status;
+    if (status === ConnectionStatus.DISCONNECTED) {
+      // Godot emits first (listeners still see the peers), then clears.
+      this.#emit(was === ConnectionStatus.CONNECTING ? "connection_failed" : "server_disconnected");
+      this.clear();
+    }
   }
 
   // ---- sending ----

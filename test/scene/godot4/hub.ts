@@ -198,6 +198,7 @@ export class Hub {
       }
       if (e.kind === "packet") e.to.receive(e.item);
       else if (e.kind === "greet") {
+        if (e.client.status === ConnectionStatus.DISCONNECTED) continue; // gave up while connecting
         this.clients.set(e.client.id, e.client);
         // The server admits first (and may queue packets for the newcomer), then the id arrives.
         this.server.signalConnected(e.client.id);

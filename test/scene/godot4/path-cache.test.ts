@@ -6,6 +6,7 @@
 import test from "ava";
 import { SceneMultiplayer } from "../../../src/scene/index.js";
 import type { Variant } from "../../../src/variant/index.js";
+import { ConnectionStatus } from "../../../src/websocket/index.js";
 import { ascii, Game, on, watch } from "./game.js";
 import { Hub } from "./hub.js";
 
@@ -197,4 +198,29 @@ test("stats: calls and bytes by method, packets by peer, and a peer's entry goes
   c.peer.close();
   g.run();
   t.false(s.byPeer.has(2));
+});
+
+test("connection_failed when the peer gives up while connecting; server_disconnected once connected", (t) => {
+  const g = new Game();
+  const early = g.client(2);
+  let peersSeen: number[] = [];
+  early.peer.setStatus(ConnectionStatus.DISCONNECTED);
+  t.deepEqual(early.seen.signals, ["connection_failed"]);
+  const c = g.client(3);
+  g.run();
+  c.mp.on("server_disconnected", () => {
+    peersSeen = c.mp.getPeers();
+  });
+  g.server.peer.close();
+  g.run();
+  t.deepEqual(c.seen.signals.slice(-2), ["peer_disconnected(1)", "server_disconnected"]);
+  t.deepEqual(peersSeen, [], "the server left before the status changed");
+  t.deepEqual(c.mp.getPeers(), []);
+  t.throws(() => c.mp.rpc(1, "Main", "c_hello", ["x"]), { message: /not connected/ });
+  t.throws(
+    () => {
+      c.mp.multiplayerPeer = early.peer;
+    },
+    { message: "Supplied MultiplayerPeer must be connecting or connected." },
+  );
 });
