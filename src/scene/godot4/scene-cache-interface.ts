@@ -173,6 +173,8 @@ export class SceneCacheInterface {
       return;
     }
     const node = host.resolveNode(path);
+    // Godot builds (and keeps) the node's table here, to compute its checksum.
+    if (node) node.used = true;
     const valid = node !== null && node.config.md5 === md5;
     if (node === null) {
       host.manifestError(

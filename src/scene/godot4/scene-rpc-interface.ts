@@ -321,14 +321,22 @@ export class SceneRPCInterface {
     w.bytes(cstring(node.path));
     const pathEnd = w.pos;
     const pathFlag = (FULL_PATH_FLAG | (end - PACKET_START)) >>> 0;
-    const cache = this.#cache;
-    const one = (p: number) => {
-      const confirmed = cache.isCacheConfirmed(node, p);
-      putU32(w.buf, PACKET_START + 1, confirmed ? id : pathFlag);
-      this.#send(node, method, p, confirmed ? end : pathEnd);
-    };
-    if (to > 0) one(to);
-    else for (const p of peers) if (p !== -to) one(p);
+    if (to > 0) this.#sendMixed(node, method, to, end, pathEnd, pathFlag);
+    else for (const p of peers) if (p !== -to) this.#sendMixed(node, method, p, end, pathEnd, pathFlag);
+  }
+
+  /** To one target of a call not every target confirmed: the id if it did, else the full path. */
+  #sendMixed(
+    node: RpcNode,
+    method: RpcMethod,
+    to: number,
+    end: number,
+    pathEnd: number,
+    pathFlag: number,
+  ): void {
+    const confirmed = this.#cache.isCacheConfirmed(node, to);
+    putU32(this.#host.writer.buf, PACKET_START + 1, confirmed ? node.cacheId : pathFlag);
+    this.#send(node, method, to, confirmed ? end : pathEnd);
   }
 
   #send(node: RpcNode, method: RpcMethod, to: number, end: number): void {

@@ -166,6 +166,8 @@ export class Hub {
   readonly server: HubPeer = new HubPeer(this, 1, true);
   readonly clients = new Map<number, HubPeer>();
   readonly wire: WireRecord[] = [];
+  /** The transfer mode and channel each packet was put with (not on the wire: kept beside it). */
+  readonly modes: { readonly from: number; readonly mode: TransferMode4; readonly channel: number }[] = [];
   #events: HubEvent[] = [];
   #head = 0;
   #nextId = 2;
@@ -179,6 +181,7 @@ export class Hub {
 
   enqueue(from: HubPeer, to: HubPeer, item: Queued): void {
     this.wire.push({ from: from.id, to: to.id, hex: hex(item.packet) });
+    this.modes.push({ from: from.id, mode: item.mode, channel: item.channel });
     this.#events.push({ kind: "packet", to, item });
   }
 

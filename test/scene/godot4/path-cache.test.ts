@@ -7,6 +7,7 @@ import test from "ava";
 import { SceneMultiplayer } from "../../../src/scene/index.js";
 import type { Variant } from "../../../src/variant/index.js";
 import { ConnectionStatus } from "../../../src/websocket/index.js";
+import { MANIFEST } from "./fixtures.js";
 import { ascii, Game, on, watch } from "./game.js";
 import { Hub } from "./hub.js";
 
@@ -223,4 +224,87 @@ test("connection_failed when the peer gives up while connecting; server_disconne
     },
     { message: "Supplied MultiplayerPeer must be connecting or connected." },
   );
+});
+
+test("a call to targets of which only some confirmed: 4-byte id to those, the full path to the others", (t) => {
+  const g = new Game();
+  g.client(2);
+  g.run();
+  g.server.mp.rpc(2, "Main", "r_zero");
+  g.run(); // client 2 confirms Main
+  g.client(3);
+  g.run();
+  const mark = g.mark;
+  g.server.mp.rpc(0, "Main", "r_zero");
+  g.run();
+  t.deepEqual(g.wire(mark), [
+    on(1, 3, `01${MD5_MAIN}00 01000000 ${ascii("Main")}00`),
+    on(1, 2, "a0 01000000 06"),
+    on(1, 3, `a0 06000080 06 ${ascii("Main")}00`),
+    on(3, 1, "02 01 01000000"),
+  ]);
+});
+
+test("transfer mode and channel come from the rpc config: set on the peer, not on the wire", (t) => {
+  const g = new Game();
+  const c = g.client(2);
+  g.run();
+  c.mp.rpc(1, "Main", "Zed"); // unreliable, channel 2
+  c.mp.rpc(1, "Main", "c_hello", ["x"]); // reliable, channel 0
+  g.run();
+  const sent = g.hub.wire.filter((r) => r.from === 2);
+  t.deepEqual(
+    sent.map((r) => r.hex.slice(0, 2)),
+    ["01", "a0", "20"],
+  );
+  const modes = g.hub.modes.filter((m) => m.from === 2).map((m) => [m.mode, m.channel]);
+  t.deepEqual(modes, [
+    [2, 0], // SIMPLIFY_PATH: reliable, channel 0
+    [0, 2], // Zed
+    [2, 0], // c_hello
+  ]);
+});
+
+test("onRpcReceived sees every call that passed the checks, with its sender", (t) => {
+  const g = new Game();
+  const c = g.client(2);
+  g.run();
+  const seen: string[] = [];
+  g.server.mp.onRpcReceived = (node, method, args, from) =>
+    seen.push(`${node.path}.${method}(${args}) from ${from}`);
+  c.mp.rpc(1, "Main/Players/2", "hit", [7]);
+  c.mp.rpc(1, "Main", "r_zero"); // refused: not seen
+  g.run();
+  t.deepEqual(seen, ["Main/Players/2.hit(7) from 2"]);
+});
+
+test("removeNode: the node's ids are forgotten, as when it leaves Godot's tree", (t) => {
+  const g = new Game();
+  const c = g.client(2);
+  g.run();
+  g.server.mp.rpc(2, "Main/Players/5", "hit");
+  g.run();
+  t.true(c.mp.removeNode("Main/Players/5"));
+  g.server.mp.rpc(2, "Main/Players/5", "hit");
+  g.run();
+  t.deepEqual(
+    c.seen.drops.map((d) => [d.reason, d.message]),
+    [["unknown-cache-id", "ID 1 not found in cache of peer 1."]],
+  );
+  t.false(c.mp.removeNode("Main/Players/5"));
+});
+
+test("loadManifest: another manifest replaces the nodes made from the first; nodes declared in code stay", (t) => {
+  const mp = new SceneMultiplayer();
+  mp.loadManifest(MANIFEST);
+  const fromManifest = mp.getNode("Main");
+  const inCode = mp.node("Extra", { rpcs: ["x"] });
+  t.truthy(fromManifest);
+  mp.loadManifest({ ...MANIFEST, root: "/root/Game", nodes: { Other: { rpcs: {} } } });
+  t.is(mp.getNode("Main"), null);
+  t.truthy(mp.getNode("Other"));
+  t.is(mp.getNode("Extra"), inCode);
+  t.is(mp.rootPath, "/root/Game");
+  t.is(mp.getNode("/root/Game/Other"), mp.getNode("Other"), "absolute paths under the root resolve");
+  t.throws(() => mp.loadManifest({ format: "other" } as never), { instanceOf: TypeError });
 });
