@@ -180,7 +180,13 @@ test("event style: with nobody polling, a timer kicks the pending peer at auth_t
   const failed = new Promise<number>((resolve) => s.once("peer_authentication_failed", resolve));
   g.run();
   t.deepEqual(s.getAuthenticatingPeers(), [ID]);
-  t.is(await failed, ID);
+  // The timer is unref'd (a socket keeps a real process alive): hold the event loop meanwhile.
+  const keep = setInterval(() => {}, 1000);
+  try {
+    t.is(await failed, ID);
+  } finally {
+    clearInterval(keep);
+  }
   g.run();
   t.deepEqual(c.seen.signals.slice(-1), ["server_disconnected"]);
   t.deepEqual(s.getAuthenticatingPeers(), []);
