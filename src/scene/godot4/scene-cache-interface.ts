@@ -80,7 +80,8 @@ const MAX_DIAGNOSIS_CANDIDATES = 4096;
 
 export class SceneCacheInterface {
   readonly #host: MultiplayerHost;
-  readonly #peers = new Map<number, PeerInfo>();
+  /** Made on the first path one peer names or is told: an idle bot has none. */
+  #peers: Map<number, PeerInfo> | null = null;
   #lastSendCacheId = 1;
   #assigned: Map<number, RpcNode> | null = null;
   readonly #maxEntries: number;
@@ -93,6 +94,7 @@ export class SceneCacheInterface {
   }
 
   #info(id: number): PeerInfo {
+    this.#peers ??= new Map();
     let info = this.#peers.get(id);
     if (!info) {
       info = { recv: null, recvBytes: 0, sent: null };
@@ -103,18 +105,18 @@ export class SceneCacheInterface {
 
   /** A peer left: forget what it told us and what it confirmed. */
   onPeerGone(id: number): void {
-    const info = this.#peers.get(id);
+    const info = this.#peers?.get(id);
     if (!info) return;
     if (info.sent) for (const node of info.sent) node.confirmed?.delete(id);
-    this.#peers.delete(id);
+    this.#peers?.delete(id);
   }
 
   clear(): void {
-    for (const info of this.#peers.values()) {
+    for (const info of this.#peers?.values() ?? []) {
       if (info.sent) for (const node of info.sent) node.confirmed = null;
     }
     if (this.#assigned) for (const node of this.#assigned.values()) node.cacheId = 0;
-    this.#peers.clear();
+    this.#peers = null;
     this.#assigned = null;
     this.#lastSendCacheId = 1;
   }
@@ -124,7 +126,7 @@ export class SceneCacheInterface {
     if (node.cacheId !== 0) this.#assigned?.delete(node.cacheId);
     node.cacheId = 0;
     node.confirmed = null;
-    for (const info of this.#peers.values()) {
+    for (const info of this.#peers?.values() ?? []) {
       info.sent?.delete(node);
       if (!info.recv) continue;
       for (const [id, entry] of info.recv) {
@@ -138,11 +140,11 @@ export class SceneCacheInterface {
 
   /** How many paths `peer` has named to us. */
   cachedCount(peer: number): number {
-    return this.#peers.get(peer)?.recv?.size ?? 0;
+    return this.#peers?.get(peer)?.recv?.size ?? 0;
   }
 
   getCached(from: number, id: number): CachedPath | undefined {
-    return this.#peers.get(from)?.recv?.get(id);
+    return this.#peers?.get(from)?.recv?.get(id);
   }
 
   processSimplifyPath(from: number, p: Uint8Array): void {

@@ -96,6 +96,7 @@ interface PendingPeer {
 }
 
 const RAW_KEY = ":raw";
+const now = (): number => performance.now();
 const TRANSFER_RELIABLE = 2;
 
 export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
@@ -233,7 +234,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   constructor(options: SceneMultiplayerOptions = {}) {
     super();
     this.autoProcess = options.autoProcess ?? false;
-    this.#clock = options.clock ?? (() => performance.now());
+    this.#clock = options.clock ?? now;
     this.#maxNodes = options.limits?.maxNodes ?? 262_144;
     this.#cache = new SceneCacheInterface(this.#host, options.limits);
     this.#rpc = new SceneRPCInterface(this.#host, this.#cache);
@@ -1014,12 +1015,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #emit<K extends keyof SceneMultiplayerEvents>(signal: K, ...args: SceneMultiplayerEvents[K]): void {
     if (this.#blockSignals) return;
     this.#emitting = signal;
+    this.#onListenerError ??= (err: unknown): void => this.#scriptError(err, "", String(this.#emitting), 0);
     this.emitCatching(signal, args, this.#onListenerError);
   }
 
-  /** Which signal is being emitted, for naming a listener that throws (one callback per instance). */
+  /** Which signal is being emitted, for naming a listener that throws (one callback per instance, made on first use). */
   #emitting: keyof SceneMultiplayerEvents = "peer_packet";
-  readonly #onListenerError = (err: unknown): void => this.#scriptError(err, "", String(this.#emitting), 0);
+  #onListenerError: ((err: unknown) => void) | null = null;
 
   #drop(from: number, reason: SceneDropReason4, message: string, path?: string, method?: string): void {
     const dropped = this.stats.dropped;

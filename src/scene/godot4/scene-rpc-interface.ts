@@ -222,7 +222,8 @@ function decodeArgs(
 export class SceneRPCInterface {
   readonly #host: MultiplayerHost;
   readonly #cache: SceneCacheInterface;
-  readonly #args = new PacketWriter(256);
+  /** Made on the first call sent: an idle bot holds none. */
+  #argsWriter: PacketWriter | null = null;
 
   constructor(host: MultiplayerHost, cache: SceneCacheInterface) {
     this.#host = host;
@@ -285,8 +286,10 @@ export class SceneRPCInterface {
       );
     }
     let byteOnly: boolean;
+    this.#argsWriter ??= new PacketWriter(128);
+    const argsWriter = this.#argsWriter;
     try {
-      byteOnly = writeArgs(this.#args, args);
+      byteOnly = writeArgs(argsWriter, args);
     } catch (err) {
       if (!(err instanceof EncodeError)) throw err;
       throw new RpcError4(
@@ -311,13 +314,13 @@ export class SceneRPCInterface {
     const w = host.writer;
     const id = node.cacheId;
     if (hasAll) {
-      const end = writeCall(w, nodeModeFor(id), id, method.id, this.#args, byteOnly);
+      const end = writeCall(w, nodeModeFor(id), id, method.id, argsWriter, byteOnly);
       if (to > 0) this.#send(node, method, to, end);
       else for (const p of peers) if (p !== -to) this.#send(node, method, p, end);
       return;
     }
     // Not every target confirmed: 4-byte ids, and the full path for those that did not.
-    const end = writeCall(w, NODE_ID_COMPRESSION_32, id, method.id, this.#args, byteOnly);
+    const end = writeCall(w, NODE_ID_COMPRESSION_32, id, method.id, argsWriter, byteOnly);
     w.bytes(cstring(node.path));
     const pathEnd = w.pos;
     const pathFlag = (FULL_PATH_FLAG | (end - PACKET_START)) >>> 0;
