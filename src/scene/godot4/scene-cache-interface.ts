@@ -265,6 +265,7 @@ export class SceneCacheInterface {
    * true if every target has confirmed, i.e. the RPC may use the short id.
    */
   sendObjectCache(node: RpcNode, peer: number): boolean {
+    if (node.transient) return false; // full path, always
     this.makeObjectCache(node);
     const confirmed = node.confirmed;
     if (peer > 0) {

@@ -380,8 +380,9 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (!decl) return null;
     const n = new RpcNode(this, path, decl.config, decl.key, true);
     this.#nodes ??= new Map();
-    // Beyond the limit a matched node still works, but is not remembered (nor its cache state).
+    // Beyond the limit a matched node still works, but is not remembered and gets no cache id.
     if (this.#nodes.size < this.#maxNodes) this.#nodes.set(path, n);
+    else n.transient = true;
     return n;
   }
 

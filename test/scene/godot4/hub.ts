@@ -20,11 +20,16 @@ type HubEvent =
   | { readonly kind: "greet"; readonly client: HubPeer }
   | { readonly kind: "drop"; readonly client: HubPeer };
 
-/** What went over the wire, in order: the bytes a real capture would show. */
-export interface WireRecord {
-  readonly from: number;
-  readonly to: number;
-  readonly hex: string;
+/** What went over the wire, in order: the bytes a real capture would show (hex made when read). */
+export class WireRecord {
+  constructor(
+    readonly from: number,
+    readonly to: number,
+    readonly packet: Uint8Array,
+  ) {}
+  get hex(): string {
+    return hex(this.packet);
+  }
 }
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -180,7 +185,7 @@ export class Hub {
   }
 
   enqueue(from: HubPeer, to: HubPeer, item: Queued): void {
-    this.wire.push({ from: from.id, to: to.id, hex: hex(item.packet) });
+    this.wire.push(new WireRecord(from.id, to.id, item.packet));
     this.modes.push({ from: from.id, mode: item.mode, channel: item.channel });
     this.#events.push({ kind: "packet", to, item });
   }

@@ -308,3 +308,25 @@ test("loadManifest: another manifest replaces the nodes made from the first; nod
   t.is(mp.getNode("/root/Game/Other"), mp.getNode("Other"), "absolute paths under the root resolve");
   t.throws(() => mp.loadManifest({ format: "other" } as never), { instanceOf: TypeError });
 });
+
+test("past maxNodes, a node matched by a pattern still works but is sent by full path, with no cache id", (t) => {
+  const g = new Game({ limits: { maxNodes: 2 } });
+  const c = g.client(2);
+  g.run();
+  const got: string[] = [];
+  c.mp.onRpcReceived = (node) => got.push(node.path);
+  g.server.mp.rpc(2, "Main", "Zed"); // Main is remembered (1 of 2)
+  g.run();
+  const mark = g.mark;
+  g.server.mp.rpc(2, "Main/Players/a", "hit"); // 2 of 2
+  g.server.mp.rpc(2, "Main/Players/b", "hit"); // past the limit
+  g.server.mp.rpc(2, "Main/Players/b", "hit");
+  g.run();
+  const fromServer = g.wire(mark).filter((w) => w.startsWith("1>2"));
+  t.deepEqual(fromServer.slice(-2), [
+    on(1, 2, `a0 06000080 01 ${ascii("Main/Players/b")}00`),
+    on(1, 2, `a0 06000080 01 ${ascii("Main/Players/b")}00`),
+  ]);
+  t.is(fromServer.filter((w) => w.startsWith("1>2 01")).length, 1, "one SIMPLIFY_PATH, for a only");
+  t.deepEqual(got, ["Main", "Main/Players/a", "Main/Players/b", "Main/Players/b"]);
+});
