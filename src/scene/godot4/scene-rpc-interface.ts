@@ -434,7 +434,7 @@ export class SceneRPCInterface {
       host.packetError(
         from,
         "argument-count",
-        `RPC - Error calling method from 'callp': '${host.rootPath}/${node.path}::${method.name}': Method expected ${expected} argument(s), but called with ${argc}.`,
+        `RPC - '${host.rootPath}/${node.path}::${method.name}': Method expected ${expected} argument(s), but called with ${argc}`,
         node.path,
         method.name,
       );
