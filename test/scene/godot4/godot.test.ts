@@ -2,7 +2,9 @@
  * Against a real Godot 4.6.3 server (test/scene/godot4/g4: the reference captures' game): our
  * SceneMultiplayer client receives the server's calls (path cache, full paths, arguments, the
  * empty-PackedByteArray quirk, RAW), and the server runs ours, refuses what Godot refuses with
- * the messages we reproduce, and uses our cache ids after its CONFIRM_PATH.
+ * the messages we reproduce, and uses our cache ids after its CONFIRM_PATH. And the other way:
+ * real Godot clients call our SceneMultiplayer server, which announces them to each other and
+ * relays their broadcasts.
  */
 import { fileURLToPath } from "node:url";
 import test from "ava";
@@ -12,9 +14,19 @@ import { NodePath, StringName, type Variant, Vector2, variantEquals } from "../.
 import { MANIFEST } from "./fixtures.js";
 import { hex } from "./hub.js";
 import { WsClientPeer } from "./ws-peer.js";
+import { WsServerPeer } from "./ws-server-peer.js";
 
 const PROJECT = fileURLToPath(new URL("./g4", import.meta.url));
 const WAIT = 30_000;
+
+/** Resolves once `done()` holds; fails after WAIT. */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + WAIT;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("gave up waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 test("Godot 4.6.3 server ⇄ our SceneMultiplayer client: calls both ways, byte for byte", async (t) => {
   const godot = await startGodot({ version: "4.6.3", project: PROJECT, script: "server.gd" });
@@ -104,4 +116,64 @@ test("Godot 4.6.3 server ⇄ our SceneMultiplayer client: calls both ways, byte 
     "we confirmed the server's Main",
   );
   t.deepEqual(problems, []);
+});
+
+test("real Godot 4.6.3 clients ⇄ our SceneMultiplayer server: their calls, ADD_PEER, a relayed broadcast", async (t) => {
+  const peer = new WsServerPeer();
+  t.teardown(() => peer.close());
+  const port = await peer.listening;
+  const server = new SceneMultiplayer({ manifest: MANIFEST, autoProcess: true });
+  server.multiplayerPeer = peer;
+  const problems: string[] = [];
+  server.on("packet_dropped", (d) => problems.push(`drop ${d.reason}: ${d.message}`));
+  server.on("manifest_error", (e) => problems.push(`manifest ${e.message}`));
+  const heard: string[] = [];
+  server.onRpcReceived = (node, method, args, from) =>
+    heard.push(`${node.path}:${method}(${args.map(String).join(", ")}) from ${from}`);
+  const start = async (role: string) => {
+    const godot = await startGodot({
+      version: "4.6.3",
+      project: PROJECT,
+      script: "client.gd",
+      port,
+      ready: /^STARTED$/,
+      env: { GP_ROLE: role },
+    });
+    t.teardown(async () => {
+      if (!t.passed) t.log(`${role}:\n${godot.lines.join("\n")}`);
+      await godot.stop();
+    });
+    return godot;
+  };
+  const a = await start("listener");
+  const aId = Number((await a.waitForLine(/^CONNECTED \d+$/, WAIT)).split(" ")[1]);
+  const b = await start("broadcaster");
+  const bId = Number((await b.waitForLine(/^CONNECTED \d+$/, WAIT)).split(" ")[1]);
+  // B's rpc() broadcast: one packet straight to us, one relayed to A.
+  await a.waitForLine(new RegExp(`^CALL c_hello\\(to all\\) from ${bId}$`), WAIT);
+  await a.waitForLine(new RegExp(`^PEER_CONNECTED ${bId}$`), WAIT);
+  await b.waitForLine(new RegExp(`^PEER_CONNECTED ${aId}$`), WAIT);
+  await until(() => heard.length >= 7);
+  t.deepEqual(heard.slice().sort(), [
+    `Main:Zed() from ${aId}`,
+    `Main:Zed() from ${bId}`,
+    `Main:c_hello(from godot) from ${aId}`,
+    `Main:c_hello(from godot) from ${bId}`,
+    `Main:c_hello(to all) from ${bId}`,
+    `Main:cfg_rpc(5) from ${aId}`,
+    `Main:cfg_rpc(5) from ${bId}`,
+  ]);
+  // ADD_PEER both ways, as Godot's server sends them.
+  const sentHex = peer.sent.map((s) => `${s.to} ${hex(s.packet)}`);
+  const le = (n: number) => Buffer.from(Int32Array.of(n).buffer).toString("hex");
+  t.true(sentHex.includes(`${aId} 0701${le(bId)}`));
+  t.true(sentHex.includes(`${bId} 0701${le(aId)}`));
+  // Our CONFIRM_PATH for each client's Main (their id 1, MD5 matched).
+  t.true(sentHex.includes(`${aId} 020101000000`));
+  // Then our own call to a Godot client runs there.
+  server.rpc(aId, "Main", "r_one", [42]);
+  await a.waitForLine(/^CALL r_one\(42\)$/, WAIT);
+  t.deepEqual(problems, []);
+  t.deepEqual(a.errorLines(), []);
+  t.deepEqual(b.errorLines(), []);
 });
