@@ -177,3 +177,62 @@ test("real Godot 4.6.3 clients ⇄ our SceneMultiplayer server: their calls, ADD
   t.deepEqual(a.errorLines(), []);
   t.deepEqual(b.errorLines(), []);
 });
+
+test("Godot 4.6.3 server with auth_callback: our client answers its challenge and is admitted; a silent one is kicked", async (t) => {
+  const godot = await startGodot({
+    version: "4.6.3",
+    project: PROJECT,
+    script: "server.gd",
+    env: { GP_AUTH: "1", GP_AUTH_TIMEOUT: "1.0" },
+  });
+  t.teardown(async () => {
+    if (!t.passed) t.log(godot.lines.join("\n"));
+    await godot.stop();
+  });
+  const peer = new WsClientPeer(`ws://127.0.0.1:${godot.port}`);
+  t.teardown(() => peer.close());
+  const mp = new SceneMultiplayer({ manifest: MANIFEST, autoProcess: true });
+  const signals: string[] = [];
+  for (const s of [
+    "peer_authenticating",
+    "peer_authentication_failed",
+    "connected_to_server",
+    "server_disconnected",
+  ] as const) {
+    mp.on(s, () => signals.push(s));
+  }
+  let challenge = "";
+  mp.authCallback = (id, data) => {
+    challenge = `${id} ${Buffer.from(data).toString("utf8")}`;
+    peer.putPacket(Uint8Array.of(0x80, 0x05, 0x06)); // an RPC before auth: Godot drops it
+    mp.sendAuth(1, new TextEncoder().encode("secret"));
+    mp.completeAuth(1);
+  };
+  mp.multiplayerPeer = peer;
+  const got: string[] = [];
+  mp.onRpcReceived = (node, method, args) =>
+    got.push(`${node.path}:${method}(${args.map(String).join(", ")})`);
+  await new Promise<void>((resolve) => mp.once("connected_to_server", () => resolve()));
+  await godot.waitForLine(/^PEER_CONNECTED \d+$/, WAIT);
+  await until(() => got.length >= 1);
+  t.is(challenge, "1 challenge");
+  t.deepEqual(signals, ["peer_authenticating", "connected_to_server"]);
+  t.is(got[0], "Main:r_one(42)");
+  t.true(godot.lines.includes(`AUTH ${mp.getUniqueId()} secret`));
+  t.deepEqual(godot.errorLines(), [
+    'ERROR: Condition "len < 2 || (packet[0] & CMD_MASK) != NETWORK_COMMAND_SYS || packet[1] != SYS_COMMAND_AUTH" is true. Continuing.',
+  ]);
+  // A client that never answers is kicked after auth_timeout; both sides see the failure.
+  const silentPeer = new WsClientPeer(`ws://127.0.0.1:${godot.port}`);
+  t.teardown(() => silentPeer.close());
+  const silent = new SceneMultiplayer({ manifest: MANIFEST, autoProcess: true });
+  silent.authCallback = () => {};
+  const silentSignals: string[] = [];
+  for (const s of ["peer_authenticating", "peer_authentication_failed", "server_disconnected"] as const) {
+    silent.on(s, () => silentSignals.push(s));
+  }
+  silent.multiplayerPeer = silentPeer;
+  await new Promise<void>((resolve) => silent.once("server_disconnected", () => resolve()));
+  await godot.waitForLine(/^AUTH_FAILED \d+$/, WAIT);
+  t.deepEqual(silentSignals, ["peer_authenticating", "peer_authentication_failed", "server_disconnected"]);
+});

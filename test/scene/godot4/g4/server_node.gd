@@ -1,9 +1,19 @@
 # The peer is assigned from a node's _ready (SceneTree._initialize is too early in Godot 4).
-# Each new peer gets the calls of the reference captures, then a raw packet.
+# Each new peer gets the calls of the reference captures, then a raw packet. With GP_AUTH=1, peers
+# authenticate first (auth_timeout = $GP_AUTH_TIMEOUT).
 extends Node
 
 func _ready():
 	var port := int(OS.get_environment("GP_PORT"))
+	if OS.get_environment("GP_AUTH") == "1":
+		# The capture's handshake: a challenge on peer_authenticating, "secret" accepted.
+		multiplayer.auth_timeout = float(OS.get_environment("GP_AUTH_TIMEOUT"))
+		multiplayer.auth_callback = func(id, data):
+			print("AUTH ", id, " ", data.get_string_from_utf8())
+			if data.get_string_from_utf8() == "secret":
+				multiplayer.complete_auth(id)
+		multiplayer.peer_authenticating.connect(func(id): multiplayer.send_auth(id, "challenge".to_utf8_buffer()))
+		multiplayer.peer_authentication_failed.connect(func(id): print("AUTH_FAILED ", id))
 	var peer := WebSocketMultiplayerPeer.new()
 	var err := peer.create_server(port)
 	if err != OK:
