@@ -1,6 +1,5 @@
 /** What both dialects' multiplayer APIs share: errors, node paths, counters. */
 export { RpcError, type RpcErrorReason, type SceneDropReason, ScenePacketError } from "./errors.js";
-/** MultiplayerAPI (Godot 3): rpc, rset, raw packets, the node-path cache, rpc modes. */
 export {
   MultiplayerAPI,
   type MultiplayerAPIEvents,
@@ -25,5 +24,8 @@ export {
   type RemoteProperty,
   SceneNode,
 } from "./godot3/scene-node.js";
+/** MultiplayerAPI (Godot 3): rpc, rset, raw packets, the node-path cache, rpc modes. */
+/** SceneMultiplayer (Godot 4): RPCs by method id, the path cache with checksums, auth, relay. */
+export * from "./godot4/index.js";
 export { normalizeNodePath } from "./node-path.js";
 export type { DroppedPacket, MethodStats, MultiplayerStats, PeerStats } from "./stats.js";
