@@ -89,6 +89,21 @@ export interface PeerStats {
   bytesOut: number;
 }
 
+/** A packet the MultiplayerAPI sends on its own (CONFIRM_PATH, or one peer of a broadcast) that the peer refused. */
+export interface RefusedSend {
+  readonly to: number;
+  readonly command: keyof typeof NetworkCommand;
+  readonly godotError: GodotError;
+  readonly detail: string;
+}
+
+/** Where a script error happened: a remote function or property, or a signal listener (path ""). */
+export interface ScriptErrorSite {
+  readonly path: string;
+  readonly name: string;
+  readonly from: number;
+}
+
 export interface MultiplayerStats {
   /** Per "path:method" (rpc) or "path:property" (rset); raw packets under ":raw". */
   readonly byMethod: Map<string, MethodStats>;
@@ -98,6 +113,8 @@ export interface MultiplayerStats {
   scriptErrors: number;
   /** Packets not sent because their peer had just gone (Godot ignores these too). */
   sendsToGonePeers: number;
+  /** Packets sent on our own (CONFIRM_PATH, a peer of a broadcast) that the peer refused (send_refused). */
+  sendsRefused: number;
 }
 
 export interface MultiplayerAPIEvents {
@@ -109,8 +126,17 @@ export interface MultiplayerAPIEvents {
   network_peer_packet: [id: number, packet: Uint8Array];
   /** An incoming packet Godot would refuse: not run, reported. */
   packet_dropped: [drop: DroppedPacket];
-  /** A remote function or property handler threw (Godot prints SCRIPT ERROR and goes on). */
-  script_error: [error: unknown, where: { path: string; name: string; from: number }];
+  /**
+   * A remote function or property handler, or a listener of one of these signals, threw (Godot
+   * prints SCRIPT ERROR and goes on). For a listener, `path` is "" and `name` the signal's name.
+   */
+  script_error: [error: unknown, where: ScriptErrorSite];
+  /**
+   * Beyond Godot (which prints the peer's ERROR and goes on): a packet we send on our own — the
+   * CONFIRM_PATH answering a SIMPLIFY_PATH, one peer's copy of a broadcast — was refused by the
+   * peer (its output buffer is full); it was not sent. A call the script sends to one peer throws instead.
+   */
+  send_refused: [report: RefusedSend];
 }
 
 type TraceOut = Omit<TraceRecord, "dir" | "from" | "to">;
@@ -137,6 +163,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
       dropped: new Map(),
       scriptErrors: 0,
       sendsToGonePeers: 0,
+      sendsRefused: 0,
     };
     return this.#stats;
   }
@@ -150,13 +177,13 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
       this.api.#delPeer(id);
     }
     connection_succeeded(): void {
-      this.api.emit("connected_to_server");
+      this.api.#signal(0, "connected_to_server");
     }
     connection_failed(): void {
-      this.api.emit("connection_failed");
+      this.api.#signal(0, "connection_failed");
     }
     server_disconnected(): void {
-      this.api.emit("server_disconnected");
+      this.api.#signal(1, "server_disconnected");
     }
     peer_packet(): void {
       if (this.api.autoProcess) this.api.#drain();
@@ -430,14 +457,16 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
       const confirmed = psc.confirmed.get(id);
       if (confirmed === undefined) continue; // cannot happen: _send_confirm_path inserted it
       peer.setTargetPeer(id);
+      // One peer of a broadcast that does not read must not cost the others their copy.
+      const own = to <= 0;
       if (confirmed) {
         byId ??= encodeRemote(command, { cacheId: psc.id }, name, values);
         const packet = byId;
-        this.#put(peer, packet, id, key, trace && (() => trace({ cacheId: psc.id }, packet.length)));
+        this.#put(peer, packet, id, key, trace && (() => trace({ cacheId: psc.id }, packet.length)), own);
       } else {
         byPath ??= encodeRemote(command, { path }, name, values);
         const packet = byPath;
-        this.#put(peer, packet, id, key, trace && (() => trace({ path }, packet.length)));
+        this.#put(peer, packet, id, key, trace && (() => trace({ path }, packet.length)), own);
       }
     }
   }
@@ -467,7 +496,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
       const packet = encodeSimplifyPath(psc.id, path);
       peer.setTargetPeer(id);
       peer.transferMode = TransferMode.RELIABLE;
-      this.#put(
+      const sent = this.#put(
         peer,
         packet,
         id,
@@ -479,8 +508,10 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
             cacheId: psc.id,
             bytes: packet.length,
           })),
+        to <= 0,
       );
-      psc.confirmed.set(id, false);
+      // Refused (a broadcast's peer that does not read): not sent, so offered again with the next call.
+      if (sent) psc.confirmed.set(id, false);
     }
     return hasAll;
   }
@@ -492,7 +523,9 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
     key: string | null,
     /** Given only when a trace is on: the hot path allocates nothing for it. */
     trace: (() => TraceOut) | null,
-  ): void {
+    /** Sent on our own, not as the script's call to one peer: a refusal is reported, never thrown. */
+    own = false,
+  ): boolean {
     const err = peer.putPacket(packet);
     if (
       err !== GodotError.OK &&
@@ -502,10 +535,17 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
       // The connection is closing or gone: Godot's MultiplayerAPI ignores put_packet's error, and
       // so do we (counted). What the caller could fix — a full buffer, a frame too big — throws.
       this.stats.sendsToGonePeers++;
-      return;
+      return false;
     }
     if (err !== GodotError.OK) {
       const why = peer.lastError?.message;
+      if (own) {
+        this.stats.sendsRefused++;
+        const command = (NetworkCommand[packet[0] as number] ?? "RAW") as keyof typeof NetworkCommand;
+        const detail = `${command} to peer ${to} refused (Godot error ${err})${why ? `: ${why}` : "."}`;
+        this.#signal(to, "send_refused", { to, command, godotError: err, detail });
+        return false;
+      }
       throw new RpcError(
         "send-failed",
         `The network peer refused the packet (Godot error ${err})${why ? `: ${why}` : "."}`,
@@ -521,6 +561,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
     p.packetsOut++;
     p.bytesOut += packet.length;
     if (this.trace && trace) this.trace({ dir: "out", from: peer.getUniqueId(), to, ...trace() });
+    return true;
   }
 
   // ---- receiving ----
@@ -572,6 +613,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
               path: cmd.path,
               bytes: reply.length,
             })),
+          true,
         );
         return true;
       }
@@ -608,7 +650,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
         const m = this.#methodStats(":raw");
         m.callsIn++;
         m.bytesIn += packet.length;
-        this.emit("network_peer_packet", from, cmd.data);
+        this.#signal(from, "network_peer_packet", from, cmd.data);
         return true;
       }
       case NetworkCommand.REMOTE_CALL:
@@ -688,12 +730,36 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
     return false;
   }
 
-  #guard(fn: () => unknown, path: string, name: string, from: number): void {
-    const report = (err: unknown) => {
-      this.stats.scriptErrors++;
-      if (this.listenerCount("script_error") > 0) this.emit("script_error", err, { path, name, from });
-      else process.emitWarning(`handler /root/${path}:${name} threw: ${String(err)}`, "GodotPeerScriptError");
+  /**
+   * Emits one of our signals to the game's listeners. A listener that throws is a script error, as
+   * in Godot (SCRIPT ERROR, carry on): reported, and the other listeners still run. The containment
+   * is here, not in SignalEmitter, which keeps EventEmitter's rule (a throw propagates) for
+   * emitters whose caller must see it.
+   */
+  #signal<K extends keyof MultiplayerAPIEvents>(
+    from: number,
+    signal: K,
+    ...args: MultiplayerAPIEvents[K]
+  ): void {
+    this.emitCatching(signal, args, (err) =>
+      this.#scriptError(err, { path: "", name: String(signal), from }),
+    );
+  }
+
+  #scriptError(err: unknown, where: ScriptErrorSite): void {
+    this.stats.scriptErrors++;
+    const warn = (e: unknown) => {
+      const at = where.path === "" ? `a ${where.name} listener` : `handler /root/${where.path}:${where.name}`;
+      const text = e instanceof Error && e.stack ? e.stack : String(e);
+      process.emitWarning(`${at} threw: ${text}`, "GodotPeerScriptError");
     };
+    // A script_error listener that throws, too, goes to a warning: there is no one left to tell.
+    if (this.listenerCount("script_error") > 0) this.emitCatching("script_error", [err, where], warn);
+    else warn(err);
+  }
+
+  #guard(fn: () => unknown, path: string, name: string, from: number): void {
+    const report = (err: unknown) => this.#scriptError(err, { path, name, from });
     try {
       const r = fn();
       if (r instanceof Promise) r.catch(report);
@@ -704,7 +770,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
 
   #drop(from: number, reason: SceneDropReason, detail: string, path?: string, name?: string): false {
     this.stats.dropped.set(reason, (this.stats.dropped.get(reason) ?? 0) + 1);
-    this.emit("packet_dropped", {
+    this.#signal(from, "packet_dropped", {
       from,
       reason,
       detail,
@@ -721,14 +787,14 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
     this.#connectedPeers.add(id);
     // Made on its first SIMPLIFY_PATH: an empty Map per peer per bot is quadratic in a swarm.
     this.#pathGetCache?.delete(id);
-    this.emit("network_peer_connected", id);
+    this.#signal(id, "network_peer_connected", id);
   }
 
   #delPeer(id: number): void {
     this.#connectedPeers.delete(id);
     this.#pathGetCache?.delete(id);
     for (const psc of this.#pathSendCache?.values() ?? []) psc.confirmed.delete(id);
-    this.emit("network_peer_disconnected", id);
+    this.#signal(id, "network_peer_disconnected", id);
   }
 
   #methodStats(key: string): MethodStats {

@@ -1,0 +1,110 @@
+/**
+ * Neither a client nor a game script takes the Node server down. A client that does not read
+ * while the server must answer it (CONFIRM_PATH) gets refusals, dropped and reported, as Godot
+ * 3.6.2 prints ERR_OUT_OF_MEMORY and keeps serving; a listener of the game that throws is a
+ * SCRIPT ERROR (reported with its stack, counted) and the server carries on.
+ */
+import test from "ava";
+import WebSocket from "ws";
+import { makeFrame, readSysPeerId, SysType } from "../../src/multiplayer/index.js";
+import { encodeSimplifyPath } from "../../src/scene/index.js";
+import { ExampleGame } from "../../src/server/index.js";
+import { joinGame, until } from "../bots/game.js";
+
+/** A raw client that has read its id and then stops reading (its socket paused). */
+async function deafClient(port: number): Promise<{ ws: WebSocket; id: number }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+  const id = await new Promise<number>((resolve, reject) => {
+    ws.once("error", reject);
+    ws.once("message", (data: Buffer) => resolve(readSysPeerId(new Uint8Array(data))));
+  });
+  ws.pause();
+  return { ws, id };
+}
+
+async function game(t: import("ava").ExecutionContext) {
+  const g = new ExampleGame({ bindIp: "127.0.0.1" });
+  const port = await g.listen(0);
+  t.teardown(() => g.stop());
+  return { g, port };
+}
+
+test("SIMPLIFY_PATHs from a client that does not read: the CONFIRM_PATHs refused are dropped and reported, the server serves on", async (t) => {
+  const { g, port } = await game(t);
+  const good = await joinGame(t, port, "bystander");
+  const deaf = await deafClient(port);
+  t.teardown(() => deaf.ws.terminate());
+  const refused: string[] = [];
+  g.multiplayer.on("send_refused", (r) => {
+    t.is(r.to, deaf.id);
+    refused.push(r.command);
+  });
+  // 60,000-byte paths: each CONFIRM_PATH answer is as large; the kernel's buffers fill, then Godot's 64 KiB limit.
+  const path = `Game/${"x".repeat(60_000)}`;
+  let sent = 0;
+  while (g.multiplayer.stats.sendsRefused === 0 && sent < 1_000) {
+    for (let i = 0; i < 50; i++, sent++) {
+      deaf.ws.send(makeFrame(SysType.NONE, deaf.id, 1, encodeSimplifyPath(sent + 2, path)));
+    }
+    await until(() => deaf.ws.bufferedAmount === 0, "the client's frames to leave");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  t.true(g.multiplayer.stats.sendsRefused > 0, `no refusal after ${sent} SIMPLIFY_PATHs`);
+  t.true(refused.length > 0 && refused.every((c) => c === "CONFIRM_PATH"));
+  t.true((g.server.refusedOutput.get("output-bytes") ?? 0) > 0);
+  // The server is up and serves the others.
+  const pong = await good.bot.request(1, "Game", "ping", [5], { method: "pong" });
+  t.deepEqual(pong.args, [5]);
+});
+
+test("a chat broadcast to a peer that does not read: the others still get theirs, the refusals are reported", async (t) => {
+  const { g, port } = await game(t);
+  const a = await joinGame(t, port, "alice");
+  const b = await joinGame(t, port, "bob");
+  const deaf = await deafClient(port);
+  t.teardown(() => deaf.ws.terminate());
+  const big = "y".repeat(30_000);
+  const scene = g.multiplayer.node("Game");
+  // The game broadcasts (as its chat does) until the deaf client's copy is refused by the output limit.
+  for (let i = 0; i < 1_000 && g.multiplayer.stats.sendsRefused === 0; i++) {
+    scene.rpc("chat_message", 1, big);
+    if (i % 10 === 9) await new Promise((r) => setTimeout(r, 5));
+  }
+  t.true(g.multiplayer.stats.sendsRefused > 0);
+  const wait = b.bot.waitForRpc("Game", "chat_message", { match: (args) => args[1] === "last" });
+  a.bot.node("Game").rpcId(1, "chat", "last");
+  t.deepEqual((await wait).args, [a.bot.id, "last"]);
+});
+
+for (const signal of [
+  "network_peer_connected",
+  "network_peer_packet",
+  "network_peer_disconnected",
+] as const) {
+  test(`a ${signal} listener that throws is a script error: reported with its stack, counted; the server carries on`, async (t) => {
+    const { g, port } = await game(t);
+    const errors: { err: unknown; name: string }[] = [];
+    g.multiplayer.on("script_error", (err, where) => errors.push({ err, name: where.name }));
+    let after = 0;
+    g.multiplayer.on(signal, () => {
+      throw new Error(`boom in ${signal}`);
+    });
+    // A listener connected after the thrower still runs.
+    g.multiplayer.on(signal, () => {
+      after++;
+    });
+    const a = await joinGame(t, port, "alice");
+    if (signal === "network_peer_packet") a.bot.multiplayer.sendBytes(Uint8Array.of(1, 2), 1);
+    if (signal === "network_peer_disconnected") {
+      const b = await joinGame(t, port, "bob");
+      b.bot.disconnect();
+    }
+    await until(() => errors.length > 0, "the script error");
+    t.is(errors[0]?.name, signal);
+    t.true(errors[0]?.err instanceof Error && /boom in/.test((errors[0].err as Error).stack ?? ""));
+    t.is(g.multiplayer.stats.scriptErrors, errors.length);
+    await until(() => after > 0, "the next listener");
+    const pong = await a.bot.request(1, "Game", "ping", [9], { method: "pong" });
+    t.deepEqual(pong.args, [9]);
+  });
+}
