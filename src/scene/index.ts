@@ -1,6 +1,7 @@
 /** MultiplayerAPI (Godot 3): rpc, rset, raw packets, the node-path cache, rpc modes. */
 export { type SceneDropReason, ScenePacketError } from "./errors.js";
 export {
+  DEFAULT_MAX_PATH_CACHE_UNITS,
   type DroppedPacket,
   type MethodStats,
   MultiplayerAPI,
@@ -12,6 +13,7 @@ export {
   type TraceRecord,
 } from "./multiplayer-api.js";
 export {
+  cstringCacheBytes,
   decodeSceneCommand,
   encodeConfirmPath,
   encodeRaw,

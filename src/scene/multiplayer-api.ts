@@ -141,6 +141,16 @@ export interface MultiplayerAPIEvents {
 
 type TraceOut = Omit<TraceRecord, "dir" | "from" | "to">;
 
+/** The paths one peer has simplified for us (Godot's path_get_cache entry), and their size. */
+interface PeerPathCache {
+  readonly paths: Map<number, string>;
+  /** UTF-16 code units of the paths held: what the heap keeps for them, halved. */
+  units: number;
+}
+
+/** Beyond Godot (no limit there): what one peer's path cache may hold, in UTF-16 code units of path. */
+export const DEFAULT_MAX_PATH_CACHE_UNITS = 256 * 1024;
+
 interface PathSentCache {
   readonly id: number;
   /** Peer → has it confirmed? (absent: SIMPLIFY_PATH not sent yet.) */
@@ -197,7 +207,12 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
   #nodes: Map<string, SceneNode> | null = null;
   readonly #connectedPeers = new PeerIdSet();
   // Both caches made on first use (a peer's cache on its first SIMPLIFY_PATH).
-  #pathGetCache: Map<number, Map<number, string>> | null = null;
+  #pathGetCache: Map<number, PeerPathCache> | null = null;
+  /**
+   * Beyond Godot: the size a peer's path cache may reach (UTF-16 code units of its paths); a
+   * SIMPLIFY_PATH that would pass it is dropped ("path-cache-full") and its path not confirmed.
+   */
+  maxPathCacheUnits = DEFAULT_MAX_PATH_CACHE_UNITS;
   #pathSendCache: Map<string, PathSentCache> | null = null;
 
   #lastSendCacheId = 1;
@@ -243,13 +258,25 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
     return n;
   }
 
-  /** The node at `path` if declared (get_node_or_null). */
+  /** The node at `path` if declared (get_node_or_null); `path` in any form node() accepts. */
   getNode(path: string): SceneNode | undefined {
-    return this.#nodes?.get(path);
+    const nodes = this.#nodes;
+    if (!nodes) return undefined;
+    return nodes.get(path) ?? nodes.get(normalizeNodePath(path));
   }
 
+  /** Forgets a node, with what we keep for it: its counters and its entry in our path cache. */
   removeNode(path: string): boolean {
-    return this.#nodes?.delete(normalizeNodePath(path)) ?? false;
+    const key = normalizeNodePath(path);
+    if (!this.#nodes?.delete(key)) return false;
+    // Godot 3 keeps a freed node's path_send_cache entry forever: under churn (a node per player) that grows without end.
+    this.#pathSendCache?.delete(key);
+    const byMethod = this.#stats?.byMethod;
+    if (byMethod) {
+      const prefix = `${key}:`;
+      for (const k of byMethod.keys()) if (k.startsWith(prefix)) byMethod.delete(k);
+    }
+    return true;
   }
 
   /** MultiplayerAPI.clear: forget peers and both path caches. */
@@ -593,10 +620,19 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
         this.#pathGetCache ??= new Map();
         let cache = this.#pathGetCache.get(from);
         if (!cache) {
-          cache = new Map();
+          cache = { paths: new Map(), units: 0 };
           this.#pathGetCache.set(from, cache);
         }
-        cache.set(cmd.cacheId, cmd.path);
+        const units = cache.units - (cache.paths.get(cmd.cacheId)?.length ?? 0) + cmd.path.length;
+        if (units > this.maxPathCacheUnits) {
+          return this.#drop(
+            from,
+            "path-cache-full",
+            `Path cache of peer ${from} full: ${cache.paths.size} paths, ${cache.units} of ${this.maxPathCacheUnits} units.`,
+          );
+        }
+        cache.paths.set(cmd.cacheId, cmd.path);
+        cache.units = units;
         const peer = this.#peer;
         if (!peer) return true;
         const reply = encodeConfirmPath(cmd.path);
@@ -665,7 +701,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
           if (!cache && !this.#connectedPeers.has(from)) {
             return this.#drop(from, "unknown-peer-cache", "Requests invalid peer cache.");
           }
-          const cached = cache?.get(cmd.target.cacheId);
+          const cached = cache?.paths.get(cmd.target.cacheId);
           if (cached === undefined) {
             return this.#drop(
               from,
@@ -793,6 +829,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
   #delPeer(id: number): void {
     this.#connectedPeers.delete(id);
     this.#pathGetCache?.delete(id);
+    this.#stats?.byPeer.delete(id); // per-peer state goes with the peer
     for (const psc of this.#pathSendCache?.values() ?? []) psc.confirmed.delete(id);
     this.#signal(id, "network_peer_disconnected", id);
   }
