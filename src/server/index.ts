@@ -4,6 +4,7 @@ export { ExampleGame, type ExampleGameOptions, godotPrint, godotVar2Str } from "
 export type { OutputRefusalReason } from "./output.js";
 export {
   type BadInput,
+  GODOT3_HANDSHAKE_TIMEOUT,
   GODOT3_SERVER_BUFFERS,
   type RefusedOutput,
   type ServerDropReason,

@@ -54,7 +54,15 @@ export interface WebSocketServerOptions {
   readonly buffers?: BufferSizes;
   /** Beyond Godot: close the connection of a client that sends what Godot would refuse (default false). */
   readonly kickOnBadInput?: boolean;
+  /**
+   * Godot's handshake_timeout (3.5+), in seconds: a connection that has not completed the
+   * WebSocket handshake by then is closed (default 3, Godot's).
+   */
+  readonly handshakeTimeout?: number;
 }
+
+/** Godot 3.5+'s WebSocketServer.handshake_timeout default, in seconds. */
+export const GODOT3_HANDSHAKE_TIMEOUT = 3;
 
 /** Why a client frame was refused (Godot's ERR_FAIL cases, and the ring limits). */
 export type ServerDropReason = FrameError["reason"] | "unknown-target" | "input-bytes" | "input-packets";
@@ -132,6 +140,9 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
   #buffers: BufferSizes;
   #limits: BufferLimits;
   #kickOnBadInput: boolean;
+  #handshakeTimeoutMs: number;
+  /** Connections not yet upgraded, by remote address and port (a TLS socket's are its TCP socket's), with their deadline. */
+  readonly #pending = new Map<string, { readonly socket: Socket; readonly timer: NodeJS.Timeout }>();
   #http: HttpServer | null = null;
   #wss: WsServer | null = null;
   #multiplayer = false;
@@ -160,6 +171,42 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
     this.#buffers = options.buffers ?? GODOT3_SERVER_BUFFERS;
     this.#limits = bufferLimits(this.#buffers);
     this.#kickOnBadInput = options.kickOnBadInput ?? false;
+    const timeout = options.handshakeTimeout ?? GODOT3_HANDSHAKE_TIMEOUT;
+    if (!(timeout > 0))
+      throw new RangeError(`handshakeTimeout ${timeout} is not a positive number of seconds`);
+    this.#handshakeTimeoutMs = timeout * 1000;
+  }
+
+  /** Godot's handshake_timeout, in seconds. */
+  get handshakeTimeout(): number {
+    return this.#handshakeTimeoutMs / 1000;
+  }
+
+  /** Beyond Godot: does a client that sends what Godot would refuse get closed (1008)? */
+  get kickOnBadInput(): boolean {
+    return this.#kickOnBadInput;
+  }
+
+  /**
+   * Each connection gets its own deadline to complete the handshake, as Godot's pending peers do
+   * (Node's own timeouts hold such sockets 60 s and more, then sweep them all at once).
+   */
+  #startHandshakeTimer(socket: Socket): void {
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    const timer = setTimeout(() => {
+      this.#pending.delete(key);
+      socket.destroy();
+    }, this.#handshakeTimeoutMs);
+    this.#pending.set(key, { socket, timer });
+    socket.once("close", () => this.#handshakeDone(socket));
+  }
+
+  #handshakeDone(socket: Socket): void {
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    const pending = this.#pending.get(key);
+    if (pending === undefined) return;
+    clearTimeout(pending.timer);
+    this.#pending.delete(key);
   }
 
   /**
@@ -174,6 +221,7 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
     this.#multiplayer = gdMpApi;
     this.#protocols = protocols.map((p) => p.trim());
     const http = this.#tls ? createHttpsServer({ ...this.#tls }) : createHttpServer();
+    http.on("connection", (socket: Socket) => this.#startHandshakeTimer(socket));
     // Anything but an upgrade is not Godot's business: Godot drops it without an answer.
     http.on("request", (req, res) => {
       res.socket?.destroy();
@@ -194,7 +242,10 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
         socket.destroy(); // Godot drops the TCP connection without an HTTP answer
         return;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => this.#onOpen(ws, socket));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        this.#handshakeDone(socket);
+        this.#onOpen(ws, socket);
+      });
     });
     await new Promise<void>((resolve, reject) => {
       http.once("error", reject);
@@ -223,6 +274,11 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
       c.ws.terminate();
     }
     this.#clients.clear();
+    for (const p of this.#pending.values()) {
+      clearTimeout(p.timer);
+      p.socket.destroy();
+    }
+    this.#pending.clear();
     this.#announced.length = 0;
     this.#queue.length = 0;
     this.clearPackets();
