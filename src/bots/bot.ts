@@ -244,7 +244,7 @@ export class Bot extends SignalEmitter<BotEvents> {
 
   /** Every other peer the server announced, the server (1) included; ascending. */
   get peers(): number[] {
-    return this.multiplayer.getNetworkConnectedPeers();
+    return Array.from(this.multiplayer.getNetworkConnectedPeers());
   }
 
   node(path: string): SceneNode {

@@ -328,9 +328,9 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
     return this.#peer?.isServer() ?? false;
   }
 
-  /** Ascending, as Godot's Set<int>. */
-  getNetworkConnectedPeers(): number[] {
-    return this.#connectedPeers.sorted();
+  /** Ascending, as Godot's Set<int>; a PoolIntArray, as Godot's (so it goes out as one in a call). */
+  getNetworkConnectedPeers(): Int32Array {
+    return Int32Array.from(this.#connectedPeers.sorted());
   }
 
   get refuseNewNetworkConnections(): boolean {
@@ -501,7 +501,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
   /** The connected peers `to` may reach, ascending; a unicast needs no sorted copy of them all. */
   #targets(to: number): Iterable<number> {
     if (to > 0) return this.#connectedPeers.has(to) ? [to] : [];
-    return this.getNetworkConnectedPeers();
+    return this.#connectedPeers.sorted();
   }
 
   /** SIMPLIFY_PATH to every targeted peer that has not been sent one; true if all have confirmed. */
@@ -756,6 +756,18 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
         m.bytesIn += packet.length;
         if (isCall) {
           const fn = node.getRemoteFunction(name);
+          if (fn && (values.length < fn.minArgs || values.length > fn.maxArgs)) {
+            // Godot's call error (Variant::get_call_error_text), printed as "RPC - …"; the function does not run.
+            const expected =
+              fn.minArgs === fn.maxArgs || fn.maxArgs === Number.POSITIVE_INFINITY ? fn.minArgs : fn.maxArgs;
+            return this.#drop(
+              from,
+              "wrong-argument-count",
+              `RPC - Error calling method from 'rpc': '/root/${path}::${name}': Method expected ${expected} arguments, but called with ${values.length}.`,
+              path,
+              name,
+            );
+          }
           if (fn) this.#guard(() => fn.handler(...values), path, name, from);
         } else {
           this.#guard(() => node.set(name, values[0] ?? null), path, name, from);
@@ -806,6 +818,10 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
 
   #drop(from: number, reason: SceneDropReason, detail: string, path?: string, name?: string): false {
     this.stats.dropped.set(reason, (this.stats.dropped.get(reason) ?? 0) + 1);
+    // A server kicking on bad input (kickOnBadInput) kicks for scene-level garbage too.
+    const peer = this.#peer;
+    if (peer?.kickOnBadInput && peer.isServer() && from !== 1)
+      peer.disconnectPeer?.(from, 1008, `bad input: ${reason}`);
     this.#signal(from, "packet_dropped", {
       from,
       reason,

@@ -6,6 +6,7 @@ export {
   type BadInput,
   GODOT3_HANDSHAKE_TIMEOUT,
   GODOT3_SERVER_BUFFERS,
+  ListenError,
   type RefusedOutput,
   type ServerDropReason,
   WebSocketServer,

@@ -22,6 +22,7 @@ import {
   bufferLimits,
   ConnectionStatus,
   GodotError,
+  WebSocketError,
   WebSocketPeer,
   WriteMode,
 } from "../websocket/index.js";
@@ -59,6 +60,21 @@ export interface WebSocketServerOptions {
    * WebSocket handshake by then is closed (default 3, Godot's).
    */
   readonly handshakeTimeout?: number;
+}
+
+/**
+ * listen() could not listen: the port is taken (or not ours to bind), or the server already
+ * listens. `godotError` is Godot's answer: ERR_ALREADY_IN_USE in both cases, as TCP_Server's.
+ */
+export class ListenError extends WebSocketError {
+  override readonly name = "ListenError";
+  constructor(
+    message: string,
+    readonly port: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, GodotError.ERR_ALREADY_IN_USE, options);
+  }
 }
 
 /** Godot 3.5+'s WebSocketServer.handshake_timeout default, in seconds. */
@@ -214,8 +230,7 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
    * picks); rejects if the port cannot be listened on.
    */
   async listen(port: number, protocols: readonly string[] = [], gdMpApi = false): Promise<number> {
-    if (this.#wss)
-      throw Object.assign(new Error("already listening"), { godotError: GodotError.ERR_ALREADY_IN_USE });
+    if (this.#wss) throw new ListenError("already listening", port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new RangeError(`port ${port} is not 0..65535`);
     this.#multiplayer = gdMpApi;
@@ -248,10 +263,14 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
       });
     });
     await new Promise<void>((resolve, reject) => {
-      http.once("error", reject);
+      http.once("error", (err: NodeJS.ErrnoException) =>
+        reject(
+          new ListenError(`cannot listen on port ${port}: ${err.code ?? err.message}`, port, { cause: err }),
+        ),
+      );
       const host = this.#bindIp === "*" ? undefined : this.#bindIp;
       http.listen(port, host, () => {
-        http.off("error", reject);
+        http.removeAllListeners("error");
         resolve();
       });
     });
