@@ -68,12 +68,15 @@ export interface WebSocketServerOptions {
  */
 export class ListenError extends WebSocketError {
   override readonly name = "ListenError";
+  /** The system's code (EADDRINUSE, EACCES …), when the system refused. */
+  readonly code: string | undefined;
   constructor(
     message: string,
     readonly port: number,
-    options?: { cause?: unknown },
+    cause?: NodeJS.ErrnoException,
   ) {
-    super(message, GodotError.ERR_ALREADY_IN_USE, options);
+    super(message, GodotError.ERR_ALREADY_IN_USE, cause ? { cause } : undefined);
+    this.code = cause?.code;
   }
 }
 
@@ -264,9 +267,7 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
     });
     await new Promise<void>((resolve, reject) => {
       http.once("error", (err: NodeJS.ErrnoException) =>
-        reject(
-          new ListenError(`cannot listen on port ${port}: ${err.code ?? err.message}`, port, { cause: err }),
-        ),
+        reject(new ListenError(`cannot listen on port ${port}: ${err.code ?? err.message}`, port, err)),
       );
       const host = this.#bindIp === "*" ? undefined : this.#bindIp;
       http.listen(port, host, () => {
