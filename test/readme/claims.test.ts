@@ -24,9 +24,9 @@ test("the Quick start says what the demo runs: its bots, its duration, its thres
   const m = /Runs (\w+) bots[\s\S]*? for (\w+) seconds[\s\S]*?judges (\w+) thresholds/.exec(quick);
   if (!m)
     return t.fail(`no "Runs N bots … for T seconds … judges K thresholds" in the Quick start:\n${quick}`);
-  t.is(`--bots ${WORDS[m[1] as string]}`, /--bots \d+/.exec(demo)?.[0]);
-  t.is(`--duration ${WORDS[m[2] as string]}s`, /--duration \w+/.exec(demo)?.[0]);
-  t.is(WORDS[m[3] as string], demo.match(/--threshold /g)?.length);
+  t.is(`--bots ${WORDS[m[1] ?? ""]}`, /--bots \d+/.exec(demo)?.[0] ?? "");
+  t.is(`--duration ${WORDS[m[2] ?? ""]}s`, /--duration \w+/.exec(demo)?.[0] ?? "");
+  t.is(WORDS[m[3] ?? ""], demo.match(/--threshold /g)?.length);
 });
 
 test("the first bot example runs as written against the Node example game", async (t) => {
