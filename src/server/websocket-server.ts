@@ -130,6 +130,11 @@ class Client {
   readonly out: PeerOutput;
   /** Its "message" event, queued as often as it has messages (it carries nothing else). */
   readonly message: Pending = { kind: "message", client: this };
+  /** Messages delivered to it this turn (autoPoll), and its events waiting for a later turn. */
+  turnMessages = 0;
+  deferred = 0;
+  /** Is its socket paused until its deferred events are served? */
+  paused = false;
 
   constructor(
     readonly id: number,
@@ -140,6 +145,15 @@ class Client {
     this.out = new PeerOutput(socket);
   }
 }
+
+/**
+ * Fair service with autoPoll: at most this many messages of one client are run per event-loop
+ * turn; the rest wait, in order, for the next turns (in its input ring, which bounds them as
+ * Godot's bounds what one poll takes). One client's burst then costs its own latency, not everyone's.
+ */
+const TURN_BUDGET = 32;
+/** A client with this many events waiting is not read from until they are served (TCP back-pressure). */
+const PAUSE_AT = 256;
 
 type Pending =
   | { readonly kind: "connect"; readonly client: Client }
@@ -172,6 +186,12 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
   readonly #batch = new OutputBatch();
   readonly #queue: Pending[] = [];
   #polling = false;
+  /** autoPoll: events over their client's budget, for the next turn; clients with messages this turn; paused ones. */
+  #later: Pending[] = [];
+  readonly #touched: Client[] = [];
+  readonly #paused: Client[] = [];
+  #turnScheduled = false;
+  readonly #nextTurn = (): void => this.#turn();
   /** Bad input by reason. */
   readonly badInput = new Map<ServerDropReason, number>();
   /** Frames refused by the output limits, by reason. */
@@ -301,6 +321,9 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
     this.#pending.clear();
     this.#announced.length = 0;
     this.#queue.length = 0;
+    this.#later = [];
+    this.#touched.length = 0;
+    this.#paused.length = 0;
     this.clearPackets();
     wss?.close();
     if (http) await new Promise<void>((resolve) => http.close(() => resolve()));
@@ -385,9 +408,70 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
     if (this.#polling) return;
     this.#polling = true;
     try {
-      for (let e = this.#queue.shift(); e; e = this.#queue.shift()) this.#deliver(e);
+      const fair = this.#autoPoll;
+      for (let e = this.#queue.shift(); e; e = this.#queue.shift()) {
+        if (fair && this.#waits(e)) continue;
+        this.#deliver(e);
+      }
     } finally {
       this.#polling = false;
+    }
+  }
+
+  /** autoPoll: does `e` wait for a later turn (its client's budget is spent, or older events of it wait)? */
+  #waits(e: Pending): boolean {
+    const c = e.client;
+    if (c.deferred === 0) {
+      if (e.kind !== "message") return false;
+      if (c.turnMessages < TURN_BUDGET) {
+        if (c.turnMessages++ === 0) this.#touched.push(c);
+        this.#scheduleTurn();
+        return false;
+      }
+    }
+    this.#later.push(e);
+    c.deferred++;
+    if (c.deferred >= PAUSE_AT && !c.paused) {
+      c.paused = true;
+      c.ws.pause();
+      this.#paused.push(c);
+    }
+    this.#scheduleTurn();
+    return true;
+  }
+
+  #scheduleTurn(): void {
+    if (this.#turnScheduled) return;
+    this.#turnScheduled = true;
+    setImmediate(this.#nextTurn);
+  }
+
+  /** The next turn: budgets renewed, waiting events served first (oldest first), paused clients read again once served. */
+  #turn(): void {
+    this.#turnScheduled = false;
+    for (const c of this.#touched) c.turnMessages = 0;
+    this.#touched.length = 0;
+    const later = this.#later;
+    if (later.length > 0 && !this.#polling) {
+      this.#later = [];
+      for (const e of later) e.client.deferred--;
+      this.#polling = true;
+      try {
+        for (const e of later) if (!this.#waits(e)) this.#deliver(e);
+      } finally {
+        this.#polling = false;
+      }
+      this.poll();
+    } else if (later.length > 0) {
+      this.#scheduleTurn();
+    }
+    const paused = this.#paused;
+    for (let i = paused.length - 1; i >= 0; i--) {
+      const c = paused[i] as Client;
+      if (c.deferred > 0) continue;
+      c.paused = false;
+      c.ws.resume();
+      paused.splice(i, 1);
     }
   }
 
