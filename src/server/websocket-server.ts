@@ -117,6 +117,12 @@ export interface WebSocketServerEvents extends NetworkedMultiplayerPeerEvents {
    * were refused by the output limits (set_buffers), and not sent.
    */
   output_refused: [report: RefusedOutput];
+  /**
+   * A listener of one of the server's signals threw (`signal` names it): contained, as Godot
+   * prints SCRIPT ERROR and goes on; the other listeners still run. A throwing listener of this
+   * signal itself becomes a process warning.
+   */
+  script_error: [error: unknown, signal: string];
 }
 
 class Client {
@@ -196,6 +202,8 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
   readonly badInput = new Map<ServerDropReason, number>();
   /** Frames refused by the output limits, by reason. */
   readonly refusedOutput = new Map<OutputRefusalReason, number>();
+  /** Listeners of the server's signals that threw (each reported as script_error). */
+  scriptErrors = 0;
   /** Messages and bytes read from all clients, and written by the multiplayer layer (greetings, relays, its own). */
   readonly traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
   lastError: Error | null = null;
@@ -214,6 +222,26 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
     if (!(timeout > 0))
       throw new RangeError(`handshakeTimeout ${timeout} is not a positive number of seconds`);
     this.#handshakeTimeoutMs = timeout * 1000;
+  }
+
+  /**
+   * Every signal of the server reaches all its listeners: one that throws is reported
+   * (script_error), never thrown into the socket's event that caused it (which would end the process).
+   */
+  override emit<K extends keyof WebSocketServerEvents>(
+    signal: K,
+    ...args: WebSocketServerEvents[K]
+  ): boolean {
+    return this.emitCatching(signal, args, (err) => {
+      this.scriptErrors++;
+      const warn = (e: unknown) =>
+        process.emitWarning(
+          `a ${String(signal)} listener of the server threw: ${e instanceof Error && e.stack ? e.stack : String(e)}`,
+          "GodotPeerScriptError",
+        );
+      if (signal === "script_error" || this.listenerCount("script_error") === 0) warn(err);
+      else this.emitCatching("script_error", [err, String(signal)], warn);
+    });
   }
 
   /** Godot's handshake_timeout, in seconds. */

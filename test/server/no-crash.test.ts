@@ -106,3 +106,24 @@ for (const signal of [
     t.deepEqual(pong.args, [9]);
   });
 }
+
+test("a listener of the server's own signals that throws (bad_input, peer_connected) is reported; the server carries on", async (t) => {
+  const { g, port } = await game(t);
+  const errors: string[] = [];
+  g.server.on("script_error", (_err, signal) => errors.push(signal));
+  g.server.on("bad_input", () => {
+    throw new Error("boom in bad_input");
+  });
+  g.server.on("peer_connected", () => {
+    throw new Error("boom in peer_connected");
+  });
+  const a = await joinGame(t, port, "alice");
+  const deaf = await deafClient(port);
+  t.teardown(() => deaf.ws.terminate());
+  deaf.ws.send(Uint8Array.of(0, 1, 2)); // too short: bad_input
+  await until(() => errors.includes("bad_input"), "the bad_input listener's error");
+  t.true(errors.includes("peer_connected"));
+  t.is(g.server.scriptErrors, errors.length);
+  const pong = await a.bot.request(1, "Game", "ping", [4], { method: "pong" });
+  t.deepEqual(pong.args, [4]);
+});
