@@ -6,6 +6,7 @@
  */
 import test from "ava";
 import WebSocket from "ws";
+import { Bot } from "../../src/bots/index.js";
 import { makeFrame, readSysPeerId, SysType } from "../../src/multiplayer/index.js";
 import { encodeSimplifyPath } from "../../src/scene/index.js";
 import { ExampleGame } from "../../src/server/index.js";
@@ -126,4 +127,25 @@ test("a listener of the server's own signals that throws (bad_input, peer_connec
   t.is(g.server.scriptErrors, errors.length);
   const pong = await a.bot.request(1, "Game", "ping", [4], { method: "pong" });
   t.deepEqual(pong.args, [4]);
+});
+
+test("with the Bot API: a tick-style bot stops polling while chat broadcasts pile up, then calls a node it has not used; the server serves on", async (t) => {
+  const { g, port } = await game(t);
+  const good = await joinGame(t, port, "bystander");
+  const tick = await Bot.connect({ url: `ws://127.0.0.1:${port}`, style: "tick" });
+  t.teardown(() => tick.terminate());
+  const big = "z".repeat(20_000);
+  const scene = g.multiplayer.node("Game");
+  // Broadcasts the tick bot does not poll for, until its connection backs up to the server's output limit.
+  for (let i = 0; i < 2_000 && (g.server.refusedOutput.get("output-bytes") ?? 0) === 0; i++) {
+    scene.rpc("chat_message", 1, big);
+    if (i % 10 === 9) await new Promise((r) => setTimeout(r, 5));
+  }
+  t.true((g.server.refusedOutput.get("output-bytes") ?? 0) > 0, "the tick bot's output backed up");
+  const refusedBefore = g.multiplayer.stats.sendsRefused;
+  // A node it has not used: SIMPLIFY_PATH, which the server must answer with a CONFIRM_PATH it cannot send.
+  tick.node("Game/Modes").rpcId(1, "f_remote", 1);
+  await until(() => g.multiplayer.stats.sendsRefused > refusedBefore, "the CONFIRM_PATH refused");
+  const pong = await good.bot.request(1, "Game", "ping", [6], { method: "pong" });
+  t.deepEqual(pong.args, [6]);
 });
