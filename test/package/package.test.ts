@@ -5,7 +5,7 @@
  * installed copy, and `tsc` on a user file with strict settings and no skipLibCheck.
  */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -66,6 +66,28 @@ test("packed, installed in a fresh CommonJS project: require(), a .ts bot script
     300_000,
   );
   t.is(install.code, 0, install.out);
+
+  // Runtime dependencies are what the runtime uses: each is imported by the built code, or its
+  // types are referenced by the declarations (@types/x for x, @types/node for node: modules).
+  const installed = join(app, "node_modules", "godot-peer");
+  const pkg = JSON.parse(await readFile(join(installed, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
+  const built = await Promise.all(
+    (await readdir(join(installed, "dist"), { recursive: true }))
+      .filter((f) => f.endsWith(".js") || f.endsWith(".mjs") || f.endsWith(".d.ts"))
+      .map(async (f) => ({ f, text: await readFile(join(installed, "dist", f), "utf8") })),
+  );
+  const imports = (name: string, kind: "js" | "dts") =>
+    built.some(
+      ({ f, text }) =>
+        (kind === "dts") === f.endsWith(".d.ts") &&
+        (name === "node" ? /from "node:/.test(text) : new RegExp(`from "${name}(/[^"]*)?"`).test(text)),
+    );
+  for (const dep of Object.keys(pkg.dependencies)) {
+    const used = dep.startsWith("@types/") ? imports(dep.slice("@types/".length), "dts") : imports(dep, "js");
+    t.true(used, `dependency ${dep} is used by the package at run time (or by its declarations)`);
+  }
 
   // require() from CommonJS.
   const req = await run(
