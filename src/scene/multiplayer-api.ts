@@ -789,10 +789,35 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
     signal: K,
     ...args: MultiplayerAPIEvents[K]
   ): void {
-    this.emitCatching(signal, args, (err) =>
-      this.#scriptError(err, { path: "", name: String(signal), from }),
-    );
+    // What is being emitted, for the one error callback: no closure per emission (a swarm makes
+    // millions) and no field per instance (an idle bot must stay small). Saved for nested emissions.
+    const api = MultiplayerAPI.#emittingApi;
+    const outer = MultiplayerAPI.#emittingSignal;
+    const outerFrom = MultiplayerAPI.#emittingFrom;
+    MultiplayerAPI.#emittingApi = this;
+    MultiplayerAPI.#emittingSignal = signal;
+    MultiplayerAPI.#emittingFrom = from;
+    try {
+      this.emitCatching(signal, args, MultiplayerAPI.#onListenerError);
+    } finally {
+      MultiplayerAPI.#emittingApi = api;
+      MultiplayerAPI.#emittingSignal = outer;
+      MultiplayerAPI.#emittingFrom = outerFrom;
+    }
   }
+
+  static #emittingApi: MultiplayerAPI | null = null;
+  static #emittingSignal: keyof MultiplayerAPIEvents = "connected_to_server";
+  static #emittingFrom = 0;
+  static readonly #onListenerError = (err: unknown): void => {
+    const api = MultiplayerAPI.#emittingApi;
+    if (api)
+      api.#scriptError(err, {
+        path: "",
+        name: MultiplayerAPI.#emittingSignal,
+        from: MultiplayerAPI.#emittingFrom,
+      });
+  };
 
   #scriptError(err: unknown, where: ScriptErrorSite): void {
     this.stats.scriptErrors++;
