@@ -232,16 +232,35 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
     signal: K,
     ...args: WebSocketServerEvents[K]
   ): boolean {
-    return this.emitCatching(signal, args, (err) => {
-      this.scriptErrors++;
-      const warn = (e: unknown) =>
-        process.emitWarning(
-          `a ${String(signal)} listener of the server threw: ${e instanceof Error && e.stack ? e.stack : String(e)}`,
-          "GodotPeerScriptError",
-        );
-      if (signal === "script_error" || this.listenerCount("script_error") === 0) warn(err);
-      else this.emitCatching("script_error", [err, String(signal)], warn);
-    });
+    // The emission's site in static fields, for the one error callback: nothing allocated per emission.
+    const server = WebSocketServer.#emittingServer;
+    const outer = WebSocketServer.#emittingSignal;
+    WebSocketServer.#emittingServer = this;
+    WebSocketServer.#emittingSignal = signal;
+    try {
+      return this.emitCatching(signal, args, WebSocketServer.#onListenerError);
+    } finally {
+      WebSocketServer.#emittingServer = server;
+      WebSocketServer.#emittingSignal = outer;
+    }
+  }
+
+  static #emittingServer: WebSocketServer | null = null;
+  static #emittingSignal: keyof WebSocketServerEvents = "script_error";
+  static readonly #onListenerError = (err: unknown): void => {
+    const server = WebSocketServer.#emittingServer;
+    if (server) server.#listenerThrew(err, WebSocketServer.#emittingSignal);
+  };
+
+  #listenerThrew(err: unknown, signal: keyof WebSocketServerEvents): void {
+    this.scriptErrors++;
+    const warn = (e: unknown) =>
+      process.emitWarning(
+        `a ${signal} listener of the server threw: ${e instanceof Error && e.stack ? e.stack : String(e)}`,
+        "GodotPeerScriptError",
+      );
+    if (signal === "script_error" || this.listenerCount("script_error") === 0) warn(err);
+    else this.emit("script_error", err, signal);
   }
 
   /** Godot's handshake_timeout, in seconds. */
