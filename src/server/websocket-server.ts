@@ -279,10 +279,14 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
    */
   #startHandshakeTimer(socket: Socket): void {
     const key = `${socket.remoteAddress}:${socket.remotePort}`;
-    const timer = setTimeout(() => {
+    const expire = () => {
+      if (this.#pending.get(key)?.socket !== socket) return; // upgraded meanwhile
       this.#pending.delete(key);
       socket.destroy();
-    }, this.#handshakeTimeoutMs);
+    };
+    // Checked after the I/O of the turn the deadline falls in: a request that arrived in time while
+    // our own event loop was busy is upgraded first (timers run before I/O in a turn).
+    const timer = setTimeout(() => setImmediate(expire), this.#handshakeTimeoutMs);
     this.#pending.set(key, { socket, timer });
     socket.once("close", () => this.#handshakeDone(socket));
   }
