@@ -3,10 +3,13 @@
  * that never upgrades, or upgrades too slowly (slowloris), is closed on its own deadline, not
  * held for Node's 60 s and more and then swept with all the others.
  */
+import { readFile } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import test from "ava";
+import { Bot } from "../../src/bots/index.js";
 import { ExampleGame, GODOT3_HANDSHAKE_TIMEOUT, WebSocketServer } from "../../src/server/index.js";
 import { joinGame, until } from "../bots/game.js";
+import { makeCertificates } from "../websocket/helpers.js";
 
 test("the handshake timeout is Godot's by default: 3 s", (t) => {
   t.is(GODOT3_HANDSHAKE_TIMEOUT, 3);
@@ -57,4 +60,27 @@ test("silent and slowloris connections are closed each on its own deadline; a bo
   await new Promise((r) => setTimeout(r, timeout * 1000));
   const pong = await good.bot.request(1, "Game", "ping", [3], { method: "pong" });
   t.deepEqual(pong.args, [3]);
+});
+
+test("wss: a client that completed the TLS and WebSocket handshakes outlives the timeout; a silent TLS socket does not", async (t) => {
+  const certs = await makeCertificates(t);
+  const timeout = 0.3;
+  const g = new ExampleGame({
+    bindIp: "127.0.0.1",
+    handshakeTimeout: timeout,
+    privateKey: await readFile(certs.serverKey),
+    sslCertificate: certs.serverCertPem,
+  });
+  const port = await g.listen(0);
+  t.teardown(() => g.stop());
+  const bot = await Bot.connect({ url: `wss://localhost:${port}`, ca: certs.caPem });
+  t.teardown(() => bot.disconnect());
+  const closed: Socket[] = [];
+  const silent = await open(port, closed);
+  t.teardown(() => silent.destroy());
+  await until(() => silent.destroyed, "the silent socket closed by the server", 10_000);
+  await new Promise((r) => setTimeout(r, timeout * 2000));
+  t.true(bot.connected);
+  const pong = await bot.request(1, "Game", "ping", [8], { method: "pong" });
+  t.deepEqual(pong.args, [8]);
 });
