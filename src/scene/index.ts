@@ -8,8 +8,10 @@ export {
   type MultiplayerAPIEvents,
   type MultiplayerStats,
   type PeerStats,
+  type RefusedSend,
   RpcError,
   type RpcErrorReason,
+  type ScriptErrorSite,
   type TraceRecord,
 } from "./multiplayer-api.js";
 export {
@@ -27,9 +29,11 @@ export {
 } from "./network-command.js";
 export { canCallMode, RPC_MODE_SLAVE, RPC_MODE_SYNC, RpcMode, shouldCallLocal } from "./rpc-mode.js";
 export {
+  type ArgumentCount,
   normalizeNodePath,
   type RemoteFunction,
   type RemoteHandler,
   type RemoteProperty,
+  type RemoteSetter,
   SceneNode,
 } from "./scene-node.js";
