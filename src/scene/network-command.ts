@@ -56,6 +56,8 @@ const utf8Strict = new TextDecoder("utf-8", { fatal: false });
 const cstrings = new Map<string, Uint8Array>();
 const CSTRING_CACHE_MAX_BYTES = 256 * 1024;
 const CSTRING_KEPT_MAX_BYTES = 256;
+/** What an entry costs beyond its bytes: the key string, the Uint8Array object, the Map entry (measured ~120). */
+const CSTRING_ENTRY_OVERHEAD = 128;
 let cstringBytes = 0;
 
 function cstring(s: string): Uint8Array {
@@ -65,16 +67,17 @@ function cstring(s: string): Uint8Array {
   const out = new Uint8Array(bytes.length + 1);
   out.set(bytes);
   if (out.length > CSTRING_KEPT_MAX_BYTES) return out;
-  if (cstringBytes + out.length > CSTRING_CACHE_MAX_BYTES) {
+  const cost = out.length * 3 + CSTRING_ENTRY_OVERHEAD; // the bytes, and the key string (UTF-16)
+  if (cstringBytes + cost > CSTRING_CACHE_MAX_BYTES) {
     cstrings.clear();
     cstringBytes = 0;
   }
   cstrings.set(s, out);
-  cstringBytes += out.length;
+  cstringBytes += cost;
   return out;
 }
 
-/** Bytes the shared cache of encoded names and paths holds (never more than 256 KiB). */
+/** Bytes the shared cache of encoded names and paths holds, entries' overhead included (never more than 256 KiB). */
 export function cstringCacheBytes(): number {
   return cstringBytes;
 }
