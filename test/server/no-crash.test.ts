@@ -11,6 +11,7 @@ import { makeFrame, readSysPeerId, SysType } from "../../src/multiplayer/index.j
 import { encodeSimplifyPath } from "../../src/scene/index.js";
 import { ExampleGame } from "../../src/server/index.js";
 import { joinGame, until } from "../bots/game.js";
+import { GAME_SERVERS, startGameServer } from "../harness/game-server.js";
 
 /** A raw client that has read its id and then stops reading (its socket paused). */
 async function deafClient(port: number): Promise<{ ws: WebSocket; id: number }> {
@@ -149,3 +150,24 @@ test("with the Bot API: a tick-style bot stops polling while chat broadcasts pil
   const pong = await good.bot.request(1, "Game", "ping", [6], { method: "pong" });
   t.deepEqual(pong.args, [6]);
 });
+
+for (const version of GAME_SERVERS) {
+  test(`${version}: 200 SIMPLIFY_PATHs of 60,000-byte paths from a client that does not read; the server serves on`, async (t) => {
+    const server = await startGameServer(t, version);
+    const good = await joinGame(t, server.port, "bystander");
+    const deaf = await deafClient(server.port);
+    t.teardown(() => deaf.ws.terminate());
+    const path = `Game/${"x".repeat(60_000)}`;
+    for (let i = 0; i < 200; i++) {
+      deaf.ws.send(makeFrame(SysType.NONE, deaf.id, 1, encodeSimplifyPath(2, path)));
+      if (i % 20 === 19)
+        await until(() => deaf.ws.bufferedAmount === 0, "the client's frames to leave", 30_000);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const pong = await good.bot.request(1, "Game", "ping", [5], { method: "pong" });
+    t.deepEqual(pong.args, [5]);
+    if (server.game) t.true(server.game.multiplayer.stats.sendsRefused > 0);
+    // 3.6.2 refuses the CONFIRM_PATHs as we do (ERR_OUT_OF_MEMORY from its output limit); 3.2.3 has no such limit.
+    if (version === "3.6.2") t.true(server.errorLines().some((l) => /ERR_OUT_OF_MEMORY/.test(l)));
+  });
+}
