@@ -9,6 +9,7 @@ import test from "ava";
 import { Bot } from "../../src/bots/index.js";
 import { ExampleGame, GODOT3_HANDSHAKE_TIMEOUT, WebSocketServer } from "../../src/server/index.js";
 import { joinGame, until } from "../bots/game.js";
+import { GAME_SERVERS, startGameServer } from "../harness/game-server.js";
 import { makeCertificates } from "../websocket/helpers.js";
 
 test("the handshake timeout is Godot's by default: 3 s", (t) => {
@@ -84,3 +85,17 @@ test("wss: a client that completed the TLS and WebSocket handshakes outlives the
   const pong = await bot.request(1, "Game", "ping", [8], { method: "pong" });
   t.deepEqual(pong.args, [8]);
 });
+
+for (const version of GAME_SERVERS) {
+  test(`${version}: a connection that never sends its handshake is closed by the server (default settings)`, async (t) => {
+    const server = await startGameServer(t, version);
+    const closed: Socket[] = [];
+    const silent = await open(server.port, closed);
+    t.teardown(() => silent.destroy());
+    const started = performance.now();
+    await until(() => silent.destroyed, "the server to close it", 20_000);
+    t.log(`closed after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const bot = await joinGame(t, server.port, "after");
+    t.true(bot.bot.connected);
+  });
+}
