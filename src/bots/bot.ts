@@ -8,7 +8,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { GodotError, SignalEmitter } from "../core/index.js";
-import type { MethodStats } from "../scene/index.js";
+import type { MethodStats, ScriptErrorSite } from "../scene/index.js";
 import type { Variant } from "../variant/index.js";
 import {
   type CloseInfo,
@@ -26,7 +26,6 @@ import type {
   DialectHost,
   GodotEngine,
   OpeningTimes,
-  ScriptErrorSite,
 } from "./dialect.js";
 import type { BotByEngine, EngineBot, EngineOptions } from "./engines.js";
 import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";

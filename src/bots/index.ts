@@ -27,7 +27,6 @@ export type {
   GodotEngine,
   OpeningTimes,
   RpcAccess,
-  ScriptErrorSite,
 } from "./dialect.js";
 export type { BotByEngine, EngineBot, EngineOptions } from "./engines.js";
 export { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";

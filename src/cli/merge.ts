@@ -9,6 +9,7 @@ import { summaryTable, toHtml, toJUnit } from "../bots/report/index.js";
 import type { SwarmResult } from "../bots/swarm-result.js";
 import { evaluateThresholds, metricsHelp, type Threshold, ThresholdSyntaxError } from "../bots/thresholds.js";
 import { parseThresholdFlags, UsageError } from "./args.js";
+import { explainUnknownOption } from "./suggest.js";
 
 export const MERGE_USAGE = `Usage: godot-peer merge <a.json> <b.json> … [options]
 
@@ -63,7 +64,7 @@ function parseMergeArgs(argv: readonly string[]): MergeArgs | "help" {
   try {
     parsed = parse();
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(explainUnknownOption((err as Error).message, MERGE_USAGE));
   }
   const v = parsed.values;
   if (v.help) return "help";

@@ -22,6 +22,7 @@ import { evaluateThresholds, metricsHelp, type Threshold, UnknownMetricError } f
 import { ExampleGame } from "../server/index.js";
 import { parseCount, parseDuration, parseRate, parseShard, parseThresholdFlags, UsageError } from "./args.js";
 import { BotScriptError, loadBotScript } from "./load-script.js";
+import { explainUnknownOption } from "./suggest.js";
 import type { WorkerInput } from "./swarm-worker.js";
 
 export const SWARM_USAGE = `Usage: godot-peer swarm <bot-script> [options]
@@ -58,6 +59,9 @@ Exit codes: 0 pass, 1 a threshold broke or bots had errors, 2 usage error,
 3 the run could not happen (script did not load, no bot could connect).
 Ctrl-C stops the run cleanly and still writes the summary and reports; twice quits at once.
 `;
+
+/** What follows a usage error: a pointer to the options, not all of them. */
+const SWARM_HINT = `Run "godot-peer swarm --help" for the options.\n`;
 
 interface SwarmArgs extends SwarmLoad {
   readonly scriptPath: string;
@@ -101,7 +105,7 @@ export function parseSwarmArgs(argv: readonly string[]): SwarmArgs | "help" {
   try {
     parsed = parse();
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(explainUnknownOption((err as Error).message, SWARM_USAGE));
   }
   const v = parsed.values;
   if (v.help) return "help";
@@ -238,7 +242,7 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
     a = parsed;
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`godot-peer swarm: ${err.message}\n\n${SWARM_USAGE}`);
+      process.stderr.write(`godot-peer swarm: ${err.message}\n${SWARM_HINT}`);
       return 2;
     }
     throw err;

@@ -52,7 +52,7 @@ test("--help lists every option and the exit codes", async (t) => {
 
 test("usage errors exit 2 with a message naming the problem", async (t) => {
   const cases: [string[], RegExp][] = [
-    [["swarm", "bots/chat.ts", "--botz", "3"], /Unknown option '--botz'/],
+    [["swarm", "bots/chat.ts", "--botz", "3"], /unknown option --botz \(did you mean --bots\?\)/],
     [["swarm"], /missing <bot-script>/],
     [["swarm", "bots/chat.ts", "--duration", "soon"], /--duration: "soon" is not a duration/],
     [["swarm", "bots/chat.ts", "--ramp", "5/s", "--arrival-rate", "2/s"], /exclude each other/],

@@ -108,7 +108,7 @@ test("usage errors exit 2 with a clear message: thresholds, flags, files", async
       [...files, "--threshold", "method.Game:pnig.calls_out>0"],
       /No method "Game:pnig" in this run; methods: Game:chat, Game:ping/,
     ],
-    [[...files, "--bogus"], /Unknown option '--bogus'/],
+    [[...files, "--bogus"], /unknown option --bogus/],
     [[], /no result files to merge/],
     [[join(dir, "missing.json")], /cannot read .*missing\.json: ENOENT/],
   ];

@@ -104,7 +104,7 @@ export class Godot3Dialect implements BotDialect<RpcMode> {
   }
 
   get peers(): number[] {
-    return this.multiplayer.getNetworkConnectedPeers();
+    return Array.from(this.multiplayer.getNetworkConnectedPeers());
   }
 
   get senderId(): number {
