@@ -1,5 +1,7 @@
 /** MultiplayerAPI (Godot 3): rpc, rset, raw packets, the node-path cache, rpc modes. */
 export { type SceneDropReason, ScenePacketError } from "./errors.js";
+/** SceneMultiplayer (Godot 4): RPCs by method id, the path cache with checksums, auth, relay. */
+export * from "./godot4/index.js";
 export {
   type DroppedPacket,
   type MethodStats,

@@ -12,6 +12,10 @@ export interface RpcConfig {
   readonly call_local: boolean;
   readonly transfer_mode: "unreliable" | "unreliable_ordered" | "reliable";
   readonly channel: number;
+  /** The method's parameter count, when known: a call with a wrong count is refused ("RPC - Method expected …"). */
+  readonly arg_count?: number;
+  /** How many of those parameters have defaults (may be left out by a caller). */
+  readonly default_arg_count?: number;
 }
 
 /** `@rpc` with no arguments: authority, call_remote, reliable, channel 0. */
