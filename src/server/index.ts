@@ -12,6 +12,13 @@ export {
 export { GameOutput4, type GameOutput4Events } from "./godot4/game-output4.js";
 export { SceneServer4, type SceneServer4Options } from "./godot4/scene-server4.js";
 export { show4, varToStr4 } from "./godot4/var-to-str.js";
+/** Godot 4's WebSocketMultiplayerPeer, server side: the transport a Node SceneMultiplayer server runs on. */
+export {
+  type RefusedOutput4,
+  type Server4DropReason,
+  WebSocketMultiplayerServer4,
+  type WebSocketMultiplayerServer4Options,
+} from "./godot4/websocket-multiplayer-server.js";
 export type { OutputRefusalReason } from "./output.js";
 export {
   type BadInput,

@@ -253,3 +253,21 @@ test("bad settings are refused with a typed error naming the setting", (t) => {
   t.is(peer.clientOptions().heartbeatIntervalMs, 2000);
   t.is(new WebSocketMultiplayerPeer4().clientOptions().heartbeatIntervalMs, undefined);
 });
+
+test("heartbeatInterval (WebSocketPeer.heartbeat_interval, seconds) sends pings; by default none", async (t) => {
+  const server = await greetingServer(t);
+  const { peer } = await connected(
+    t,
+    server,
+    new WebSocketMultiplayerPeer4({ autoPoll: true, heartbeatInterval: 0.05 }),
+  );
+  await new Promise<void>((resolve) => {
+    const check = () => (server.received.some((c) => c[0] === 0x89) ? resolve() : setTimeout(check, 10));
+    check();
+  });
+  t.is(peer.getConnectionStatus(), ConnectionStatus.CONNECTED);
+  const quiet = await greetingServer(t);
+  await connected(t, quiet);
+  await new Promise((r) => setTimeout(r, 150));
+  t.deepEqual(quiet.received, []);
+});
