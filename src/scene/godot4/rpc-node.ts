@@ -21,6 +21,11 @@ export class RpcNode {
   confirmed: Map<number, boolean> | null = null;
   /** The table has been used on the wire: Godot keeps the one it built first. */
   used = false;
+  /**
+   * Matched by a manifest pattern past the node limit, so not remembered: it gets no cache id
+   * (every call to it carries the full path), which keeps the id tables bounded.
+   */
+  transient = false;
 
   constructor(
     readonly multiplayer: SceneMultiplayer,

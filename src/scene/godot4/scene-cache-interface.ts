@@ -80,7 +80,8 @@ const MAX_DIAGNOSIS_CANDIDATES = 4096;
 
 export class SceneCacheInterface {
   readonly #host: MultiplayerHost;
-  readonly #peers = new Map<number, PeerInfo>();
+  /** Made on the first path one peer names or is told: an idle bot has none. */
+  #peers: Map<number, PeerInfo> | null = null;
   #lastSendCacheId = 1;
   #assigned: Map<number, RpcNode> | null = null;
   readonly #maxEntries: number;
@@ -93,6 +94,7 @@ export class SceneCacheInterface {
   }
 
   #info(id: number): PeerInfo {
+    this.#peers ??= new Map();
     let info = this.#peers.get(id);
     if (!info) {
       info = { recv: null, recvBytes: 0, sent: null };
@@ -103,18 +105,18 @@ export class SceneCacheInterface {
 
   /** A peer left: forget what it told us and what it confirmed. */
   onPeerGone(id: number): void {
-    const info = this.#peers.get(id);
+    const info = this.#peers?.get(id);
     if (!info) return;
     if (info.sent) for (const node of info.sent) node.confirmed?.delete(id);
-    this.#peers.delete(id);
+    this.#peers?.delete(id);
   }
 
   clear(): void {
-    for (const info of this.#peers.values()) {
+    for (const info of this.#peers?.values() ?? []) {
       if (info.sent) for (const node of info.sent) node.confirmed = null;
     }
     if (this.#assigned) for (const node of this.#assigned.values()) node.cacheId = 0;
-    this.#peers.clear();
+    this.#peers = null;
     this.#assigned = null;
     this.#lastSendCacheId = 1;
   }
@@ -124,7 +126,7 @@ export class SceneCacheInterface {
     if (node.cacheId !== 0) this.#assigned?.delete(node.cacheId);
     node.cacheId = 0;
     node.confirmed = null;
-    for (const info of this.#peers.values()) {
+    for (const info of this.#peers?.values() ?? []) {
       info.sent?.delete(node);
       if (!info.recv) continue;
       for (const [id, entry] of info.recv) {
@@ -138,15 +140,11 @@ export class SceneCacheInterface {
 
   /** How many paths `peer` has named to us. */
   cachedCount(peer: number): number {
-    return this.#peers.get(peer)?.recv?.size ?? 0;
+    return this.#peers?.get(peer)?.recv?.size ?? 0;
   }
 
   getCached(from: number, id: number): CachedPath | undefined {
-    return this.#peers.get(from)?.recv?.get(id);
-  }
-
-  hasPeerCache(from: number): boolean {
-    return this.#host.connectedPeers.has(from);
+    return this.#peers?.get(from)?.recv?.get(id);
   }
 
   processSimplifyPath(from: number, p: Uint8Array): void {
@@ -177,6 +175,8 @@ export class SceneCacheInterface {
       return;
     }
     const node = host.resolveNode(path);
+    // Godot builds (and keeps) the node's table here, to compute its checksum.
+    if (node) node.used = true;
     const valid = node !== null && node.config.md5 === md5;
     if (node === null) {
       host.manifestError(
@@ -265,6 +265,7 @@ export class SceneCacheInterface {
    * true if every target has confirmed, i.e. the RPC may use the short id.
    */
   sendObjectCache(node: RpcNode, peer: number): boolean {
+    if (node.transient) return false; // full path, always
     this.makeObjectCache(node);
     const confirmed = node.confirmed;
     if (peer > 0) {

@@ -96,6 +96,7 @@ interface PendingPeer {
 }
 
 const RAW_KEY = ":raw";
+const now = (): number => performance.now();
 const TRANSFER_RELIABLE = 2;
 
 export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
@@ -146,7 +147,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       if (mp.#lastStatus === ConnectionStatus.CONNECTED) mp.#drain();
     }
     connection_status_changed(): void {
-      this.mp.#updateStatus();
+      const mp = this.mp;
+      mp.#updateStatus();
+      // Packets queued while we were still connecting are processed once connected.
+      if (mp.autoProcess && mp.#lastStatus === ConnectionStatus.CONNECTED) mp.#drain();
     }
   };
 
@@ -230,7 +234,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   constructor(options: SceneMultiplayerOptions = {}) {
     super();
     this.autoProcess = options.autoProcess ?? false;
-    this.#clock = options.clock ?? (() => performance.now());
+    this.#clock = options.clock ?? now;
     this.#maxNodes = options.limits?.maxNodes ?? 262_144;
     this.#cache = new SceneCacheInterface(this.#host, options.limits);
     this.#rpc = new SceneRPCInterface(this.#host, this.#cache);
@@ -376,8 +380,9 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (!decl) return null;
     const n = new RpcNode(this, path, decl.config, decl.key, true);
     this.#nodes ??= new Map();
-    // Beyond the limit a matched node still works, but is not remembered (nor its cache state).
+    // Beyond the limit a matched node still works, but is not remembered and gets no cache id.
     if (this.#nodes.size < this.#maxNodes) this.#nodes.set(path, n);
+    else n.transient = true;
     return n;
   }
 
@@ -430,12 +435,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #updateStatus(): void {
     const status = this.#peer ? this.#peer.getConnectionStatus() : ConnectionStatus.DISCONNECTED;
     if (status === this.#lastStatus) return;
-    if (status === ConnectionStatus.DISCONNECTED) {
-      const was = this.#lastStatus;
-      this.clear();
-      this.#emit(was === ConnectionStatus.CONNECTING ? "connection_failed" : "server_disconnected");
-    }
+    const was = this.#lastStatus;
     this.#lastStatus = status;
+    if (status === ConnectionStatus.DISCONNECTED) {
+      // Godot emits first (listeners still see the peers), then clears.
+      this.#emit(was === ConnectionStatus.CONNECTING ? "connection_failed" : "server_disconnected");
+      this.clear();
+    }
   }
 
   // ---- sending ----
@@ -1010,12 +1016,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #emit<K extends keyof SceneMultiplayerEvents>(signal: K, ...args: SceneMultiplayerEvents[K]): void {
     if (this.#blockSignals) return;
     this.#emitting = signal;
+    this.#onListenerError ??= (err: unknown): void => this.#scriptError(err, "", String(this.#emitting), 0);
     this.emitCatching(signal, args, this.#onListenerError);
   }
 
-  /** Which signal is being emitted, for naming a listener that throws (one callback per instance). */
+  /** Which signal is being emitted, for naming a listener that throws (one callback per instance, made on first use). */
   #emitting: keyof SceneMultiplayerEvents = "peer_packet";
-  readonly #onListenerError = (err: unknown): void => this.#scriptError(err, "", String(this.#emitting), 0);
+  #onListenerError: ((err: unknown) => void) | null = null;
 
   #drop(from: number, reason: SceneDropReason4, message: string, path?: string, method?: string): void {
     const dropped = this.stats.dropped;

@@ -222,7 +222,8 @@ function decodeArgs(
 export class SceneRPCInterface {
   readonly #host: MultiplayerHost;
   readonly #cache: SceneCacheInterface;
-  readonly #args = new PacketWriter(256);
+  /** Made on the first call sent: an idle bot holds none. */
+  #argsWriter: PacketWriter | null = null;
 
   constructor(host: MultiplayerHost, cache: SceneCacheInterface) {
     this.#host = host;
@@ -285,8 +286,10 @@ export class SceneRPCInterface {
       );
     }
     let byteOnly: boolean;
+    this.#argsWriter ??= new PacketWriter(128);
+    const argsWriter = this.#argsWriter;
     try {
-      byteOnly = writeArgs(this.#args, args);
+      byteOnly = writeArgs(argsWriter, args);
     } catch (err) {
       if (!(err instanceof EncodeError)) throw err;
       throw new RpcError4(
@@ -311,24 +314,32 @@ export class SceneRPCInterface {
     const w = host.writer;
     const id = node.cacheId;
     if (hasAll) {
-      const end = writeCall(w, nodeModeFor(id), id, method.id, this.#args, byteOnly);
+      const end = writeCall(w, nodeModeFor(id), id, method.id, argsWriter, byteOnly);
       if (to > 0) this.#send(node, method, to, end);
       else for (const p of peers) if (p !== -to) this.#send(node, method, p, end);
       return;
     }
     // Not every target confirmed: 4-byte ids, and the full path for those that did not.
-    const end = writeCall(w, NODE_ID_COMPRESSION_32, id, method.id, this.#args, byteOnly);
+    const end = writeCall(w, NODE_ID_COMPRESSION_32, id, method.id, argsWriter, byteOnly);
     w.bytes(cstring(node.path));
     const pathEnd = w.pos;
     const pathFlag = (FULL_PATH_FLAG | (end - PACKET_START)) >>> 0;
-    const cache = this.#cache;
-    const one = (p: number) => {
-      const confirmed = cache.isCacheConfirmed(node, p);
-      putU32(w.buf, PACKET_START + 1, confirmed ? id : pathFlag);
-      this.#send(node, method, p, confirmed ? end : pathEnd);
-    };
-    if (to > 0) one(to);
-    else for (const p of peers) if (p !== -to) one(p);
+    if (to > 0) this.#sendMixed(node, method, to, end, pathEnd, pathFlag);
+    else for (const p of peers) if (p !== -to) this.#sendMixed(node, method, p, end, pathEnd, pathFlag);
+  }
+
+  /** To one target of a call not every target confirmed: the id if it did, else the full path. */
+  #sendMixed(
+    node: RpcNode,
+    method: RpcMethod,
+    to: number,
+    end: number,
+    pathEnd: number,
+    pathFlag: number,
+  ): void {
+    const confirmed = this.#cache.isCacheConfirmed(node, to);
+    putU32(this.#host.writer.buf, PACKET_START + 1, confirmed ? node.cacheId : pathFlag);
+    this.#send(node, method, to, confirmed ? end : pathEnd);
   }
 
   #send(node: RpcNode, method: RpcMethod, to: number, end: number): void {

@@ -170,3 +170,24 @@ test("a client without auth_callback admits the server at once and drops its aut
     [["auth-after-admit", 'Condition "len != 2" is true. Continuing.']],
   );
 });
+
+test("event style: with nobody polling, a timer kicks the pending peer at auth_timeout", async (t) => {
+  const g = new Game();
+  const s = g.server.mp;
+  s.authCallback = () => {};
+  s.authTimeout = 0.02;
+  const c = g.client(ID);
+  const failed = new Promise<number>((resolve) => s.once("peer_authentication_failed", resolve));
+  g.run();
+  t.deepEqual(s.getAuthenticatingPeers(), [ID]);
+  // The timer is unref'd (a socket keeps a real process alive): hold the event loop meanwhile.
+  const keep = setInterval(() => {}, 1000);
+  try {
+    t.is(await failed, ID);
+  } finally {
+    clearInterval(keep);
+  }
+  g.run();
+  t.deepEqual(c.seen.signals.slice(-1), ["server_disconnected"]);
+  t.deepEqual(s.getAuthenticatingPeers(), []);
+});

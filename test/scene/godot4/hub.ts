@@ -20,11 +20,16 @@ type HubEvent =
   | { readonly kind: "greet"; readonly client: HubPeer }
   | { readonly kind: "drop"; readonly client: HubPeer };
 
-/** What went over the wire, in order: the bytes a real capture would show. */
-export interface WireRecord {
-  readonly from: number;
-  readonly to: number;
-  readonly hex: string;
+/** What went over the wire, in order: the bytes a real capture would show (hex made when read). */
+export class WireRecord {
+  constructor(
+    readonly from: number,
+    readonly to: number,
+    readonly packet: Uint8Array,
+  ) {}
+  get hex(): string {
+    return hex(this.packet);
+  }
 }
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -166,6 +171,8 @@ export class Hub {
   readonly server: HubPeer = new HubPeer(this, 1, true);
   readonly clients = new Map<number, HubPeer>();
   readonly wire: WireRecord[] = [];
+  /** The transfer mode and channel each packet was put with (not on the wire: kept beside it). */
+  readonly modes: { readonly from: number; readonly mode: TransferMode4; readonly channel: number }[] = [];
   #events: HubEvent[] = [];
   #head = 0;
   #nextId = 2;
@@ -178,7 +185,8 @@ export class Hub {
   }
 
   enqueue(from: HubPeer, to: HubPeer, item: Queued): void {
-    this.wire.push({ from: from.id, to: to.id, hex: hex(item.packet) });
+    this.wire.push(new WireRecord(from.id, to.id, item.packet));
+    this.modes.push({ from: from.id, mode: item.mode, channel: item.channel });
     this.#events.push({ kind: "packet", to, item });
   }
 
@@ -198,6 +206,7 @@ export class Hub {
       }
       if (e.kind === "packet") e.to.receive(e.item);
       else if (e.kind === "greet") {
+        if (e.client.status === ConnectionStatus.DISCONNECTED) continue; // gave up while connecting
         this.clients.set(e.client.id, e.client);
         // The server admits first (and may queue packets for the newcomer), then the id arrives.
         this.server.signalConnected(e.client.id);

@@ -6,6 +6,8 @@
 import test from "ava";
 import { SceneMultiplayer } from "../../../src/scene/index.js";
 import type { Variant } from "../../../src/variant/index.js";
+import { ConnectionStatus } from "../../../src/websocket/index.js";
+import { MANIFEST } from "./fixtures.js";
 import { ascii, Game, on, watch } from "./game.js";
 import { Hub } from "./hub.js";
 
@@ -197,4 +199,134 @@ test("stats: calls and bytes by method, packets by peer, and a peer's entry goes
   c.peer.close();
   g.run();
   t.false(s.byPeer.has(2));
+});
+
+test("connection_failed when the peer gives up while connecting; server_disconnected once connected", (t) => {
+  const g = new Game();
+  const early = g.client(2);
+  let peersSeen: number[] = [];
+  early.peer.setStatus(ConnectionStatus.DISCONNECTED);
+  t.deepEqual(early.seen.signals, ["connection_failed"]);
+  const c = g.client(3);
+  g.run();
+  c.mp.on("server_disconnected", () => {
+    peersSeen = c.mp.getPeers();
+  });
+  g.server.peer.close();
+  g.run();
+  t.deepEqual(c.seen.signals.slice(-2), ["peer_disconnected(1)", "server_disconnected"]);
+  t.deepEqual(peersSeen, [], "the server left before the status changed");
+  t.deepEqual(c.mp.getPeers(), []);
+  t.throws(() => c.mp.rpc(1, "Main", "c_hello", ["x"]), { message: /not connected/ });
+  t.throws(
+    () => {
+      c.mp.multiplayerPeer = early.peer;
+    },
+    { message: "Supplied MultiplayerPeer must be connecting or connected." },
+  );
+});
+
+test("a call to targets of which only some confirmed: 4-byte id to those, the full path to the others", (t) => {
+  const g = new Game();
+  g.client(2);
+  g.run();
+  g.server.mp.rpc(2, "Main", "r_zero");
+  g.run(); // client 2 confirms Main
+  g.client(3);
+  g.run();
+  const mark = g.mark;
+  g.server.mp.rpc(0, "Main", "r_zero");
+  g.run();
+  t.deepEqual(g.wire(mark), [
+    on(1, 3, `01${MD5_MAIN}00 01000000 ${ascii("Main")}00`),
+    on(1, 2, "a0 01000000 06"),
+    on(1, 3, `a0 06000080 06 ${ascii("Main")}00`),
+    on(3, 1, "02 01 01000000"),
+  ]);
+});
+
+test("transfer mode and channel come from the rpc config: set on the peer, not on the wire", (t) => {
+  const g = new Game();
+  const c = g.client(2);
+  g.run();
+  c.mp.rpc(1, "Main", "Zed"); // unreliable, channel 2
+  c.mp.rpc(1, "Main", "c_hello", ["x"]); // reliable, channel 0
+  g.run();
+  const sent = g.hub.wire.filter((r) => r.from === 2);
+  t.deepEqual(
+    sent.map((r) => r.hex.slice(0, 2)),
+    ["01", "a0", "20"],
+  );
+  const modes = g.hub.modes.filter((m) => m.from === 2).map((m) => [m.mode, m.channel]);
+  t.deepEqual(modes, [
+    [2, 0], // SIMPLIFY_PATH: reliable, channel 0
+    [0, 2], // Zed
+    [2, 0], // c_hello
+  ]);
+});
+
+test("onRpcReceived sees every call that passed the checks, with its sender", (t) => {
+  const g = new Game();
+  const c = g.client(2);
+  g.run();
+  const seen: string[] = [];
+  g.server.mp.onRpcReceived = (node, method, args, from) =>
+    seen.push(`${node.path}.${method}(${args}) from ${from}`);
+  c.mp.rpc(1, "Main/Players/2", "hit", [7]);
+  c.mp.rpc(1, "Main", "r_zero"); // refused: not seen
+  g.run();
+  t.deepEqual(seen, ["Main/Players/2.hit(7) from 2"]);
+});
+
+test("removeNode: the node's ids are forgotten, as when it leaves Godot's tree", (t) => {
+  const g = new Game();
+  const c = g.client(2);
+  g.run();
+  g.server.mp.rpc(2, "Main/Players/5", "hit");
+  g.run();
+  t.true(c.mp.removeNode("Main/Players/5"));
+  g.server.mp.rpc(2, "Main/Players/5", "hit");
+  g.run();
+  t.deepEqual(
+    c.seen.drops.map((d) => [d.reason, d.message]),
+    [["unknown-cache-id", "ID 1 not found in cache of peer 1."]],
+  );
+  t.false(c.mp.removeNode("Main/Players/5"));
+});
+
+test("loadManifest: another manifest replaces the nodes made from the first; nodes declared in code stay", (t) => {
+  const mp = new SceneMultiplayer();
+  mp.loadManifest(MANIFEST);
+  const fromManifest = mp.getNode("Main");
+  const inCode = mp.node("Extra", { rpcs: ["x"] });
+  t.truthy(fromManifest);
+  mp.loadManifest({ ...MANIFEST, root: "/root/Game", nodes: { Other: { rpcs: {} } } });
+  t.is(mp.getNode("Main"), null);
+  t.truthy(mp.getNode("Other"));
+  t.is(mp.getNode("Extra"), inCode);
+  t.is(mp.rootPath, "/root/Game");
+  t.is(mp.getNode("/root/Game/Other"), mp.getNode("Other"), "absolute paths under the root resolve");
+  t.throws(() => mp.loadManifest({ format: "other" } as never), { instanceOf: TypeError });
+});
+
+test("past maxNodes, a node matched by a pattern still works but is sent by full path, with no cache id", (t) => {
+  const g = new Game({ limits: { maxNodes: 2 } });
+  const c = g.client(2);
+  g.run();
+  const got: string[] = [];
+  c.mp.onRpcReceived = (node) => got.push(node.path);
+  g.server.mp.rpc(2, "Main", "Zed"); // Main is remembered (1 of 2)
+  g.run();
+  const mark = g.mark;
+  g.server.mp.rpc(2, "Main/Players/a", "hit"); // 2 of 2
+  g.server.mp.rpc(2, "Main/Players/b", "hit"); // past the limit
+  g.server.mp.rpc(2, "Main/Players/b", "hit");
+  g.run();
+  const fromServer = g.wire(mark).filter((w) => w.startsWith("1>2"));
+  t.deepEqual(fromServer.slice(-2), [
+    on(1, 2, `a0 06000080 01 ${ascii("Main/Players/b")}00`),
+    on(1, 2, `a0 06000080 01 ${ascii("Main/Players/b")}00`),
+  ]);
+  t.is(fromServer.filter((w) => w.startsWith("1>2 01")).length, 1, "one SIMPLIFY_PATH, for a only");
+  t.deepEqual(got, ["Main", "Main/Players/a", "Main/Players/b", "Main/Players/b"]);
 });
