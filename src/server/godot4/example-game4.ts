@@ -276,8 +276,27 @@ export class ExampleGame4 {
    */
   host(peer: MultiplayerPeer, port: number): void {
     this.server.host(peer);
+    this.#announce(port);
+  }
+
+  #port = 0;
+
+  #announce(port: number): void {
+    this.#port = port;
     this.output.evt("listening", { port, relay: this.multiplayer.serverRelay, auth: this.#auth });
     this.output.print(`READY ${port}`);
+  }
+
+  /** game4.gd _serve() on our WebSocketMultiplayerServer4: resolves with the port. */
+  async listen(port = 0, bindAddress = "127.0.0.1"): Promise<number> {
+    const p = await this.server.listen(port, bindAddress);
+    this.#announce(p);
+    return p;
+  }
+
+  /** Where real clients connect (after listen). */
+  get url(): string {
+    return `ws://127.0.0.1:${this.#port}`;
   }
 
   async stop(): Promise<void> {

@@ -12,7 +12,12 @@
  */
 import type { MultiplayerPeer } from "../../multiplayer/index.js";
 import { RpcError4, type RpcManifest, SceneMultiplayer } from "../../scene/index.js";
+import { GodotError, WebSocketError } from "../../websocket/index.js";
 import { GameOutput4 } from "./game-output4.js";
+import {
+  WebSocketMultiplayerServer4,
+  type WebSocketMultiplayerServer4Options,
+} from "./websocket-multiplayer-server.js";
 
 export interface SceneServer4Options {
   /** Nodes may be declared in code instead (multiplayer.node(path, declaration)). */
@@ -60,6 +65,25 @@ export class SceneServer4 {
   /** The transport, once given. */
   get peer(): MultiplayerPeer | null {
     return this.#peer;
+  }
+
+  /**
+   * `peer.create_server(port, bind_address)` then `multiplayer.multiplayer_peer = peer`, over our
+   * WebSocketMultiplayerServer4. Resolves with the port (0: one the OS picks); rejects with the
+   * transport's error (its `godotError` is what create_server returned).
+   */
+  async listen(
+    port = 0,
+    bindAddress = "127.0.0.1",
+    options: WebSocketMultiplayerServer4Options = {},
+  ): Promise<number> {
+    const peer = new WebSocketMultiplayerServer4({ autoPoll: true, ...options });
+    const err = await peer.createServer(port, bindAddress);
+    if (err !== GodotError.OK) {
+      throw peer.lastError ?? new WebSocketError(`create_server failed (Godot error ${err})`, err);
+    }
+    this.host(peer);
+    return peer.getPort();
   }
 
   /** `multiplayer.multiplayer_peer = peer`: the server is up from here. */
