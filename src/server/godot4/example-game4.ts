@@ -238,6 +238,11 @@ export class ExampleGame4 {
       serverRelay: options.relay ?? true,
       ...(options.keepLines !== undefined ? { keepLines: options.keepLines } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
+      nodeClass: (path) => {
+        const script =
+          GAME4_NODES[path.replace(/^Main\/World\/Players\/[^/]+$/, "Main/World/Players/*")]?.script;
+        return script ? `Node(${script.replace(/^res:\/\//, "")})` : "Node";
+      },
     });
     this.#auth = options.auth ?? false;
     const mp = this.server.multiplayer;
@@ -317,7 +322,11 @@ export class ExampleGame4 {
       const a = args[i] ?? null;
       if (accepts(p, a)) continue;
       this.output.error(
-        `RPC - Error calling method from 'callp': '/root/${node.path}::${method}': Cannot convert argument ${i + 1} from ${TYPE_NAMES[typeOf4(a)]} to ${p}.`,
+        this.server.rpcCallError(
+          node.path,
+          method,
+          `Cannot convert argument ${i + 1} from ${TYPE_NAMES[typeOf4(a)]} to ${p}`,
+        ),
       );
       return false;
     }

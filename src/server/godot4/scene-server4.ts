@@ -11,7 +11,13 @@
  * too, never an exception out of the handler (`guard`).
  */
 import type { MultiplayerPeer } from "../../multiplayer/index.js";
-import { RpcError4, type RpcManifest, SceneMultiplayer } from "../../scene/index.js";
+import {
+  type ManifestError,
+  type PacketError4,
+  RpcError4,
+  type RpcManifest,
+  SceneMultiplayer,
+} from "../../scene/index.js";
 import { GodotError, WebSocketError } from "../../websocket/index.js";
 import { GameOutput4 } from "./game-output4.js";
 import {
@@ -30,7 +36,11 @@ export interface SceneServer4Options {
   readonly keepLines?: number;
   /** Milliseconds, for auth_timeout (tests). */
   readonly clock?: () => number;
+  /** How Godot names the node at a root-relative path in call errors, e.g. "Node(game4.gd)". Default "Node". */
+  readonly nodeClass?: (path: string) => string;
 }
+
+const REQUESTED_NOT_FOUND = "Invalid packet received. Requested node was not found.";
 
 /** Where in the game a refused call came from, for its SCRIPT ERROR line. */
 function scriptError(err: unknown, where: { path: string; method: string; from: number }): string {
@@ -53,13 +63,73 @@ export class SceneServer4 {
     });
     this.multiplayer.serverRelay = options.serverRelay ?? true;
     const out = this.output;
-    // Godot prints these and goes on; an empty message is a drop Godot makes silently.
-    this.multiplayer.on("packet_dropped", (d) => {
-      if (d.message) out.error(d.message);
+    const mp = this.multiplayer;
+    this.#nodeClass = options.nodeClass ?? (() => "Node");
+    mp.on("packet_dropped", (d) => {
+      for (const line of this.#dropLines(d.reason, d.message)) out.error(line);
     });
-    this.multiplayer.on("packet_error", (e) => out.error(e.message));
-    this.multiplayer.on("manifest_error", (e) => out.error(e.message));
-    this.multiplayer.on("script_error", (err, where) => out.print(scriptError(err, where)));
+    mp.on("packet_error", (e) => out.error(this.#packetErrorLine(e)));
+    mp.on("manifest_error", (e) => {
+      for (const line of this.#manifestLines(e)) out.error(line);
+    });
+    mp.on("script_error", (err, where) => out.print(scriptError(err, where)));
+  }
+
+  readonly #nodeClass: (path: string) => string;
+
+  /** `RPC - '<class>::<method>'`: how Godot names a method it could not call. */
+  rpcCallError(path: string, method: string, detail: string): string {
+    return `RPC - '${this.#nodeClass(path)}::${method}': ${detail}`;
+  }
+
+  /**
+   * The lines 4.6.3 prints for a dropped packet: SceneMultiplayer reports the check that failed;
+   * Godot also prints what that failure causes further up (get_node's own error, process_rpc's).
+   */
+  #dropLines(reason: string, message: string): string[] {
+    if (!message) return []; // Godot drops it silently
+    switch (reason) {
+      case "unknown-cache-id":
+        return [message, REQUESTED_NOT_FOUND];
+      case "unknown-node": {
+        const m = /^Failed to get path from RPC: (.*)\.$/.exec(message);
+        if (!m) return [message, REQUESTED_NOT_FOUND];
+        return [this.#nodeNotFound(m[1] as string), message, REQUESTED_NOT_FOUND];
+      }
+      default:
+        return [message];
+    }
+  }
+
+  #nodeNotFound(path: string): string {
+    return `Node not found: "${path}" (relative to "${this.multiplayer.rootPath}").`;
+  }
+
+  #manifestLines(e: ManifestError): string[] {
+    switch (e.reason) {
+      case "unknown-node":
+        // SIMPLIFY_PATH of a node we do not have: get_node fails, then the cache's null check.
+        return [this.#nodeNotFound(e.path), 'Parameter "node" is null.'];
+      case "checksum-mismatch":
+        // Godot's line ends at the path; which names differ is ours (in the event).
+        return [e.message.replace(/ \(peer \d+: .*$/s, "")];
+      default:
+        return [e.message];
+    }
+  }
+
+  #packetErrorLine(e: PacketError4): string {
+    if (e.reason === "argument-count") {
+      const m = /expected (\d+) argument\(s\), but called with (\d+)/.exec(e.message);
+      if (m)
+        return this.rpcCallError(
+          e.path,
+          e.method,
+          `Method expected ${m[1]} argument(s), but called with ${m[2]}`,
+        );
+    }
+    // A bad argument: Godot's line has no detail (ours names the decoder's reason after it).
+    return e.message.replace(/ \(.*\)$/s, "");
   }
 
   /** The transport, once given. */
@@ -96,7 +166,11 @@ export class SceneServer4 {
 
   /** `multiplayer.multiplayer_peer.disconnect_peer(id)`: the client is closed (code 1000). */
   kick(id: number): void {
-    this.guard(() => this.#peer?.disconnectPeer(id));
+    const peer = this.#peer;
+    if (!peer) return;
+    const before = peer.lastError;
+    peer.disconnectPeer(id);
+    if (peer.lastError !== before) this.output.error('Condition "!peers_map.has(p_peer_id)" is true.');
   }
 
   /**
@@ -108,7 +182,9 @@ export class SceneServer4 {
       action();
     } catch (err) {
       if (!(err instanceof RpcError4)) throw err;
-      this.output.error(err.message);
+      // send_bytes to a peer it does not know: Godot's line names what the check returns.
+      const unknown = /^(Condition ".*" is true) \(peer -?\d+\)\.$/.exec(err.message);
+      this.output.error(unknown ? `${unknown[1]}. Returning: ERR_BUG` : err.message);
     }
   }
 

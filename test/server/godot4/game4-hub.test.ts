@@ -224,8 +224,8 @@ test("game4 on Node: what a game script would get wrong is an ERROR line, never 
     'ERROR: Node not found: "/root/Main/Nowhere" (relative to "/root/Main/Control").',
     'ERROR: Unable to get the RPC configuration for the function "no_such_rpc" at path: "/root/Main". This happens when the method is missing or not marked for RPCs in the local script.',
     "ERROR: Trying to send an empty raw packet.",
-    "ERROR: RPC - Error calling method from 'callp': '/root/Main/Control::kick': Cannot convert argument 1 from String to int.",
-    "ERROR: RPC - Error calling method from 'callp': '/root/Main::join': Method expected 1 argument(s), but called with 0.",
+    "ERROR: RPC - 'Node(game4_control.gd)::kick': Cannot convert argument 1 from String to int",
+    "ERROR: RPC - 'Node(game4.gd)::join': Method expected 1 argument(s), but called with 0",
   ]);
   t.deepEqual(a.mp.getPeers(), [1], "the client is still in");
 });
