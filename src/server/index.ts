@@ -7,11 +7,10 @@ export {
   type ExampleGame4Options,
   GAME4_NODES,
   game4Manifest,
-  typeOf4,
 } from "./godot4/example-game4.js";
 export { GameOutput4, type GameOutput4Events } from "./godot4/game-output4.js";
 export { SceneServer4, type SceneServer4Options } from "./godot4/scene-server4.js";
-export { show4, varToStr4 } from "./godot4/var-to-str.js";
+export { show4, TYPE_NAMES, typeOf4, varToStr4 } from "./godot4/var-to-str.js";
 /** Godot 4's WebSocketMultiplayerPeer, server side: the transport a Node SceneMultiplayer server runs on. */
 export {
   type RefusedOutput4,

@@ -19,7 +19,7 @@ import type { RpcConfig, RpcDeclaration, RpcManifest, RpcNode } from "../../scen
 import { EncodedObjectAsID, encode, NodePath, StringName, type Variant } from "../../variant/index.js";
 import type { GameOutput4 } from "./game-output4.js";
 import { SceneServer4 } from "./scene-server4.js";
-import { show4 } from "./var-to-str.js";
+import { show4, TYPE_NAMES, typeOf4 } from "./var-to-str.js";
 
 export interface ExampleGame4Options {
   /** SceneMultiplayer.server_relay (game4.gd `relay=`; default on). */
@@ -133,55 +133,6 @@ export function game4Manifest(): RpcManifest {
     };
   }
   return { format: "godot-peer-rpc-manifest", version: 1, godot: "4.6.3", root: "/root", scripts: {}, nodes };
-}
-
-/** Godot 4 Variant type names (Variant::get_type_name), by type id. */
-const TYPE_NAMES = [
-  "Nil",
-  "bool",
-  "int",
-  "float",
-  "String",
-  "Vector2",
-  "Vector2i",
-  "Rect2",
-  "Rect2i",
-  "Vector3",
-  "Vector3i",
-  "Transform2D",
-  "Vector4",
-  "Vector4i",
-  "Plane",
-  "Quaternion",
-  "AABB",
-  "Basis",
-  "Transform3D",
-  "Projection",
-  "Color",
-  "StringName",
-  "NodePath",
-  "RID",
-  "Object",
-  "Callable",
-  "Signal",
-  "Dictionary",
-  "Array",
-  "PackedByteArray",
-  "PackedInt32Array",
-  "PackedInt64Array",
-  "PackedFloat32Array",
-  "PackedFloat64Array",
-  "PackedStringArray",
-  "PackedVector2Array",
-  "PackedVector3Array",
-  "PackedColorArray",
-  "PackedVector4Array",
-] as const;
-
-/** GDScript's typeof(): the type id var_to_bytes writes first. */
-export function typeOf4(v: Variant): number {
-  if (v === null || v === undefined) return 0;
-  return (encode(v, { dialect: "godot4" })[0] as number) & 0xff;
 }
 
 /** What a typed GDScript parameter accepts (Variant::can_convert_strict, the cases the game meets). */

@@ -4,7 +4,56 @@
  * Checked against 4.6.3 (test/server/godot4/game4-show.test.ts); exotic types (objects, callables)
  * print a readable stand-in, not Godot's form.
  */
-import { Float, type Variant } from "../../variant/index.js";
+import { type ContainerType, encode, Float, type Variant } from "../../variant/index.js";
+
+/** Godot 4 Variant type names (Variant::get_type_name), by type id. */
+export const TYPE_NAMES = [
+  "Nil",
+  "bool",
+  "int",
+  "float",
+  "String",
+  "Vector2",
+  "Vector2i",
+  "Rect2",
+  "Rect2i",
+  "Vector3",
+  "Vector3i",
+  "Transform2D",
+  "Vector4",
+  "Vector4i",
+  "Plane",
+  "Quaternion",
+  "AABB",
+  "Basis",
+  "Transform3D",
+  "Projection",
+  "Color",
+  "StringName",
+  "NodePath",
+  "RID",
+  "Object",
+  "Callable",
+  "Signal",
+  "Dictionary",
+  "Array",
+  "PackedByteArray",
+  "PackedInt32Array",
+  "PackedInt64Array",
+  "PackedFloat32Array",
+  "PackedFloat64Array",
+  "PackedStringArray",
+  "PackedVector2Array",
+  "PackedVector3Array",
+  "PackedColorArray",
+  "PackedVector4Array",
+] as const;
+
+/** GDScript's typeof(): the type id var_to_bytes writes first. */
+export function typeOf4(v: Variant): number {
+  if (v === null || v === undefined) return 0;
+  return (encode(v, { dialect: "godot4" })[0] as number) & 0xff;
+}
 
 /** Godot's rtos_fix + num_scientific: shortest round-trip digits, %g-style exponent. */
 function real(v: number, float32: boolean): string {
@@ -13,7 +62,8 @@ function real(v: number, float32: boolean): string {
   if (v === Number.NEGATIVE_INFINITY) return "inf_neg";
   if (v === 0) return "0";
   let digits = v.toExponential();
-  if (float32) {
+  // 4.6 prints a value float can hold exactly with float's shortest digits (1.1529215e+18).
+  if (float32 || Math.fround(v) === v) {
     // real_t is float: the shortest digits that read back as the same float.
     for (let p = 1; p <= 9; p++) {
       const d = v.toExponential(p - 1);
@@ -25,7 +75,7 @@ function real(v: number, float32: boolean): string {
   }
   const [mantissa = "0", exp = "0"] = digits.split("e");
   const e = Number(exp);
-  if (e < -4 || e >= 17) {
+  if (e < -4 || e >= 15) {
     const abs = Math.abs(e);
     return `${mantissa}e${e < 0 ? "-" : "+"}${abs < 10 ? `0${abs}` : abs}`;
   }
@@ -51,17 +101,22 @@ function components(v: object, out: number[]): number[] {
   return out;
 }
 
-/** Variant type order, then value: how Godot 4 sorts a Dictionary's keys when it writes one. */
+/** Variant type first, then value: how Godot 4 sorts a Dictionary's keys when it writes one. */
 function keyOrder(a: Variant, b: Variant): number {
-  const rank = (v: Variant) =>
-    v === null ? 0 : typeof v === "boolean" ? 1 : typeof v === "number" || typeof v === "bigint" ? 2 : 4;
-  const ra = rank(a);
-  const rb = rank(b);
-  if (ra !== rb) return ra - rb;
-  if (ra === 2) return Number(a) - Number(b);
-  const x = String(a);
-  const y = String(b);
+  const ta = typeOf4(a);
+  const tb = typeOf4(b);
+  if (ta !== tb) return ta - tb;
+  if (ta >= 1 && ta <= 3)
+    return Number(a instanceof Float ? a.value : a) - Number(b instanceof Float ? b.value : b);
+  const x = ta === 4 ? String(a) : varToStr4(a);
+  const y = tb === 4 ? String(b) : varToStr4(b);
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function typeName(t: ContainerType | undefined): string {
+  if (!t) return "Variant";
+  if (t.kind === "builtin") return TYPE_NAMES[t.type] ?? "Variant";
+  return t.kind === "class" ? t.className : t.path;
 }
 
 function dictionary(entries: Iterable<[Variant, Variant]>): string {
@@ -101,14 +156,18 @@ export function varToStr4(v: Variant): string {
       return `NodePath(${str(String(v))})`;
     case "PackedStringArray":
       return `PackedStringArray(${(v as { strings: string[] }).strings.map(str).join(", ")})`;
-    case "TypedArray":
-      return `Array[…](${varToStr4((v as { items: Variant[] }).items)})`;
-    case "TypedDictionary":
-      return dictionary((v as { entries: Map<Variant, Variant> }).entries);
+    case "TypedArray": {
+      const a = v as { elementType: ContainerType; items: Variant[] };
+      return `Array[${typeName(a.elementType)}](${varToStr4(a.items)})`;
+    }
+    case "TypedDictionary": {
+      const d = v as { keyType?: ContainerType; valueType?: ContainerType; entries: Map<Variant, Variant> };
+      return `Dictionary[${typeName(d.keyType)}, ${typeName(d.valueType)}](${dictionary(d.entries)})`;
+    }
     case "RID":
-      return "RID()";
+      return (v as { id: bigint }).id === 0n ? "RID()" : `RID(${(v as { id: bigint }).id})`;
     case "EncodedObjectAsID":
-      return `Object(EncodedObjectAsID,"object_id":${(v as { objectId: bigint }).objectId},"script":null)`;
+      return `Object(EncodedObjectAsID,"object_id":${(v as { objectId: bigint }).objectId},"script":null)\n`;
     case "GodotObject":
     case "Callable":
     case "Signal":
@@ -116,6 +175,12 @@ export function varToStr4(v: Variant): string {
   }
   if ("data" in v && v.data instanceof Float32Array) {
     return `${name}(${[...v.data].map((x) => real(x, true)).join(", ")})`;
+  }
+  if (name === "Basis" || name === "Transform3D") {
+    // Godot writes a Basis column by column.
+    const c = components(v, []);
+    const order = [0, 3, 6, 1, 4, 7, 2, 5, 8, 9, 10, 11].slice(0, c.length);
+    return `${name}(${order.map((i) => real(c[i] as number, true)).join(", ")})`;
   }
   const ints = name.endsWith("i");
   return `${name}(${components(v, [])
