@@ -120,6 +120,8 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   #timer: NodeJS.Timeout | null = null;
   /** Our close is sent: Godot ignores what still comes in. */
   #closing = false;
+  /** Poll mode: the deadline passed; the next poll() gives up unless the greeting is queued. */
+  #expired = false;
   #traffic: Readonly<Traffic> = NO_TRAFFIC;
   #drops: Map<Peer4DropReason, number> | null = null;
   #supportedProtocols: readonly string[];
@@ -340,6 +342,8 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
 
   poll(): void {
     this.#client?.poll();
+    // Godot checks the deadline after taking what arrived: a greeting waiting in the queue wins.
+    if (this.#expired) this.#giveUp();
   }
 
   /**
@@ -507,9 +511,17 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
     this.statusChanged(ConnectionStatus.DISCONNECTED);
   }
 
-  /** @internal The handshake deadline passed: Godot _clear()s (no close frame, no signal). */
+  /** @internal The handshake deadline passed. */
   _handshakeTimedOut(): void {
     this.#timer = null;
+    if (this.#status !== ConnectionStatus.CONNECTING) return;
+    if (this.#autoPoll) this.#giveUp();
+    else this.#expired = true;
+  }
+
+  /** handshake_timeout: Godot _clear()s (no close frame, no signal). */
+  #giveUp(): void {
+    this.#expired = false;
     if (this.#status !== ConnectionStatus.CONNECTING) return;
     const error =
       this.lastClose?.error instanceof MultiplayerPeer4Error
@@ -544,6 +556,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
     this.#client = null;
     this.#sink = null;
     this.#closing = false;
+    this.#expired = false;
     this.clearPackets();
   }
 

@@ -3,6 +3,8 @@ extends Node
 func _ready():
 	var port := int(OS.get_environment("GP_PORT"))
 	var peer := WebSocketMultiplayerPeer.new()
+	if OS.get_environment("GP_PROTOCOLS") != "":
+		peer.supported_protocols = PackedStringArray(OS.get_environment("GP_PROTOCOLS").split(","))
 	var err := peer.create_server(port)
 	if err != OK:
 		print("LISTEN_FAILED ", err)

@@ -136,3 +136,23 @@ test("a message over inbound_buffer_size is dropped and the connection closed wi
   t.is(sent[0], 0x88);
   t.is(((sent[6]! ^ mask[0]!) << 8) | (sent[7]! ^ mask[1]!), 1009);
 });
+
+test("poll model: the deadline is checked in poll(), after what arrived — a greeting already queued wins", async (t) => {
+  const greeting = await fake(t, (socket) => socket.write(serverFrame(Uint8Array.of(9, 0, 0, 0))));
+  const silent = await fake(t, () => {});
+  const late = new WebSocketMultiplayerPeer4({ handshakeTimeout: 0.2 });
+  const never = new WebSocketMultiplayerPeer4({ handshakeTimeout: 0.2 });
+  t.teardown(() => late.close());
+  t.teardown(() => never.close());
+  t.is(late.createClient(greeting.url), GodotError.OK);
+  t.is(never.createClient(silent.url), GodotError.OK);
+  await new Promise((r) => setTimeout(r, 500)); // past both deadlines, no poll()
+  t.is(late.getConnectionStatus(), ConnectionStatus.CONNECTING);
+  t.is(never.getConnectionStatus(), ConnectionStatus.CONNECTING);
+  late.poll();
+  never.poll();
+  t.is(late.getConnectionStatus(), ConnectionStatus.CONNECTED);
+  t.is(late.getUniqueId(), 9);
+  t.is(never.getConnectionStatus(), ConnectionStatus.DISCONNECTED);
+  t.like(never.lastError, { reason: "handshake-timeout" });
+});

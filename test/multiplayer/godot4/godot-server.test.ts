@@ -11,7 +11,7 @@ import {
   MultiplayerPeer4Error,
   WebSocketMultiplayerPeer4,
 } from "../../../src/multiplayer/index.js";
-import { ConnectionStatus, GodotError } from "../../../src/websocket/index.js";
+import { type ConnectError, ConnectionStatus, GodotError } from "../../../src/websocket/index.js";
 import { startCaptureProxy } from "../../harness/capture-proxy.js";
 import { startFixture } from "../../harness/godot.js";
 import { hex, Recorder } from "./recorder.js";
@@ -147,4 +147,22 @@ test("poll model: nothing reaches the handlers outside poll(), as in Godot", asy
     ["peer_connected", 1],
     ["connection_status_changed", ConnectionStatus.CONNECTED],
   ]);
+});
+
+test("subprotocols against a real 4.6.3 server with supported_protocols: one of them is chosen; asking for none is dropped", async (t) => {
+  const godot = await startFixture(t, "4.6.3", "peer4_server.gd", { env: { GP_PROTOCOLS: "game,chat" } });
+  const url = `ws://127.0.0.1:${godot.port}`;
+  const asking = new WebSocketMultiplayerPeer4({ autoPoll: true, supportedProtocols: ["other", "chat"] });
+  const { peer } = await connect(t, url, asking);
+  t.is(peer.selectedProtocol, "chat");
+
+  const silent = new WebSocketMultiplayerPeer4({ autoPoll: true });
+  const rec = new Recorder();
+  silent.subscribe(rec);
+  t.teardown(() => silent.close());
+  t.is(silent.createClient(url), GodotError.OK);
+  await rec.waitFor((e) => e[0] === "connection_status_changed" && e[1] === ConnectionStatus.DISCONNECTED);
+  t.false(rec.events.some((e) => e[0] === "peer_connected"));
+  // Dropped during the handshake without an HTTP answer ("socket hang up").
+  t.like(silent.lastError as ConnectError, { reason: "reset" });
 });
