@@ -75,3 +75,11 @@ export function getI32(p: Uint8Array, at: number): number {
 export function getU16(p: Uint8Array, at: number): number {
   return (p[at] as number) | ((p[at + 1] as number) << 8);
 }
+
+/**
+ * A copy of p[from, to) that is a plain Uint8Array of its own: a peer may hand us a Buffer,
+ * whose slice() is a view into memory the peer may reuse.
+ */
+export function copyBytes(p: Uint8Array, from: number, to: number = p.length): Uint8Array {
+  return new Uint8Array(p.subarray(from, to));
+}

@@ -24,7 +24,7 @@ import {
 import { type MultiplayerHost, PACKET_START } from "./host.js";
 import { ManifestIndex } from "./manifest-index.js";
 import { CMD_MASK, COMMAND_NAMES, NetworkCommand, SYS_CMD_SIZE, SysCommand } from "./network-commands.js";
-import { getI32, PacketWriter, putU32 } from "./packet-writer.js";
+import { copyBytes, getI32, PacketWriter, putU32 } from "./packet-writer.js";
 import {
   type MethodStats,
   NO_RPCS,
@@ -718,7 +718,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
           return;
         }
         try {
-          const r = cb(sender, p.slice(2));
+          const r = cb(sender, copyBytes(p, 2));
           if (r instanceof Promise) this.#settle(r, "", "auth_callback", sender);
         } catch (err) {
           this.#scriptError(err, "", "auth_callback", sender);
@@ -778,7 +778,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         const m = this.#rawStats();
         m.callsIn++;
         m.bytesIn += p.length;
-        this.#emit("peer_packet", from, p.slice(1));
+        this.#emit("peer_packet", from, copyBytes(p, 1));
         return;
       }
       case NetworkCommand.SPAWN:

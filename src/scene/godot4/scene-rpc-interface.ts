@@ -28,7 +28,7 @@ import {
   NODE_ID_COMPRESSION_32,
   NODE_ID_COMPRESSION_FLAG,
 } from "./network-commands.js";
-import { getU16, getU32, PacketWriter, putU32 } from "./packet-writer.js";
+import { copyBytes, getU16, getU32, PacketWriter, putU32 } from "./packet-writer.js";
 import { type RpcMethod, RpcMode4 } from "./rpc-config.js";
 import type { RpcNode } from "./rpc-node.js";
 import { cstring, normalizePath, readCString, type SceneCacheInterface } from "./scene-cache-interface.js";
@@ -196,7 +196,7 @@ function decodeArgs(
   argError = null;
   if (byteOnly) {
     // One PackedByteArray as raw bytes, or nothing: an empty one arrives as a call with no args.
-    return at < end ? [p.slice(at, end)] : [];
+    return at < end ? [copyBytes(p, at, end)] : [];
   }
   if (at >= end) return "Invalid packet received. Size too small.";
   const argc = p[at] as number;
@@ -434,7 +434,7 @@ export class SceneRPCInterface {
       host.packetError(
         from,
         "argument-count",
-        `RPC - Error calling method from 'callp': '${host.rootPath}/${node.path}::${method.name}': Method expected ${expected} argument(s), but called with ${argc}.`,
+        `RPC - '${host.rootPath}/${node.path}::${method.name}': Method expected ${expected} argument(s), but called with ${argc}`,
         node.path,
         method.name,
       );

@@ -238,3 +238,16 @@ test("fuzz: random and mutated packets, both directions: no throw escapes, every
   g.run();
   t.deepEqual(g.server.seen.raw.at(-1), [2, "\x01"]);
 });
+
+test("what a handler gets is its own copy, even when the peer hands over a Buffer it reuses", (t) => {
+  const g = new Game();
+  const c = g.client(2);
+  g.run();
+  const shared = Buffer.from([0x03, 0x61, 0x62]);
+  const payloads: Uint8Array[] = [];
+  c.mp.on("peer_packet", (_id, p) => payloads.push(p));
+  c.peer.receive({ from: 1, packet: shared, mode: 2, channel: 0 });
+  shared[1] = 0x7a;
+  t.deepEqual([...(payloads[0] ?? [])], [0x61, 0x62]);
+  t.false(Buffer.isBuffer(payloads[0]));
+});

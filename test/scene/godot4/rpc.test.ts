@@ -186,8 +186,8 @@ test("an argument count the method does not take is logged and the method is not
   t.deepEqual(
     g.server.seen.errors.map((e) => e.message),
     [
-      "RPC - Error calling method from 'callp': '/root/Main::r_one': Method expected 1 argument(s), but called with 0.",
-      "RPC - Error calling method from 'callp': '/root/Main::r_one': Method expected 1 argument(s), but called with 2.",
+      "RPC - '/root/Main::r_one': Method expected 1 argument(s), but called with 0",
+      "RPC - '/root/Main::r_one': Method expected 1 argument(s), but called with 2",
     ],
   );
 });
