@@ -1,4 +1,5 @@
-# A Godot 4 WebSocketMultiplayerPeer client of $GP_TARGET (our Node server, test/server/godot4):
+# A Godot 4 WebSocketMultiplayerPeer client of $GP_TARGET (our Node server, test/server/godot4;
+# wss when $GP_CA names a CA certificate to trust):
 # prints its id, sends RAW packets with SceneMultiplayer.send_bytes, prints what comes back.
 extends SceneTree
 

@@ -2,8 +2,18 @@ extends Node
 
 func _ready():
 	var url := "ws://127.0.0.1:%s" % OS.get_environment("GP_TARGET")
+	var tls: TLSOptions = null
+	if OS.get_environment("GP_CA") != "":
+		# wss, trusting the test's CA ($GP_CA, PEM).
+		var ca := X509Certificate.new()
+		if ca.load(OS.get_environment("GP_CA")) != OK:
+			print("TLS_LOAD_FAILED")
+			get_tree().quit(4)
+			return
+		url = "wss://127.0.0.1:%s" % OS.get_environment("GP_TARGET")
+		tls = TLSOptions.client(ca)
 	var peer := WebSocketMultiplayerPeer.new()
-	var err := peer.create_client(url)
+	var err := peer.create_client(url, tls)
 	if err != OK:
 		print("CONNECT_FAILED ", err)
 		get_tree().quit(3)

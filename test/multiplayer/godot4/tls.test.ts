@@ -4,6 +4,7 @@
  */
 
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import test from "ava";
 import {
   MultiplayerPeer4Error,
@@ -81,4 +82,25 @@ test("our client and our server over wss: TLSOptions.server(key, cert), client(C
   const wrongName = await attempt(t, url, TLSOptions.client(certs.caPem, "other.example"));
   t.like(wrongName.peer.lastError as ConnectError, { reason: "tls", tlsCause: "wrong-host" });
   t.false(wrongName.peer.lastError instanceof MultiplayerPeer4Error);
+});
+
+test("a real 4.6.3 client with TLSOptions.client(CA) joins our wss server and exchanges RAW", async (t) => {
+  const certs = await certificates();
+  const server = new WebSocketMultiplayerServer4({ autoPoll: true });
+  const rec = new Recorder();
+  server.subscribe(rec);
+  t.teardown(() => server.close());
+  const key = await readFile(certs.serverKey, "utf8");
+  const cert = await readFile(certs.serverCert, "utf8");
+  t.is(await server.createServer(0, "127.0.0.1", TLSOptions.server(key, cert)), GodotError.OK);
+  const godot = await startFixture(t, "4.6.3", "peer4_client.gd", {
+    env: { GP_TARGET: String(server.getPort()), GP_CA: join(certs.dir, "ca.crt") },
+  });
+  const id = Number((await godot.waitForLine(/^CONNECTED \d+$/)).split(" ")[1]);
+  await rec.waitFor((e) => e[0] === "peer_packet" && e[1] === id);
+  t.deepEqual([...server.getPacket()!], [0x03, 0xde, 0xad, 0xbe, 0xef]);
+  server.setTargetPeer(id);
+  t.is(server.putPacket(Uint8Array.of(0x03, 0x01, 0x02)), GodotError.OK);
+  t.is(await godot.waitForLine(/^RAW /), "RAW 1 0102");
+  t.deepEqual(godot.errorLines(), []);
 });

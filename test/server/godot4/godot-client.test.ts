@@ -61,3 +61,17 @@ test("captured between a real 4.6.3 client and our server: the 4-byte id, then o
   ]);
   t.log(frames.join("\n"));
 });
+
+test("disconnect_peer on our server: the real 4.6.3 client sees server_disconnected; we see peer_disconnected", async (t) => {
+  const { peer, rec } = await ourServer(t);
+  const godot = await startFixture(t, "4.6.3", "peer4_client.gd", {
+    env: { GP_TARGET: String(peer.getPort()) },
+  });
+  const id = Number((await godot.waitForLine(/^CONNECTED \d+$/)).split(" ")[1]);
+  await rec.waitFor((e) => e[0] === "peer_packet");
+  peer.disconnectPeer(id);
+  await godot.waitForLine(/^SERVER_DISCONNECTED$/);
+  await rec.waitFor((e) => e[0] === "peer_disconnected" && e[1] === id);
+  t.false(peer.hasPeer(id));
+  t.deepEqual(godot.errorLines(), []);
+});

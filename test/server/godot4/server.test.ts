@@ -244,3 +244,33 @@ test("close(): every connection dropped, no peer_disconnected; createServer refu
   t.is(await busy.createServer(0, "127.0.0.1"), GodotError.OK);
   t.is(await other.createServer(busy.getPort(), "127.0.0.1"), GodotError.ERR_ALREADY_IN_USE);
 });
+
+test("poll model: a client's input waiting for poll() is bounded by max_queued_packets and inbound_buffer_size (drops counted)", async (t) => {
+  const { peer, rec, url } = await server(t, { maxQueuedPackets: 4, inboundBufferSize: 1000 });
+  const c = await rawClient(url);
+  t.teardown(() => c.ws.terminate());
+  for (let i = 0; i < 10; i++) c.ws.send(Buffer.of(3, i));
+  const big = await rawClient(url);
+  t.teardown(() => big.ws.terminate());
+  for (let i = 0; i < 3; i++) big.ws.send(Buffer.alloc(400, 3));
+  await new Promise<void>((resolve) => {
+    const check = () => (peer.traffic.msgsIn >= 13 ? resolve() : setTimeout(check, 5));
+    check();
+  });
+  peer.poll();
+  const packets = rec.events.filter((e) => e[0] === "peer_packet");
+  t.is(packets.length, 4 + 2);
+  t.is(peer.drops.get("input-packets"), 6);
+  t.is(peer.drops.get("input-bytes"), 1);
+  const cId = (await c.next()).readInt32LE(0);
+  const bigId = (await big.next()).readInt32LE(0);
+  const got = new Map<number, number[]>();
+  while (peer.getAvailablePacketCount() > 0) {
+    const from = peer.getPacketPeer();
+    const p = peer.getPacket()!;
+    got.set(from, [...(got.get(from) ?? []), from === cId ? p[1]! : p.length]);
+  }
+  // The first ones were kept, the rest dropped: Godot's ring drops what does not fit.
+  t.deepEqual(got.get(cId), [0, 1, 2, 3]);
+  t.deepEqual(got.get(bigId), [400, 400]);
+});
