@@ -916,6 +916,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   #delPeer(id: number): void {
     if (this.#pending?.delete(id)) {
+      this.#stats?.byPeer.delete(id);
       this.#emit("peer_authentication_failed", id);
       return;
     }
@@ -942,7 +943,9 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     for (const id of late) this.#peer?.disconnectPeer(id);
     for (const id of late) {
       // Each signal might trigger a disconnection.
-      if (pending.delete(id)) this.#emit("peer_authentication_failed", id);
+      if (!pending.delete(id)) continue;
+      this.#stats?.byPeer.delete(id);
+      this.#emit("peer_authentication_failed", id);
     }
     this.#armAuthTimer();
   }

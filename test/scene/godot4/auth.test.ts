@@ -103,6 +103,9 @@ test("auth timeout: after auth_timeout (3 s by default) the pending peer is kick
   t.is(s.authTimeout, 3);
   const c = g.client(ID);
   g.run();
+  c.peer.putPacket(bytes("0301")); // dropped (pending), but counted for the peer
+  g.run();
+  t.is(s.stats.byPeer.get(ID)?.packetsIn, 1);
   clock.now = 2999;
   s.poll();
   g.run();
@@ -112,6 +115,7 @@ test("auth timeout: after auth_timeout (3 s by default) the pending peer is kick
   g.run();
   t.deepEqual(g.server.seen.signals, [`peer_authenticating(${ID})`, `peer_authentication_failed(${ID})`]);
   t.deepEqual(s.getAuthenticatingPeers(), []);
+  t.false(s.stats.byPeer.has(ID), "its counters went with it");
   t.deepEqual(c.seen.signals.slice(-2), ["peer_disconnected(1)", "server_disconnected"]);
 });
 
