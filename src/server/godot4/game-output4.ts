@@ -52,6 +52,7 @@ export class GameOutput4 extends SignalEmitter<GameOutput4Events> {
 
   /** game4_log.gd's evt(): `EVT {"ev": …, …}`, keys sorted as Godot's JSON.stringify sorts them. */
   evt(ev: string, data: Readonly<Record<string, unknown>> = {}): void {
+    if (this.#keep === 0 && this.listenerCount("line") === 0) return; // nobody reads: no JSON
     const d: Record<string, unknown> = { ev, ...data };
     const sorted: Record<string, unknown> = {};
     for (const k of Object.keys(d).sort()) sorted[k] = d[k];
