@@ -136,9 +136,10 @@ export function game4Manifest(): RpcManifest {
 }
 
 /**
- * What a typed GDScript parameter accepts (the cases the game meets; held against 4.6.3 in
- * game4-bad-input.test.ts): int takes bool and float (truncated), String takes StringName and
- * NodePath but not int, Array takes packed arrays, PackedByteArray takes an Array.
+ * What a typed GDScript parameter accepts, for the cases the game meets. Held against 4.6.3 in
+ * game4-bad-input.test.ts: int takes bool and float (truncated), not String; String takes
+ * StringName, not int; PackedByteArray takes an Array. NodePath to String and packed arrays to
+ * Array follow Variant::can_convert_strict (not checked on the engine).
  */
 type Param = "int" | "String" | "Array" | "PackedByteArray" | "Variant";
 
