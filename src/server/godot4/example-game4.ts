@@ -364,7 +364,8 @@ export class ExampleGame4 {
   }
 
   #forget(id: number): void {
-    if (this.#stopped || !this.players.delete(id)) return;
+    // Stopped (by stop() or through the output's stop()): no one is left to tell.
+    if (this.#stopped || !this.multiplayer.multiplayerPeer || !this.players.delete(id)) return;
     this.multiplayer.removeNode(`Main/World/Players/${id}`);
     if (this.multiplayer.getPeers().length > 0) {
       const main = this.multiplayer.getNode("Main");
