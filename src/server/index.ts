@@ -12,6 +12,16 @@ export {
   type WebSocketServerEvents,
   type WebSocketServerOptions,
 } from "./godot3/websocket-server.js";
+/** The Node server in Godot 4: SceneMultiplayer's server side, the Godot 4 example game. */
+export {
+  ExampleGame4,
+  type ExampleGame4Options,
+  GAME4_NODES,
+  game4Manifest,
+} from "./godot4/example-game4.js";
+export { GameOutput4, type GameOutput4Events } from "./godot4/game-output4.js";
+export { SceneServer4, type SceneServer4Options } from "./godot4/scene-server4.js";
+export { show4, TYPE_NAMES, typeOf4, varToStr4 } from "./godot4/var-to-str.js";
 /** Godot 4's WebSocketMultiplayerPeer, server side: the transport a Node SceneMultiplayer server runs on. */
 export {
   type RefusedOutput4,
