@@ -9,11 +9,13 @@ export {
   Bot,
   type BotEvents,
   type BotOptions,
+  type BotRpcHandler,
   type BotTelemetry,
   type ConnectOptions,
   engineOfGreeting,
   type ReceivedCall,
   type RequestResult,
+  type RpcCall,
   registerBotEngine,
   type WaitOptions,
 } from "./bot.js";
@@ -42,5 +44,13 @@ export {
 } from "./histogram.js";
 export { type LiveStats, SATURATED_CPU_PERCENT, SATURATED_LAG_MS, SwarmMetrics } from "./metrics.js";
 export { type BotContext, type BotScript, botContext, defineBot } from "./script.js";
+export {
+  type BackoffOptions,
+  BotSession,
+  backoffDelay,
+  SESSION_HEARTBEAT_MS,
+  type SessionEvents,
+  type SessionOptions,
+} from "./session.js";
 export { runSwarm, type Shard, type SwarmLoad, type SwarmOptions, shardIndices } from "./swarm.js";
 export type { EncodedHistogram, MethodResult, SecondSample, SwarmResult } from "./swarm-result.js";
