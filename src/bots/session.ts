@@ -69,6 +69,8 @@ export interface SessionOptions extends ConnectOptions {
   readonly random?: () => number;
   /** Give up after this many reconnect attempts in a row failed (default Infinity: a service never gives up). */
   readonly maxAttempts?: number;
+  /** stop() waits this long for the server's close answer, then drops the connection (default 2 s). */
+  readonly stopTimeoutMs?: number;
   // heartbeatIntervalMs (ConnectOptions): SESSION_HEARTBEAT_MS by default here, 0 turns it off.
 }
 
@@ -85,7 +87,30 @@ export interface SessionEvents<B> {
   connection_failed: [error: Error];
 }
 
+/** Why a connection ended, as the cause of the reconnect: who ended it (server, network, heartbeat …) and how. */
+function lossOf(info: CloseInfo | null, error: ConnectError | null): BotDisconnectedError {
+  const why = error?.message ?? info?.error?.message ?? info?.reason;
+  const how = info ? `${info.initiatedBy}, ${info.code}` : "no close";
+  return new BotDisconnectedError(`connection lost (${how})${why ? `: ${why}` : ""}`, {
+    cause: error ?? info?.error,
+  });
+}
+
 const SETUP_SITE = { path: "", name: "setup", from: 0 } as const;
+
+/** A clean close, or a dropped connection if the other side does not answer within `ms` (a frozen link). */
+async function closeWithin(bot: Bot<unknown>, code: number, reason: string, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([bot.disconnect(code, reason), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (bot.connected) await bot.terminate();
+}
 
 /** Connect errors a retry cannot fix. */
 const FATAL = new Set(["bad-url", "unsupported-dialect"]);
@@ -104,6 +129,7 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
   readonly #options: SessionOptions;
   readonly #random: () => number;
   readonly #maxAttempts: number;
+  readonly #stopTimeoutMs: number;
   readonly #declarations = new Map<string, Declaration>();
   readonly #setups: ((bot: B) => void)[] = [];
   #bot: B | null = null;
@@ -130,6 +156,9 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
     const maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
     if (!(maxAttempts >= 1)) throw new RangeError(`maxAttempts must be ≥ 1, not ${maxAttempts}`);
     this.#maxAttempts = maxAttempts;
+    const stopTimeoutMs = options.stopTimeoutMs ?? 2_000;
+    if (!(stopTimeoutMs >= 0)) throw new RangeError(`stopTimeoutMs must be ≥ 0, not ${stopTimeoutMs}`);
+    this.#stopTimeoutMs = stopTimeoutMs;
     this.#random = options.random ?? Math.random;
     this.#options = { ...options, heartbeatIntervalMs: options.heartbeatIntervalMs ?? SESSION_HEARTBEAT_MS };
   }
@@ -226,7 +255,7 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
       this.#sleep?.wake();
       this.#settleReady(new BotDisconnectedError("the session was stopped"));
       const bot = this.#bot;
-      if (bot?.connected) await bot.disconnect(code, reason);
+      if (bot?.connected) await closeWithin(bot, code, reason, this.#stopTimeoutMs);
     }
     await this.#running;
   }
@@ -302,12 +331,7 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
       const [info, error] = await ended;
       this.#bot = null;
       this.emit("disconnected", info, error);
-      cause = new BotDisconnectedError(
-        error
-          ? `connection lost: ${error.message}`
-          : `connection closed${info ? ` (${info.code}${info.reason ? ` ${info.reason}` : ""})` : ""}`,
-        { cause: error ?? undefined },
-      );
+      cause = lossOf(info, error);
     }
     this.#settleReady(new BotDisconnectedError("the session was stopped"));
   }
