@@ -10,6 +10,7 @@
  * ready(); each ended bot is dropped with its waiters (rejected), listeners and frame loop.
  */
 import { SignalEmitter } from "../core/index.js";
+import type { ScriptErrorSite } from "../scene/index.js";
 import type { Variant } from "../variant/index.js";
 import type { CloseInfo, ConnectError } from "../websocket/index.js";
 import type { Bot, BotRpcHandler, ConnectOptions, ReceivedCall, RequestResult, WaitOptions } from "./bot.js";
@@ -112,6 +113,12 @@ async function closeWithin(bot: Bot<unknown>, code: number, reason: string, ms: 
   if (bot.connected) await bot.terminate();
 }
 
+/** A declaration or setup that threw: the bot's script_error, printed if nobody listens (never silent). */
+function scriptError(bot: Bot<unknown>, err: unknown, where: ScriptErrorSite): void {
+  if (bot.listenerCount("script_error") > 0) bot.emit("script_error", err, where);
+  else console.error(`godot-peer session: SCRIPT ERROR in ${where.path}:${where.name}:`, err);
+}
+
 /** Connect errors a retry cannot fix. */
 const FATAL = new Set(["bad-url", "unsupported-dialect"]);
 
@@ -189,8 +196,9 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
   }
 
   /**
-   * Runs `fn` on every bot of the session as it joins (the current one now), before it runs any
-   * call: node declarations (network master, rset config, …), listeners, onFrame hooks.
+   * Runs `fn` on every bot of the session as it joins (the current one now), before the session's
+   * handlers are declared on it and before it runs any call: node declarations (network master,
+   * rset config, Godot 4's declareNode), listeners, onFrame hooks.
    */
   setup(fn: (bot: B) => void): this {
     this.#setups.push(fn);
@@ -266,18 +274,20 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
 
   /** The declarations and setups, on a new bot: one that throws is that bot's script_error, as a throwing handler is. */
   #prepare(bot: B): void {
-    for (const d of this.#declarations.values()) {
-      try {
-        this.#apply(bot, d);
-      } catch (err) {
-        bot.emit("script_error", err, { path: d.path, name: d.method, from: 0 });
-      }
-    }
+    // Setups first: a node's declaration (Godot 4's declareNode, a network master) precedes its
+    // handlers, and a script_error listener sees what follows.
     for (const fn of this.#setups) {
       try {
         fn(bot);
       } catch (err) {
-        bot.emit("script_error", err, SETUP_SITE);
+        scriptError(bot, err, SETUP_SITE);
+      }
+    }
+    for (const d of this.#declarations.values()) {
+      try {
+        this.#apply(bot, d);
+      } catch (err) {
+        scriptError(bot, err, { path: d.path, name: d.method, from: 0 });
       }
     }
   }

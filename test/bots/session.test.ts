@@ -180,13 +180,16 @@ test("connections terminated server-side, again and again: each time a new bot w
   t.deepEqual(pongs, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   t.is(seen.size, 10, "a new bot per connection");
   // Between connections the session's calls reject at once, they do not queue.
+  // (Wrapped: a promise resolved with a promise would adopt it.)
+  const between = new Promise<{ call: Promise<unknown> }>((resolve) =>
+    session.once("disconnected", () =>
+      resolve({ call: session.request(1, "Game", "ping", [1], { method: "pong" }) }),
+    ),
+  );
   game.server.disconnectPeer(bot.id, 1000, "", true);
-  await until(() => session.bot === null || session.bot !== bot, "the loss seen");
-  if (session.bot === null) {
-    await t.throwsAsync(session.request(1, "Game", "ping", [1], { method: "pong" }), {
-      instanceOf: BotDisconnectedError,
-    });
-  }
+  const { call } = await between;
+  await t.throwsAsync(call, { instanceOf: BotDisconnectedError, message: /reconnecting/ });
+  t.is(session.bot, null);
   await session.ready();
 });
 
@@ -353,4 +356,40 @@ test("what no retry can fix gives up at once; maxAttempts bounds the retries: co
     ["reconnecting 1", "reconnecting 2", "reconnecting 3", "connection_failed gave"],
   );
   await refused.stop();
+});
+
+test("a setup or declaration that throws is that bot's script_error; the session and its other declarations go on", async (t) => {
+  const game = await startGame(t);
+  const session = BotSession.create({
+    url: `ws://127.0.0.1:${game.port}`,
+    godot: 3,
+    backoff: { initialMs: 5, maxMs: 10 },
+  });
+  t.teardown(() => session.stop());
+  const errors: string[] = [];
+  session.setup((bot) =>
+    bot.on("script_error", (err, where) => errors.push(`${where.name}: ${String(err)}`)),
+  );
+  session.handle("Game", "welcome", 99 as never, () => {}); // not a Godot 3 rpc mode
+  session.setup(() => {
+    throw new Error("setup failed");
+  });
+  const pongs: number[] = [];
+  session.handle<[number]>("Game", "pong", "authority", (seq) => pongs.push(seq));
+  const bot = await session.start();
+  t.deepEqual(errors, ["setup: Error: setup failed", "welcome: RangeError: not a Godot 3 rpc mode: 99"]);
+  bot.node("Game").rpcId(1, "ping", 3);
+  await until(() => pongs.length === 1, "pong");
+  // A declaration made while connected applies to the current bot at once, and to the next ones.
+  const chats: string[] = [];
+  session.handle<[number, string]>("Game", "chat_message", "authority", (_id, text) => chats.push(text));
+  bot.node("Game").rpcId(1, "chat", "now");
+  await until(() => chats.length === 1, "chat on the current bot");
+  const next = new Promise<Godot3Bot>((resolve) => session.once("reconnected", resolve));
+  game.server.disconnectPeer(bot.id, 1000, "", true);
+  const again = await next;
+  again.node("Game").rpcId(1, "chat", "next");
+  await until(() => chats.length === 2, "chat on the next bot");
+  t.deepEqual(chats, ["now", "next"]);
+  t.is(errors.length, 4, "the same two errors on the second bot");
 });
