@@ -84,7 +84,7 @@ export interface SessionEvents<B> {
   reconnected: [bot: B];
   /** The current bot's connection ended (stop() included). */
   disconnected: [info: CloseInfo | null, error: ConnectError | null];
-  /** The session gave up: an error no retry can fix (a bad URL, no bot for the engine) or maxAttempts. */
+  /** The session gave up: an error no retry can fix (a bad URL, no bot for the engine, bad options) or maxAttempts. */
   connection_failed: [error: Error];
 }
 
@@ -121,6 +121,12 @@ function scriptError(bot: Bot<unknown>, err: unknown, where: ScriptErrorSite): v
 
 /** Connect errors a retry cannot fix. */
 const FATAL = new Set(["bad-url", "unsupported-dialect"]);
+
+/** A lost connection or a failed connect is retried; a bad URL, an engine no bot speaks, bad options (not a BotConnectError) are not. */
+function retryable(cause: Error): boolean {
+  if (cause instanceof BotDisconnectedError) return true;
+  return cause instanceof BotConnectError && !FATAL.has(cause.reason);
+}
 
 /** The rpc modes a bot class takes. */
 type ModeOf<B> = B extends Bot<infer M> ? M : never;
@@ -306,7 +312,7 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
     while (!this.#stopped) {
       if (cause) {
         failures++;
-        if (failures > this.#maxAttempts || (cause instanceof BotConnectError && FATAL.has(cause.reason))) {
+        if (failures > this.#maxAttempts || !retryable(cause)) {
           this.#giveUp(cause, failures > this.#maxAttempts);
           return;
         }

@@ -329,13 +329,23 @@ test("stop() while connected closes the connection cleanly (1000) and does not r
   t.deepEqual(events, [`connected ${bot.id}`, "disconnected"]);
 });
 
-test("what no retry can fix gives up at once; maxAttempts bounds the retries: connection_failed, start() rejects", async (t) => {
+test("what no retry can fix (a bad URL, bad options) gives up at once; maxAttempts bounds the retries: connection_failed, start() rejects", async (t) => {
   const bad = BotSession.create({ url: "http://127.0.0.1:1/not-ws", godot: 3 });
   const badEvents = record(bad);
   const err = await t.throwsAsync(bad.start(), { instanceOf: BotConnectError });
   t.is(err?.reason, "bad-url");
   t.is(badEvents.length, 1);
   t.regex(badEvents[0] ?? "", /^connection_failed /);
+
+  // Options Bot.connect refuses: not retried either.
+  const wrong = BotSession.create({ url: "ws://127.0.0.1:1", godot: 3, heartbeatIntervalMs: -5 });
+  const wrongEvents = record(wrong);
+  const refusedOptions = await t.throwsAsync(wrong.start());
+  t.regex(refusedOptions?.message ?? "", /heartbeat/);
+  t.deepEqual(
+    wrongEvents.map((e) => e.split(" ")[0]),
+    ["connection_failed"],
+  );
 
   // A port nobody listens on: refused each time, three retries, then give up.
   const probe = createServer();
