@@ -12,6 +12,7 @@ var _main: Node = null
 var _holder: Node = null
 var _scenes: Dictionary = {}
 var _errors: Array = []
+var _scripts: Dictionary = {}
 
 
 func _walk(dir: String, out: Array) -> void:
@@ -94,6 +95,9 @@ func _node_entry(n: Node, path: String, scene: String) -> Dictionary:
 	var e := {"path": path}
 	var s := n.get_script() as Script
 	e["script"] = s.resource_path if s != null else null
+	if s != null and not _scripts.has(s.resource_path):
+		# A built-in script (res://scene.tscn::id) is listed with the files' scripts.
+		_scripts[s.resource_path] = _script_entry(s)
 	e["rpc"] = s.get_rpc_config() if s != null else {}
 	e["node_rpc"] = n.get_node_rpc_config()
 	if n.scene_file_path != "":
@@ -112,7 +116,6 @@ func _collect(n: Node, path: String, scene: String, out: Array) -> void:
 
 
 func _dump() -> void:
-	var scripts := {}
 	var files: Array = []
 	_walk("res://", files)
 	files.sort()
@@ -125,13 +128,13 @@ func _dump() -> void:
 			if s == null:
 				_errors.append("cannot load script " + f)
 				continue
-			scripts[f] = _script_entry(s)
+			_scripts[f] = _script_entry(s)
 		elif f.ends_with(".cs"):
 			var cs = load(f) if ClassDB.class_exists("CSharpScript") else null
 			if cs == null:
 				skipped.append(f)
 				continue
-			scripts[f] = _script_entry(cs)
+			_scripts[f] = _script_entry(cs)
 	var nodes: Array = []
 	for c in root.get_children():
 		if c == _holder:
@@ -142,7 +145,7 @@ func _dump() -> void:
 		_collect(inst, "<" + scene + ">", scene, nodes)
 	var out := {
 		"godot": "%d.%d.%d" % [Engine.get_version_info().major, Engine.get_version_info().minor, Engine.get_version_info().patch],
-		"scripts": scripts,
+		"scripts": _scripts,
 		"nodes": nodes,
 		"skipped": skipped,
 		"errors": _errors,

@@ -1,6 +1,13 @@
 /** MultiplayerAPI (Godot 3): rpc, rset, raw packets, the node-path cache, rpc modes. */
 export { type SceneDropReason, ScenePacketError } from "./errors.js";
 export {
+  DEFAULT_RPC_CONFIG,
+  type ManifestNode,
+  type ManifestScript,
+  type RpcConfig,
+  type RpcManifest,
+} from "./godot4/rpc-manifest.js";
+export {
   type DroppedPacket,
   type MethodStats,
   MultiplayerAPI,

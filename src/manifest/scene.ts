@@ -1,0 +1,208 @@
+/**
+ * A .tscn file's nodes as Godot builds them: `[node name= type= parent=]` give paths relative to
+ * the scene root, `instance=ExtResource(…)` expands the sub-scene's nodes in place (its root
+ * renamed), nodes without a type override an instanced node, and `script = …` sets, replaces or
+ * (null) removes a node's script. Built-in scripts (`SubResource` of type GDScript) are
+ * `res://scene.tscn::id`, as Godot names them.
+ */
+import { ManifestError, ManifestErrorKind, type ManifestWarning } from "./errors.js";
+import { parseTextResource, resourceRef, stringOf, type TextValue } from "./text-resource.js";
+
+export interface ParsedScene {
+  readonly path: string;
+  readonly uid?: string;
+  /** ext_resource id → its path. */
+  readonly extResources: ReadonlyMap<string, string>;
+  /** Built-in GDScript sources by sub_resource id. */
+  readonly builtinScripts: ReadonlyMap<string, { readonly source: string; readonly line: number }>;
+  readonly nodes: readonly SceneNodeDecl[];
+  readonly warnings: ManifestWarning[];
+}
+
+export interface SceneNodeDecl {
+  readonly name: string;
+  readonly parent?: string;
+  readonly type?: string;
+  /** ext_resource id of an instanced scene. */
+  readonly instance?: string;
+  readonly placeholder: boolean;
+  /** undefined: not set here; null: removed; else the script's res:// path. */
+  readonly script?: string | null;
+  readonly line: number;
+}
+
+/** A node of an expanded scene. */
+export interface SceneNode {
+  /** Relative to the scene root; "" is the root. */
+  readonly rel: string;
+  readonly script?: string;
+  /** The file that declared the node (the instanced scene for its nodes). */
+  readonly scene: string;
+}
+
+export function parseScene(text: string, path: string, uidPaths: ReadonlyMap<string, string>): ParsedScene {
+  const warnings: ManifestWarning[] = [];
+  const warn = (line: number, message: string) => warnings.push({ file: path, line, message });
+  const res = parseTextResource(text);
+  for (const p of res.problems) warn(p.line, p.message);
+  const extResources = new Map<string, string>();
+  const builtinScripts = new Map<string, { source: string; line: number }>();
+  const nodes: SceneNodeDecl[] = [];
+  let uid: string | undefined;
+  const refPath = (v: TextValue | undefined, line: number): string | null | undefined => {
+    if (v?.kind === "null") return null;
+    const ref = resourceRef(v);
+    if (!ref) {
+      if (v !== undefined) warn(line, "script is not an ExtResource, a SubResource or null: ignored");
+      return undefined;
+    }
+    if (ref.kind === "sub") return `${path}::${ref.id}`;
+    const p = extResources.get(ref.id);
+    if (p === undefined) warn(line, `ExtResource("${ref.id}") is not declared in this scene`);
+    return p;
+  };
+  for (const s of res.sections) {
+    switch (s.tag) {
+      case "gd_scene":
+        uid = stringOf(s.header.get("uid"));
+        break;
+      case "ext_resource": {
+        const id = s.header.get("id");
+        const idText =
+          id?.kind === "string" ? id.value : id?.kind === "number" ? String(id.value) : undefined;
+        const uidText = stringOf(s.header.get("uid"));
+        const p = stringOf(s.header.get("path")) ?? (uidText ? uidPaths.get(uidText) : undefined);
+        if (idText === undefined || p === undefined)
+          warn(s.line, "ext_resource without an id or a path: ignored");
+        else extResources.set(idText, p);
+        break;
+      }
+      case "sub_resource": {
+        const id =
+          stringOf(s.header.get("id")) ?? String((s.header.get("id") as { value?: number })?.value ?? "");
+        if (stringOf(s.header.get("type")) === "GDScript") {
+          const src = s.properties.get("script/source");
+          const source = stringOf(src?.value);
+          if (id && source !== undefined) builtinScripts.set(id, { source, line: src!.line });
+        }
+        break;
+      }
+      case "node": {
+        const name = stringOf(s.header.get("name"));
+        if (!name) {
+          warn(s.line, "[node] without a name: ignored");
+          break;
+        }
+        const inst = resourceRef(s.header.get("instance"));
+        const placeholder = resourceRef(s.header.get("instance_placeholder")) !== undefined;
+        const scriptProp = s.properties.get("script");
+        const script = scriptProp ? refPath(scriptProp.value, scriptProp.line) : undefined;
+        const parent = stringOf(s.header.get("parent"));
+        const type = stringOf(s.header.get("type"));
+        nodes.push({
+          name,
+          ...(parent !== undefined ? { parent } : {}),
+          ...(type !== undefined ? { type } : {}),
+          ...(inst?.kind === "ext" ? { instance: inst.id } : {}),
+          placeholder,
+          ...(script !== undefined ? { script } : {}),
+          line: s.line,
+        });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return { path, ...(uid ? { uid } : {}), extResources, builtinScripts, nodes, warnings };
+}
+
+export interface ExpandContext {
+  readonly scenes: ReadonlyMap<string, ParsedScene>;
+  readonly warn: (w: ManifestWarning) => void;
+  /** Nodes left before the expansion gives up (instancing can multiply nodes). */
+  budget: number;
+}
+
+/** The nodes of `path` with every instanced sub-scene expanded; undefined if it cannot be read. */
+export function expandScene(
+  path: string,
+  ctx: ExpandContext,
+  stack: readonly string[] = [],
+): SceneNode[] | undefined {
+  const scene = ctx.scenes.get(path);
+  if (!scene) return undefined;
+  if (stack.includes(path)) {
+    ctx.warn({
+      file: path,
+      line: 0,
+      message: `instances itself (${[...stack, path].join(" → ")}): not expanded`,
+    });
+    return [];
+  }
+  const nodes = new Map<string, { script?: string; scene: string }>();
+  const take = () => {
+    if (--ctx.budget < 0) {
+      throw new ManifestError(
+        ManifestErrorKind.TooLarge,
+        `instanced scenes expand to too many nodes (in ${path})`,
+      );
+    }
+  };
+  for (const d of scene.nodes) {
+    const warn = (message: string) => ctx.warn({ file: path, line: d.line, message });
+    let rel: string;
+    if (d.parent === undefined) {
+      if (nodes.size > 0) {
+        warn(`a second root node "${d.name}": ignored`);
+        continue;
+      }
+      rel = "";
+    } else {
+      const parent = d.parent === "." ? "" : d.parent;
+      if (!nodes.has(parent)) {
+        warn(`parent "${d.parent}" of "${d.name}" is not in the scene: node ignored`);
+        continue;
+      }
+      rel = parent === "" ? d.name : `${parent}/${d.name}`;
+    }
+    if (d.instance !== undefined) {
+      const sub = scene.extResources.get(d.instance);
+      const subNodes = sub === undefined ? undefined : expandScene(sub, ctx, [...stack, path]);
+      if (subNodes === undefined) {
+        warn(
+          `instanced scene ${sub ?? `ExtResource("${d.instance}")`} cannot be read: its nodes are missing`,
+        );
+        take();
+        nodes.set(rel, { scene: path });
+      } else {
+        for (const n of subNodes) {
+          take();
+          const at = n.rel === "" ? rel : rel === "" ? n.rel : `${rel}/${n.rel}`;
+          nodes.set(at, { ...(n.script !== undefined ? { script: n.script } : {}), scene: n.scene });
+        }
+      }
+    } else if (nodes.has(rel)) {
+      // An override of an instanced node (no type), or a clash Godot would rename.
+      if (d.type !== undefined) warn(`"${rel}" is declared twice`);
+    } else {
+      if (d.type === undefined && !d.placeholder)
+        warn(`"${rel || d.name}" has no type and overrides nothing`);
+      take();
+      nodes.set(rel, { scene: path });
+    }
+    if (d.script !== undefined) {
+      const cur = nodes.get(rel)!;
+      if (d.script === null) nodes.set(rel, { scene: cur.scene });
+      else nodes.set(rel, { script: d.script, scene: cur.scene });
+    }
+  }
+  const root = nodes.get("");
+  if (root) nodes.set("", { ...root, scene: path });
+  return [...nodes].map(([rel, n]) => ({ rel, ...n }));
+}
+
+/** The scene root's name, as the scene declares it. */
+export function rootName(scene: ParsedScene): string | undefined {
+  return scene.nodes.find((n) => n.parent === undefined)?.name;
+}
