@@ -199,6 +199,10 @@ export function parseCSharp(source: string, file: string): ParsedCSharp {
     if (part.length > 0) baseName = lastName(part);
   }
   while (k < ts.length && ts[k]!.text !== "{") k++;
+  if (k >= ts.length) {
+    warn(ts[cls.at]!.line, `class "${cls.name}" has no body`);
+    return { className: cls.name, globalClass: false, rpcs: [], warnings };
+  }
   const bodyEnd = skipGroup(ts, k);
 
   const rpcs: DeclaredRpc[] = [];
