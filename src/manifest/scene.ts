@@ -169,10 +169,10 @@ export function expandScene(
     if (d.instance !== undefined) {
       const sub = scene.extResources.get(d.instance);
       const subNodes = sub === undefined ? undefined : expandScene(sub, ctx, [...stack, path]);
-      if (subNodes === undefined) {
-        warn(
-          `instanced scene ${sub ?? `ExtResource("${d.instance}")`} cannot be read: its nodes are missing`,
-        );
+      if (subNodes === undefined || subNodes.length === 0) {
+        if (subNodes === undefined) {
+          warn(`instanced scene ${sub ?? `ExtResource("${d.instance}")`} cannot be read: its nodes are missing`);
+        }
         take();
         nodes.set(rel, { scene: path });
       } else {
