@@ -171,7 +171,9 @@ export function expandScene(
       const subNodes = sub === undefined ? undefined : expandScene(sub, ctx, [...stack, path]);
       if (subNodes === undefined || subNodes.length === 0) {
         if (subNodes === undefined) {
-          warn(`instanced scene ${sub ?? `ExtResource("${d.instance}")`} cannot be read: its nodes are missing`);
+          warn(
+            `instanced scene ${sub ?? `ExtResource("${d.instance}")`} cannot be read: its nodes are missing`,
+          );
         }
         take();
         nodes.set(rel, { scene: path });

@@ -56,15 +56,12 @@ test("[Rpc] methods of the class named like the file, with the attribute's defau
   t.is(r.className, "Chat");
   t.is(r.baseName, "Node");
   t.true(r.globalClass);
-  t.deepEqual(
-    Object.fromEntries(r.rpcs.map((x) => [x.name, x.config])),
-    {
-      Say: cfg("any_peer", true, "unreliable", 1),
-      Announce: cfg("authority", false, "reliable", 0),
-      _typing: cfg("authority", false, "unreliable_ordered", 0),
-      Off: cfg("disabled", false, "reliable", 0),
-    },
-  );
+  t.deepEqual(Object.fromEntries(r.rpcs.map((x) => [x.name, x.config])), {
+    Say: cfg("any_peer", true, "unreliable", 1),
+    Announce: cfg("authority", false, "reliable", 0),
+    _typing: cfg("authority", false, "unreliable_ordered", 0),
+    Off: cfg("disabled", false, "reliable", 0),
+  });
 });
 
 test("static methods are skipped as Godot skips them, with a warning naming the line", (t) => {
@@ -78,14 +75,49 @@ test("static methods are skipped as Godot skips them, with a warning naming the 
 test("a class not named like its file is a warning (Godot needs the names to match)", (t) => {
   const r = parseCSharp("public partial class Other : Node { [Rpc] public void A() {} }", "res://Thing.cs");
   t.is(r.className, "Other");
-  t.deepEqual(r.rpcs.map((x) => x.name), ["A"]);
-  t.deepEqual(r.warnings.map((w) => w.message), ['class "Other" is not named like the file; Godot needs "Thing"']);
+  t.deepEqual(
+    r.rpcs.map((x) => x.name),
+    ["A"],
+  );
+  t.deepEqual(
+    r.warnings.map((w) => w.message),
+    ['class "Other" is not named like the file; Godot needs "Thing"'],
+  );
 });
 
 test("any text at all gives a result, never an exception", (t) => {
-  const csLike = fc.array(fc.constantFrom("[Rpc", "]", "(", ")", "{", "}", '"', "@\"", "$\"", "'", "//", "/*", "*/", "class ", "A", " : ", "static ", "void ", "\n", "="));
+  const csLike = fc.array(
+    fc.constantFrom(
+      "[Rpc",
+      "]",
+      "(",
+      ")",
+      "{",
+      "}",
+      '"',
+      '@"',
+      '$"',
+      "'",
+      "//",
+      "/*",
+      "*/",
+      "class ",
+      "A",
+      " : ",
+      "static ",
+      "void ",
+      "\n",
+      "=",
+    ),
+  );
   fc.assert(
-    fc.property(fc.oneof(fc.string(), csLike.map((a) => a.join(""))), (src) => Array.isArray(parseCSharp(src, "res://A.cs").rpcs)),
+    fc.property(
+      fc.oneof(
+        fc.string(),
+        csLike.map((a) => a.join("")),
+      ),
+      (src) => Array.isArray(parseCSharp(src, "res://A.cs").rpcs),
+    ),
     { numRuns: 2000 },
   );
   t.pass();

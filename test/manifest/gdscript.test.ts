@@ -6,9 +6,11 @@ import test from "ava";
 import fc from "fast-check";
 import { parseGDScript } from "../../src/manifest/index.js";
 
-const rpcsOf = (src: string) => Object.fromEntries(parseGDScript(src, "res://t.gd").rpcs.map((r) => [r.name, r.config]));
+const rpcsOf = (src: string) =>
+  Object.fromEntries(parseGDScript(src, "res://t.gd").rpcs.map((r) => [r.name, r.config]));
 const names = (src: string) => parseGDScript(src, "res://t.gd").rpcs.map((r) => r.name);
-const warningsOf = (src: string) => parseGDScript(src, "res://t.gd").warnings.map((w) => `${w.line}: ${w.message}`);
+const warningsOf = (src: string) =>
+  parseGDScript(src, "res://t.gd").warnings.map((w) => `${w.line}: ${w.message}`);
 
 const cfg = (rpc_mode: string, call_local: boolean, transfer_mode: string, channel: number) => ({
   rpc_mode,
@@ -18,8 +20,12 @@ const cfg = (rpc_mode: string, call_local: boolean, transfer_mode: string, chann
 });
 
 test("@rpc without arguments is authority, call_remote, reliable, channel 0", (t) => {
-  t.deepEqual(rpcsOf("extends Node\n@rpc\nfunc a():\n\tpass\n"), { a: cfg("authority", false, "reliable", 0) });
-  t.deepEqual(rpcsOf("extends Node\n@rpc()\nfunc a():\n\tpass\n"), { a: cfg("authority", false, "reliable", 0) });
+  t.deepEqual(rpcsOf("extends Node\n@rpc\nfunc a():\n\tpass\n"), {
+    a: cfg("authority", false, "reliable", 0),
+  });
+  t.deepEqual(rpcsOf("extends Node\n@rpc()\nfunc a():\n\tpass\n"), {
+    a: cfg("authority", false, "reliable", 0),
+  });
 });
 
 test("the first three @rpc arguments come in any order and the fourth is the channel", (t) => {
@@ -150,9 +156,15 @@ test("an @rpc argument the reader cannot evaluate gets Godot's default, with a w
 test("arguments Godot refuses are warnings at the annotation's line", (t) => {
   const w = (args: string) => warningsOf(`extends Node\n\n@rpc${args}\nfunc f(): pass\n`);
   t.deepEqual(w('("bogus")'), ['3: invalid @rpc argument "bogus" of "f" (Godot refuses the script)']);
-  t.deepEqual(w('("call_local", "call_remote")'), ['3: @rpc of "f" names the locality twice (Godot refuses the script)']);
-  t.deepEqual(w('("any_peer", "authority")'), ['3: @rpc of "f" names the permission twice (Godot refuses the script)']);
-  t.deepEqual(w('("reliable", "unreliable")'), ['3: @rpc of "f" names the transfer mode twice (Godot refuses the script)']);
+  t.deepEqual(w('("call_local", "call_remote")'), [
+    '3: @rpc of "f" names the locality twice (Godot refuses the script)',
+  ]);
+  t.deepEqual(w('("any_peer", "authority")'), [
+    '3: @rpc of "f" names the permission twice (Godot refuses the script)',
+  ]);
+  t.deepEqual(w('("reliable", "unreliable")'), [
+    '3: @rpc of "f" names the transfer mode twice (Godot refuses the script)',
+  ]);
   t.deepEqual(w('("any_peer", 1)'), [
     '3: @rpc argument 2 of "f" must be a String; the channel comes 4th (Godot refuses the script)',
   ]);
@@ -162,8 +174,10 @@ test("arguments Godot refuses are warnings at the annotation's line", (t) => {
   t.deepEqual(w('("any_peer", "call_local", "reliable", 1, 2)'), [
     '3: @rpc takes at most 4 arguments, "f" has 5 (Godot refuses the script)',
   ]);
-  t.deepEqual(warningsOf("extends Node\n@rpc\nvar x = 1\n"), ['2: @rpc applies only to functions, not to "var": ignored']);
-  t.deepEqual(warningsOf("extends Node\n@rpc @rpc(\"any_peer\")\nfunc f(): pass\n"), [
+  t.deepEqual(warningsOf("extends Node\n@rpc\nvar x = 1\n"), [
+    '2: @rpc applies only to functions, not to "var": ignored',
+  ]);
+  t.deepEqual(warningsOf('extends Node\n@rpc @rpc("any_peer")\nfunc f(): pass\n'), [
     '2: @rpc is given twice to "f" (Godot refuses the script); the first is used',
   ]);
 });
@@ -174,13 +188,21 @@ test("extends takes a res:// path, a relative path, a class name (dotted too) or
     path: "res://a/base.gd",
     line: 1,
   });
-  t.deepEqual(parseGDScript("extends 'base.gd'\n", "res://t.gd").extends, { kind: "path", path: "base.gd", line: 1 });
+  t.deepEqual(parseGDScript("extends 'base.gd'\n", "res://t.gd").extends, {
+    kind: "path",
+    path: "base.gd",
+    line: 1,
+  });
   t.deepEqual(parseGDScript("# head\nextends BaseActor\n", "res://t.gd").extends, {
     kind: "name",
     name: "BaseActor",
     line: 2,
   });
-  t.deepEqual(parseGDScript("extends Outer.Inner\n", "res://t.gd").extends, { kind: "name", name: "Outer.Inner", line: 1 });
+  t.deepEqual(parseGDScript("extends Outer.Inner\n", "res://t.gd").extends, {
+    kind: "name",
+    name: "Outer.Inner",
+    line: 1,
+  });
   const both = parseGDScript("@tool\nclass_name Foo extends Node2D\n", "res://t.gd");
   t.is(both.className, "Foo");
   t.deepEqual(both.extends, { kind: "name", name: "Node2D", line: 2 });
@@ -189,7 +211,9 @@ test("extends takes a res:// path, a relative path, a class name (dotted too) or
 
 const callsOf = (src: string) =>
   Object.fromEntries(
-    [...parseGDScript(src, "res://t.gd").functions.values()].flatMap((f) => f.rpcConfigCalls.map((c) => [c.name, c.config])),
+    [...parseGDScript(src, "res://t.gd").functions.values()].flatMap((f) =>
+      f.rpcConfigCalls.map((c) => [c.name, c.config]),
+    ),
   );
 
 test("literal rpc_config() calls give node-level names: enum constants or numbers, self., StringName, several lines", (t) => {
@@ -235,11 +259,16 @@ func _ready():
 test("rpc_config() outside _init, _enter_tree and _ready is counted with a warning that it registers only when run", (t) => {
   const src = 'extends Node\nfunc later():\n\trpc_config("x", {"rpc_mode": 1})\n';
   t.deepEqual(callsOf(src), { x: cfg("any_peer", false, "reliable", 0) });
-  t.deepEqual(warningsOf(src), ['3: rpc_config("x") in later() is counted, but it registers only once later() runs']);
+  t.deepEqual(warningsOf(src), [
+    '3: rpc_config("x") in later() is counted, but it registers only once later() runs',
+  ]);
 });
 
 test("a function that calls super is marked, so the base's version is known to run too", (t) => {
-  const fns = parseGDScript("extends Base\nfunc _ready():\n\tsuper()\nfunc other():\n\tpass\n", "res://t.gd").functions;
+  const fns = parseGDScript(
+    "extends Base\nfunc _ready():\n\tsuper()\nfunc other():\n\tpass\n",
+    "res://t.gd",
+  ).functions;
   t.true(fns.get("_ready")!.callsSuper);
   t.false(fns.get("other")!.callsSuper);
 });
@@ -255,13 +284,43 @@ test("an unterminated string is a warning with its line, not a crash", (t) => {
 
 test("any text at all gives a result, never an exception", (t) => {
   const gdLike = fc.array(
-    fc.constantFrom("@rpc", "(", ")", '"', "'", '"""', "func ", "f", ":", "\n", "\t", " ", "#", "\\", "{", "}", ",", "rpc_config", "class ", "extends ", "static ", "1", "&"),
+    fc.constantFrom(
+      "@rpc",
+      "(",
+      ")",
+      '"',
+      "'",
+      '"""',
+      "func ",
+      "f",
+      ":",
+      "\n",
+      "\t",
+      " ",
+      "#",
+      "\\",
+      "{",
+      "}",
+      ",",
+      "rpc_config",
+      "class ",
+      "extends ",
+      "static ",
+      "1",
+      "&",
+    ),
   );
   fc.assert(
-    fc.property(fc.oneof(fc.string(), gdLike.map((a) => a.join(""))), (src) => {
-      const r = parseGDScript(src, "res://f.gd");
-      return Array.isArray(r.rpcs) && Array.isArray(r.warnings);
-    }),
+    fc.property(
+      fc.oneof(
+        fc.string(),
+        gdLike.map((a) => a.join("")),
+      ),
+      (src) => {
+        const r = parseGDScript(src, "res://f.gd");
+        return Array.isArray(r.rpcs) && Array.isArray(r.warnings);
+      },
+    ),
     { numRuns: 2000 },
   );
   t.pass();

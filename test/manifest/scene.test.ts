@@ -4,7 +4,13 @@
  */
 import test from "ava";
 import fc from "fast-check";
-import { expandScene, ManifestError, type ManifestWarning, type ParsedScene, parseScene } from "../../src/manifest/index.js";
+import {
+  expandScene,
+  ManifestError,
+  type ManifestWarning,
+  type ParsedScene,
+  parseScene,
+} from "../../src/manifest/index.js";
 import { parseTextResource } from "../../src/manifest/text-resource.js";
 
 const ENEMY = `[gd_scene load_steps=3 format=3 uid="uid://enemy"]
@@ -51,7 +57,10 @@ script = null
 [editable path="World/Boss"]
 `;
 
-function load(files: Record<string, string>): { scenes: Map<string, ParsedScene>; warnings: ManifestWarning[] } {
+function load(files: Record<string, string>): {
+  scenes: Map<string, ParsedScene>;
+  warnings: ManifestWarning[];
+} {
   const uids = new Map([["uid://hitbox", "res://hitbox.gd"]]);
   const scenes = new Map(Object.entries(files).map(([p, src]) => [p, parseScene(src, p, uids)]));
   return { scenes, warnings: [...scenes.values()].flatMap((s) => s.warnings) };
@@ -69,7 +78,11 @@ test("node paths are relative to the scene root; an instanced scene is expanded 
     { rel: "World/Boss/Hitbox/Plain", script: "res://boss.gd", scene: "res://enemy.tscn" },
   ]);
   t.deepEqual(warnings, [
-    { file: "res://main.tscn", line: 26, message: 'parent "Nowhere" of "Orphan" is not in the scene: node ignored' },
+    {
+      file: "res://main.tscn",
+      line: 26,
+      message: 'parent "Nowhere" of "Orphan" is not in the scene: node ignored',
+    },
   ]);
 });
 
@@ -78,16 +91,23 @@ test("a scene's header, ext_resources (by path or uid) and built-in scripts are 
   t.deepEqual(warnings, []);
   const enemy = scenes.get("res://enemy.tscn")!;
   t.is(enemy.uid, "uid://enemy");
-  t.deepEqual([...enemy.extResources], [
-    ["1_e", "res://enemy.gd"],
-    ["2_h", "res://hitbox.gd"],
-  ]);
-  t.is(scenes.get("res://main.tscn")!.builtinScripts.get("GDScript_x")!.source, 'extends Node\n@rpc("any_peer")\nfunc built_in(): pass\n');
+  t.deepEqual(
+    [...enemy.extResources],
+    [
+      ["1_e", "res://enemy.gd"],
+      ["2_h", "res://hitbox.gd"],
+    ],
+  );
+  t.is(
+    scenes.get("res://main.tscn")!.builtinScripts.get("GDScript_x")!.source,
+    'extends Node\n@rpc("any_peer")\nfunc built_in(): pass\n',
+  );
 });
 
 test("Godot 3 style numeric ids (ExtResource( 1 )) are read too", (t) => {
   const { scenes } = load({
-    "res://a.tscn": '[gd_scene format=2]\n[ext_resource path="res://a.gd" type="Script" id=1]\n[node name="A" type="Node"]\nscript = ExtResource( 1 )\n',
+    "res://a.tscn":
+      '[gd_scene format=2]\n[ext_resource path="res://a.gd" type="Script" id=1]\n[node name="A" type="Node"]\nscript = ExtResource( 1 )\n',
   });
   t.deepEqual(expandScene("res://a.tscn", { scenes, warn: () => {}, budget: 10 }), [
     { rel: "", script: "res://a.gd", scene: "res://a.tscn" },
@@ -96,17 +116,23 @@ test("Godot 3 style numeric ids (ExtResource( 1 )) are read too", (t) => {
 
 test("a scene that instances itself is a warning, not an endless expansion", (t) => {
   const { scenes } = load({
-    "res://loop.tscn": '[gd_scene format=3]\n[ext_resource type="PackedScene" path="res://loop.tscn" id="1"]\n[node name="L" type="Node"]\n[node name="Again" parent="." instance=ExtResource("1")]\n',
+    "res://loop.tscn":
+      '[gd_scene format=3]\n[ext_resource type="PackedScene" path="res://loop.tscn" id="1"]\n[node name="L" type="Node"]\n[node name="Again" parent="." instance=ExtResource("1")]\n',
   });
   const warnings: ManifestWarning[] = [];
   const nodes = expandScene("res://loop.tscn", { scenes, warn: (w) => warnings.push(w), budget: 100 });
-  t.deepEqual(nodes?.map((n) => n.rel), ["", "Again"]);
+  t.deepEqual(
+    nodes?.map((n) => n.rel),
+    ["", "Again"],
+  );
   t.regex(warnings[0]!.message, /instances itself \(res:\/\/loop\.tscn → res:\/\/loop\.tscn\)/);
 });
 
 test("instancing that multiplies nodes beyond the budget is a typed error", (t) => {
   // Each level instances the one below 10 times: 10^6 nodes from a few lines.
-  const files: Record<string, string> = { "res://s0.tscn": '[gd_scene format=3]\n[node name="N" type="Node"]\n' };
+  const files: Record<string, string> = {
+    "res://s0.tscn": '[gd_scene format=3]\n[node name="N" type="Node"]\n',
+  };
   for (let i = 1; i <= 6; i++) {
     let s = `[gd_scene format=3]\n[ext_resource type="PackedScene" path="res://s${i - 1}.tscn" id="1"]\n[node name="N" type="Node"]\n`;
     for (let k = 0; k < 10; k++) s += `[node name="C${k}" parent="." instance=ExtResource("1")]\n`;
@@ -120,15 +146,46 @@ test("instancing that multiplies nodes beyond the budget is a typed error", (t) 
 });
 
 test("broken scene text gives warnings with lines, never an exception", (t) => {
-  const r = parseScene('[gd_scene format=3]\n[node name="A" type="Node"\nscript = ExtResource("x"\n[node name=]\n', "res://b.tscn", new Map());
+  const r = parseScene(
+    '[gd_scene format=3]\n[node name="A" type="Node"\nscript = ExtResource("x"\n[node name=]\n',
+    "res://b.tscn",
+    new Map(),
+  );
   t.true(r.warnings.length > 0);
   t.true(r.warnings.every((w) => w.file === "res://b.tscn" && w.line > 0));
-  const tresLike = fc.array(fc.constantFrom("[", "]", "node", " name=", '"A"', "=", "(", ")", "{", "}", ":", ",", "\n", "ExtResource", '"', "\\", "1", "[["));
+  const tresLike = fc.array(
+    fc.constantFrom(
+      "[",
+      "]",
+      "node",
+      " name=",
+      '"A"',
+      "=",
+      "(",
+      ")",
+      "{",
+      "}",
+      ":",
+      ",",
+      "\n",
+      "ExtResource",
+      '"',
+      "\\",
+      "1",
+      "[[",
+    ),
+  );
   fc.assert(
-    fc.property(fc.oneof(fc.string(), tresLike.map((a) => a.join(""))), (src) => {
-      parseTextResource(src);
-      return Array.isArray(parseScene(src, "res://f.tscn", new Map()).nodes);
-    }),
+    fc.property(
+      fc.oneof(
+        fc.string(),
+        tresLike.map((a) => a.join("")),
+      ),
+      (src) => {
+        parseTextResource(src);
+        return Array.isArray(parseScene(src, "res://f.tscn", new Map()).nodes);
+      },
+    ),
     { numRuns: 2000 },
   );
 });

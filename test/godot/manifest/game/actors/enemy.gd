@@ -9,3 +9,7 @@ func base_hit(_damage: int) -> void:
 @rpc
 func e_roar() -> void:
 	pass
+
+
+func _ready() -> void:
+	rpc_config("enemy_rt", {"rpc_mode": MultiplayerAPI.RPC_MODE_ANY_PEER, "channel": 1})
