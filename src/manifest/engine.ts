@@ -3,13 +3,23 @@
  * makes (same rules: an rpc entry without "rpc_mode" is skipped as SceneRPCInterface skips it; a
  * script's own rpcs are those it adds to or changes from its base). Launching Godot is the CLI's.
  */
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ManifestNode, ManifestScript, RpcConfig, RpcManifest } from "../scene/index.js";
 import { ManifestError, ManifestErrorKind, type ManifestWarning } from "./errors.js";
 import { compareCodePoints, configFromDictionary, sameConfig } from "./rpc-config.js";
 
-/** The GDScript the engine runs (`-s`), shipped in the package. */
-export const ENGINE_DUMP_SCRIPT: string = fileURLToPath(new URL("./engine-dump.gd", import.meta.url));
+/**
+ * The GDScript the engine runs (`-s`), shipped in the package as src/manifest/engine-dump.gd
+ * (found from src/ when run from source, from dist/manifest/ when built: tsc copies no .gd).
+ */
+export const ENGINE_DUMP_SCRIPT: string =
+  [
+    new URL("./engine-dump.gd", import.meta.url),
+    new URL("../../src/manifest/engine-dump.gd", import.meta.url),
+  ]
+    .map((u) => fileURLToPath(u))
+    .find((p) => existsSync(p)) ?? fileURLToPath(new URL("./engine-dump.gd", import.meta.url));
 /** Its name inside the project copy; the dump skips it. */
 export const ENGINE_DUMP_NAME = "__godot_peer_manifest_dump.gd";
 /** The prefix of the one line the dump prints. */
