@@ -115,6 +115,19 @@ func _collect(n: Node, path: String, scene: String, out: Array) -> void:
 		_collect(c, path + "/" + String(c.name), scene, out)
 
 
+func _tree_nodes() -> Array:
+	var out: Array = []
+	var stack: Array = []
+	for c in root.get_children():
+		if c != _holder:
+			stack.append(c)
+	while not stack.is_empty():
+		var n: Node = stack.pop_back()
+		out.append(n)
+		stack.append_array(n.get_children())
+	return out
+
+
 func _dump() -> void:
 	var files: Array = []
 	_walk("res://", files)
@@ -140,9 +153,28 @@ func _dump() -> void:
 		if c == _holder:
 			continue
 		_collect(c, String(c.name), "", nodes)
+	# A MultiplayerSpawner of the tree puts its scenes under spawn_path, with changing names.
+	var prefixes := {}
+	for n in _tree_nodes():
+		var sp := n as MultiplayerSpawner
+		if sp == null or sp.spawn_path.is_empty():
+			continue
+		var target := sp.get_node_or_null(sp.spawn_path)
+		if target == null:
+			continue
+		for i in sp.get_spawnable_scene_count():
+			var sc := sp.get_spawnable_scene(i)
+			if sc.begins_with("uid://"):
+				sc = ResourceUID.get_id_path(ResourceUID.text_to_id(sc))
+			var list: Array = prefixes.get(sc, [])
+			var prefix := String(root.get_path_to(target)) + "/*"
+			if not list.has(prefix):
+				list.append(prefix)
+			prefixes[sc] = list
 	for inst in _holder.get_children():
 		var scene: String = _scenes.get(inst.get_instance_id(), "")
-		_collect(inst, "<" + scene + ">", scene, nodes)
+		for prefix in prefixes.get(scene, ["<" + scene + ">"]):
+			_collect(inst, prefix, scene, nodes)
 	var out := {
 		"godot": "%d.%d.%d" % [Engine.get_version_info().major, Engine.get_version_info().minor, Engine.get_version_info().patch],
 		"scripts": _scripts,

@@ -290,10 +290,13 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
   // Nodes: autoloads, the main scene, then every other scene under its placeholder.
   const nodes = new Map<string, ManifestNode>();
   const ctx = { scenes, warn, budget: options.maxNodes ?? 200_000 };
-  const place = (prefix: string, sceneNodes: readonly SceneNode[]) => {
+  /** Nodes of the run-time tree (autoloads, main scene), for their spawners. */
+  const placed = new Map<string, SceneNode>();
+  const place = (prefix: string, sceneNodes: readonly SceneNode[], inTree = true) => {
     for (const n of sceneNodes) {
       const key = n.rel === "" ? prefix : `${prefix}/${n.rel}`;
       nodes.set(key, nodeEntry(n.script, n.scene));
+      if (inTree) placed.set(key, n);
     }
   };
   const nodeEntry = (script: string | undefined, scene: string | undefined): ManifestNode => {
@@ -352,10 +355,31 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
       message: "no run/main_scene: every scene is keyed by its file",
     });
   }
+  // A MultiplayerSpawner in the run-time tree says where its scenes go: under spawn_path, with a
+  // name that changes ("Main/Players/*"). Other scenes keep their placeholder.
+  const spawnPrefixes = new Map<string, string[]>();
+  for (const [key, s] of placed) {
+    if (!s.spawner?.spawnPath || !s.spawner.scenes) continue;
+    const target = resolveNodePath(key, s.spawner.spawnPath);
+    if (target === undefined || !nodes.has(target)) {
+      warn({
+        file: s.scene,
+        line: 0,
+        message: `spawner ${key}: spawn_path "${s.spawner.spawnPath}" is not a node of the tree`,
+      });
+      continue;
+    }
+    for (const sc of s.spawner.scenes) {
+      const list = spawnPrefixes.get(sc) ?? [];
+      if (!list.includes(`${target}/*`)) list.push(`${target}/*`);
+      spawnPrefixes.set(sc, list);
+    }
+  }
   for (const path of scenes.keys()) {
     if (path === mainScene || autoloadScenes.has(path)) continue;
     const expanded = expandScene(path, ctx);
-    if (expanded) place(`<${path}>`, expanded);
+    if (!expanded) continue;
+    for (const prefix of spawnPrefixes.get(path) ?? [`<${path}>`]) place(prefix, expanded, false);
   }
 
   // Scripts: what each adds to or changes from its base (an identical redeclaration adds nothing).
@@ -381,6 +405,19 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
     nodes: Object.fromEntries([...nodes].sort(([a], [b]) => compareCodePoints(a, b))),
   };
   return { manifest, warnings };
+}
+
+/** A NodePath relative to the node at `from` ("../Players", "Players", "."), as a root-relative key. */
+function resolveNodePath(from: string, path: string): string | undefined {
+  if (path.startsWith("/")) return path.startsWith("/root/") ? path.slice(6) : undefined;
+  const parts = from.split("/");
+  for (const p of path.split("/")) {
+    if (p === "..") {
+      if (parts.length === 0) return undefined;
+      parts.pop();
+    } else if (p !== "." && p !== "") parts.push(p);
+  }
+  return parts.length > 0 ? parts.join("/") : undefined;
 }
 
 function sortedRecord(m: ReadonlyMap<string, RpcConfig>): Record<string, RpcConfig> {

@@ -28,7 +28,14 @@ export interface SceneNodeDecl {
   readonly placeholder: boolean;
   /** undefined: not set here; null: removed; else the script's res:// path. */
   readonly script?: string | null;
+  /** A MultiplayerSpawner's `spawn_path` and `_spawnable_scenes`, as far as this node sets them. */
+  readonly spawner?: SpawnerDecl;
   readonly line: number;
+}
+
+export interface SpawnerDecl {
+  readonly spawnPath?: string;
+  readonly scenes?: readonly string[];
 }
 
 /** A node of an expanded scene. */
@@ -38,6 +45,7 @@ export interface SceneNode {
   readonly script?: string;
   /** The file that declared the node (the instanced scene for its nodes). */
   readonly scene: string;
+  readonly spawner?: SpawnerDecl;
 }
 
 export function parseScene(text: string, path: string, uidPaths: ReadonlyMap<string, string>): ParsedScene {
@@ -99,6 +107,19 @@ export function parseScene(text: string, path: string, uidPaths: ReadonlyMap<str
         const script = scriptProp ? refPath(scriptProp.value, scriptProp.line) : undefined;
         const parent = stringOf(s.header.get("parent"));
         const type = stringOf(s.header.get("type"));
+        const spawnPath = stringOf(s.properties.get("spawn_path")?.value);
+        const spawnable = s.properties.get("_spawnable_scenes")?.value;
+        const scenes =
+          spawnable?.kind === "call" || spawnable?.kind === "array"
+            ? (spawnable.kind === "call" ? spawnable.args : spawnable.items)
+                .map((v) => stringOf(v))
+                .filter((v): v is string => v !== undefined)
+                .map((v) => (v.startsWith("uid://") ? (uidPaths.get(v) ?? v) : v))
+            : undefined;
+        const spawner: SpawnerDecl | undefined =
+          type === "MultiplayerSpawner" || spawnPath !== undefined || scenes !== undefined
+            ? { ...(spawnPath !== undefined ? { spawnPath } : {}), ...(scenes ? { scenes } : {}) }
+            : undefined;
         nodes.push({
           name,
           ...(parent !== undefined ? { parent } : {}),
@@ -106,6 +127,7 @@ export function parseScene(text: string, path: string, uidPaths: ReadonlyMap<str
           ...(inst?.kind === "ext" ? { instance: inst.id } : {}),
           placeholder,
           ...(script !== undefined ? { script } : {}),
+          ...(spawner ? { spawner } : {}),
           line: s.line,
         });
         break;
@@ -140,7 +162,7 @@ export function expandScene(
     });
     return [];
   }
-  const nodes = new Map<string, { script?: string; scene: string }>();
+  const nodes = new Map<string, { script?: string; scene: string; spawner?: SpawnerDecl }>();
   const take = () => {
     if (--ctx.budget < 0) {
       throw new ManifestError(
@@ -181,7 +203,11 @@ export function expandScene(
         for (const n of subNodes) {
           take();
           const at = n.rel === "" ? rel : rel === "" ? n.rel : `${rel}/${n.rel}`;
-          nodes.set(at, { ...(n.script !== undefined ? { script: n.script } : {}), scene: n.scene });
+          nodes.set(at, {
+            ...(n.script !== undefined ? { script: n.script } : {}),
+            scene: n.scene,
+            ...(n.spawner ? { spawner: n.spawner } : {}),
+          });
         }
       }
     } else if (nodes.has(rel)) {
@@ -193,10 +219,14 @@ export function expandScene(
       take();
       nodes.set(rel, { scene: path });
     }
+    const cur = nodes.get(rel)!;
     if (d.script !== undefined) {
-      const cur = nodes.get(rel)!;
-      if (d.script === null) nodes.set(rel, { scene: cur.scene });
-      else nodes.set(rel, { script: d.script, scene: cur.scene });
+      const { script: _old, ...rest } = cur;
+      nodes.set(rel, d.script === null ? rest : { ...rest, script: d.script });
+    }
+    if (d.spawner) {
+      const prev = nodes.get(rel)!;
+      nodes.set(rel, { ...prev, spawner: { ...prev.spawner, ...d.spawner } });
     }
   }
   const root = nodes.get("");

@@ -40,15 +40,12 @@ async function read(files: Record<string, string>): Promise<ManifestResult> {
 const PROJECT = 'config_version=5\n[application]\nrun/main_scene="res://main.tscn"\n';
 const ids = (rpcs: Record<string, unknown>) => Object.keys(rpcs);
 
-test("the fixture: the main scene's nodes under the root's name, autoloads by name, other scenes under <res://…>", async (t) => {
+test("the fixture: the main scene's nodes under the root's name, autoloads by name, spawnable scenes under the spawn path, other scenes under <res://…>", async (t) => {
   const { manifest } = await readProjectManifest(FIXTURE);
   t.deepEqual(Object.keys(manifest.nodes), [
     "<res://enemy.tscn>",
     "<res://enemy.tscn>/Hitbox",
     "<res://enemy.tscn>/Hitbox/Plain",
-    "<res://player.tscn>",
-    "<res://player.tscn>/Badge",
-    "<res://player.tscn>/Camera",
     "Lobby",
     "Main",
     "Main/World",
@@ -63,6 +60,11 @@ test("the fixture: the main scene's nodes under the root's name, autoloads by na
     "Main/World/Minion",
     "Main/World/Minion/Hitbox",
     "Main/World/Minion/Hitbox/Plain",
+    "Main/World/PlayerSpawner",
+    "Main/World/Players",
+    "Main/World/Players/*",
+    "Main/World/Players/*/Badge",
+    "Main/World/Players/*/Camera",
   ]);
   t.is(manifest.godot, "4.6");
 });
@@ -124,7 +126,37 @@ test("an instanced sub-scene's nodes keep its scripts; the instancing scene may 
   t.is(manifest.nodes["Main/World/Boss/Hitbox/Plain"]!.script, "res://actors/hitbox.gd");
   t.is(manifest.nodes["Main/World/Boss/Hitbox/Plain"]!.scene, "res://enemy.tscn");
   t.deepEqual(ids(manifest.nodes["Main/World/Enemy/Hitbox"]!.node_rpcs!), ["hb_runtime"]);
-  t.is(manifest.nodes["<res://player.tscn>/Badge"]!.script, "res://player.tscn::GDScript_badge");
+  t.is(manifest.nodes["Main/World/Players/*/Badge"]!.script, "res://player.tscn::GDScript_badge");
+});
+
+test("a MultiplayerSpawner's scenes are keyed under its spawn_path with a * name; a spawn_path outside the tree warns", async (t) => {
+  const { manifest, warnings } = await read({
+    "project.godot": PROJECT,
+    "unit.tscn":
+      '[gd_scene format=3]\n[node name="Unit" type="Node"]\n[node name="Gun" type="Node" parent="."]\n',
+    "main.tscn": `[gd_scene format=3]
+[node name="M" type="Node"]
+[node name="Units" type="Node" parent="."]
+[node name="Spawner" type="MultiplayerSpawner" parent="."]
+_spawnable_scenes = PackedStringArray("res://unit.tscn")
+spawn_path = NodePath("../Units")
+[node name="Lost" type="MultiplayerSpawner" parent="."]
+_spawnable_scenes = PackedStringArray("res://unit.tscn")
+spawn_path = NodePath("../../Nowhere")
+`,
+  });
+  t.deepEqual(Object.keys(manifest.nodes), [
+    "M",
+    "M/Lost",
+    "M/Spawner",
+    "M/Units",
+    "M/Units/*",
+    "M/Units/*/Gun",
+  ]);
+  t.deepEqual(
+    warnings.map((w) => w.message),
+    ['spawner M/Lost: spawn_path "../../Nowhere" is not a node of the tree'],
+  );
 });
 
 test("C# scripts are listed with their [Rpc] methods", async (t) => {
