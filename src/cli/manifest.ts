@@ -2,7 +2,8 @@
  * `godot-peer manifest <project-dir>`: writes the project's RPC manifest (src/manifest), read from
  * the sources, or with --engine from a real headless Godot 4 run on a copy of the project.
  */
-import { copyFile, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, copyFile, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -109,6 +110,15 @@ export async function engineManifest(
   const install: Pick<GodotInstall, "command" | "prefixArgs" | "headlessArgs"> = options.godotBin
     ? { command: options.godotBin, prefixArgs: [], headlessArgs: ["--headless"] }
     : await provisionGodot("4.6.3", options.log ? { log: options.log } : {});
+  // Checked first: exec's kill timer outlives a failed spawn and would hold the process for the timeout.
+  try {
+    await access(install.command, constants.X_OK);
+  } catch (err) {
+    throw new ManifestError(
+      ManifestErrorKind.EngineFailed,
+      `cannot run ${install.command}: ${(err as Error).message}`,
+    );
+  }
   const work = await mkdtemp(join(tmpdir(), "godot-peer-manifest-"));
   try {
     const copy = join(work, "project");

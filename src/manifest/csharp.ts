@@ -155,6 +155,7 @@ function splitGroup(ts: readonly CsToken[], start: number, end: number): CsToken
 }
 
 export function parseCSharp(source: string, file: string): ParsedCSharp {
+  source = source.replace(/^\uFEFF/, ""); // a byte-order mark is not code
   const warnings: ManifestWarning[] = [];
   const warn = (line: number, message: string) => warnings.push({ file, line, message });
   const problems: { line: number; message: string }[] = [];

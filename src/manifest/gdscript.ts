@@ -102,6 +102,7 @@ const tokensText = (ts: readonly Token[]) =>
     .join(" ");
 
 export function parseGDScript(source: string, file: string): ParsedGDScript {
+  source = source.replace(/^\uFEFF/, ""); // a byte-order mark is not code
   const warnings: ManifestWarning[] = [];
   const warn = (line: number, message: string) => warnings.push({ file, line, message });
   const { lines, problems } = tokenizeGDScript(source);

@@ -199,7 +199,7 @@ function skipLine(c: Cursor): void {
 }
 
 export function parseTextResource(src: string): ParsedTextResource {
-  const c = new Cursor(src);
+  const c = new Cursor(src.replace(/^\uFEFF/, ""));
   const problems: { line: number; message: string }[] = [];
   const preamble = new Map<string, { value: TextValue; line: number }>();
   const sections: TextSection[] = [];

@@ -43,6 +43,12 @@ test("a folder that is not a Godot project: a clear error, exit 1", async (t) =>
   t.regex(notProject.stderr, /has no project\.godot: not a Godot project/);
 });
 
+test("--engine with a Godot binary that cannot run: a clear error, exit 1", async (t) => {
+  const r = await runCli(["manifest", FIXTURE, "--engine", "--godot-bin", "/nonexistent/godot"]);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /^godot-peer manifest: cannot run \/nonexistent\/godot: .*ENOENT/m);
+});
+
 test("usage errors exit 2; --help describes the command", async (t) => {
   const none = await runCli(["manifest"]);
   t.is(none.code, 2);

@@ -273,6 +273,12 @@ test("a function that calls super is marked, so the base's version is known to r
   t.false(fns.get("other")!.callsSuper);
 });
 
+test("a byte-order mark before extends does not hide it", (t) => {
+  const r = parseGDScript("\uFEFFclass_name Foo extends Node\n@rpc\nfunc a(): pass\n", "res://t.gd");
+  t.is(r.className, "Foo");
+  t.deepEqual(r.extends, { kind: "name", name: "Node", line: 1 });
+});
+
 test("an unterminated string is a warning with its line, not a crash", (t) => {
   const r = parseGDScript('extends Node\n@rpc\nfunc a(): pass\nconst S = "open\n', "res://t.gd");
   t.deepEqual(
