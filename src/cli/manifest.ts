@@ -5,7 +5,7 @@
 import { constants } from "node:fs";
 import { access, copyFile, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, delimiter, join } from "node:path";
 import { parseArgs } from "node:util";
 import { exec, type GodotInstall, provisionGodot } from "../engine/index.js";
 import {
@@ -111,12 +111,21 @@ export async function engineManifest(
     ? { command: options.godotBin, prefixArgs: [], headlessArgs: ["--headless"] }
     : await provisionGodot("4.6.3", options.log ? { log: options.log } : {});
   // Checked first: exec's kill timer outlives a failed spawn and would hold the process for the timeout.
-  try {
-    await access(install.command, constants.X_OK);
-  } catch (err) {
+  const candidates = install.command.includes("/")
+    ? [install.command]
+    : (process.env.PATH ?? "").split(delimiter).map((d) => join(d, install.command));
+  const found = await Promise.all(
+    candidates.map((c) =>
+      access(c, constants.X_OK).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  if (!found.includes(true)) {
     throw new ManifestError(
       ManifestErrorKind.EngineFailed,
-      `cannot run ${install.command}: ${(err as Error).message}`,
+      `cannot run ${install.command}: not an executable file`,
     );
   }
   const work = await mkdtemp(join(tmpdir(), "godot-peer-manifest-"));
