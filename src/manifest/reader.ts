@@ -118,6 +118,14 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
 
   const project = parseTextResource(projectText);
   for (const p of project.problems) warn({ file: `res://${PROJECT_FILE}`, line: p.line, message: p.message });
+  const configVersion = project.preamble.get("config_version")?.value;
+  if (configVersion?.kind === "number" && configVersion.value < 5) {
+    warn({
+      file: `res://${PROJECT_FILE}`,
+      line: project.preamble.get("config_version")!.line,
+      message: `config_version=${configVersion.value} is a Godot 3 project: Godot 3 has no @rpc (its remote/master keywords are not read)`,
+    });
+  }
   const section = (tag: string) => project.sections.find((s) => s.tag === tag);
   const app = section("application");
   const features = app?.properties.get("config/features")?.value;

@@ -231,6 +231,17 @@ test("what the reader cannot resolve is a warning naming the file: a missing bas
   t.deepEqual(manifest.nodes.M, { script: "res://gone.gd", rpcs: {}, scene: "res://main.tscn" });
 });
 
+test("a Godot 3 project (config_version 4) is read with a warning that it has no @rpc", async (t) => {
+  const { warnings } = await read({ "project.godot": "config_version=4\n[application]\n" });
+  t.deepEqual(
+    warnings.map((w) => `${w.file}:${w.line}: ${w.message}`),
+    [
+      "res://project.godot:1: config_version=4 is a Godot 3 project: Godot 3 has no @rpc (its remote/master keywords are not read)",
+      "res://project.godot:0: no run/main_scene: every scene is keyed by its file",
+    ],
+  );
+});
+
 test("a folder that is not a Godot project is a typed error", async (t) => {
   const empty = await project({});
   try {
