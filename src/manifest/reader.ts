@@ -199,8 +199,17 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
     }
   }
 
-  /** The base script's path, or the native class's name. */
+  /** The base script's path, or the native class's name (once per script, so warnings are too). */
+  const bases = new Map<string, { script?: string; native?: string }>();
   const baseOf = (s: ScriptInfo): { script?: string; native?: string } => {
+    let b = bases.get(s.path);
+    if (!b) {
+      b = findBase(s);
+      bases.set(s.path, b);
+    }
+    return b;
+  };
+  const findBase = (s: ScriptInfo): { script?: string; native?: string } => {
     if (s.language === "csharp") {
       if (s.csBase === undefined) return { native: "GodotObject" };
       const p = csClasses.get(s.csBase);
@@ -232,7 +241,7 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
         line: e.line,
         message: `extends the inner class ${e.name}: its RPCs are not read (--engine reads them)`,
       });
-      return { script: `${p}` };
+      return { native: e.name };
     }
     return p ? { script: p } : { native: e.name };
   };

@@ -220,11 +220,10 @@ test("what the reader cannot resolve is a warning naming the file: a missing bas
       '[gd_scene format=3]\n[ext_resource type="Script" path="res://gone.gd" id="1"]\n[node name="M" type="Node"]\nscript = ExtResource("1")\n',
   });
   const text = warnings.map((w) => `${w.file}:${w.line}: ${w.message}`);
-  t.true(
-    text.includes(
-      'res://a.gd:1: extends "res://nowhere.gd", which is not in the project: its RPCs are missing',
-    ),
-    text.join("\n"),
+  // Each problem once, however often the script is looked at.
+  t.deepEqual(
+    text.filter((w) => w.includes("nowhere")),
+    ['res://a.gd:1: extends "res://nowhere.gd", which is not in the project: its RPCs are missing'],
   );
   t.true(text.some((w) => w.startsWith("res://main.tscn:0: script res://gone.gd is not in the project")));
   t.true(text.some((w) => /inheritance cycle/.test(w)));
