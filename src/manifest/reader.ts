@@ -421,7 +421,13 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
     scripts: manifestScripts,
     nodes: Object.fromEntries([...nodes].sort(([a], [b]) => compareCodePoints(a, b))),
   };
-  return { manifest, warnings };
+  // One warning per problem, whichever node or script led to it.
+  const seen = new Set<string>();
+  const unique = warnings.filter((w) => {
+    const k = `${w.file}\0${w.line}\0${w.message}`;
+    return !seen.has(k) && seen.add(k) !== undefined;
+  });
+  return { manifest, warnings: unique };
 }
 
 /** A NodePath relative to the node at `from` ("../Players", "Players", "."), as a root-relative key. */

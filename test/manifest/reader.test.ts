@@ -217,7 +217,7 @@ test("what the reader cannot resolve is a warning naming the file: a missing bas
     "c1.gd": 'extends "c2.gd"\n',
     "c2.gd": 'extends "c1.gd"\n',
     "main.tscn":
-      '[gd_scene format=3]\n[ext_resource type="Script" path="res://gone.gd" id="1"]\n[node name="M" type="Node"]\nscript = ExtResource("1")\n',
+      '[gd_scene format=3]\n[ext_resource type="Script" path="res://gone.gd" id="1"]\n[node name="M" type="Node"]\nscript = ExtResource("1")\n[node name="N" type="Node" parent="."]\nscript = ExtResource("1")\n',
   });
   const text = warnings.map((w) => `${w.file}:${w.line}: ${w.message}`);
   // Each problem once, however often the script is looked at.
@@ -225,7 +225,10 @@ test("what the reader cannot resolve is a warning naming the file: a missing bas
     text.filter((w) => w.includes("nowhere")),
     ['res://a.gd:1: extends "res://nowhere.gd", which is not in the project: its RPCs are missing'],
   );
-  t.true(text.some((w) => w.startsWith("res://main.tscn:0: script res://gone.gd is not in the project")));
+  t.deepEqual(
+    text.filter((w) => w.includes("gone.gd")),
+    ["res://main.tscn:0: script res://gone.gd is not in the project: no RPCs for its nodes"],
+  );
   t.true(text.some((w) => /inheritance cycle/.test(w)));
   t.deepEqual(manifest.nodes.M, { script: "res://gone.gd", rpcs: {}, scene: "res://main.tscn" });
 });
