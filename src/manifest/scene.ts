@@ -102,7 +102,8 @@ export function parseScene(text: string, path: string, uidPaths: ReadonlyMap<str
           break;
         }
         const inst = resourceRef(s.header.get("instance"));
-        const placeholder = resourceRef(s.header.get("instance_placeholder")) !== undefined;
+        // `instance_placeholder="res://…"`: an InstancePlaceholder, its scene not loaded until asked.
+        const placeholder = s.header.has("instance_placeholder");
         const scriptProp = s.properties.get("script");
         const script = scriptProp ? refPath(scriptProp.value, scriptProp.line) : undefined;
         const parent = stringOf(s.header.get("parent"));

@@ -57,6 +57,7 @@ test("the fixture: the main scene's nodes under the root's name, autoloads by na
     "Main/World/Enemy/Hitbox",
     "Main/World/Enemy/Hitbox/Plain",
     "Main/World/Hero",
+    "Main/World/LaterEnemy",
     "Main/World/Minion",
     "Main/World/Minion/Hitbox",
     "Main/World/Minion/Hitbox/Plain",

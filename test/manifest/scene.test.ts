@@ -114,6 +114,21 @@ test("Godot 3 style numeric ids (ExtResource( 1 )) are read too", (t) => {
   ]);
 });
 
+test("an instance placeholder is one node, its scene not expanded (Godot loads it only on request)", (t) => {
+  const { scenes } = load({
+    "res://p.tscn":
+      '[gd_scene format=3]\n[node name="P" type="Node"]\n[node name="Later" parent="." instance_placeholder="res://enemy.tscn"]\n',
+    "res://enemy.tscn": ENEMY,
+  });
+  const warnings: ManifestWarning[] = [];
+  const nodes = expandScene("res://p.tscn", { scenes, warn: (w) => warnings.push(w), budget: 10 });
+  t.deepEqual(nodes, [
+    { rel: "", scene: "res://p.tscn" },
+    { rel: "Later", scene: "res://p.tscn" },
+  ]);
+  t.deepEqual(warnings, []);
+});
+
 test("a scene that instances itself is a warning, not an endless expansion", (t) => {
   const { scenes } = load({
     "res://loop.tscn":
