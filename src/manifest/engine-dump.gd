@@ -1,7 +1,8 @@
 extends SceneTree
 ## godot-peer manifest --engine: asks the engine itself for every script's and node's rpc config.
-## Run as `godot --headless --path <project copy> -s <this file>`. Prints one line,
-## "GODOT_PEER_MANIFEST <json>", that src/manifest/engine.ts turns into an RpcManifest.
+## Run as `godot --headless --path <project copy> -s <this file>`. Prints lines
+## "GODOT_PEER_MANIFEST <json>" (after the scenes' _ready, and three frames later); the last one
+## is what src/manifest/engine.ts turns into an RpcManifest.
 ## Nothing is sent anywhere; the project copy is thrown away afterwards.
 
 const MARK := "GODOT_PEER_MANIFEST "
@@ -79,6 +80,8 @@ func _start() -> void:
 			continue
 		_scenes[inst.get_instance_id()] = f
 		_holder.add_child(inst)
+	# Once now, after every _ready (a game that quits in _ready still gets one), once more later.
+	_dump()
 
 
 func _script_entry(s: Script) -> Dictionary:

@@ -22,7 +22,7 @@ export const ENGINE_DUMP_SCRIPT: string =
     .find((p) => existsSync(p)) ?? fileURLToPath(new URL("./engine-dump.gd", import.meta.url));
 /** Its name inside the project copy; the dump skips it. */
 export const ENGINE_DUMP_NAME = "__godot_peer_manifest_dump.gd";
-/** The prefix of the one line the dump prints. */
+/** The prefix of the lines the dump prints. */
 export const ENGINE_DUMP_MARK = "GODOT_PEER_MANIFEST ";
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -54,7 +54,9 @@ export function manifestFromEngineOutput(lines: readonly string[]): {
   manifest: RpcManifest;
   warnings: ManifestWarning[];
 } {
-  const line = lines.find((l) => l.startsWith(ENGINE_DUMP_MARK));
+  // The last dump is the latest state (the first one is for a game that quits in its _ready).
+  let line: string | undefined;
+  for (const l of lines) if (l.startsWith(ENGINE_DUMP_MARK)) line = l;
   if (line === undefined) {
     const tail = lines.slice(-20).join("\n");
     throw new ManifestError(

@@ -4,6 +4,9 @@
  * and node, after the main scene's _ready). The only differences are the ones the engine cannot
  * have: the C# script (the Debian Godot has no .NET) and the exact version number.
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import { engineManifest } from "../../src/cli/manifest.js";
@@ -31,6 +34,29 @@ test("--engine on real Godot 4.6.3 agrees exactly with the static reader", async
   const expected = { ...statics.manifest, godot: "4.6.3", scripts: gdScripts };
   t.is(stringifyManifest(engine.manifest), stringifyManifest(expected));
   t.true(Object.keys(engine.manifest.nodes).length >= 20);
+});
+
+test("--engine still reads a game that quits in its main scene's _ready", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "godot-peer-manifest-quit-"));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(
+    join(dir, "project.godot"),
+    'config_version=5\n[application]\nrun/main_scene="res://m.tscn"\n',
+  );
+  await writeFile(
+    join(dir, "m.gd"),
+    'extends Node\n@rpc\nfunc q(): pass\nfunc _ready():\n\trpc_config("rt", {"rpc_mode": 1})\n\tget_tree().quit()\n',
+  );
+  await writeFile(
+    join(dir, "m.tscn"),
+    '[gd_scene format=3]\n[ext_resource type="Script" path="res://m.gd" id="1"]\n[node name="M" type="Node"]\nscript = ExtResource("1")\n',
+  );
+  const engine = await engineManifest(dir, { timeoutMs: 90_000 });
+  t.is(
+    stringifyManifest(engine.manifest),
+    stringifyManifest({ ...(await readProjectManifest(dir)).manifest, godot: "4.6.3" }),
+  );
+  t.deepEqual(Object.keys(engine.manifest.nodes.M!.node_rpcs!), ["rt"]);
 });
 
 test("the engine's output without a manifest line is a typed error quoting Godot's last lines", (t) => {
