@@ -44,6 +44,8 @@ interface ScriptInfo {
 }
 
 const PROJECT_FILE = "project.godot";
+/** Deepest inheritance or scene instancing followed (Godot itself has no use for more). */
+const MAX_DEPTH = 128;
 
 /** The text of `dir`/project.godot; a ManifestError if `dir` is not a Godot project. */
 export async function readProjectFile(dir: string): Promise<string> {
@@ -258,6 +260,14 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
       warn({ file: path, line: 0, message: `inheritance cycle ${[...chain, path].join(" → ")}` });
       return out;
     }
+    if (chain.length >= MAX_DEPTH) {
+      warn({
+        file: path,
+        line: 0,
+        message: `more than ${MAX_DEPTH} levels of inheritance: the bases above are not read`,
+      });
+      return out;
+    }
     const base = baseOf(s).script;
     if (base) for (const [n, c] of resolve(base, [...chain, path])) out.set(n, c);
     for (const r of s.rpcs) out.set(r.name, r.config);
@@ -268,7 +278,7 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
   /** The chain from the script up to its farthest script base. */
   const chainOf = (path: string): ScriptInfo[] => {
     const out: ScriptInfo[] = [];
-    for (let p: string | undefined = path; p && !out.some((s) => s.path === p); ) {
+    for (let p: string | undefined = path; p && out.length < MAX_DEPTH && !out.some((s) => s.path === p); ) {
       const s = scripts.get(p);
       if (!s) break;
       out.push(s);

@@ -140,6 +140,9 @@ export function parseScene(text: string, path: string, uidPaths: ReadonlyMap<str
   return { path, ...(uid ? { uid } : {}), extResources, builtinScripts, nodes, warnings };
 }
 
+/** Deepest scene-in-scene instancing followed. */
+const MAX_NESTING = 128;
+
 export interface ExpandContext {
   readonly scenes: ReadonlyMap<string, ParsedScene>;
   readonly warn: (w: ManifestWarning) => void;
@@ -155,6 +158,14 @@ export function expandScene(
 ): SceneNode[] | undefined {
   const scene = ctx.scenes.get(path);
   if (!scene) return undefined;
+  if (stack.length >= MAX_NESTING) {
+    ctx.warn({
+      file: path,
+      line: 0,
+      message: `instanced more than ${MAX_NESTING} scenes deep: not expanded`,
+    });
+    return [];
+  }
   if (stack.includes(path)) {
     ctx.warn({
       file: path,

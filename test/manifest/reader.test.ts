@@ -234,6 +234,17 @@ test("what the reader cannot resolve is a warning naming the file: a missing bas
   t.deepEqual(manifest.nodes.M, { script: "res://gone.gd", rpcs: {}, scene: "res://main.tscn" });
 });
 
+test("an inheritance chain deeper than 128 levels is cut there, with a warning", async (t) => {
+  const files: Record<string, string> = {
+    "project.godot": PROJECT,
+    "s0.gd": "extends Node\n@rpc\nfunc r0(): pass\n",
+  };
+  for (let i = 1; i < 1_000; i++) files[`s${i}.gd`] = `extends "s${i - 1}.gd"\n@rpc\nfunc r${i}(): pass\n`;
+  const { manifest, warnings } = await read(files);
+  t.is(Object.keys(manifest.scripts).length, 1_000);
+  t.true(warnings.some((w) => /more than 128 levels of inheritance/.test(w.message)));
+});
+
 test("a Godot 3 project (config_version 4) is read with a warning that it has no @rpc", async (t) => {
   const { warnings } = await read({ "project.godot": "config_version=4\n[application]\n" });
   t.deepEqual(
