@@ -44,8 +44,6 @@ interface ScriptInfo {
 }
 
 const PROJECT_FILE = "project.godot";
-/** Deepest inheritance or scene instancing followed (Godot itself has no use for more). */
-const MAX_DEPTH = 128;
 
 /** The text of `dir`/project.godot; a ManifestError if `dir` is not a Godot project. */
 export async function readProjectFile(dir: string): Promise<string> {
@@ -248,37 +246,63 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
     return p ? { script: p } : { native: e.name };
   };
 
+  /** One warning per cycle, whichever script it is reached from. */
+  const cycle = (chain: readonly string[], back: string) => {
+    const members = chain.slice(chain.indexOf(back)).sort(compareCodePoints);
+    warn({ file: members[0]!, line: 0, message: `inheritance cycle: ${members.join(", ")}` });
+  };
+
   // Resolved script RPCs: the base's, then the script's own over them (as Godot's compiler does).
   const resolved = new Map<string, Map<string, RpcConfig>>();
-  const resolve = (path: string, chain: readonly string[] = []): Map<string, RpcConfig> => {
+  const resolve = (path: string): Map<string, RpcConfig> => {
     const done = resolved.get(path);
     if (done) return done;
-    const s = scripts.get(path);
-    const out = new Map<string, RpcConfig>();
-    if (!s) return out;
-    if (chain.includes(path)) {
-      warn({ file: path, line: 0, message: `inheritance cycle ${[...chain, path].join(" → ")}` });
-      return out;
+    // Walk up (no recursion: a chain may be long) to a resolved base, a native class or a cycle…
+    const chain: ScriptInfo[] = [];
+    const seen = new Set<string>();
+    let inherited = new Map<string, RpcConfig>();
+    for (let p: string | undefined = path; p !== undefined; ) {
+      const known = resolved.get(p);
+      if (known) {
+        inherited = known;
+        break;
+      }
+      const s = scripts.get(p);
+      if (!s) break;
+      if (seen.has(p)) {
+        cycle(
+          chain.map((c) => c.path),
+          p,
+        );
+        break;
+      }
+      seen.add(p);
+      chain.push(s);
+      p = baseOf(s).script;
     }
-    if (chain.length >= MAX_DEPTH) {
-      warn({
-        file: path,
-        line: 0,
-        message: `more than ${MAX_DEPTH} levels of inheritance: the bases above are not read`,
-      });
-      return out;
+    // …then down again, each script's own RPCs over its base's.
+    for (const s of chain.reverse()) {
+      const out = new Map(inherited);
+      for (const r of s.rpcs) out.set(r.name, r.config);
+      resolved.set(s.path, out);
+      inherited = out;
     }
-    const base = baseOf(s).script;
-    if (base) for (const [n, c] of resolve(base, [...chain, path])) out.set(n, c);
-    for (const r of s.rpcs) out.set(r.name, r.config);
-    resolved.set(path, out);
-    return out;
+    return resolved.get(path) ?? new Map();
   };
 
   /** The chain from the script up to its farthest script base. */
   const chainOf = (path: string): ScriptInfo[] => {
     const out: ScriptInfo[] = [];
-    for (let p: string | undefined = path; p && out.length < MAX_DEPTH && !out.some((s) => s.path === p); ) {
+    const seen = new Set<string>();
+    for (let p: string | undefined = path; p; ) {
+      if (seen.has(p)) {
+        cycle(
+          out.map((c) => c.path),
+          p,
+        );
+        break;
+      }
+      seen.add(p);
       const s = scripts.get(p);
       if (!s) break;
       out.push(s);
@@ -414,9 +438,16 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
   for (const path of [...scripts.keys()].sort(compareCodePoints)) {
     const s = scripts.get(path)!;
     const base = baseOf(s);
-    const inherited = base.script ? resolve(base.script) : new Map<string, RpcConfig>();
+    // Only the script's own names can differ from its base; the base's config of a name is the
+    // nearest declaration up the chain (looked up, not materialised: a chain may be long).
     const own = new Map<string, RpcConfig>();
-    for (const [n, c] of resolve(path)) if (!sameConfig(inherited.get(n), c)) own.set(n, c);
+    for (const r of s.rpcs) own.set(r.name, r.config);
+    const above = base.script ? chainOf(base.script) : [];
+    for (const [n, c] of own) {
+      const declared = above.find((a) => a.rpcs.some((r) => r.name === n));
+      const inherited = declared ? [...declared.rpcs].reverse().find((r) => r.name === n)?.config : undefined;
+      if (sameConfig(inherited, c)) own.delete(n);
+    }
     manifestScripts[path] = {
       extends: base.script ?? base.native!,
       ...(s.className !== undefined ? { class_name: s.className } : {}),
