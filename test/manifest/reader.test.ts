@@ -237,6 +237,16 @@ test("what the reader cannot resolve is a warning naming the file: a missing bas
   t.deepEqual(manifest.nodes.M, { script: "res://gone.gd", rpcs: {}, scene: "res://main.tscn" });
 });
 
+test("a script's own RPCs are those it adds or changes: an identical redeclaration adds nothing (as --engine sees it)", async (t) => {
+  const { manifest } = await read({
+    "project.godot": PROJECT,
+    "a.gd": 'extends Node\n@rpc("any_peer")\nfunc same(): pass\n@rpc\nfunc changed(): pass\n',
+    "b.gd":
+      'extends "a.gd"\n@rpc("any_peer")\nfunc same(): pass\n@rpc("any_peer")\nfunc changed(): pass\n@rpc\nfunc added(): pass\n',
+  });
+  t.deepEqual(Object.keys(manifest.scripts["res://b.gd"]!.rpcs), ["added", "changed"]);
+});
+
 test("a 5 000-level inheritance chain resolves without recursion", async (t) => {
   const files: Record<string, string> = {
     "project.godot": PROJECT,
