@@ -24,3 +24,4 @@ export { stringifyManifest } from "./json.js";
 export { type ManifestResult, type ReadOptions, readProjectFile, readProjectManifest } from "./reader.js";
 export { compareCodePoints, configFromDictionary, RPC_MODES, TRANSFER_MODES } from "./rpc-config.js";
 export { expandScene, type ParsedScene, parseScene, type SceneNode } from "./scene.js";
+export { type ParsedTextResource, parseTextResource, type TextValue } from "./text-resource.js";

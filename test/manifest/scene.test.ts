@@ -10,8 +10,8 @@ import {
   type ManifestWarning,
   type ParsedScene,
   parseScene,
+  parseTextResource,
 } from "../../src/manifest/index.js";
-import { parseTextResource } from "../../src/manifest/text-resource.js";
 
 const ENEMY = `[gd_scene load_steps=3 format=3 uid="uid://enemy"]
 
