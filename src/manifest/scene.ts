@@ -215,9 +215,12 @@ export function expandScene(
         for (const n of subNodes) {
           take();
           const at = n.rel === "" ? rel : rel === "" ? n.rel : `${rel}/${n.rel}`;
+          // An inherited scene (the root is an instance) owns its base's own nodes: Godot's
+          // owner, hence the scene they are reported from, is this scene's root.
+          const inherited = rel === "" && n.scene === sub;
           nodes.set(at, {
             ...(n.script !== undefined ? { script: n.script } : {}),
-            scene: n.scene,
+            scene: inherited ? path : n.scene,
             ...(n.spawner ? { spawner: n.spawner } : {}),
           });
         }

@@ -23,7 +23,7 @@ test("writes the manifest to --out, warnings with file:line to stderr, exit 0", 
     r.stderr,
     /^warning: res:\/\/net\/Chat\.cs:19: \[Rpc\] on static method "StaticIgnored": Godot ignores it$/m,
   );
-  t.regex(r.stderr, /10 scripts, 23 nodes → .*manifest\.json \(1 warnings\)/);
+  t.regex(r.stderr, /10 scripts, 27 nodes → .*manifest\.json \(1 warnings\)/);
 });
 
 test("without --out the JSON goes to stdout; --strict turns warnings into exit 1", async (t) => {

@@ -43,6 +43,10 @@ const ids = (rpcs: Record<string, unknown>) => Object.keys(rpcs);
 test("the fixture: the main scene's nodes under the root's name, autoloads by name, spawnable scenes under the spawn path, other scenes under <res://…>", async (t) => {
   const { manifest } = await readProjectManifest(FIXTURE);
   t.deepEqual(Object.keys(manifest.nodes), [
+    "<res://elite.tscn>",
+    "<res://elite.tscn>/Hitbox",
+    "<res://elite.tscn>/Hitbox/Aura",
+    "<res://elite.tscn>/Hitbox/Plain",
     "<res://enemy.tscn>",
     "<res://enemy.tscn>/Hitbox",
     "<res://enemy.tscn>/Hitbox/Plain",

@@ -104,6 +104,26 @@ test("a scene's header, ext_resources (by path or uid) and built-in scripts are 
   );
 });
 
+test("an inherited scene (its root an instance) owns its base's nodes; nested instances keep theirs", (t) => {
+  const { scenes } = load({
+    "res://enemy.tscn": ENEMY,
+    "res://base.tscn":
+      '[gd_scene format=3]\n[ext_resource type="PackedScene" path="res://enemy.tscn" id="1"]\n[node name="B" type="Node"]\n[node name="E" parent="." instance=ExtResource("1")]\n',
+    "res://elite.tscn":
+      '[gd_scene format=3]\n[ext_resource type="PackedScene" path="res://base.tscn" id="1"]\n[node name="Elite" instance=ExtResource("1")]\n[node name="Aura" type="Node" parent="E/Hitbox"]\n',
+  });
+  t.deepEqual(
+    expandScene("res://elite.tscn", { scenes, warn: () => {}, budget: 20 })?.map((n) => [n.rel, n.scene]),
+    [
+      ["", "res://elite.tscn"],
+      ["E", "res://enemy.tscn"],
+      ["E/Hitbox", "res://enemy.tscn"],
+      ["E/Hitbox/Plain", "res://enemy.tscn"],
+      ["E/Hitbox/Aura", "res://elite.tscn"],
+    ],
+  );
+});
+
 test("Godot 3 style numeric ids (ExtResource( 1 )) are read too", (t) => {
   const { scenes } = load({
     "res://a.tscn":
