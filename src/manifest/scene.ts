@@ -206,7 +206,9 @@ export function expandScene(
       if (subNodes === undefined || subNodes.length === 0) {
         if (subNodes === undefined) {
           warn(
-            `instanced scene ${sub ?? `ExtResource("${d.instance}")`} cannot be read: its nodes are missing`,
+            sub !== undefined && /\.(glb|gltf|fbx|blend|dae|obj)$/i.test(sub)
+              ? `imported scene ${sub}: only "${rel || d.name}" itself is listed, not its nodes (--engine reads them)`
+              : `instanced scene ${sub ?? `ExtResource("${d.instance}")`} cannot be read: its nodes are missing`,
           );
         }
         take();

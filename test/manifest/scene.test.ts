@@ -124,6 +124,22 @@ test("an inherited scene (its root an instance) owns its base's nodes; nested in
   );
 });
 
+test("an instanced model (.glb, .gltf…) is one node, with a warning that its nodes are the engine's to list", (t) => {
+  const { scenes } = load({
+    "res://m.tscn":
+      '[gd_scene format=3]\n[ext_resource type="PackedScene" path="res://ship.glb" id="1"]\n[node name="M" type="Node3D"]\n[node name="Ship" parent="." instance=ExtResource("1")]\n',
+  });
+  const warnings: ManifestWarning[] = [];
+  t.deepEqual(
+    expandScene("res://m.tscn", { scenes, warn: (w) => warnings.push(w), budget: 10 })?.map((n) => n.rel),
+    ["", "Ship"],
+  );
+  t.deepEqual(
+    warnings.map((w) => `${w.line}: ${w.message}`),
+    ['4: imported scene res://ship.glb: only "Ship" itself is listed, not its nodes (--engine reads them)'],
+  );
+});
+
 test("Godot 3 style numeric ids (ExtResource( 1 )) are read too", (t) => {
   const { scenes } = load({
     "res://a.tscn":
