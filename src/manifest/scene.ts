@@ -140,6 +140,9 @@ export function parseScene(text: string, path: string, uidPaths: ReadonlyMap<str
   return { path, ...(uid ? { uid } : {}), extResources, builtinScripts, nodes, warnings };
 }
 
+/** Scenes Godot imports from 3D model files: their nodes are not in any text file. */
+const MODEL = /\.(glb|gltf|fbx|blend|dae|obj)$/i;
+
 /** Deepest scene-in-scene instancing followed. */
 const MAX_NESTING = 128;
 
@@ -183,6 +186,15 @@ export function expandScene(
       );
     }
   };
+  /** Instances of imported models (rel → model path): their nodes exist, unknown to us. */
+  const models = new Map<string, string>();
+  const insideModel = (rel: string): string | undefined => {
+    for (let p = rel; ; p = p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : "") {
+      const m = models.get(p);
+      if (m !== undefined && p !== rel) return m;
+      if (p === "") return undefined;
+    }
+  };
   for (const d of scene.nodes) {
     const warn = (message: string) => ctx.warn({ file: path, line: d.line, message });
     let rel: string;
@@ -195,8 +207,20 @@ export function expandScene(
     } else {
       const parent = d.parent === "." ? "" : d.parent;
       if (!nodes.has(parent)) {
-        warn(`parent "${d.parent}" of "${d.name}" is not in the scene: node ignored`);
-        continue;
+        const model = insideModel(parent);
+        if (model === undefined) {
+          warn(`parent "${d.parent}" of "${d.name}" is not in the scene: node ignored`);
+          continue;
+        }
+        // A node under a model's node: the path names the model's nodes down to it.
+        const parts = parent.split("/");
+        for (let i = 1; i <= parts.length; i++) {
+          const at = parts.slice(0, i).join("/");
+          if (!nodes.has(at)) {
+            take();
+            nodes.set(at, { scene: model });
+          }
+        }
       }
       rel = parent === "" ? d.name : `${parent}/${d.name}`;
     }
@@ -205,14 +229,17 @@ export function expandScene(
       const subNodes = sub === undefined ? undefined : expandScene(sub, ctx, [...stack, path]);
       if (subNodes === undefined || subNodes.length === 0) {
         if (subNodes === undefined) {
+          const isModel = sub !== undefined && MODEL.test(sub);
+          if (isModel) models.set(rel, sub);
           warn(
-            sub !== undefined && /\.(glb|gltf|fbx|blend|dae|obj)$/i.test(sub)
+            isModel
               ? `imported scene ${sub}: only "${rel || d.name}" itself is listed, not its nodes (--engine reads them)`
               : `instanced scene ${sub ?? `ExtResource("${d.instance}")`} cannot be read: its nodes are missing`,
           );
         }
         take();
-        nodes.set(rel, { scene: path });
+        // The instance's root reports the instanced file (its scene_file_path), readable or not.
+        nodes.set(rel, { scene: sub !== undefined && MODEL.test(sub) ? sub : path });
       } else {
         for (const n of subNodes) {
           take();
@@ -231,10 +258,13 @@ export function expandScene(
       // An override of an instanced node (no type), or a clash Godot would rename.
       if (d.type !== undefined) warn(`"${rel}" is declared twice`);
     } else {
-      if (d.type === undefined && !d.placeholder)
+      // A node without a type overrides one of an instanced model, or nothing at all.
+      const model = d.type === undefined ? insideModel(rel) : undefined;
+      if (d.type === undefined && !d.placeholder && model === undefined) {
         warn(`"${rel || d.name}" has no type and overrides nothing`);
+      }
       take();
-      nodes.set(rel, { scene: path });
+      nodes.set(rel, { scene: model ?? path });
     }
     const cur = nodes.get(rel)!;
     if (d.script !== undefined) {

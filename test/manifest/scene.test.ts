@@ -127,12 +127,24 @@ test("an inherited scene (its root an instance) owns its base's nodes; nested in
 test("an instanced model (.glb, .gltf…) is one node, with a warning that its nodes are the engine's to list", (t) => {
   const { scenes } = load({
     "res://m.tscn":
-      '[gd_scene format=3]\n[ext_resource type="PackedScene" path="res://ship.glb" id="1"]\n[node name="M" type="Node3D"]\n[node name="Ship" parent="." instance=ExtResource("1")]\n',
+      '[gd_scene format=3]\n[ext_resource type="PackedScene" path="res://ship.glb" id="1"]\n[node name="M" type="Node3D"]\n[node name="Ship" parent="." instance=ExtResource("1")]\n' +
+      '[node name="Hull" parent="Ship"]\n[node name="Flag" type="Node3D" parent="Ship/Mast/Top"]\n',
   });
   const warnings: ManifestWarning[] = [];
+  // Overrides of the model's nodes and nodes added under them name the model's nodes they need.
   t.deepEqual(
-    expandScene("res://m.tscn", { scenes, warn: (w) => warnings.push(w), budget: 10 })?.map((n) => n.rel),
-    ["", "Ship"],
+    expandScene("res://m.tscn", { scenes, warn: (w) => warnings.push(w), budget: 10 })?.map((n) => [
+      n.rel,
+      n.scene,
+    ]),
+    [
+      ["", "res://m.tscn"],
+      ["Ship", "res://ship.glb"],
+      ["Ship/Hull", "res://ship.glb"],
+      ["Ship/Mast", "res://ship.glb"],
+      ["Ship/Mast/Top", "res://ship.glb"],
+      ["Ship/Mast/Top/Flag", "res://m.tscn"],
+    ],
   );
   t.deepEqual(
     warnings.map((w) => `${w.line}: ${w.message}`),
