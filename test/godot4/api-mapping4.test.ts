@@ -211,7 +211,10 @@ test("Godot 4.6.3: GodotError has every Error code with the same number, and no 
   const api = await godot4Api();
   t.is(api.errorCodes, 49);
   t.is(api.errors.size, api.errorCodes);
-  t.deepEqual([...api.errors.values()].sort((a, b) => a - b), [...Array(api.errorCodes).keys()]);
+  t.deepEqual(
+    [...api.errors.values()].sort((a, b) => a - b),
+    [...Array(api.errorCodes).keys()],
+  );
   const ours = GodotError as Readonly<Record<string, number>>;
   t.deepEqual(
     [...api.errors].filter(([name, value]) => ours[name] !== value),
