@@ -27,6 +27,8 @@ export interface BotOptions extends WebSocketMultiplayerPeerOptions {
   readonly style?: "event" | "tick";
   /** Give up connecting after this long (default 10 s). */
   readonly joinTimeoutMs?: number;
+  /** Abandons a connect still in progress (its socket dropped): connect() rejects with reason "unfinished". */
+  readonly signal?: AbortSignal;
 }
 
 export interface ReceivedCall {
@@ -89,6 +91,14 @@ class Waiter {
 }
 
 function noop(): void {}
+
+/** A close during the join: a protocol-level close code (ours or the server's) is a protocol error. */
+function closeReason(info: CloseInfo | null | undefined): string {
+  if (info && (info.error !== undefined || info.code === 1002 || info.code === 1007 || info.code === 1009)) {
+    return "protocol";
+  }
+  return "closed";
+}
 
 /** The bot of each MultiplayerAPI, for the listeners below (shared by all bots: no closures per bot). */
 const botOf = new WeakMap<MultiplayerAPI, Bot>();
@@ -172,6 +182,19 @@ export class Bot extends SignalEmitter<BotEvents> {
             ),
           );
         }, timeoutMs);
+        // A frame no Godot server sends, before we joined: the server speaks something else.
+        const garbled = (err: Error) => {
+          cleanup();
+          this.peer.client.dropConnection();
+          reject(
+            new BotConnectError(`could not join ${options.url}: protocol error: ${err.message}`, "protocol"),
+          );
+        };
+        const abandon = () => {
+          cleanup();
+          this.peer.client.dropConnection();
+          reject(new BotConnectError(`connect to ${options.url} abandoned: the run ended`, "unfinished"));
+        };
         const ok = () => {
           cleanup();
           // SYS_ADD of the peers already there follows SYS_ADD(1) in the same server poll: let the
@@ -185,11 +208,18 @@ export class Bot extends SignalEmitter<BotEvents> {
           cleanup();
           const close = this.peer.lastClose;
           const why =
-            close?.error?.message ?? (close?.info ? `closed with ${close.info.code}` : "connection failed");
+            close?.error?.message ??
+            (close?.info
+              ? `closed with ${close.info.code}${close.info.error ? ` (${close.info.error.message})` : close.info.reason ? ` (${close.info.reason})` : ""}`
+              : "connection failed");
           reject(
-            new BotConnectError(`could not join ${options.url}: ${why}`, close?.error?.reason ?? "closed", {
-              cause: close?.error ?? undefined,
-            }),
+            new BotConnectError(
+              `could not join ${options.url}: ${why}`,
+              close?.error?.reason ?? closeReason(close?.info),
+              {
+                cause: close?.error ?? undefined,
+              },
+            ),
           );
         };
         const cleanup = () => {
@@ -197,7 +227,12 @@ export class Bot extends SignalEmitter<BotEvents> {
           api.off("connected_to_server", ok);
           api.off("connection_failed", fail);
           api.off("server_disconnected", fail);
+          this.peer.off("frame_dropped", garbled);
+          options.signal?.removeEventListener("abort", abandon);
         };
+        if (options.signal?.aborted) return abandon();
+        options.signal?.addEventListener("abort", abandon, { once: true });
+        this.peer.on("frame_dropped", garbled);
         api.on("connected_to_server", ok);
         api.on("connection_failed", fail);
         api.on("server_disconnected", fail);
