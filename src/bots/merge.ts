@@ -73,7 +73,8 @@ export function parseSwarmResult(value: Json, source: string): SwarmResult {
   if (!isRecord(v.bots)) fail("bots is not an object");
   const bots = v.bots as Record<string, Json>;
   for (const k of ["started", "connected", "failed", "peak"]) count(bots[k], `bots.${k}`);
-  for (const k of ["ended", "errored", "disconnected"]) if (bots[k] !== undefined) count(bots[k], `bots.${k}`);
+  for (const k of ["ended", "errored", "disconnected"])
+    if (bots[k] !== undefined) count(bots[k], `bots.${k}`);
   hist(v.connectMs, "connectMs");
   hist(v.joinMs, "joinMs");
   hist(v.rttMs, "rttMs");

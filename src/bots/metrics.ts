@@ -9,8 +9,8 @@ import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { MultiplayerAPI, type SceneNode } from "../scene/index.js";
 import type { Variant } from "../variant/index.js";
 import type { Bot } from "./bot.js";
-import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
 import { ErrorMessages } from "./error-messages.js";
+import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
 import { encodeHistogram, type Histogram, newHistogram, recordMs, summarize } from "./histogram.js";
 import type { MethodResult, SecondSample, SwarmResult } from "./swarm-result.js";
 

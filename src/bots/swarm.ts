@@ -139,7 +139,7 @@ function closeMessage(info: CloseInfo | null, error: Error | null): string {
         : info.initiatedBy === "network"
           ? "connection lost (network)"
           : "closed";
-  const why = info.error ? `: ${info.error.message}` : (error?.message ? `: ${error.message}` : "");
+  const why = info.error ? `: ${info.error.message}` : error?.message ? `: ${error.message}` : "";
   return `${by} with ${info.code}${reason}${why}`;
 }
 
@@ -350,7 +350,10 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     else {
       b.settled = true;
       all.delete(b);
-      metrics.connectFailed(new BotConnectError("the run ended before this bot could join", "unfinished"), b.name);
+      metrics.connectFailed(
+        new BotConnectError("the run ended before this bot could join", "unfinished"),
+        b.name,
+      );
     }
   }
   options.signal?.removeEventListener("abort", stop);

@@ -183,7 +183,8 @@ function checkUrl(url: string): void {
     throw new UsageError(`--url: "${url}" is not a valid URL`);
   }
   if (!parsed.hostname) throw new UsageError(`--url: "${url}" has no host`);
-  if (port !== undefined && Number(port) > 65535) throw new UsageError(`--url: "${url}": port ${port} > 65535`);
+  if (port !== undefined && Number(port) > 65535)
+    throw new UsageError(`--url: "${url}": port ${port} > 65535`);
 }
 
 /** Live numbers, summed over worker threads. */

@@ -121,7 +121,15 @@ test("the counters match what the server counted; reports are written; plain pro
   t.is(r.code, 0, r.stdout + r.stderr);
   const res = await readResult(join(dir, "r.json"));
   t.is(res.format, "godot-peer-swarm/1");
-  t.deepEqual(res.bots, { started: 6, connected: 6, failed: 0, peak: 6, ended: 6, errored: 0, disconnected: 0 });
+  t.deepEqual(res.bots, {
+    started: 6,
+    connected: 6,
+    failed: 0,
+    peak: 6,
+    ended: 6,
+    errored: 0,
+    disconnected: 0,
+  });
   // Ground truth from the server: every ping it ran, every message it read and wrote.
   const served = game.multiplayer.stats.byMethod.get("Game:ping")?.callsIn ?? 0;
   t.true(served > 0);

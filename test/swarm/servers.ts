@@ -16,7 +16,11 @@ export interface Misbehaving {
   readonly accepted: () => number;
 }
 
-function track(t: ExecutionContext, server: Server, onSocket: (s: Socket, n: number) => void): Promise<Misbehaving> {
+function track(
+  t: ExecutionContext,
+  server: Server,
+  onSocket: (s: Socket, n: number) => void,
+): Promise<Misbehaving> {
   const sockets = new Set<Socket>();
   let n = 0;
   server.on("connection", (s) => {
@@ -101,7 +105,10 @@ export function hangEverySecond(t: ExecutionContext, targetPort: number): Promis
 }
 
 /** The embedded example game, kicking every peer (close 4000 "kicked") `afterMs` after it joined. */
-export async function kicker(t: ExecutionContext, afterMs: number): Promise<Misbehaving & { game: ExampleGame }> {
+export async function kicker(
+  t: ExecutionContext,
+  afterMs: number,
+): Promise<Misbehaving & { game: ExampleGame }> {
   const game = new ExampleGame({ bindIp: "127.0.0.1" });
   const port = await game.listen(0);
   const timers = new Set<NodeJS.Timeout>();

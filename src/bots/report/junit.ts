@@ -80,7 +80,9 @@ export function toJUnit(
     .slice(0, SHOWN_MESSAGES)
     .map(
       (m) =>
-        `×${m.count} ${m.kind}: ${m.message}${m.bots.length ? ` (first: ${m.bots.join(", ")})` : ""}${shortStack(m)
+        `×${m.count} ${m.kind}: ${m.message}${m.bots.length ? ` (first: ${m.bots.join(", ")})` : ""}${shortStack(
+          m,
+        )
           .map((f) => `\n    ${f}`)
           .join("")}`,
     )
