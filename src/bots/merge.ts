@@ -266,9 +266,9 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     addCounts(drops, r.drops);
     addCounts(closes, r.closes);
     for (const [key, m] of Object.entries(r.methods)) {
-      const into = methods[key] ?? { callsOut: 0, packetsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
+      const into = methods[key] ?? { callsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
       into.callsOut += m.callsOut;
-      into.packetsOut = (into.packetsOut ?? 0) + (m.packetsOut ?? m.callsOut);
+      if (m.packetsOut !== undefined) into.packetsOut = (into.packetsOut ?? 0) + m.packetsOut;
       into.callsIn += m.callsIn;
       into.bytesOut += m.bytesOut;
       into.bytesIn += m.bytesIn;
@@ -284,11 +284,16 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     }
   }
 
+  // Outcomes only when the inputs have them (results of before they were counted have not).
+  const outcomes = results.some((r) => r.bots.ended !== undefined);
+  const mergedBots = outcomes
+    ? bots
+    : { started: bots.started, connected: bots.connected, failed: bots.failed, peak: bots.peak };
   const seconds = mergeSeconds(
     results.map((r) => r.seconds),
     (into, enc, i, t) => add(into, enc, i, `seconds[t=${t}].rtt`),
   );
-  for (const s of seconds) bots.peak = Math.max(bots.peak, s.connected);
+  for (const s of seconds) mergedBots.peak = Math.max(mergedBots.peak, s.connected);
   const outMethods: Record<string, MethodResult> = {};
   for (const key of Object.keys(methods).sort()) {
     const m = methods[key] as MethodResult;
@@ -301,7 +306,7 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     startedAt: Math.min(...results.map((r) => r.startedAt)),
     endedAt: Math.max(...results.map((r) => r.endedAt)),
     config: mergeConfig(results.map((r) => r.config)),
-    bots,
+    bots: mergedBots,
     connectMs: encodeHistogram(connect),
     joinMs: encodeHistogram(join),
     connectFailures,
@@ -310,10 +315,19 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     errors,
     drops,
     closes,
-    messages: mergeMessages(results.map((r) => r.messages)),
-    timeouts,
+    ...(results.some((r) => r.messages !== undefined)
+      ? { messages: mergeMessages(results.map((r) => r.messages)) }
+      : {}),
+    ...(results.some((r) => r.timeouts !== undefined) ? { timeouts } : {}),
     ...(stopped.size > 0 ? { stopped: [...stopped].join(" | ") } : {}),
     seconds,
-    generator: { lagMs: encodeHistogram(lag), ...generator },
+    generator: {
+      lagMs: encodeHistogram(lag),
+      cpuMaxPercent: generator.cpuMaxPercent,
+      saturatedSeconds: generator.saturatedSeconds,
+      ...(results.some((r) => r.generator.lagResolutionMs !== undefined)
+        ? { lagResolutionMs: generator.lagResolutionMs, loadMax: generator.loadMax, cores: generator.cores }
+        : {}),
+    },
   };
 }
