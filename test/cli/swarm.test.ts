@@ -202,6 +202,9 @@ test("Ctrl-C stops the run cleanly, still writes the summary and the results, an
       "plain",
       "--json",
       join(dir, "r.json"),
+      // Thresholds that hold: an interrupted run is still no pass.
+      "--threshold",
+      "errors==0",
     ],
     {
       onSpawn: (c) => {

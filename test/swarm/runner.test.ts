@@ -436,6 +436,13 @@ test("calls_out counts rpc() calls, packets_out the packets they became", async 
   // The first broadcast of each bot goes to each peer by path: more packets than calls.
   t.true((chat?.packetsOut ?? 0) > 15, String(chat?.packetsOut));
   t.is(run.res.counters.calls_out, 15);
+  // The drops of the others' broadcasts show Godot's own message.
+  const drop = run.res.messages?.find((m) => m.kind === "dropped:unknown-method");
+  t.regex(
+    drop?.message ?? "",
+    /^RPC 'chat(_message)?' is not allowed on node \/root\/Game from: \d+\. Mode is 0 \(DISABLED\)/,
+  );
+  t.regex(run.stdout, /Refused packets \(Godot's message\)/);
 });
 
 // ---- 7. Results usable by scripts ----
