@@ -58,7 +58,7 @@ export function shardIndices(total: number, shard: Shard): number[] {
 /** After the run's time is up, scripts return and bots leave within this; the rest are dropped (documented: at most 2 s). */
 export const END_GRACE_MS = 2_000;
 /** No bot joined within this: the run stops early, its failures counted. */
-export const NO_CONNECT_GRACE_MS = 3_000;
+export const NO_CONNECT_GRACE_MS = 5_000;
 /** Every attempt so far failed and none is pending, this long into the run: it stops early. */
 const ALL_FAILED_AFTER_MS = 1_000;
 

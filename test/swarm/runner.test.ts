@@ -11,7 +11,7 @@ import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
 import type { SwarmReport } from "../../src/bots/report/index.js";
 import { ExampleGame } from "../../src/server/index.js";
-import { runCli } from "../harness/cli.js";
+import { runCli as runCliRaw } from "../harness/cli.js";
 import { startFixture } from "../harness/godot.js";
 import {
   blackHole,
@@ -24,6 +24,22 @@ import {
 } from "./servers.js";
 
 const FIX = "test/swarm/fixtures";
+
+// At most three runs at once: each is a process with its own bots and timers, on a shared machine.
+let slots = 3;
+const queue: (() => void)[] = [];
+async function limited<T>(fn: () => Promise<T>): Promise<T> {
+  if (slots === 0) await new Promise<void>((resolve) => queue.push(resolve));
+  else slots--;
+  try {
+    return await fn();
+  } finally {
+    const next = queue.shift();
+    if (next) next();
+    else slots++;
+  }
+}
+const runCli: typeof runCliRaw = (args, options) => limited(() => runCliRaw(args, options));
 
 interface Run {
   readonly code: number | null;
