@@ -97,10 +97,8 @@ function accounted(t: ExecutionContext, res: SwarmReport): void {
     (b.ended ?? -1) + b.failed + (b.errored ?? -1) + (b.disconnected ?? -1),
     `bots ${JSON.stringify(b)}`,
   );
-  t.is(
-    b.connected,
-    (b.ended ?? 0) + (b.errored ?? 0) + (b.disconnected ?? 0) - (b.started - b.connected - b.failed),
-  );
+  // …and every bot that joined ended one of the three ways a joined bot can.
+  t.is(b.connected, (b.ended ?? -1) + (b.errored ?? -1) + (b.disconnected ?? -1));
 }
 
 async function reports(run: Run): Promise<{ html: string; junit: string }> {
@@ -182,6 +180,27 @@ test("a fault in no bot's context is the runner's own failure: reports written, 
   t.regex(run.res.stopped ?? "", /^fatal: fault outside any bot/);
   accounted(t, run.res);
   t.regex(run.stdout, /Swarm summary/);
+});
+
+test("a worker thread lost is the runner's own failure: the other workers' bots are reported, exit 4", async (t) => {
+  const url = await embedded(t);
+  const run = await swarm([
+    `${FIX}/worker-exit.ts`,
+    "--url",
+    url,
+    "--bots",
+    "4",
+    "--duration",
+    "2s",
+    "--workers",
+    "2",
+  ]);
+  t.is(run.code, 4, run.stderr);
+  t.regex(run.res.stopped ?? "", /fatal: worker 0 exited with 9 before its result/);
+  // Worker 1 ran bots 2 and 4 (sub-shard 1/2): both ended normally.
+  t.is(run.res.bots.started, 2);
+  t.is(run.res.bots.ended, 2);
+  accounted(t, run.res);
 });
 
 // ---- 2. Errors you can read ----
