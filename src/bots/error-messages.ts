@@ -82,11 +82,13 @@ export class ErrorMessages {
     if (bot !== undefined && m.bots.length < FIRST_BOTS && !m.bots.includes(bot)) m.bots.push(bot);
   }
 
-  /** The most frequent message, for the live line. */
-  top(): ErrorMessage | undefined {
+  /** The most frequent error message (refused packets are no errors), for the live line. */
+  top(): { readonly message: string; readonly count: number } | undefined {
     let best: ErrorMessage | undefined;
-    for (const m of this.#byKey.values()) if (!best || m.count > best.count) best = m;
-    return best;
+    for (const m of this.#byKey.values()) {
+      if (!m.kind.startsWith("dropped:") && (!best || m.count > best.count)) best = m;
+    }
+    return best && { message: best.message, count: best.count };
   }
 
   /** Messages past MAX_MESSAGES, counted but not kept. */
