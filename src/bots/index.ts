@@ -17,6 +17,7 @@ export {
   recordMs,
   summarize,
 } from "./histogram.js";
+export { mergeResults, parseSwarmResult, SwarmResultFormatError } from "./merge.js";
 export {
   type BotOutcome,
   correctedLagMs,
@@ -26,7 +27,6 @@ export {
   SATURATED_LAG_MS,
   SwarmMetrics,
 } from "./metrics.js";
-export { mergeResults, parseSwarmResult, SwarmResultFormatError } from "./merge.js";
 export {
   checkReportPaths,
   type ReportOptions,
@@ -39,6 +39,23 @@ export {
   toReport,
   writeReports,
 } from "./report/index.js";
+export { type BotContext, type BotScript, botContext, defineBot } from "./script.js";
+export {
+  END_GRACE_MS,
+  NO_CONNECT_GRACE_MS,
+  runSwarm,
+  type Shard,
+  type SwarmLoad,
+  type SwarmOptions,
+  shardIndices,
+} from "./swarm.js";
+export type {
+  EncodedHistogram,
+  ErrorMessage,
+  MethodResult,
+  SecondSample,
+  SwarmResult,
+} from "./swarm-result.js";
 export {
   evaluateThresholds,
   judgeRun,
@@ -51,14 +68,3 @@ export {
   thresholdMethods,
   UnknownMetricError,
 } from "./thresholds.js";
-export { type BotContext, type BotScript, botContext, defineBot } from "./script.js";
-export {
-  END_GRACE_MS,
-  NO_CONNECT_GRACE_MS,
-  runSwarm,
-  type Shard,
-  type SwarmLoad,
-  type SwarmOptions,
-  shardIndices,
-} from "./swarm.js";
-export type { EncodedHistogram, ErrorMessage, MethodResult, SecondSample, SwarmResult } from "./swarm-result.js";
