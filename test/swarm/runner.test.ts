@@ -525,7 +525,7 @@ test("the JSON has plain numbers beside the histograms, every counter and each v
 
 // ---- 8. Against a real Godot 3.6.2 ----
 
-test("against a real Godot 3.6.2: a buggy bot and a floating timeout are contained and explained", async (t) => {
+test("against a real Godot 3.6.2: a buggy bot and a floating timeout are contained and explained; hung connections fail the gate", async (t) => {
   const godot = await startFixture(t, "3.6.2", "game_server.gd");
   const url = `ws://127.0.0.1:${godot.port}`;
   const run = await swarm([`${FIX}/floating-timeout.ts`, "--url", url, "--bots", "3", "--duration", "2s"]);
@@ -537,4 +537,13 @@ test("against a real Godot 3.6.2: a buggy bot and a floating timeout are contain
   t.is(boom.code, 1);
   t.is(boom.res.messages?.find((m) => m.message === "boom from bot-2")?.count, 3);
   accounted(t, boom.res);
+  // Behind a proxy that hangs every second connection: the hung bots fail the gate, on time.
+  const proxy = await hangEverySecond(t, godot.port);
+  const hung = await swarm([`${FIX}/stay.ts`, "--url", proxy.url, "--bots", "4", "--duration", "2s"]);
+  t.is(hung.code, 1, hung.stderr);
+  t.is(hung.res.bots.connected, 2);
+  t.is(hung.res.bots.failed, 2);
+  accounted(t, hung.res);
+  t.true(hung.res.endedAt - hung.res.startedAt < 2_000 + 2_000 + 1_500, "the run's bounded end");
+  t.deepEqual(godot.errorLines(), []);
 });
