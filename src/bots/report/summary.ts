@@ -69,18 +69,16 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
   out.push("Bots");
   out.push(
     ...table([
-      ["started", "connected", "peak at once", "ended normally", "failed to join", "errored", "disconnected"],
-      [
-        num(b.started),
-        num(b.connected),
-        num(b.peak),
-        num(b.ended ?? Number.NaN),
-        num(b.failed),
-        num(b.errored ?? Number.NaN),
-        num(b.disconnected ?? Number.NaN),
-      ],
+      ["started", "connected", "failed", "peak at once"],
+      [num(b.started), num(b.connected), num(b.failed), num(b.peak)],
     ]),
   );
+  // How each started bot ended: exactly one each (absent from results of before they were counted).
+  if (b.ended !== undefined) {
+    out.push(
+      `  ended: ${num(b.ended)} normally, ${num(b.failed)} failed to connect or join, ${num(b.errored ?? 0)} by an error, ${num(b.disconnected ?? 0)} disconnected unexpectedly`,
+    );
+  }
   out.push("");
 
   out.push("Latency (ms)");
