@@ -339,11 +339,11 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   for (const b of live) b.stop.abort();
   const graceMs = options.graceMs ?? END_GRACE_MS;
   const endBy = Date.now() + graceMs;
-  const until2 = (t: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, t - Date.now())).unref());
-  await Promise.race([Promise.all([...running]), until2(endBy - Math.min(250, graceMs / 4))]);
+  const sleepUntil = (t: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, t - Date.now())).unref());
+  await Promise.race([Promise.all([...running]), sleepUntil(endBy - Math.min(250, graceMs / 4))]);
   abandon.abort();
   for (const b of live) b.bot?.terminate().catch(() => undefined);
-  await Promise.race([Promise.all([...running]), until2(endBy)]);
+  await Promise.race([Promise.all([...running]), sleepUntil(endBy)]);
   // Still unsettled: joined bots whose script ignored the end (ended), attempts still open (unfinished).
   for (const b of [...all]) {
     if (b.bot) settle(b, "ended");
