@@ -164,22 +164,31 @@ test("a swarm's metrics come from the bots' telemetry: join times, calls, drops,
       for (const m of ["welcome", "player_joined", "player_left"])
         bot.handle("Game", m, "authority", () => {});
       await bot.request(1, "Game", "join", [ctx.name], { method: "welcome" });
-      bot.handle("Game", "echoed", "authority", () => {
-        throw new Error("handler bug");
-      });
-      const thrown = new Promise((resolve) => bot.once("script_error", resolve));
-      bot.node("Game").rpcId(1, "echo", "boom");
-      await thrown;
       // The server calls a method this bot never declared: dropped as Godot drops it.
       const dropped = new Promise((resolve) => bot.once("packet_dropped", resolve));
       bot.node("Control").rpcId(1, "call_peer", bot.id, "Game", "undeclared", []);
       await dropped;
-      // Done: the last bot to finish ends the run.
-      if (++finished === 2) stop.abort();
+      bot.handle("Game", "echoed", "authority", () => {
+        throw new Error("handler bug");
+      });
+      // A handler that throws ends its bot (issue #13): the last bot to end ends the run.
+      bot.once("script_error", () => {
+        if (++finished === 2) stop.abort();
+      });
+      bot.node("Game").rpcId(1, "echo", "boom");
+      await ctx.sleep(60_000);
     },
     signal: stop.signal,
   });
-  t.deepEqual(res.bots, { started: 2, connected: 2, failed: 0, peak: 2 });
+  t.deepEqual(res.bots, {
+    started: 2,
+    connected: 2,
+    failed: 0,
+    peak: 2,
+    ended: 0,
+    errored: 2,
+    disconnected: 0,
+  });
   t.is(summarize(decodeHistogram(res.connectMs)).count, 2);
   t.is(summarize(decodeHistogram(res.joinMs)).count, 2);
   t.like(res.methods["Game:join"], { callsOut: 2 });
