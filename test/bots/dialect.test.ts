@@ -152,6 +152,29 @@ test("a bot's telemetry: its own times, the socket's traffic, the calls its engi
   t.is(tm.scriptErrors, 1);
 });
 
+test("a bot counts its calls: request and node().rpc through the bot, a broadcast one call whatever packets it became", async (t) => {
+  const server = await startGameServer(t, "node");
+  const a = await joinGame(t, server.port, "talker");
+  const b = await joinGame(t, server.port, "listener");
+  await until(() => a.bot.peers.includes(b.bot.id), "a to see b");
+  const tm = a.bot.telemetry;
+  t.is(tm.callsOut.get("Game:join"), 1);
+  for (let i = 0; i < 3; i++) a.bot.node("Game").rpc("chat", `line ${i}`);
+  await until(
+    () => a.calls.filter((c) => c.method === "chat_message").length === 3,
+    "the server's 3 chat_message",
+  );
+  t.is(tm.callsOut.get("Game:chat"), 3);
+  // The first broadcast went to each peer (the server, b) by path: the engine counted packets.
+  t.true(
+    (tm.callsByMethod.get("Game:chat")?.callsOut ?? 0) > 3,
+    String(tm.callsByMethod.get("Game:chat")?.callsOut),
+  );
+  // Godot 3's own forms count too: an unreliable rpc_id to the server is one call.
+  a.bot.node("Game").rpcUnreliableId(1, "chat", "fast");
+  t.is(tm.callsOut.get("Game:chat"), 4);
+});
+
 test("a swarm's metrics come from the bots' telemetry: join times, calls, drops, handler errors", async (t) => {
   const server = await startGameServer(t, "node");
   let finished = 0;
