@@ -388,11 +388,9 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
             made.#host.onJoin = (info, error, joined) => settle(joined ? null : couldNotJoin(info, error));
             // A packet the engine refuses before we joined: no Godot server sends it.
             made.#host.onGarbled = (reason, detail) => {
+              const what = detail.includes(reason) ? detail : detail ? `${reason}: ${detail}` : reason;
               settle(
-                new BotConnectError(
-                  `could not join ${options.url}: protocol error: ${reason}${detail && detail !== reason ? ` (${detail})` : ""}`,
-                  "protocol",
-                ),
+                new BotConnectError(`could not join ${options.url}: protocol error: ${what}`, "protocol"),
               );
               client.dropConnection();
             };
