@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 /** The godot-peer command line. */
 import { GODOT_VERSIONS, type GodotVersion, isGodotVersion, provisionGodot } from "../engine/index.js";
+import { manifestCommand } from "./manifest.js";
 import { mergeCommand } from "./merge.js";
 import { closest } from "./suggest.js";
 import { swarmCommand } from "./swarm.js";
@@ -15,6 +16,10 @@ Commands:
   merge <a.json> <b.json> … [options]
                                  Merge shard results (--json of each) exactly and judge the
                                  thresholds on the merge. \`godot-peer merge --help\`.
+  manifest <godot-project-dir> [options]
+                                 Write the project's RPC manifest (scripts' @rpc names and
+                                 configs, node paths) as JSON; --engine asks a real Godot 4.
+                                 \`godot-peer manifest --help\`.
   provision [VERSION…]           Find or install real Godot binaries (default: ${GODOT_VERSIONS.join(", ")}).
                                  Cached outside the project; a second run takes seconds.
   help                           This text.
@@ -74,6 +79,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return swarmCommand(rest);
     case "merge":
       return mergeCommand(rest);
+    case "manifest":
+      return manifestCommand(rest);
     case "provision":
       return provision(rest);
     case undefined:
@@ -100,6 +107,9 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // Exit right after the output: sockets a run abandoned must not keep the process alive.
+    // (Writes to pipes are asynchronous: exit once both streams have flushed.)
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
   },
   (err: unknown) => {
     process.stderr.write(`godot-peer: ${err instanceof Error ? err.message : String(err)}\n`);
