@@ -64,7 +64,8 @@ function checkBackoff(b: BackoffOptions): void {
     throw new RangeError(`backoff.factor must be ≥ 1, not ${factor}`);
 }
 
-export interface SessionOptions extends ConnectOptions {
+/** Bot.connect's options (but `signal`: stop() is how a session ends), and the session's own. */
+export interface SessionOptions extends Omit<ConnectOptions, "signal"> {
   readonly backoff?: BackoffOptions;
   /** The jitter's source, in [0, 1) (default Math.random): inject one for deterministic tests. */
   readonly random?: () => number;
@@ -148,6 +149,8 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
   #bot: B | null = null;
   #running: Promise<void> | null = null;
   #stopped = false;
+  /** Abandons a connect in progress at stop(). */
+  readonly #abort = new AbortController();
   #ever = false;
   /** The backoff in progress: its timer and how to cut it short. */
   #sleep: { timer: NodeJS.Timeout; wake: () => void } | null = null;
@@ -267,6 +270,7 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
     if (!this.#stopped) {
       this.#stopped = true;
       this.#sleep?.wake();
+      this.#abort.abort();
       this.#settleReady(new BotDisconnectedError("the session was stopped"));
       const bot = this.#bot;
       if (bot?.connected) await closeWithin(bot, code, reason, this.#stopTimeoutMs);
@@ -323,8 +327,9 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
       }
       let bot: B;
       try {
-        bot = (await BotClass.connect(this.#options)) as Bot<unknown> as B;
+        bot = (await BotClass.connect({ ...this.#options, signal: this.#abort.signal })) as Bot<unknown> as B;
       } catch (err) {
+        if (this.#stopped) break; // abandoned by stop()
         cause = err instanceof Error ? err : new Error(String(err));
         continue;
       }

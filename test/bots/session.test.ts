@@ -403,3 +403,23 @@ test("a setup or declaration that throws is that bot's script_error; the session
   t.deepEqual(chats, ["now", "next"]);
   t.is(errors.length, 4, "the same two errors on the second bot");
 });
+
+test("stop() during a connect in progress abandons it at once: a server that accepts and never answers", async (t) => {
+  const sockets: Socket[] = [];
+  const silent = createServer((s) => sockets.push(s));
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    silent.close();
+  });
+  const { port } = silent.address() as { port: number };
+  // Without the abandon, stop() would wait out a ten-minute join timeout (and the test time out).
+  const session = BotSession.create({ url: `ws://127.0.0.1:${port}`, godot: 3, joinTimeoutMs: 600_000 });
+  const events = record(session);
+  const started = session.start();
+  await until(() => sockets.length === 1, "the connection accepted");
+  await session.stop();
+  await t.throwsAsync(started, { instanceOf: BotDisconnectedError });
+  t.deepEqual(events, []);
+  t.is(session.bot, null);
+});
