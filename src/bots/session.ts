@@ -278,6 +278,13 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
     await this.#running;
   }
 
+  /** The session's own signals: a listener that throws is printed, and the session goes on (it must not die of its user's bug). */
+  #emit<K extends keyof SessionEvents<B>>(signal: K, args: SessionEvents<B>[K]): void {
+    this.emitCatching(signal, args, (err) =>
+      console.error(`godot-peer session: SCRIPT ERROR in a "${String(signal)}" listener:`, err),
+    );
+  }
+
   #apply(bot: B, d: Declaration): void {
     bot.handle(d.path, d.method, d.mode, d.handler);
   }
@@ -321,7 +328,7 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
           return;
         }
         const delayMs = backoffDelay(failures, this.#options.backoff, this.#random);
-        this.emit("reconnecting", failures, delayMs, cause);
+        this.#emit("reconnecting", [failures, delayMs, cause]);
         await this.#wait(delayMs);
         if (this.#stopped) break;
       }
@@ -347,11 +354,11 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
       const first = !this.#ever;
       this.#ever = true;
       this.#settleReady(bot);
-      if (first) this.emit("connected", bot);
-      else this.emit("reconnected", bot);
+      if (first) this.#emit("connected", [bot]);
+      else this.#emit("reconnected", [bot]);
       const [info, error] = await ended;
       this.#bot = null;
-      this.emit("disconnected", info, error);
+      this.#emit("disconnected", [info, error]);
       cause = lossOf(info, error);
     }
     this.#settleReady(new BotDisconnectedError("the session was stopped"));
@@ -365,7 +372,7 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
         })
       : cause;
     this.#settleReady(err);
-    this.emit("connection_failed", err);
+    this.#emit("connection_failed", [err]);
   }
 
   /** The backoff: a timer that keeps the process alive (a service waits for its server), cut short by stop(). */

@@ -423,3 +423,31 @@ test("stop() during a connect in progress abandons it at once: a server that acc
   t.deepEqual(events, []);
   t.is(session.bot, null);
 });
+
+test("a session listener that throws is printed, and the session goes on reconnecting", async (t) => {
+  const game = await startGame(t);
+  const session = BotSession.create({
+    url: `ws://127.0.0.1:${game.port}`,
+    godot: 3,
+    backoff: { initialMs: 5, maxMs: 10 },
+  });
+  t.teardown(() => session.stop());
+  const printed: string[] = [];
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => printed.push(args.map(String).join(" "));
+  t.teardown(() => {
+    console.error = consoleError;
+  });
+  session.on("reconnected", () => {
+    throw new Error("listener bug");
+  });
+  let bot = await session.start();
+  for (let i = 0; i < 3; i++) {
+    const back = new Promise<Godot3Bot>((resolve) => session.once("reconnected", resolve));
+    game.server.disconnectPeer(bot.id, 1000, "", true);
+    bot = await back;
+  }
+  t.true(bot.connected);
+  t.is(printed.length, 3);
+  t.regex(printed[0] ?? "", /SCRIPT ERROR in a "reconnected" listener: Error: listener bug/);
+});
