@@ -19,7 +19,7 @@ import {
 import { mergeResults } from "../bots/merge.js";
 import { summaryTable, toHtml, toJUnit } from "../bots/report/index.js";
 import { evaluateThresholds, metricsHelp, type Threshold, UnknownMetricError } from "../bots/thresholds.js";
-import { ExampleGame } from "../server/index.js";
+import { ExampleGame, ExampleGame4 } from "../server/index.js";
 import { parseCount, parseDuration, parseRate, parseShard, parseThresholdFlags, UsageError } from "./args.js";
 import { BotScriptError, loadBotScript } from "./load-script.js";
 import type { WorkerInput } from "./swarm-worker.js";
@@ -31,7 +31,8 @@ defineBot(async (bot, ctx) => …)) in many bots against one server.
 
 Target:
   --url URL             ws:// or wss:// of the Godot server (default: start the
-                        embedded Node server with the example game)
+                        embedded Node server with the example game;
+                        GODOT_PEER_EMBEDDED=godot4: its Godot 4 flavour)
 Load (closed model: N bots for a duration):
   --bots N              bots in the swarm (default 10)
   --ramp R/s            bots started per second (default: all at once)
@@ -253,8 +254,14 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
     }
     throw err;
   }
-  let embedded: ExampleGame | null = null;
+  let embedded: ExampleGame | ExampleGame4 | null = null;
   let url = a.url;
+  if (url === undefined && process.env.GODOT_PEER_EMBEDDED === "godot4") {
+    const game4 = new ExampleGame4({ keepLines: 0 });
+    embedded = game4;
+    url = `ws://127.0.0.1:${await game4.listen(0)}`;
+    process.stdout.write(`Embedded server (the Godot 4 example game) on ${url}\n`);
+  }
   if (url === undefined) {
     embedded = new ExampleGame({ bindIp: "127.0.0.1" });
     url = `ws://127.0.0.1:${await embedded.listen(0)}`;
