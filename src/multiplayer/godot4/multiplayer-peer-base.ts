@@ -112,6 +112,11 @@ export abstract class MultiplayerPeer4Base implements MultiplayerPeer {
     return TransferMode4.RELIABLE;
   }
 
+  /** Beyond Godot: the packet getPacket() returns next, left in the queue (null when none). */
+  peekPacket(): Uint8Array | null {
+    return this.getAvailablePacketCount() === 0 ? null : this.#payloads![this.#head]!;
+  }
+
   getPacket(): Uint8Array | null {
     const payloads = this.#payloads;
     if (payloads === null || this.#head >= payloads.length) return null;
