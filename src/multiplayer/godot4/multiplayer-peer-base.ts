@@ -114,7 +114,8 @@ export abstract class MultiplayerPeer4Base implements MultiplayerPeer {
 
   /** Beyond Godot: the packet getPacket() returns next, left in the queue (null when none). */
   peekPacket(): Uint8Array | null {
-    return this.getAvailablePacketCount() === 0 ? null : this.#payloads![this.#head]!;
+    const payloads = this.#payloads;
+    return payloads === null || this.#head >= payloads.length ? null : payloads[this.#head]!;
   }
 
   getPacket(): Uint8Array | null {
