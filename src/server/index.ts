@@ -1,6 +1,15 @@
 /** A Node process that plays Godot 3's server (WebSocketServer with or without gd_mp_api). */
 
 export { ExampleGame, type ExampleGameOptions, godotPrint, godotVar2Str } from "./godot3/example-game.js";
+export {
+  type BadInput,
+  GODOT3_SERVER_BUFFERS,
+  type RefusedOutput,
+  type ServerDropReason,
+  WebSocketServer,
+  type WebSocketServerEvents,
+  type WebSocketServerOptions,
+} from "./godot3/websocket-server.js";
 /** The Node server in Godot 4: SceneMultiplayer's server side, the Godot 4 example game. */
 export {
   ExampleGame4,
@@ -11,15 +20,6 @@ export {
 export { GameOutput4, type GameOutput4Events } from "./godot4/game-output4.js";
 export { SceneServer4, type SceneServer4Options } from "./godot4/scene-server4.js";
 export { show4, TYPE_NAMES, typeOf4, varToStr4 } from "./godot4/var-to-str.js";
-export {
-  type BadInput,
-  GODOT3_SERVER_BUFFERS,
-  type RefusedOutput,
-  type ServerDropReason,
-  WebSocketServer,
-  type WebSocketServerEvents,
-  type WebSocketServerOptions,
-} from "./godot3/websocket-server.js";
 /** Godot 4's WebSocketMultiplayerPeer, server side: the transport a Node SceneMultiplayer server runs on. */
 export {
   type RefusedOutput4,

@@ -8,7 +8,8 @@ import type { ExecutionContext } from "ava";
 import { Bot, type ConnectOptions, type Godot4Bot } from "../../src/bots/index.js";
 import type { Variant } from "../../src/variant/index.js";
 
-export const GAME4_MANIFEST_FILE = new URL("../godot4/fixtures/game4-manifest.json", import.meta.url).pathname;
+export const GAME4_MANIFEST_FILE = new URL("../godot4/fixtures/game4-manifest.json", import.meta.url)
+  .pathname;
 
 /** A call of the game that ran on the bot. */
 export interface Call4 {
@@ -42,7 +43,8 @@ export async function joinGame4(
   const { join = true, ...connect } = options;
   const engineBot = await Bot.connect({ manifest: GAME4_MANIFEST_FILE, ...connect, url });
   t.teardown(() => engineBot.disconnect());
-  if (engineBot.godot !== 4) throw new Error(`a Godot 4 game, but the server speaks Godot ${engineBot.godot}`);
+  if (engineBot.godot !== 4)
+    throw new Error(`a Godot 4 game, but the server speaks Godot ${engineBot.godot}`);
   const bot = engineBot;
   const calls: Call4[] = [];
   const raw: Game4Bot["raw"] = [];

@@ -144,7 +144,11 @@ for (const [kind, start] of SERVERS) {
         .events("call", (e) => e.from === bot.id)
         .map((e) => `${e.node} ${e.method} ${String(e.args)}`)
         .sort(),
-      [`${ARENA} cfg_any "runtime"`, `${ARENA} move Vector2(1, 2)`, `${ARENA}/Outpost base_any "outpost"`].sort(),
+      [
+        `${ARENA} cfg_any "runtime"`,
+        `${ARENA} move Vector2(1, 2)`,
+        `${ARENA}/Outpost base_any "outpost"`,
+      ].sort(),
     );
     t.is(server.errorLines().length, 6, server.errorLines().join("\n"));
     // The server calls the bot back: an authority method, and a call_local one broadcast.
@@ -152,7 +156,9 @@ for (const [kind, start] of SERVERS) {
     bot.node("Main/Control").rpcId(1, "call_peer", 0, "Main/World/Arena", "Auth_local", ["from server"]);
     await until(() => calls.some((c) => c.method === "Auth_local"), "Auth_local from the server");
     t.deepEqual(
-      calls.filter((c) => c.node === "Main/World/Arena").map((c) => `${c.method} ${String(c.args)} ${c.from}`),
+      calls
+        .filter((c) => c.node === "Main/World/Arena")
+        .map((c) => `${c.method} ${String(c.args)} ${c.from}`),
       [`default_rpc ${bot.id} 1`, "Auth_local from server 1"],
     );
     t.deepEqual([...bot.telemetry.drops], []);
@@ -259,7 +265,10 @@ for (const [kind, start] of SERVERS) {
       ["30,1"],
     );
     t.deepEqual(alice.errorLines(), []);
-    t.deepEqual(server.errorLines().filter((l) => !/is not allowed on node/.test(l)), []);
+    t.deepEqual(
+      server.errorLines().filter((l) => !/is not allowed on node/.test(l)),
+      [],
+    );
   });
 }
 
