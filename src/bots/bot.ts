@@ -555,7 +555,12 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     const waiting = this.waitForRpc(reply.path ?? path, reply.method, reply);
     const started = performance.now();
     const node = this.#dialect.node(path);
-    this.#dialect.call(to, path, method, args);
+    try {
+      this.#dialect.call(to, path, method, args);
+    } catch (err) {
+      waiting.catch(noop); // the reply will not come: its wait must not reject unhandled
+      throw err;
+    }
     const call = await waiting;
     const rttMs = performance.now() - started;
     if (this.listenerCount("round_trip") > 0) this.emit("round_trip", `${node.path}:${method}`, rttMs);
