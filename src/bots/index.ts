@@ -55,6 +55,6 @@ export {
   summarize,
 } from "./histogram.js";
 export { type LiveStats, SATURATED_CPU_PERCENT, SATURATED_LAG_MS, SwarmMetrics } from "./metrics.js";
-export { type BotContext, type BotScript, botContext, defineBot } from "./script.js";
+export { type BotConnectOptions, type BotContext, type BotScript, botContext, defineBot } from "./script.js";
 export { runSwarm, type Shard, type SwarmLoad, type SwarmOptions, shardIndices } from "./swarm.js";
 export type { EncodedHistogram, MethodResult, SecondSample, SwarmResult } from "./swarm-result.js";

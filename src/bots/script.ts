@@ -3,6 +3,7 @@
  * export is a BotScript. The runner connects the bot, calls the script, and disconnects when it
  * returns or when the run is stopped (ctx.signal).
  */
+import type { ConnectOptions } from "./bot.js";
 import type { EngineBot } from "./engines.js";
 
 export interface BotContext {
@@ -18,12 +19,27 @@ export interface BotContext {
   think(): Promise<void>;
 }
 
-/** `bot` is of the engine the server runs (narrow on `bot.godot` for what one engine alone has). */
-export type BotScript = (bot: EngineBot, ctx: BotContext) => Promise<void>;
+/** Per-bot connect options, from the bot's context: e.g. `(ctx) => ({ auth: { token: `good-${ctx.index}` } })`. */
+export type BotConnectOptions = (ctx: BotContext) => Omit<Partial<ConnectOptions>, "url">;
 
-/** Identity, for type inference in bot modules: `export default defineBot(async (bot, ctx) => …)`. */
-export function defineBot(script: BotScript): BotScript {
-  return script;
+/**
+ * `bot` is of the engine the server runs (narrow on `bot.godot` for what one engine alone has).
+ * `connectOptions`, when set, gives each bot's own connect options (credentials per ctx.index);
+ * the runner merges them over its own before connecting.
+ */
+export type BotScript = ((bot: EngineBot, ctx: BotContext) => Promise<void>) & {
+  readonly connectOptions?: BotConnectOptions;
+};
+
+/**
+ * For type inference in bot modules: `export default defineBot(async (bot, ctx) => …)`, with
+ * per-bot connect options as a second argument (or a module export `connectOptions`).
+ */
+export function defineBot(
+  script: (bot: EngineBot, ctx: BotContext) => Promise<void>,
+  options: { readonly connectOptions?: BotConnectOptions } = {},
+): BotScript {
+  return options.connectOptions ? Object.assign(script, { connectOptions: options.connectOptions }) : script;
 }
 
 /** A context for one bot of a run. */

@@ -82,8 +82,13 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const one = async (index: number): Promise<void> => {
     metrics.botStarted();
     let bot: EngineBot;
+    const ctx = botContext(index, run.signal, options.thinkMs ?? 0);
     try {
-      bot = await Bot.connect({ ...options.botOptions, url: options.url });
+      bot = await Bot.connect({
+        ...options.botOptions,
+        ...options.script.connectOptions?.(ctx),
+        url: options.url,
+      });
     } catch (err) {
       metrics.connectFailed(err);
       return;
@@ -91,7 +96,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     bots.add(bot);
     metrics.watch(bot);
     try {
-      await options.script(bot, botContext(index, run.signal, options.thinkMs ?? 0));
+      await options.script(bot, ctx);
     } catch (err) {
       // A script stopped by the end of the run is not an error; anything else is.
       if (!(run.signal.aborted && !bot.connected)) metrics.scriptFailed(err);
