@@ -23,7 +23,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   // The server sits beside the client: it shares the layers below bots, never bots themselves.
   server: ["core", "variant", "websocket", "multiplayer", "scene"],
   bots: ["core", "variant", "websocket", "multiplayer", "scene"],
-  cli: ["core", "engine", "variant", "websocket", "multiplayer", "scene", "server", "bots"],
+  manifest: ["core", "variant", "scene"],
+  cli: ["core", "engine", "variant", "websocket", "multiplayer", "scene", "server", "bots", "manifest"],
   // The package's entry point re-exports the library (not the CLI).
   "index.ts": ["core", "variant", "websocket", "multiplayer", "scene", "server", "bots"],
 };

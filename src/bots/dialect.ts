@@ -5,7 +5,7 @@
  * Everything the engines share goes through this seam; what one engine alone has (rset in
  * Godot 3, auth in Godot 4) lives on that engine's bot class only.
  */
-import type { MethodStats } from "../scene/index.js";
+import type { MethodStats, ScriptErrorSite } from "../scene/index.js";
 import type { Variant } from "../variant/index.js";
 import type { CloseInfo, ConnectError, WebSocketClient } from "../websocket/index.js";
 import type { Bot, BotOptions } from "./bot.js";
@@ -38,13 +38,6 @@ export interface BotNode {
   rpc(method: string, ...args: Variant[]): void;
   /** Node.rpc_id: to one peer (1: the server). */
   rpcId(peerId: number, method: string, ...args: Variant[]): void;
-}
-
-/** Where a handler that threw was running. */
-export interface ScriptErrorSite {
-  readonly path: string;
-  readonly name: string;
-  readonly from: number;
 }
 
 /** What a dialect tells its bot (events up): direct calls on one object per bot, no listeners. */

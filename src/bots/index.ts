@@ -29,7 +29,6 @@ export type {
   GodotEngine,
   OpeningTimes,
   RpcAccess,
-  ScriptErrorSite,
 } from "./dialect.js";
 export type { BotByEngine, EngineBot, EngineOptions } from "./engines.js";
 export { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
@@ -39,6 +38,7 @@ export {
   type Godot4Auth,
   Godot4Bot,
   Godot4Dialect,
+  Godot4Node,
   type Godot4Options,
   godot4Config,
   godot4Engine,
@@ -54,7 +54,54 @@ export {
   recordMs,
   summarize,
 } from "./histogram.js";
-export { type LiveStats, SATURATED_CPU_PERCENT, SATURATED_LAG_MS, SwarmMetrics } from "./metrics.js";
+export { mergeResults, parseSwarmResult, SwarmResultFormatError } from "./merge.js";
+export {
+  type BotOutcome,
+  correctedLagMs,
+  LAG_RESOLUTION_MS,
+  type LiveStats,
+  SATURATED_CPU_PERCENT,
+  SATURATED_LAG_MS,
+  SwarmMetrics,
+} from "./metrics.js";
+export {
+  checkReportPaths,
+  type ReportOptions,
+  type ReportPaths,
+  type SwarmReport,
+  summaryTable,
+  toHtml,
+  toJson,
+  toJUnit,
+  toReport,
+  writeReports,
+} from "./report/index.js";
 export { type BotConnectOptions, type BotContext, type BotScript, botContext, defineBot } from "./script.js";
-export { runSwarm, type Shard, type SwarmLoad, type SwarmOptions, shardIndices } from "./swarm.js";
-export type { EncodedHistogram, MethodResult, SecondSample, SwarmResult } from "./swarm-result.js";
+export {
+  END_GRACE_MS,
+  NO_CONNECT_GRACE_MS,
+  runSwarm,
+  type Shard,
+  type SwarmLoad,
+  type SwarmOptions,
+  shardIndices,
+} from "./swarm.js";
+export type {
+  EncodedHistogram,
+  ErrorMessage,
+  MethodResult,
+  SecondSample,
+  SwarmResult,
+} from "./swarm-result.js";
+export {
+  evaluateThresholds,
+  judgeRun,
+  METRICS,
+  parseThreshold,
+  type RunVerdict,
+  type Threshold,
+  type ThresholdOutcome,
+  ThresholdSyntaxError,
+  thresholdMethods,
+  UnknownMetricError,
+} from "./thresholds.js";

@@ -1,20 +1,20 @@
 /** Parsing of the command line's values: durations, rates, counts, shards, thresholds. Errors are UsageErrors. */
 import { parseThreshold, type Threshold, ThresholdSyntaxError } from "../bots/thresholds.js";
+import { DurationSyntaxError, durationMs } from "./durations.js";
 
 /** A bad command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-/** "60s", "1.5m", "250ms", "2h", or a bare number of seconds → milliseconds. */
+/** "60s", "1.5m", "250ms", "2h", "1m30s" → milliseconds (see durations.ts; a bare number is refused). */
 export function parseDuration(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`${flag}: "${text}" is not a duration (e.g. 250ms, 60s, 2m, 1h)`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? "s";
-  const ms = unit === "ms" ? n : unit === "s" ? n * 1000 : unit === "m" ? n * 60_000 : n * 3_600_000;
-  if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`${flag}: "${text}" must be more than zero`);
-  return ms;
+  try {
+    return durationMs(text);
+  } catch (err) {
+    if (err instanceof DurationSyntaxError) throw new UsageError(`${flag}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** "50/s", "50", "300/m" → per second. */

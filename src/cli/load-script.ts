@@ -16,7 +16,9 @@ export async function loadBotScript(path: string): Promise<BotScript> {
   } catch (err) {
     throw new BotScriptError(`cannot load bot script ${path}: ${(err as Error).message}`, { cause: err });
   }
-  const script = mod.default;
+  let script = mod.default;
+  // A .ts script of a CommonJS project is compiled to CommonJS: its default export is module.exports.default.
+  if (typeof script === "object" && script !== null && "default" in script) script = script.default;
   if (typeof script !== "function") {
     throw new BotScriptError(
       `${path} must export a bot script as its default export: export default defineBot(async (bot, ctx) => { … })`,

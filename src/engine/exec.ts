@@ -23,9 +23,13 @@ export function exec(
       env: options.env ?? process.env,
       cwd: options.cwd,
       stdio: ["ignore", "pipe", "pipe"],
-      timeout: options.timeoutMs,
-      killSignal: "SIGKILL",
     });
+    // Our own timer, not spawn's `timeout`: Node leaves that one running when the spawn fails
+    // (ENOENT), holding the process for the whole timeout.
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
     let stdout = "";
     let stderr = "";
     let partial = "";
@@ -44,8 +48,12 @@ export function exec(
       stderr += c;
       feed(c);
     });
-    child.on("error", reject);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.on("close", (code, signal) => {
+      clearTimeout(timer);
       if (partial && options.onLine) options.onLine(partial);
       resolve({ code, signal, stdout, stderr });
     });

@@ -15,7 +15,11 @@ export type SceneDropReason =
   | "not-allowed"
   | "bad-argument"
   | "too-many-arguments"
-  | "confirm-unknown-path";
+  | "confirm-unknown-path"
+  /** Beyond Godot: a peer's path cache reached its size limit (MultiplayerAPI.maxPathCacheUnits). */
+  | "path-cache-full"
+  /** A remote call with fewer or more arguments than its function takes: Godot's call error, not run. */
+  | "wrong-argument-count";
 
 /** A MultiplayerAPI packet that Godot would refuse, with where and why. */
 export class ScenePacketError extends Error {

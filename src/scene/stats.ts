@@ -35,4 +35,13 @@ export interface MultiplayerStats {
   scriptErrors: number;
   /** Packets not sent because their peer had just gone (Godot ignores these too). */
   sendsToGonePeers: number;
+  /** Packets sent on our own (CONFIRM_PATH, a peer of a broadcast) that the peer refused (send_refused). */
+  sendsRefused: number;
+}
+
+/** Where a script error happened: a remote function or property, or a signal listener (path ""). */
+export interface ScriptErrorSite {
+  readonly path: string;
+  readonly name: string;
+  readonly from: number;
 }

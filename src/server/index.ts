@@ -3,7 +3,9 @@
 export { ExampleGame, type ExampleGameOptions, godotPrint, godotVar2Str } from "./godot3/example-game.js";
 export {
   type BadInput,
+  GODOT3_HANDSHAKE_TIMEOUT,
   GODOT3_SERVER_BUFFERS,
+  ListenError,
   type RefusedOutput,
   type ServerDropReason,
   WebSocketServer,

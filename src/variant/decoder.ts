@@ -576,6 +576,8 @@ export class Decoder {
       if (type >= KIND_COUNT) {
         throw new DecodeError("invalid-container-type", at, `element type ${type} is not a Variant type`);
       }
+      // Typed with NIL is untyped to Godot (is_typed() is type != NIL): an Array, written back untyped.
+      if (type === Kind.NIL) return undefined;
       return { kind: "builtin", type };
     }
     const name = this.string("container element class");
@@ -621,7 +623,8 @@ export class Decoder {
     const map = new Map<Variant, Variant>();
     for (let i = 0; i < n; i++) {
       const k = this.item(depth + 1);
-      map.set(k, this.item(depth + 1));
+      // A Map takes -0 for 0: the key FLOAT -0.0 is kept as a Float, a key of its own, written back as FLOAT.
+      map.set(Object.is(k, -0) ? new Float(-0) : k, this.item(depth + 1));
     }
     return keyType || valueType ? new TypedDictionary(keyType, valueType, map) : map;
   }

@@ -98,6 +98,16 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): { value: Var
   try {
     const value = decoder.value(0);
     return { value, bytesRead: decoder.pos - offset };
+  } catch (err) {
+    // A maxDepth raised past what the stack holds: the depth is refused, as any depth past maxDepth.
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      throw new DecodeError(
+        "too-deep",
+        decoder.pos,
+        `nesting deeper than the stack allows (maxDepth ${maxDepth})`,
+      );
+    }
+    throw err;
   } finally {
     decoder.release();
   }

@@ -2,13 +2,13 @@
 import test from "ava";
 import { parseCount, parseDuration, parseRate, parseShard, UsageError } from "../../src/cli/args.js";
 
-test("durations: ms, s, m, h, a bare number is seconds", (t) => {
+test("durations: ms, s, m, h, compounds; a bare number is refused", (t) => {
   t.is(parseDuration("250ms", "--d"), 250);
   t.is(parseDuration("60s", "--d"), 60_000);
   t.is(parseDuration("1.5m", "--d"), 90_000);
   t.is(parseDuration("2h", "--d"), 7_200_000);
-  t.is(parseDuration("3", "--d"), 3_000);
-  for (const bad of ["", "s", "-1s", "0s", "1d", "1 s s"])
+  t.is(parseDuration("1m30s", "--d"), 90_000);
+  for (const bad of ["", "s", "-1s", "0s", "1d", "1 s s", "3"])
     t.throws(() => parseDuration(bad, "--d"), { instanceOf: UsageError });
 });
 

@@ -1,6 +1,6 @@
 /**
  * The example game's server, either a real Godot 3 process (test/godot/g3/game_server.gd) or our
- * Node server (src/server/example-game.ts), behind one handle, so the same test code asserts the
+ * Node server (src/server/godot3/example-game.ts), behind one handle, so the same test code asserts the
  * same observations against both.
  */
 import { EventEmitter } from "node:events";

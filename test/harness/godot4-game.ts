@@ -41,7 +41,9 @@
  * logged all of a client's session once it logged its chat "bye").
  *
  * The same API shape (GameLog: events, waitForEvent, refusals over any LineSource) is what a
- * bot-backed or Node-server-backed handle should offer, so one test body runs against each.
+ * bot-backed or Node-server-backed handle should offer, so one test body runs against each: our
+ * Node server's is startNodeGame4Server (node-godot4-game.ts), the shared bodies are in
+ * test/godot4/game4-scenarios.ts.
  */
 import type { ExecutionContext } from "ava";
 import type { GodotProcess } from "../../src/engine/index.js";

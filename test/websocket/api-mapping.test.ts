@@ -16,7 +16,12 @@ async function mappingSection(): Promise<string> {
   const at = readme.indexOf("\n## Godot API mapping");
   if (at === -1) throw new Error("README has no '## Godot API mapping' section");
   const end = readme.indexOf("\n## ", at + 1);
-  return readme.slice(at, end === -1 ? undefined : end);
+  // The "### Godot 4: …" tables are test/godot4/api-mapping4.test.ts's.
+  return readme
+    .slice(at, end === -1 ? undefined : end)
+    .split(/\n(?=### )/)
+    .filter((part) => !part.startsWith("### Godot 4: "))
+    .join("\n");
 }
 
 const WHOLE_CLASSES = [

@@ -56,4 +56,8 @@ export interface NetworkedMultiplayerPeer {
   readonly lastError?: Error | null;
   /** PacketPeer.allow_object_decoding of the peer (Godot 3 ORs it with the MultiplayerAPI's). */
   readonly allowObjectDecoding: boolean;
+  /** A server's disconnect_peer(id, code, reason) (WebSocketServer's, ENet's; Godot 4's MultiplayerPeer's). */
+  disconnectPeer?(id: number, code?: number, reason?: string): void;
+  /** Beyond Godot, a server's option: close a client that sends what Godot would refuse (1008). */
+  readonly kickOnBadInput?: boolean;
 }

@@ -16,7 +16,7 @@ import {
 import type { Variant } from "../../variant/index.js";
 import { RpcError, type SceneDropReason, ScenePacketError } from "../errors.js";
 import { normalizeNodePath } from "../node-path.js";
-import type { DroppedPacket, MethodStats, MultiplayerStats, PeerStats } from "../stats.js";
+import type { DroppedPacket, MethodStats, MultiplayerStats, PeerStats, ScriptErrorSite } from "../stats.js";
 import {
   decodeRemoteValues,
   encodeConfirmPath,
@@ -46,6 +46,14 @@ export interface TraceRecord {
   readonly bytes: number;
 }
 
+/** A packet the MultiplayerAPI sends on its own (CONFIRM_PATH, or one peer of a broadcast) that the peer refused. */
+export interface RefusedSend {
+  readonly to: number;
+  readonly command: keyof typeof NetworkCommand;
+  readonly godotError: GodotError;
+  readonly detail: string;
+}
+
 export interface MultiplayerAPIEvents {
   network_peer_connected: [id: number];
   network_peer_disconnected: [id: number];
@@ -55,11 +63,30 @@ export interface MultiplayerAPIEvents {
   network_peer_packet: [id: number, packet: Uint8Array];
   /** An incoming packet Godot would refuse: not run, reported. */
   packet_dropped: [drop: DroppedPacket];
-  /** A remote function or property handler threw (Godot prints SCRIPT ERROR and goes on). */
-  script_error: [error: unknown, where: { path: string; name: string; from: number }];
+  /**
+   * A remote function or property handler, or a listener of one of these signals, threw (Godot
+   * prints SCRIPT ERROR and goes on). For a listener, `path` is "" and `name` the signal's name.
+   */
+  script_error: [error: unknown, where: ScriptErrorSite];
+  /**
+   * Beyond Godot (which prints the peer's ERROR and goes on): a packet we send on our own — the
+   * CONFIRM_PATH answering a SIMPLIFY_PATH, one peer's copy of a broadcast — was refused by the
+   * peer (its output buffer is full); it was not sent. A call the script sends to one peer throws instead.
+   */
+  send_refused: [report: RefusedSend];
 }
 
 type TraceOut = Omit<TraceRecord, "dir" | "from" | "to">;
+
+/** The paths one peer has simplified for us (Godot's path_get_cache entry), and their size. */
+interface PeerPathCache {
+  readonly paths: Map<number, string>;
+  /** UTF-16 code units of the paths held: what the heap keeps for them, halved. */
+  units: number;
+}
+
+/** Beyond Godot (no limit there): what one peer's path cache may hold, in UTF-16 code units of path. */
+export const DEFAULT_MAX_PATH_CACHE_UNITS = 256 * 1024;
 
 interface PathSentCache {
   readonly id: number;
@@ -83,6 +110,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
       dropped: new Map(),
       scriptErrors: 0,
       sendsToGonePeers: 0,
+      sendsRefused: 0,
     };
     return this.#stats;
   }
@@ -96,13 +124,13 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
       this.api.#delPeer(id);
     }
     connection_succeeded(): void {
-      this.api.emit("connected_to_server");
+      this.api.#signal(0, "connected_to_server");
     }
     connection_failed(): void {
-      this.api.emit("connection_failed");
+      this.api.#signal(0, "connection_failed");
     }
     server_disconnected(): void {
-      this.api.emit("server_disconnected");
+      this.api.#signal(1, "server_disconnected");
     }
     peer_packet(): void {
       if (this.api.autoProcess) this.api.#drain();
@@ -116,7 +144,12 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
   #nodes: Map<string, SceneNode> | null = null;
   readonly #connectedPeers = new PeerIdSet();
   // Both caches made on first use (a peer's cache on its first SIMPLIFY_PATH).
-  #pathGetCache: Map<number, Map<number, string>> | null = null;
+  #pathGetCache: Map<number, PeerPathCache> | null = null;
+  /**
+   * Beyond Godot: the size a peer's path cache may reach (UTF-16 code units of its paths); a
+   * SIMPLIFY_PATH that would pass it is dropped ("path-cache-full") and its path not confirmed.
+   */
+  maxPathCacheUnits = DEFAULT_MAX_PATH_CACHE_UNITS;
   #pathSendCache: Map<string, PathSentCache> | null = null;
 
   #lastSendCacheId = 1;
@@ -162,13 +195,25 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
     return n;
   }
 
-  /** The node at `path` if declared (get_node_or_null). */
+  /** The node at `path` if declared (get_node_or_null); `path` in any form node() accepts. */
   getNode(path: string): SceneNode | undefined {
-    return this.#nodes?.get(path);
+    const nodes = this.#nodes;
+    if (!nodes) return undefined;
+    return nodes.get(path) ?? nodes.get(normalizeNodePath(path));
   }
 
+  /** Forgets a node, with what we keep for it: its counters and its entry in our path cache. */
   removeNode(path: string): boolean {
-    return this.#nodes?.delete(normalizeNodePath(path)) ?? false;
+    const key = normalizeNodePath(path);
+    if (!this.#nodes?.delete(key)) return false;
+    // Godot 3 keeps a freed node's path_send_cache entry forever: under churn (a node per player) that grows without end.
+    this.#pathSendCache?.delete(key);
+    const byMethod = this.#stats?.byMethod;
+    if (byMethod) {
+      const prefix = `${key}:`;
+      for (const k of byMethod.keys()) if (k.startsWith(prefix)) byMethod.delete(k);
+    }
+    return true;
   }
 
   /** MultiplayerAPI.clear: forget peers and both path caches. */
@@ -220,9 +265,9 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
     return this.#peer?.isServer() ?? false;
   }
 
-  /** Ascending, as Godot's Set<int>. */
-  getNetworkConnectedPeers(): number[] {
-    return this.#connectedPeers.sorted();
+  /** Ascending, as Godot's Set<int>; a PoolIntArray, as Godot's (so it goes out as one in a call). */
+  getNetworkConnectedPeers(): Int32Array {
+    return Int32Array.from(this.#connectedPeers.sorted());
   }
 
   get refuseNewNetworkConnections(): boolean {
@@ -376,14 +421,16 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
       const confirmed = psc.confirmed.get(id);
       if (confirmed === undefined) continue; // cannot happen: _send_confirm_path inserted it
       peer.setTargetPeer(id);
+      // One peer of a broadcast that does not read must not cost the others their copy.
+      const own = to <= 0;
       if (confirmed) {
         byId ??= encodeRemote(command, { cacheId: psc.id }, name, values);
         const packet = byId;
-        this.#put(peer, packet, id, key, trace && (() => trace({ cacheId: psc.id }, packet.length)));
+        this.#put(peer, packet, id, key, trace && (() => trace({ cacheId: psc.id }, packet.length)), own);
       } else {
         byPath ??= encodeRemote(command, { path }, name, values);
         const packet = byPath;
-        this.#put(peer, packet, id, key, trace && (() => trace({ path }, packet.length)));
+        this.#put(peer, packet, id, key, trace && (() => trace({ path }, packet.length)), own);
       }
     }
   }
@@ -391,7 +438,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
   /** The connected peers `to` may reach, ascending; a unicast needs no sorted copy of them all. */
   #targets(to: number): Iterable<number> {
     if (to > 0) return this.#connectedPeers.has(to) ? [to] : [];
-    return this.getNetworkConnectedPeers();
+    return this.#connectedPeers.sorted();
   }
 
   /** SIMPLIFY_PATH to every targeted peer that has not been sent one; true if all have confirmed. */
@@ -413,7 +460,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
       const packet = encodeSimplifyPath(psc.id, path);
       peer.setTargetPeer(id);
       peer.transferMode = TransferMode.RELIABLE;
-      this.#put(
+      const sent = this.#put(
         peer,
         packet,
         id,
@@ -425,8 +472,10 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
             cacheId: psc.id,
             bytes: packet.length,
           })),
+        to <= 0,
       );
-      psc.confirmed.set(id, false);
+      // Refused (a broadcast's peer that does not read): not sent, so offered again with the next call.
+      if (sent) psc.confirmed.set(id, false);
     }
     return hasAll;
   }
@@ -438,7 +487,9 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
     key: string | null,
     /** Given only when a trace is on: the hot path allocates nothing for it. */
     trace: (() => TraceOut) | null,
-  ): void {
+    /** Sent on our own, not as the script's call to one peer: a refusal is reported, never thrown. */
+    own = false,
+  ): boolean {
     const err = peer.putPacket(packet);
     if (
       err !== GodotError.OK &&
@@ -448,10 +499,17 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
       // The connection is closing or gone: Godot's MultiplayerAPI ignores put_packet's error, and
       // so do we (counted). What the caller could fix — a full buffer, a frame too big — throws.
       this.stats.sendsToGonePeers++;
-      return;
+      return false;
     }
     if (err !== GodotError.OK) {
       const why = peer.lastError?.message;
+      if (own) {
+        this.stats.sendsRefused++;
+        const command = (NetworkCommand[packet[0] as number] ?? "RAW") as keyof typeof NetworkCommand;
+        const detail = `${command} to peer ${to} refused (Godot error ${err})${why ? `: ${why}` : "."}`;
+        this.#signal(to, "send_refused", { to, command, godotError: err, detail });
+        return false;
+      }
       throw new RpcError(
         "send-failed",
         `The network peer refused the packet (Godot error ${err})${why ? `: ${why}` : "."}`,
@@ -467,6 +525,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
     p.packetsOut++;
     p.bytesOut += packet.length;
     if (this.trace && trace) this.trace({ dir: "out", from: peer.getUniqueId(), to, ...trace() });
+    return true;
   }
 
   // ---- receiving ----
@@ -498,10 +557,19 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
         this.#pathGetCache ??= new Map();
         let cache = this.#pathGetCache.get(from);
         if (!cache) {
-          cache = new Map();
+          cache = { paths: new Map(), units: 0 };
           this.#pathGetCache.set(from, cache);
         }
-        cache.set(cmd.cacheId, cmd.path);
+        const units = cache.units - (cache.paths.get(cmd.cacheId)?.length ?? 0) + cmd.path.length;
+        if (units > this.maxPathCacheUnits) {
+          return this.#drop(
+            from,
+            "path-cache-full",
+            `Path cache of peer ${from} full: ${cache.paths.size} paths, ${cache.units} of ${this.maxPathCacheUnits} units.`,
+          );
+        }
+        cache.paths.set(cmd.cacheId, cmd.path);
+        cache.units = units;
         const peer = this.#peer;
         if (!peer) return true;
         const reply = encodeConfirmPath(cmd.path);
@@ -518,6 +586,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
               path: cmd.path,
               bytes: reply.length,
             })),
+          true,
         );
         return true;
       }
@@ -554,7 +623,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
         const m = this.#methodStats(":raw");
         m.callsIn++;
         m.bytesIn += packet.length;
-        this.emit("network_peer_packet", from, cmd.data);
+        this.#signal(from, "network_peer_packet", from, cmd.data);
         return true;
       }
       case NetworkCommand.REMOTE_CALL:
@@ -569,7 +638,7 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
           if (!cache && !this.#connectedPeers.has(from)) {
             return this.#drop(from, "unknown-peer-cache", "Requests invalid peer cache.");
           }
-          const cached = cache?.get(cmd.target.cacheId);
+          const cached = cache?.paths.get(cmd.target.cacheId);
           if (cached === undefined) {
             return this.#drop(
               from,
@@ -624,6 +693,18 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
         m.bytesIn += packet.length;
         if (isCall) {
           const fn = node.getRemoteFunction(name);
+          if (fn && (values.length < fn.minArgs || values.length > fn.maxArgs)) {
+            // Godot's call error (Variant::get_call_error_text), printed as "RPC - …"; the function does not run.
+            const expected =
+              fn.minArgs === fn.maxArgs || fn.maxArgs === Number.POSITIVE_INFINITY ? fn.minArgs : fn.maxArgs;
+            return this.#drop(
+              from,
+              "wrong-argument-count",
+              `RPC - Error calling method from 'rpc': '/root/${path}::${name}': Method expected ${expected} arguments, but called with ${values.length}.`,
+              path,
+              name,
+            );
+          }
           if (fn) this.#guard(() => fn.handler(...values), path, name, from);
         } else {
           this.#guard(() => node.set(name, values[0] ?? null), path, name, from);
@@ -634,12 +715,61 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
     return false;
   }
 
-  #guard(fn: () => unknown, path: string, name: string, from: number): void {
-    const report = (err: unknown) => {
-      this.stats.scriptErrors++;
-      if (this.listenerCount("script_error") > 0) this.emit("script_error", err, { path, name, from });
-      else process.emitWarning(`handler /root/${path}:${name} threw: ${String(err)}`, "GodotPeerScriptError");
+  /**
+   * Emits one of our signals to the game's listeners. A listener that throws is a script error, as
+   * in Godot (SCRIPT ERROR, carry on): reported, and the other listeners still run. The containment
+   * is here, not in SignalEmitter, which keeps EventEmitter's rule (a throw propagates) for
+   * emitters whose caller must see it.
+   */
+  #signal<K extends keyof MultiplayerAPIEvents>(
+    from: number,
+    signal: K,
+    ...args: MultiplayerAPIEvents[K]
+  ): void {
+    // What is being emitted, for the one error callback: no closure per emission (a swarm makes
+    // millions) and no field per instance (an idle bot must stay small). Saved for nested emissions.
+    const api = MultiplayerAPI.#emittingApi;
+    const outer = MultiplayerAPI.#emittingSignal;
+    const outerFrom = MultiplayerAPI.#emittingFrom;
+    MultiplayerAPI.#emittingApi = this;
+    MultiplayerAPI.#emittingSignal = signal;
+    MultiplayerAPI.#emittingFrom = from;
+    try {
+      this.emitCatching(signal, args, MultiplayerAPI.#onListenerError);
+    } finally {
+      MultiplayerAPI.#emittingApi = api;
+      MultiplayerAPI.#emittingSignal = outer;
+      MultiplayerAPI.#emittingFrom = outerFrom;
+    }
+  }
+
+  static #emittingApi: MultiplayerAPI | null = null;
+  static #emittingSignal: keyof MultiplayerAPIEvents = "connected_to_server";
+  static #emittingFrom = 0;
+  static readonly #onListenerError = (err: unknown): void => {
+    const api = MultiplayerAPI.#emittingApi;
+    if (api)
+      api.#scriptError(err, {
+        path: "",
+        name: MultiplayerAPI.#emittingSignal,
+        from: MultiplayerAPI.#emittingFrom,
+      });
+  };
+
+  #scriptError(err: unknown, where: ScriptErrorSite): void {
+    this.stats.scriptErrors++;
+    const warn = (e: unknown) => {
+      const at = where.path === "" ? `a ${where.name} listener` : `handler /root/${where.path}:${where.name}`;
+      const text = e instanceof Error && e.stack ? e.stack : String(e);
+      process.emitWarning(`${at} threw: ${text}`, "GodotPeerScriptError");
     };
+    // A script_error listener that throws, too, goes to a warning: there is no one left to tell.
+    if (this.listenerCount("script_error") > 0) this.emitCatching("script_error", [err, where], warn);
+    else warn(err);
+  }
+
+  #guard(fn: () => unknown, path: string, name: string, from: number): void {
+    const report = (err: unknown) => this.#scriptError(err, { path, name, from });
     try {
       const r = fn();
       if (r instanceof Promise) r.catch(report);
@@ -650,7 +780,11 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
 
   #drop(from: number, reason: SceneDropReason, detail: string, path?: string, name?: string): false {
     this.stats.dropped.set(reason, (this.stats.dropped.get(reason) ?? 0) + 1);
-    this.emit("packet_dropped", {
+    // A server kicking on bad input (kickOnBadInput) kicks for scene-level garbage too.
+    const peer = this.#peer;
+    if (peer?.kickOnBadInput && peer.isServer() && from !== 1)
+      peer.disconnectPeer?.(from, 1008, `bad input: ${reason}`);
+    this.#signal(from, "packet_dropped", {
       from,
       reason,
       detail,
@@ -667,14 +801,15 @@ export class MultiplayerAPI extends SignalEmitter<MultiplayerAPIEvents> {
     this.#connectedPeers.add(id);
     // Made on its first SIMPLIFY_PATH: an empty Map per peer per bot is quadratic in a swarm.
     this.#pathGetCache?.delete(id);
-    this.emit("network_peer_connected", id);
+    this.#signal(id, "network_peer_connected", id);
   }
 
   #delPeer(id: number): void {
     this.#connectedPeers.delete(id);
     this.#pathGetCache?.delete(id);
+    this.#stats?.byPeer.delete(id); // per-peer state goes with the peer
     for (const psc of this.#pathSendCache?.values() ?? []) psc.confirmed.delete(id);
-    this.emit("network_peer_disconnected", id);
+    this.#signal(id, "network_peer_disconnected", id);
   }
 
   #methodStats(key: string): MethodStats {

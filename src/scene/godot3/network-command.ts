@@ -49,9 +49,17 @@ export type SceneCommand =
 const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder("utf-8", { fatal: false });
 
-/** Method names and node paths repeat: their NUL-terminated UTF-8 is kept (read-only, bounded). */
+/**
+ * Method names and node paths repeat: their NUL-terminated UTF-8 is kept (read-only), bounded in
+ * bytes. Only short strings are kept: a path a client made up (a CONFIRM_PATH echoes it) is not
+ * worth keeping, and must not outlive the client.
+ */
 const cstrings = new Map<string, Uint8Array>();
-const CSTRING_CACHE_MAX = 4096;
+const CSTRING_CACHE_MAX_BYTES = 256 * 1024;
+const CSTRING_KEPT_MAX_BYTES = 256;
+/** What an entry costs beyond its bytes: the key string, the Uint8Array object, the Map entry (measured ~120). */
+const CSTRING_ENTRY_OVERHEAD = 128;
+let cstringBytes = 0;
 
 function cstring(s: string): Uint8Array {
   const known = cstrings.get(s);
@@ -59,9 +67,20 @@ function cstring(s: string): Uint8Array {
   const bytes = utf8.encode(s);
   const out = new Uint8Array(bytes.length + 1);
   out.set(bytes);
-  if (cstrings.size >= CSTRING_CACHE_MAX) cstrings.clear();
+  if (out.length > CSTRING_KEPT_MAX_BYTES) return out;
+  const cost = out.length * 3 + CSTRING_ENTRY_OVERHEAD; // the bytes, and the key string (UTF-16)
+  if (cstringBytes + cost > CSTRING_CACHE_MAX_BYTES) {
+    cstrings.clear();
+    cstringBytes = 0;
+  }
   cstrings.set(s, out);
+  cstringBytes += cost;
   return out;
+}
+
+/** Bytes the shared cache of encoded names and paths holds, entries' overhead included (never more than 256 KiB). */
+export function cstringCacheBytes(): number {
+  return cstringBytes;
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {

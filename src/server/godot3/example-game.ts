@@ -92,21 +92,38 @@ export class ExampleGame {
     const api = this.multiplayer;
     const game = api.node("Game");
     game
-      .rpcConfig("join", RpcMode.REMOTE, (name) => this.#join(String(name)))
-      .rpcConfig("chat", RpcMode.REMOTE, (text) => {
-        const id = this.#sender();
-        this.#log(`CHAT ${id} ${String(text)}`);
-        game.rpc("chat_message", id, text ?? null);
-      })
-      .rpcConfig("ping", RpcMode.REMOTE, (seq) => game.rpcId(this.#sender(), "pong", seq ?? null))
-      .rpcConfig("echo", RpcMode.REMOTE, (...args) => {
-        this.#log(`ECHO ${this.#sender()} ${godotVar2Str(args)}`);
-        game.rpcId(this.#sender(), "echoed", ...args);
-      });
+      // Argument counts as the GDScript funcs take them: a call with others is refused, as Godot refuses it.
+      .rpcConfig("join", RpcMode.REMOTE, (name) => this.#join(String(name)), 1)
+      .rpcConfig(
+        "chat",
+        RpcMode.REMOTE,
+        (text) => {
+          const id = this.#sender();
+          this.#log(`CHAT ${id} ${String(text)}`);
+          game.rpc("chat_message", id, text ?? null);
+        },
+        1,
+      )
+      .rpcConfig("ping", RpcMode.REMOTE, (seq) => game.rpcId(this.#sender(), "pong", seq ?? null), 1)
+      .rpcConfig(
+        "echo",
+        RpcMode.REMOTE,
+        (...args) => {
+          this.#log(`ECHO ${this.#sender()} ${godotVar2Str(args)}`);
+          game.rpcId(this.#sender(), "echoed", ...args);
+        },
+        [0, 8],
+      );
     // Called by the server on clients; declared here as in the shared GDScript (and so refused from clients).
-    for (const m of ["welcome", "player_joined", "player_left", "chat_message", "pong", "echoed"]) {
-      game.rpcConfig(m, RpcMode.PUPPET, () => {});
-    }
+    const serverCalled: [string, number | [number, number]][] = [
+      ["welcome", 2],
+      ["player_joined", 2],
+      ["player_left", 1],
+      ["chat_message", 2],
+      ["pong", 1],
+      ["echoed", [0, 8]],
+    ];
+    for (const [m, argc] of serverCalled) game.rpcConfig(m, RpcMode.PUPPET, () => {}, argc);
     for (const path of ["Game/Modes", "Game/Modes/Nested/Deeper"]) this.#modes(api.node(path));
     this.#control(api.node("Control"));
   }
@@ -180,7 +197,8 @@ export class ExampleGame {
       })
       .rpcConfig("kick", RpcMode.REMOTE, (id) => {
         this.#log(`CONTROL kick ${godotPrint(id)}`);
-        this.server.disconnectPeer(Number(id));
+        // get_tree().network_peer.disconnect_peer(id), as the GDScript does.
+        api.networkPeer?.disconnectPeer?.(Number(id));
       })
       .rpcConfig("refuse", RpcMode.REMOTE, (yes) => {
         api.refuseNewNetworkConnections = yes === true;

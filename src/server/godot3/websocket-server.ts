@@ -25,6 +25,7 @@ import {
   type BufferLimits,
   type BufferSizes,
   bufferLimits,
+  WebSocketError,
   WebSocketPeer,
   WriteMode,
 } from "../../websocket/index.js";
@@ -58,7 +59,33 @@ export interface WebSocketServerOptions {
   readonly buffers?: BufferSizes;
   /** Beyond Godot: close the connection of a client that sends what Godot would refuse (default false). */
   readonly kickOnBadInput?: boolean;
+  /**
+   * Godot's handshake_timeout (3.5+), in seconds: a connection that has not completed the
+   * WebSocket handshake by then is closed (default 3, Godot's).
+   */
+  readonly handshakeTimeout?: number;
 }
+
+/**
+ * listen() could not listen: the port is taken (or not ours to bind), or the server already
+ * listens. `godotError` is Godot's answer: ERR_ALREADY_IN_USE in both cases, as TCP_Server's.
+ */
+export class ListenError extends WebSocketError {
+  override readonly name = "ListenError";
+  /** The system's code (EADDRINUSE, EACCES …), when the system refused. */
+  readonly code: string | undefined;
+  constructor(
+    message: string,
+    readonly port: number,
+    cause?: NodeJS.ErrnoException,
+  ) {
+    super(message, GodotError.ERR_ALREADY_IN_USE, cause ? { cause } : undefined);
+    this.code = cause?.code;
+  }
+}
+
+/** Godot 3.5+'s WebSocketServer.handshake_timeout default, in seconds. */
+export const GODOT3_HANDSHAKE_TIMEOUT = 3;
 
 /** Why a client frame was refused (Godot's ERR_FAIL cases, and the ring limits). */
 export type ServerDropReason = FrameError["reason"] | "unknown-target" | "input-bytes" | "input-packets";
@@ -94,6 +121,12 @@ export interface WebSocketServerEvents extends NetworkedMultiplayerPeerEvents {
    * were refused by the output limits (set_buffers), and not sent.
    */
   output_refused: [report: RefusedOutput];
+  /**
+   * A listener of one of the server's signals threw (`signal` names it): contained, as Godot
+   * prints SCRIPT ERROR and goes on; the other listeners still run. A throwing listener of this
+   * signal itself becomes a process warning.
+   */
+  script_error: [error: unknown, signal: string];
 }
 
 class Client {
@@ -107,6 +140,11 @@ class Client {
   readonly out: PeerOutput;
   /** Its "message" event, queued as often as it has messages (it carries nothing else). */
   readonly message: Pending = { kind: "message", client: this };
+  /** Messages delivered to it this turn (autoPoll), and its events waiting for a later turn. */
+  turnMessages = 0;
+  deferred = 0;
+  /** Is its socket paused until its deferred events are served? */
+  paused = false;
 
   constructor(
     readonly id: number,
@@ -117,6 +155,15 @@ class Client {
     this.out = new PeerOutput(socket);
   }
 }
+
+/**
+ * Fair service with autoPoll: at most this many messages of one client are run per event-loop
+ * turn; the rest wait, in order, for the next turns (in its input ring, which bounds them as
+ * Godot's bounds what one poll takes). One client's burst then costs its own latency, not everyone's.
+ */
+const TURN_BUDGET = 32;
+/** A client with this many events waiting is not read from until they are served (TCP back-pressure). */
+const PAUSE_AT = 256;
 
 type Pending =
   | { readonly kind: "connect"; readonly client: Client }
@@ -136,6 +183,9 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
   #buffers: BufferSizes;
   #limits: BufferLimits;
   #kickOnBadInput: boolean;
+  #handshakeTimeoutMs: number;
+  /** Connections not yet upgraded, by remote address and port (a TLS socket's are its TCP socket's), with their deadline. */
+  readonly #pending = new Map<string, { readonly socket: Socket; readonly timer: NodeJS.Timeout }>();
   #http: HttpServer | null = null;
   #wss: WsServer | null = null;
   #multiplayer = false;
@@ -146,10 +196,18 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
   readonly #batch = new OutputBatch();
   readonly #queue: Pending[] = [];
   #polling = false;
+  /** autoPoll: events over their client's budget, for the next turn; clients with messages this turn; paused ones. */
+  #later: Pending[] = [];
+  readonly #touched: Client[] = [];
+  readonly #paused: Client[] = [];
+  #turnScheduled = false;
+  readonly #nextTurn = (): void => this.#turn();
   /** Bad input by reason. */
   readonly badInput = new Map<ServerDropReason, number>();
   /** Frames refused by the output limits, by reason. */
   readonly refusedOutput = new Map<OutputRefusalReason, number>();
+  /** Listeners of the server's signals that threw (each reported as script_error). */
+  scriptErrors = 0;
   /** Messages and bytes read from all clients, and written by the multiplayer layer (greetings, relays, its own). */
   readonly traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
   lastError: Error | null = null;
@@ -164,6 +222,85 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
     this.#buffers = options.buffers ?? GODOT3_SERVER_BUFFERS;
     this.#limits = bufferLimits(this.#buffers);
     this.#kickOnBadInput = options.kickOnBadInput ?? false;
+    const timeout = options.handshakeTimeout ?? GODOT3_HANDSHAKE_TIMEOUT;
+    if (!(timeout > 0))
+      throw new RangeError(`handshakeTimeout ${timeout} is not a positive number of seconds`);
+    this.#handshakeTimeoutMs = timeout * 1000;
+  }
+
+  /**
+   * Every signal of the server reaches all its listeners: one that throws is reported
+   * (script_error), never thrown into the socket's event that caused it (which would end the process).
+   */
+  override emit<K extends keyof WebSocketServerEvents>(
+    signal: K,
+    ...args: WebSocketServerEvents[K]
+  ): boolean {
+    // The emission's site in static fields, for the one error callback: nothing allocated per emission.
+    const server = WebSocketServer.#emittingServer;
+    const outer = WebSocketServer.#emittingSignal;
+    WebSocketServer.#emittingServer = this;
+    WebSocketServer.#emittingSignal = signal;
+    try {
+      return this.emitCatching(signal, args, WebSocketServer.#onListenerError);
+    } finally {
+      WebSocketServer.#emittingServer = server;
+      WebSocketServer.#emittingSignal = outer;
+    }
+  }
+
+  static #emittingServer: WebSocketServer | null = null;
+  static #emittingSignal: keyof WebSocketServerEvents = "script_error";
+  static readonly #onListenerError = (err: unknown): void => {
+    const server = WebSocketServer.#emittingServer;
+    if (server) server.#listenerThrew(err, WebSocketServer.#emittingSignal);
+  };
+
+  #listenerThrew(err: unknown, signal: keyof WebSocketServerEvents): void {
+    this.scriptErrors++;
+    const warn = (e: unknown) =>
+      process.emitWarning(
+        `a ${signal} listener of the server threw: ${e instanceof Error && e.stack ? e.stack : String(e)}`,
+        "GodotPeerScriptError",
+      );
+    if (signal === "script_error" || this.listenerCount("script_error") === 0) warn(err);
+    else this.emit("script_error", err, signal);
+  }
+
+  /** Godot's handshake_timeout, in seconds. */
+  get handshakeTimeout(): number {
+    return this.#handshakeTimeoutMs / 1000;
+  }
+
+  /** Beyond Godot: does a client that sends what Godot would refuse get closed (1008)? */
+  get kickOnBadInput(): boolean {
+    return this.#kickOnBadInput;
+  }
+
+  /**
+   * Each connection gets its own deadline to complete the handshake, as Godot's pending peers do
+   * (Node's own timeouts hold such sockets 60 s and more, then sweep them all at once).
+   */
+  #startHandshakeTimer(socket: Socket): void {
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    const expire = () => {
+      if (this.#pending.get(key)?.socket !== socket) return; // upgraded meanwhile
+      this.#pending.delete(key);
+      socket.destroy();
+    };
+    // Checked after the I/O of the turn the deadline falls in: a request that arrived in time while
+    // our own event loop was busy is upgraded first (timers run before I/O in a turn).
+    const timer = setTimeout(() => setImmediate(expire), this.#handshakeTimeoutMs);
+    this.#pending.set(key, { socket, timer });
+    socket.once("close", () => this.#handshakeDone(socket));
+  }
+
+  #handshakeDone(socket: Socket): void {
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    const pending = this.#pending.get(key);
+    if (pending === undefined) return;
+    clearTimeout(pending.timer);
+    this.#pending.delete(key);
   }
 
   /**
@@ -171,13 +308,13 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
    * picks); rejects if the port cannot be listened on.
    */
   async listen(port: number, protocols: readonly string[] = [], gdMpApi = false): Promise<number> {
-    if (this.#wss)
-      throw Object.assign(new Error("already listening"), { godotError: GodotError.ERR_ALREADY_IN_USE });
+    if (this.#wss) throw new ListenError("already listening", port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new RangeError(`port ${port} is not 0..65535`);
     this.#multiplayer = gdMpApi;
     this.#protocols = protocols.map((p) => p.trim());
     const http = this.#tls ? createHttpsServer({ ...this.#tls }) : createHttpServer();
+    http.on("connection", (socket: Socket) => this.#startHandshakeTimer(socket));
     // Anything but an upgrade is not Godot's business: Godot drops it without an answer.
     http.on("request", (req, res) => {
       res.socket?.destroy();
@@ -198,13 +335,18 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
         socket.destroy(); // Godot drops the TCP connection without an HTTP answer
         return;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => this.#onOpen(ws, socket));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        this.#handshakeDone(socket);
+        this.#onOpen(ws, socket);
+      });
     });
     await new Promise<void>((resolve, reject) => {
-      http.once("error", reject);
+      http.once("error", (err: NodeJS.ErrnoException) =>
+        reject(new ListenError(`cannot listen on port ${port}: ${err.code ?? err.message}`, port, err)),
+      );
       const host = this.#bindIp === "*" ? undefined : this.#bindIp;
       http.listen(port, host, () => {
-        http.off("error", reject);
+        http.removeAllListeners("error");
         resolve();
       });
     });
@@ -227,8 +369,16 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
       c.ws.terminate();
     }
     this.#clients.clear();
+    for (const p of this.#pending.values()) {
+      clearTimeout(p.timer);
+      p.socket.destroy();
+    }
+    this.#pending.clear();
     this.#announced.length = 0;
     this.#queue.length = 0;
+    this.#later = [];
+    this.#touched.length = 0;
+    this.#paused.length = 0;
     this.clearPackets();
     wss?.close();
     if (http) await new Promise<void>((resolve) => http.close(() => resolve()));
@@ -313,9 +463,70 @@ export class WebSocketServer extends MultiplayerPeerBase<WebSocketServerEvents> 
     if (this.#polling) return;
     this.#polling = true;
     try {
-      for (let e = this.#queue.shift(); e; e = this.#queue.shift()) this.#deliver(e);
+      const fair = this.#autoPoll;
+      for (let e = this.#queue.shift(); e; e = this.#queue.shift()) {
+        if (fair && this.#waits(e)) continue;
+        this.#deliver(e);
+      }
     } finally {
       this.#polling = false;
+    }
+  }
+
+  /** autoPoll: does `e` wait for a later turn (its client's budget is spent, or older events of it wait)? */
+  #waits(e: Pending): boolean {
+    const c = e.client;
+    if (c.deferred === 0) {
+      if (e.kind !== "message") return false;
+      if (c.turnMessages < TURN_BUDGET) {
+        if (c.turnMessages++ === 0) this.#touched.push(c);
+        this.#scheduleTurn();
+        return false;
+      }
+    }
+    this.#later.push(e);
+    c.deferred++;
+    if (c.deferred >= PAUSE_AT && !c.paused) {
+      c.paused = true;
+      c.ws.pause();
+      this.#paused.push(c);
+    }
+    this.#scheduleTurn();
+    return true;
+  }
+
+  #scheduleTurn(): void {
+    if (this.#turnScheduled) return;
+    this.#turnScheduled = true;
+    setImmediate(this.#nextTurn);
+  }
+
+  /** The next turn: budgets renewed, waiting events served first (oldest first), paused clients read again once served. */
+  #turn(): void {
+    this.#turnScheduled = false;
+    for (const c of this.#touched) c.turnMessages = 0;
+    this.#touched.length = 0;
+    const later = this.#later;
+    if (later.length > 0 && !this.#polling) {
+      this.#later = [];
+      for (const e of later) e.client.deferred--;
+      this.#polling = true;
+      try {
+        for (const e of later) if (!this.#waits(e)) this.#deliver(e);
+      } finally {
+        this.#polling = false;
+      }
+      this.poll();
+    } else if (later.length > 0) {
+      this.#scheduleTurn();
+    }
+    const paused = this.#paused;
+    for (let i = paused.length - 1; i >= 0; i--) {
+      const c = paused[i] as Client;
+      if (c.deferred > 0) continue;
+      c.paused = false;
+      c.ws.resume();
+      paused.splice(i, 1);
     }
   }
 

@@ -16,7 +16,7 @@
  */
 import type { MultiplayerPeer } from "../../multiplayer/index.js";
 import type { RpcConfig, RpcDeclaration, RpcManifest, RpcNode } from "../../scene/index.js";
-import { EncodedObjectAsID, encode, NodePath, StringName, type Variant } from "../../variant/index.js";
+import { EncodedObjectAsID, encode, StringName, type Variant } from "../../variant/index.js";
 import type { GameOutput4 } from "./game-output4.js";
 import { SceneServer4 } from "./scene-server4.js";
 import { show4, TYPE_NAMES, typeOf4 } from "./var-to-str.js";
@@ -135,7 +135,12 @@ export function game4Manifest(): RpcManifest {
   return { format: "godot-peer-rpc-manifest", version: 1, godot: "4.6.3", root: "/root", scripts: {}, nodes };
 }
 
-/** What a typed GDScript parameter accepts (Variant::can_convert_strict, the cases the game meets). */
+/**
+ * What a typed GDScript parameter accepts, for the cases the game meets. Held against 4.6.3 in
+ * game4-bad-input.test.ts: int takes bool and float (truncated), not String; String takes
+ * StringName, not int; PackedByteArray takes an Array. NodePath to String and packed arrays to
+ * Array follow Variant::can_convert_strict (not checked on the engine).
+ */
 type Param = "int" | "String" | "Array" | "PackedByteArray" | "Variant";
 
 function accepts(p: Param, v: Variant): boolean {
@@ -159,8 +164,9 @@ function toInt(v: Variant): number {
   return Number.isFinite(n) ? Math.trunc(n) : 0;
 }
 
+/** A String parameter's value (StringName and NodePath convert, as in GDScript). */
 function toStr(v: Variant): string {
-  return v instanceof StringName ? v.name : v instanceof NodePath ? String(v) : String(v);
+  return v instanceof StringName ? v.name : String(v);
 }
 
 function toBytes(v: Variant): Uint8Array {
@@ -358,7 +364,8 @@ export class ExampleGame4 {
   }
 
   #forget(id: number): void {
-    if (this.#stopped || !this.players.delete(id)) return;
+    // Stopped (by stop() or through the output's stop()): no one is left to tell.
+    if (this.#stopped || !this.multiplayer.multiplayerPeer || !this.players.delete(id)) return;
     this.multiplayer.removeNode(`Main/World/Players/${id}`);
     if (this.multiplayer.getPeers().length > 0) {
       const main = this.multiplayer.getNode("Main");

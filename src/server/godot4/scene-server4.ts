@@ -6,9 +6,10 @@
  * and auth_timeout, rpc-mode checks.
  *
  * Nothing a client sends and nothing a game handler does can take it down: every refused packet is
- * counted and printed as the ERROR line 4.6.3 prints for it; a handler that throws is a SCRIPT
- * ERROR line; a send the engine would refuse (an unknown peer, a packet too big) is an ERROR line
- * too, never an exception out of the handler (`guard`).
+ * counted and printed as the ERROR lines 4.6.3 prints for it; a handler that throws is a SCRIPT
+ * ERROR line; a send the engine would refuse (an unknown peer, an empty packet) is an ERROR line
+ * too, never an exception out of the handler (`guard`). Packets a client's output limits refuse are
+ * counted by the transport (WebSocketMultiplayerServer4.refusedOutput), not printed.
  */
 import type { MultiplayerPeer } from "../../multiplayer/index.js";
 import {

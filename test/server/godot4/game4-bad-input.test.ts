@@ -7,6 +7,7 @@ import test, { type ExecutionContext } from "ava";
 import { WebSocketMultiplayerPeer4 } from "../../../src/multiplayer/index.js";
 import { SceneMultiplayer } from "../../../src/scene/index.js";
 import { game4Manifest, show4 } from "../../../src/server/index.js";
+import { Float, StringName } from "../../../src/variant/index.js";
 import type { Game4Server } from "../../godot4/game4-scenarios.js";
 import { startGodot4Server } from "../../harness/godot4-game.js";
 import { startNodeGame4Server } from "../../harness/node-godot4-game.js";
@@ -109,16 +110,28 @@ async function askBad(t: ExecutionContext, server: Game4Server): Promise<string[
   control.rpcId(1, "kick", "two");
   control.rpcId(1, "kick", 99);
   control.rpcId(1, "call_peer", me, "Main/World/Arena", "default_rpc", ["still served"]);
+  // Conversions a typed parameter makes (or refuses): what runs is compared below.
+  main.rpcId(1, "ping", new Float(2.5));
+  main.rpcId(1, "ping", true);
+  main.rpcId(1, "ping", "3");
+  main.rpcId(1, "chat", new StringName("sn"));
+  main.rpcId(1, "chat", 7);
+  control.rpcId(1, "send_raw", me, [5, 6]);
   main.rpcId(1, "ping", 77);
   await ponged;
   await server.waitForEvent("ping", (e) => e.seq === 77);
   t.deepEqual(ran, ['"still served"']);
   mp.multiplayerPeer?.close();
   await server.waitForEvent("peer_disconnected", (e) => e.id === me);
-  return server.errorLines().map((l) => l.replaceAll(String(me), "<id>"));
+  const served = [
+    ...server.events("ping").map((e) => `ping ${e.seq}`),
+    ...server.events("chat").map((e) => `chat ${e.text}`),
+    ...server.events("control").map((e) => `control ${e.what} ${String(e.bytes ?? e.method)}`),
+  ];
+  return [...server.errorLines(), ...served].map((l) => l.replaceAll(String(me), "<id>"));
 }
 
-test("what Control is asked that the engine refuses: the same ERROR lines from 4.6.3 and from ours, still serving", async (t) => {
+test("what Control is asked that the engine refuses, and typed-parameter conversions: the same lines from 4.6.3 and from ours", async (t) => {
   const real = await startGodot4Server(t);
   const ours = await startNodeGame4Server(t);
   const theirs = await askBad(t, real);
