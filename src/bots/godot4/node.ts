@@ -3,7 +3,7 @@
  * (looked up on each use: declaring names in code replaces it), its multiplayer authority, and
  * calls that go through the bot, which counts them (a broadcast is one call).
  */
-import type { RpcConfig, RpcNode, RpcNodeConfig } from "../../scene/index.js";
+import type { RpcConfig, RpcHandler, RpcNode, RpcNodeConfig, SceneMultiplayer } from "../../scene/index.js";
 import type { Variant } from "../../variant/index.js";
 import type { BotNode } from "../dialect.js";
 
@@ -44,6 +44,15 @@ export class Godot4Node implements BotNode {
   }
   isMultiplayerAuthority(): boolean {
     return this.scene.isMultiplayerAuthority();
+  }
+  /** Node.multiplayer: the SceneMultiplayer that declared it (the bot's). */
+  get multiplayer(): SceneMultiplayer {
+    return this.scene.multiplayer;
+  }
+  /** The script's function for an RPC it declares (Bot.handle does this and routes waits too). */
+  onRpc(method: string, handler: RpcHandler): this {
+    this.scene.onRpc(method, handler);
+    return this;
   }
   /** Node.rpc_config(): a node-level RPC (id 0x8000 | i), only before the node's first RPC. */
   rpcConfig(method: string, config: Partial<RpcConfig>): this {
