@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import test, { type ExecutionContext } from "ava";
 import { Bot, type Godot4Bot, godot4Config, runSwarm } from "../../src/bots/index.js";
 import { ManifestError, type RpcManifest, RpcMode4 } from "../../src/scene/index.js";
+import { Vector2 } from "../../src/variant/index.js";
 import type { Game4Server } from "../godot4/game4-scenarios.js";
 import { type Godot4ServerOptions, startGodot4Server } from "../harness/godot4-game.js";
 import { startNodeGame4Server } from "../harness/node-godot4-game.js";
@@ -75,6 +76,19 @@ for (const [kind, start] of SERVERS) {
     const pong = await full.request(1, "Main", "ping", [9], { method: "pong" });
     t.deepEqual(pong.args, [9]);
     t.deepEqual(errors, []);
+
+    // A node whose only RPC is the one handled needs nothing more: the players' movers.
+    const a = await connect(t, server.url, {});
+    const b = await connect(t, server.url, {});
+    await until(() => b.peers.includes(a.id), "b to know a");
+    a.handle(`Main/World/Players/${a.id}`, "update_position", "authority", () => {});
+    const moves: unknown[] = [];
+    b.node(`Main/World/Players/${a.id}`).setMultiplayerAuthority(a.id);
+    b.handle(`Main/World/Players/${a.id}`, "update_position", "authority", (p) => moves.push(p));
+    a.node(`Main/World/Players/${a.id}`).rpcId(b.id, "update_position", new Vector2(3, 4));
+    await until(() => moves.length === 1, "b to get a's move, relayed");
+    t.deepEqual(moves, [new Vector2(3, 4)]);
+    t.is(a.manifestErrors + b.manifestErrors, 0);
 
     // Only the names this bot uses: our SIMPLIFY_PATH's MD5 is not the server's.
     const partial = await connect(t, server.url, {});
