@@ -407,7 +407,23 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
               return;
             }
             greeting = engine.greeting;
-            const made = engine.createBot(client, options, opening.times);
+            let made: Bot<unknown>;
+            try {
+              made = engine.createBot(client, options, opening.times);
+            } catch (err) {
+              // The engine's own options were wrong (a manifest that is none): say so, at once.
+              settle(
+                new BotConnectError(
+                  `could not join ${options.url}: ${(err as Error).message}`,
+                  "bad-options",
+                  {
+                    cause: err,
+                  },
+                ),
+              );
+              client.disconnectFromHost(1000, "");
+              return;
+            }
             bot = made;
             made.#host.onJoin = (info, error, joined, failure) =>
               settle(joined ? null : couldNotJoin(info, error, failure));
