@@ -33,6 +33,12 @@ for (const workers of ["1", "2"]) {
       workers,
       "--json",
       json,
+      "--junit",
+      join(dir, "r.xml"),
+      "--html",
+      join(dir, "r.html"),
+      "--threshold",
+      "errors==0",
       "--progress",
       "none",
     ]);
@@ -44,6 +50,9 @@ for (const workers of ["1", "2"]) {
     const pings = result.methods["Main:ping"]?.callsOut ?? 0;
     t.true(pings > 4);
     t.is(server.events("ping").length, pings);
+    // Thresholds and reports as for Godot 3 bots: judged, written.
+    t.regex(await readFile(join(dir, "r.xml"), "utf8"), /<testcase[^>]*errors==0/);
+    t.regex(await readFile(join(dir, "r.html"), "utf8"), /Main:ping/);
   });
 }
 
