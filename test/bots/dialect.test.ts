@@ -75,7 +75,12 @@ test("a Godot 4 option the bot cannot take (a manifest file that is none) fails 
   );
   t.is(err?.reason, "bad-options");
   t.regex(err?.message ?? "", /package\.json is not an RPC manifest/);
-  await until(() => server.seen.closes.length === 1, "the bot to close its connection");
+  const empty = await t.throwsAsync(Bot.connect({ url: server.url, auth: "", joinTimeoutMs: 60_000 }), {
+    instanceOf: BotConnectError,
+  });
+  t.is(empty?.reason, "bad-options");
+  t.regex(empty?.message ?? "", /an empty token/);
+  await until(() => server.seen.closes.length === 2, "the bots to close their connections");
 });
 
 test("told godot: 4, a Godot 3 greeting is no 4-byte id: the join fails at once, typed", async (t) => {

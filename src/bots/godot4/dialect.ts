@@ -205,6 +205,11 @@ export class Godot4Dialect implements BotDialect<Mode4> {
     if (options.authTimeout !== undefined) mp.authTimeout = options.authTimeout;
     if (this.#auth !== undefined) {
       const auth = this.#auth;
+      if (typeof auth !== "function") {
+        const token = typeof auth === "object" && !(auth instanceof Uint8Array) ? auth.token : auth;
+        if (bytesOf(token).length === 0)
+          throw new RangeError("auth: an empty token (send_auth refuses empty data)");
+      }
       mp.authCallback =
         typeof auth === "function" ? (_peer, data) => auth(this.#requireBot(), data) : () => undefined;
     }
