@@ -100,3 +100,25 @@ test("tick style: a Godot 4 bot runs nothing outside poll(), and poll() delivers
   }, "poll() to deliver the pong");
   t.deepEqual(pongs, [3]);
 });
+
+test("tick style with auth: the exchange runs while joining, then nothing outside poll()", async (t) => {
+  const server = await startNodeGame4Server(t, { auth: true });
+  const bot = await Bot.connect({
+    url: server.url,
+    manifest: GAME4_MANIFEST_FILE,
+    style: "tick",
+    auth: { token: "good-tick" },
+  });
+  t.teardown(() => bot.disconnect());
+  await server.waitForEvent("auth", (e) => e.token === "good-tick" && e.ok === true);
+  const pongs: number[] = [];
+  bot.handle("Main", "pong", "authority", (seq: number) => pongs.push(seq));
+  bot.node("Main").rpcId(1, "ping", 4);
+  await server.waitForEvent("ping", (e) => e.seq === 4);
+  t.deepEqual(pongs, []);
+  await until(() => {
+    bot.poll();
+    return pongs.length > 0;
+  }, "poll() to deliver the pong");
+  t.deepEqual(pongs, [4]);
+});
