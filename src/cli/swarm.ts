@@ -4,7 +4,9 @@
  * thresholds. Exit codes (EXIT): 0 pass, 1 a threshold broke or bots failed, 2 usage error, 3 the
  * run could not happen, 4 the runner itself failed, 130 / 143 interrupted by SIGINT / SIGTERM.
  */
-import { cpus } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import {
@@ -26,7 +28,7 @@ import {
   thresholdMethods,
   UnknownMetricError,
 } from "../bots/thresholds.js";
-import { ExampleGame, ExampleGame4 } from "../server/index.js";
+import { ExampleGame, ExampleGame4, game4Manifest } from "../server/index.js";
 import { parseCount, parseDuration, parseRate, parseShard, parseThresholdFlags, UsageError } from "./args.js";
 import { BotScriptError, loadBotScript } from "./load-script.js";
 import { explainUnknownOption } from "./suggest.js";
@@ -356,11 +358,19 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
   }
   let embedded: ExampleGame | ExampleGame4 | null = null;
   let url = a.url;
+  let manifestDir: string | null = null;
   if (url === undefined && process.env.GODOT_PEER_EMBEDDED === "godot4") {
     const game4 = new ExampleGame4({ keepLines: 0 });
     embedded = game4;
     url = `ws://127.0.0.1:${await game4.listen(0)}`;
     process.stdout.write(`Embedded server (the Godot 4 example game) on ${url}\n`);
+    // The embedded game knows its RPC names: its bots need no --manifest.
+    if (a.manifest === undefined) {
+      manifestDir = mkdtempSync(join(tmpdir(), "godot-peer-manifest-"));
+      const manifest = join(manifestDir, "game4.manifest.json");
+      writeFileSync(manifest, JSON.stringify(game4Manifest()));
+      a = { ...a, manifest };
+    }
   }
   if (url === undefined) {
     embedded = new ExampleGame({ bindIp: "127.0.0.1" });
@@ -452,6 +462,7 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigterm);
     await Promise.race([embedded?.stop(), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    if (manifestDir) rmSync(manifestDir, { recursive: true, force: true });
   }
   if (!result) {
     process.stderr.write(`godot-peer swarm: the runner failed before any result: ${String(runnerError)}\n`);
