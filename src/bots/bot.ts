@@ -86,6 +86,12 @@ export interface BotEvents {
   script_error: [error: unknown, where: ScriptErrorSite];
   /** Emitted by each poll() after it delivered (SceneTree's process_frame): seconds since the previous one, as _process(delta). */
   process_frame: [delta: number];
+  /**
+   * Godot 4: a node's RPC names differ between the server and our manifest (SIMPLIFY_PATH's MD5),
+   * or one side lacks the node: a ManifestError naming the node and the differing names. With
+   * no listener it is printed (console.error), never silent.
+   */
+  manifest_error: [error: Error];
 }
 
 /**
@@ -219,7 +225,14 @@ function unsupported(godot: GodotEngine, url: string, how: "told" | "greeting"):
 /** The bot's end of the seam, with the join in progress. */
 interface BotHost extends DialectHost {
   /** Settles the join in progress (null once settled). */
-  onJoin: ((info: CloseInfo | null, error: ConnectError | null, joined: boolean) => void) | null;
+  onJoin:
+    | ((
+        info: CloseInfo | null,
+        error: ConnectError | null,
+        joined: boolean,
+        failure?: { readonly reason: string; readonly message: string },
+      ) => void)
+    | null;
   /** A drop during the join: the server speaks something else (null once settled). */
   onGarbled: ((reason: string, detail: string) => void) | null;
 }
@@ -310,15 +323,19 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
   /** The bot's side of the seam: one small object per bot, the dialect's events up. */
   static readonly #Host = class implements BotHost {
     /** Settles the join in progress (null once settled). */
-    onJoin: ((info: CloseInfo | null, error: ConnectError | null, joined: boolean) => void) | null = null;
+    onJoin: BotHost["onJoin"] = null;
     onGarbled: ((reason: string, detail: string) => void) | null = null;
     constructor(readonly bot: Bot<unknown>) {}
     joined(): void {
       this.bot.#times.joinedAt = performance.now();
       this.onJoin?.(null, null, true);
     }
-    closed(info: CloseInfo | null, error: ConnectError | null): void {
-      if (this.onJoin) this.onJoin(info, error, false);
+    closed(
+      info: CloseInfo | null,
+      error: ConnectError | null,
+      failure?: { readonly reason: string; readonly message: string },
+    ): void {
+      if (this.onJoin) this.onJoin(info, error, false, failure);
       else this.bot.#onGone(info, error);
     }
     peerConnected(id: number): void {
@@ -336,6 +353,10 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     }
     scriptError(error: unknown, where: ScriptErrorSite): void {
       this.bot.emit("script_error", error, where);
+    }
+    manifestError(error: Error): void {
+      if (this.bot.listenerCount("manifest_error") > 0) this.bot.emit("manifest_error", error);
+      else console.error(`godot-peer bot ${this.bot.id}: ${error.message}`);
     }
   };
 
@@ -377,11 +398,15 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     let ticker: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
-        const couldNotJoin = (info: CloseInfo | null, error: ConnectError | null) => {
-          const why = error?.message ?? (info ? closeText(info) : "connection failed");
+        const couldNotJoin = (
+          info: CloseInfo | null,
+          error: ConnectError | null,
+          failure?: { readonly reason: string; readonly message: string },
+        ) => {
+          const why = failure?.message ?? error?.message ?? (info ? closeText(info) : "connection failed");
           return new BotConnectError(
             `could not join ${options.url}: ${why}`,
-            error?.reason ?? closeReason(info),
+            failure?.reason ?? error?.reason ?? closeReason(info),
             { cause: error ?? undefined },
           );
         };
@@ -416,9 +441,26 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
               return;
             }
             greeting = engine.greeting;
-            const made = engine.createBot(client, options, opening.times);
+            let made: Bot<unknown>;
+            try {
+              made = engine.createBot(client, options, opening.times);
+            } catch (err) {
+              // The engine's own options were wrong (a manifest that is none): say so, at once.
+              settle(
+                new BotConnectError(
+                  `could not join ${options.url}: ${(err as Error).message}`,
+                  "bad-options",
+                  {
+                    cause: err,
+                  },
+                ),
+              );
+              client.disconnectFromHost(1000, "");
+              return;
+            }
             bot = made;
-            made.#host.onJoin = (info, error, joined) => settle(joined ? null : couldNotJoin(info, error));
+            made.#host.onJoin = (info, error, joined, failure) =>
+              settle(joined ? null : couldNotJoin(info, error, failure));
             // A packet the engine refuses before we joined: no Godot server sends it.
             made.#host.onGarbled = (reason, detail) => {
               const what = detail.includes(reason) ? detail : detail ? `${reason}: ${detail}` : reason;
@@ -710,7 +752,12 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     const waiting = this.waitForRpc<R>(reply.path ?? path, reply.method, reply);
     const started = performance.now();
     const node = this.#dialect.node(path);
-    this.sendCall(to, path, method, args);
+    try {
+      this.sendCall(to, path, method, args);
+    } catch (err) {
+      waiting.catch(noop); // the reply will not come: its wait must not reject unhandled
+      throw err;
+    }
     const call = await waiting;
     const rttMs = performance.now() - started;
     if (this.listenerCount("round_trip") > 0) this.emit("round_trip", `${node.path}:${method}`, rttMs);

@@ -4,11 +4,14 @@
  * thresholds. Exit codes (EXIT): 0 pass, 1 a threshold broke or bots failed, 2 usage error, 3 the
  * run could not happen, 4 the runner itself failed, 130 / 143 interrupted by SIGINT / SIGTERM.
  */
-import { cpus } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import {
   type LiveStats,
+  loadManifest,
   runSwarm,
   type Shard,
   type SwarmLoad,
@@ -25,7 +28,7 @@ import {
   thresholdMethods,
   UnknownMetricError,
 } from "../bots/thresholds.js";
-import { ExampleGame, ExampleGame4 } from "../server/index.js";
+import { ExampleGame, ExampleGame4, game4Manifest } from "../server/index.js";
 import { parseCount, parseDuration, parseRate, parseShard, parseThresholdFlags, UsageError } from "./args.js";
 import { BotScriptError, loadBotScript } from "./load-script.js";
 import { explainUnknownOption } from "./suggest.js";
@@ -45,6 +48,8 @@ Load (closed model: N bots for a duration):
   --ramp R/s            bots started per second (default: all at once)
   --duration T          how long the run lasts, ramp included (default 30s; 250ms, 60s, 2m)
   --think T             mean think time handed to scripts as ctx.think() (default 0)
+  --manifest FILE       the game's RPC manifest (godot-peer manifest) for Godot 4
+                        bots: every node's RPC names, checked against the server
 Load (open model: arrivals at a fixed rate, whatever the server's speed):
   --arrival-rate A/s    new bots per second; each runs its script and leaves.
                         --bots is then the most alive at once (a generator guard)
@@ -90,6 +95,8 @@ export const EXIT = {
 
 interface SwarmArgs extends SwarmLoad {
   readonly scriptPath: string;
+  /** --manifest: the RPC manifest file Godot 4 bots load. */
+  readonly manifest: string | undefined;
   readonly url: string | undefined;
   readonly workers: number;
   readonly shard: Shard;
@@ -114,6 +121,7 @@ export function parseSwarmArgs(argv: readonly string[]): SwarmArgs | "help" {
         ramp: { type: "string" },
         duration: { type: "string" },
         think: { type: "string" },
+        manifest: { type: "string" },
         "arrival-rate": { type: "string" },
         workers: { type: "string" },
         shard: { type: "string" },
@@ -152,6 +160,7 @@ export function parseSwarmArgs(argv: readonly string[]): SwarmArgs | "help" {
   const thresholds = parseThresholdFlags(v.threshold);
   return {
     scriptPath: parsed.positionals[0] as string,
+    manifest: v.manifest,
     url: v.url,
     bots: v.bots !== undefined ? parseCount(v.bots, "--bots") : 10,
     rampPerSec: v.ramp !== undefined ? parseRate(v.ramp, "--ramp") : undefined,
@@ -247,6 +256,7 @@ async function runInWorkers(
   const runs = Array.from({ length: a.workers }, (_, w) => {
     const input: WorkerInput = {
       scriptPath: a.scriptPath,
+      ...(a.manifest !== undefined ? { botOptions: { manifest: a.manifest } } : {}),
       url,
       bots: a.bots,
       rampPerSec: a.rampPerSec,
@@ -327,6 +337,15 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
         "one it never calls fails its threshold at the end\n",
     );
   }
+  if (a.manifest !== undefined) {
+    // Read (and checked) once here, so a bad file fails the run before any bot starts.
+    try {
+      loadManifest(a.manifest);
+    } catch (err) {
+      process.stderr.write(`godot-peer swarm: --manifest: ${(err as Error).message}\n`);
+      return EXIT.NO_RUN;
+    }
+  }
   let script: Awaited<ReturnType<typeof loadBotScript>>;
   try {
     script = await loadBotScript(a.scriptPath);
@@ -339,11 +358,19 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
   }
   let embedded: ExampleGame | ExampleGame4 | null = null;
   let url = a.url;
+  let manifestDir: string | null = null;
   if (url === undefined && process.env.GODOT_PEER_EMBEDDED === "godot4") {
     const game4 = new ExampleGame4({ keepLines: 0 });
     embedded = game4;
     url = `ws://127.0.0.1:${await game4.listen(0)}`;
     process.stdout.write(`Embedded server (the Godot 4 example game) on ${url}\n`);
+    // The embedded game knows its RPC names: its bots need no --manifest.
+    if (a.manifest === undefined) {
+      manifestDir = mkdtempSync(join(tmpdir(), "godot-peer-manifest-"));
+      const manifest = join(manifestDir, "game4.manifest.json");
+      writeFileSync(manifest, JSON.stringify(game4Manifest()));
+      a = { ...a, manifest };
+    }
   }
   if (url === undefined) {
     embedded = new ExampleGame({ bindIp: "127.0.0.1" });
@@ -405,6 +432,7 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
         result = await runSwarm({
           url,
           script,
+          ...(a.manifest !== undefined ? { botOptions: { manifest: a.manifest } } : {}),
           bots: a.bots,
           rampPerSec: a.rampPerSec,
           arrivalPerSec: a.arrivalPerSec,
@@ -434,6 +462,7 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigterm);
     await Promise.race([embedded?.stop(), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    if (manifestDir) rmSync(manifestDir, { recursive: true, force: true });
   }
   if (!result) {
     process.stderr.write(`godot-peer swarm: the runner failed before any result: ${String(runnerError)}\n`);
