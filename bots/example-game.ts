@@ -4,7 +4,7 @@
  * the server announces it, before it has even joined the game) so its position updates are
  * accepted — a Godot client without those nodes logs an error per update — and join.
  */
-import { type BotContext, type Godot3Bot, RpcMode, type Variant } from "godot-peer";
+import { type BotContext, type EngineBot, type Godot3Bot, RpcMode, type Variant } from "godot-peer";
 
 function watchPlayer(bot: Godot3Bot, id: number): void {
   if (id === bot.id || id === 1) return;
@@ -14,8 +14,16 @@ function watchPlayer(bot: Godot3Bot, id: number): void {
   node.rsetConfig("position", RpcMode.PUPPET, null);
 }
 
+/** The example game is Godot 3's (its rset, its rpc modes): the bot must be a Godot 3 one. */
+export function godot3(bot: EngineBot): Godot3Bot {
+  if (bot.godot !== 3)
+    throw new Error(`these bots play the Godot 3 example game; the server speaks Godot ${bot.godot}`);
+  return bot;
+}
+
 /** Joins the game as `ctx.name`; resolves with the players already there (id → name). */
-export async function joinExampleGame(bot: Godot3Bot, ctx: BotContext): Promise<Map<number, string>> {
+export async function joinExampleGame(engineBot: EngineBot, ctx: BotContext): Promise<Map<number, string>> {
+  const bot = godot3(engineBot);
   for (const id of bot.peers) if (id !== 1) watchPlayer(bot, id);
   bot.on("peer_connected", (id) => watchPlayer(bot, id));
   bot.on("peer_disconnected", (id) => bot.multiplayer.removeNode(`Game/Players/${id}`));

@@ -81,6 +81,12 @@ export interface BotEvents {
   packet_dropped: [reason: string, detail: string];
   /** A handler threw (Godot prints SCRIPT ERROR and goes on). */
   script_error: [error: unknown, where: ScriptErrorSite];
+  /**
+   * Godot 4: a node's RPC names differ between the server and our manifest (SIMPLIFY_PATH's MD5),
+   * or one side lacks the node: a ManifestError naming the node and the differing names. With
+   * no listener it is printed (console.error), never silent.
+   */
+  manifest_error: [error: Error];
 }
 
 /** What a bot measured of itself, whatever the engine: what swarm metrics and reports read. */
@@ -152,7 +158,14 @@ function unsupported(godot: GodotEngine, url: string, how: "told" | "greeting"):
 /** The bot's end of the seam, with the join in progress. */
 interface BotHost extends DialectHost {
   /** Settles the join in progress (null once settled). */
-  onJoin: ((info: CloseInfo | null, error: ConnectError | null, joined: boolean) => void) | null;
+  onJoin:
+    | ((
+        info: CloseInfo | null,
+        error: ConnectError | null,
+        joined: boolean,
+        failure?: { readonly reason: string; readonly message: string },
+      ) => void)
+    | null;
 }
 
 /** When the connection came up and the join completed (performance.now(); 0: not yet). */
@@ -232,14 +245,18 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
   /** The bot's side of the seam: one small object per bot, the dialect's events up. */
   static readonly #Host = class implements BotHost {
     /** Settles the join in progress (null once settled). */
-    onJoin: ((info: CloseInfo | null, error: ConnectError | null, joined: boolean) => void) | null = null;
+    onJoin: BotHost["onJoin"] = null;
     constructor(readonly bot: Bot<unknown>) {}
     joined(): void {
       this.bot.#times.joinedAt = performance.now();
       this.onJoin?.(null, null, true);
     }
-    closed(info: CloseInfo | null, error: ConnectError | null): void {
-      if (this.onJoin) this.onJoin(info, error, false);
+    closed(
+      info: CloseInfo | null,
+      error: ConnectError | null,
+      failure?: { readonly reason: string; readonly message: string },
+    ): void {
+      if (this.onJoin) this.onJoin(info, error, false, failure);
       else this.bot.#onGone(info, error);
     }
     peerConnected(id: number): void {
@@ -256,6 +273,10 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     }
     scriptError(error: unknown, where: ScriptErrorSite): void {
       this.bot.emit("script_error", error, where);
+    }
+    manifestError(error: Error): void {
+      if (this.bot.listenerCount("manifest_error") > 0) this.bot.emit("manifest_error", error);
+      else console.error(`godot-peer bot ${this.bot.id}: ${error.message}`);
     }
   };
 
@@ -297,11 +318,18 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     let ticker: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
-        const couldNotJoin = (info: CloseInfo | null, error: ConnectError | null) => {
-          const why = error?.message ?? (info ? `closed with ${info.code}` : "connection failed");
-          return new BotConnectError(`could not join ${options.url}: ${why}`, error?.reason ?? "closed", {
-            cause: error ?? undefined,
-          });
+        const couldNotJoin = (
+          info: CloseInfo | null,
+          error: ConnectError | null,
+          failure?: { readonly reason: string; readonly message: string },
+        ) => {
+          const why =
+            failure?.message ?? error?.message ?? (info ? `closed with ${info.code}` : "connection failed");
+          return new BotConnectError(
+            `could not join ${options.url}: ${why}`,
+            failure?.reason ?? error?.reason ?? "closed",
+            { cause: error ?? undefined },
+          );
         };
         let settled = false;
         const settle = (err: BotConnectError | null) => {
@@ -332,7 +360,8 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
             greeting = engine.greeting;
             const made = engine.createBot(client, options, opening.times);
             bot = made;
-            made.#host.onJoin = (info, error, joined) => settle(joined ? null : couldNotJoin(info, error));
+            made.#host.onJoin = (info, error, joined, failure) =>
+              settle(joined ? null : couldNotJoin(info, error, failure));
             made.#dialect.greet(first, isString);
           },
           (info, error) => settle(couldNotJoin(info, error)),

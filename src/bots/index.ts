@@ -1,8 +1,10 @@
 import { registerBotEngine } from "./bot.js";
 import { godot3Engine } from "./godot3/index.js";
+import { godot4Engine } from "./godot4/index.js";
 
 // The engines Bot.connect speaks (a new one: one line here, its bot class in engines.ts).
 registerBotEngine(godot3Engine);
+registerBotEngine(godot4Engine);
 
 export {
   type ArgsMatcher,
@@ -31,6 +33,17 @@ export type {
 export type { BotByEngine, EngineBot, EngineOptions } from "./engines.js";
 export { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
 export { Godot3Bot, Godot3Dialect, type Godot3Options, godot3Engine, godot3Mode } from "./godot3/index.js";
+export {
+  type AuthExchange,
+  type Godot4Auth,
+  Godot4Bot,
+  Godot4Dialect,
+  type Godot4Options,
+  godot4Config,
+  godot4Engine,
+  loadManifest,
+  type Mode4,
+} from "./godot4/index.js";
 export {
   decodeHistogram,
   encodeHistogram,

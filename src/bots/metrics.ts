@@ -160,6 +160,7 @@ export class SwarmMetrics {
       this.#drops[reason] = (this.#drops[reason] ?? 0) + 1;
     });
     bot.on("script_error", () => this.error("handler"));
+    bot.on("manifest_error", () => this.error("manifest"));
     bot.once("disconnected", (info) => this.#retire(bot, String(info?.code ?? 1006)));
   }
 
