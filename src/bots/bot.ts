@@ -41,6 +41,8 @@ export interface BotOptions extends WebSocketClientOptions {
   readonly joinTimeoutMs?: number;
   /** The engine the server runs. Default: read from its first message (a bare 4-byte id is Godot 4). */
   readonly godot?: GodotEngine;
+  /** Abandons a connect still in progress (its socket dropped): connect() rejects with reason "unfinished". */
+  readonly signal?: AbortSignal;
 }
 
 /** What Bot.connect takes: the options of every bot, and those of each engine's bot. */
@@ -97,12 +99,34 @@ export interface BotTelemetry {
   readonly joinedAt: number;
   /** Every message and byte at the socket, both ways. */
   readonly traffic: Readonly<Traffic>;
-  /** Calls and their bytes by "path:method", both ways. */
+  /**
+   * Calls and their bytes by "path:method", both ways, as the engine counts them: its callsOut
+   * are packets (a broadcast becomes one per peer, or one per path-cache step).
+   */
   readonly callsByMethod: ReadonlyMap<string, MethodStats>;
+  /** Calls made through the bot (node().rpc/rpcId, request), by "path:method": a broadcast is one. */
+  readonly callsOut: ReadonlyMap<string, number>;
   /** Incoming packets refused, by reason. */
   readonly drops: ReadonlyMap<string, number>;
   /** Calls whose handler threw. */
   readonly scriptErrors: number;
+}
+
+/** Bot's sendCall, for CallingNode (set in Bot's static block). */
+let callOf: (bot: Bot<unknown>, to: number, path: string, method: string, args: readonly Variant[]) => void;
+
+/** A node as the neutral Bot hands it out: its calls go through the bot, which counts them. */
+class CallingNode implements BotNode {
+  constructor(
+    readonly bot: Bot<unknown>,
+    readonly path: string,
+  ) {}
+  rpc(method: string, ...args: Variant[]): void {
+    callOf(this.bot, 0, this.path, method, args);
+  }
+  rpcId(peerId: number, method: string, ...args: Variant[]): void {
+    callOf(this.bot, peerId, this.path, method, args);
+  }
 }
 
 /** A waitForRpc in progress. */
@@ -132,6 +156,20 @@ class Waiter {
 }
 
 function noop(): void {}
+
+/** A close during the join: a protocol-level close (ours or the server's: 1002, 1007, 1009, or a frame error) is a protocol error. */
+function closeReason(info: CloseInfo | null): string {
+  if (info && (info.error !== undefined || info.code === 1002 || info.code === 1007 || info.code === 1009)) {
+    return "protocol";
+  }
+  return "closed";
+}
+
+/** What a close said: its code, and its reason or the error that caused it. */
+function closeText(info: CloseInfo): string {
+  const why = info.error ? info.error.message : info.reason;
+  return `closed with ${info.code}${why ? ` (${why})` : ""}`;
+}
 
 /** The engines Bot.connect can talk to (registerBotEngine; the library's index registers each). */
 const ENGINES = new Map<GodotEngine, BotEngine>();
@@ -166,6 +204,8 @@ interface BotHost extends DialectHost {
         failure?: { readonly reason: string; readonly message: string },
       ) => void)
     | null;
+  /** A drop during the join: the server speaks something else (null once settled). */
+  onGarbled: ((reason: string, detail: string) => void) | null;
 }
 
 /** When the connection came up and the join completed (performance.now(); 0: not yet). */
@@ -181,6 +221,7 @@ class Telemetry implements BotTelemetry {
     readonly times: Times,
     readonly client: WebSocketClient,
     readonly dialect: BotDialect<unknown>,
+    readonly callsOut: ReadonlyMap<string, number>,
   ) {}
   get startedAt(): number {
     return this.times.startedAt;
@@ -236,6 +277,9 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
   readonly #times: Times;
   // Made on first use, as is #closed: an idle bot in a big swarm should cost next to nothing.
   #handlers: Map<string, (...args: Variant[]) => unknown> | null = null;
+  /** Calls made through the bot, by "path:method" (telemetry.callsOut). */
+  readonly #callsOut = new Map<string, number>();
+  #nodes: Map<string, BotNode> | null = null;
   #waiters: Map<string, Set<Waiter>> | null = null;
   #connected = false;
   #gone = false;
@@ -246,6 +290,7 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
   static readonly #Host = class implements BotHost {
     /** Settles the join in progress (null once settled). */
     onJoin: BotHost["onJoin"] = null;
+    onGarbled: ((reason: string, detail: string) => void) | null = null;
     constructor(readonly bot: Bot<unknown>) {}
     joined(): void {
       this.bot.#times.joinedAt = performance.now();
@@ -269,6 +314,7 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
       this.bot.emit("raw", from, bytes);
     }
     dropped(reason: string, detail: string): void {
+      this.onGarbled?.(reason, detail);
       this.bot.emit("packet_dropped", reason, detail);
     }
     scriptError(error: unknown, where: ScriptErrorSite): void {
@@ -323,11 +369,10 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
           error: ConnectError | null,
           failure?: { readonly reason: string; readonly message: string },
         ) => {
-          const why =
-            failure?.message ?? error?.message ?? (info ? `closed with ${info.code}` : "connection failed");
+          const why = failure?.message ?? error?.message ?? (info ? closeText(info) : "connection failed");
           return new BotConnectError(
             `could not join ${options.url}: ${why}`,
-            failure?.reason ?? error?.reason ?? "closed",
+            failure?.reason ?? error?.reason ?? closeReason(info),
             { cause: error ?? undefined },
           );
         };
@@ -336,7 +381,11 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          if (bot) bot.#host.onJoin = null;
+          options.signal?.removeEventListener("abort", abandon);
+          if (bot) {
+            bot.#host.onJoin = null;
+            bot.#host.onGarbled = null;
+          }
           if (err) {
             reject(err);
             return;
@@ -362,6 +411,14 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
             bot = made;
             made.#host.onJoin = (info, error, joined, failure) =>
               settle(joined ? null : couldNotJoin(info, error, failure));
+            // A packet the engine refuses before we joined: no Godot server sends it.
+            made.#host.onGarbled = (reason, detail) => {
+              const what = detail.includes(reason) ? detail : detail ? `${reason}: ${detail}` : reason;
+              settle(
+                new BotConnectError(`could not join ${options.url}: protocol error: ${what}`, "protocol"),
+              );
+              client.dropConnection();
+            };
             made.#dialect.greet(first, isString);
           },
           (info, error) => settle(couldNotJoin(info, error)),
@@ -378,6 +435,15 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
           );
           client.disconnectFromHost(1001, "join timeout");
         }, timeoutMs);
+        function abandon(): void {
+          settle(new BotConnectError(`connect to ${options.url} abandoned: the run ended`, "unfinished"));
+          client.dropConnection();
+        }
+        if (options.signal?.aborted) {
+          abandon();
+          return;
+        }
+        options.signal?.addEventListener("abort", abandon, { once: true });
         client.setMultiplayerSink(opening);
         opening.times.startedAt = performance.now();
         const err = client.connectToUrl(
@@ -450,12 +516,43 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
 
   /** What the bot measured of itself: times, traffic, calls, drops (what swarm metrics read). */
   get telemetry(): BotTelemetry {
-    this.#telemetry ??= new Telemetry(this.#times, this.#client, this.#dialect as BotDialect<unknown>);
+    this.#telemetry ??= new Telemetry(
+      this.#times,
+      this.#client,
+      this.#dialect as BotDialect<unknown>,
+      this.#callsOut,
+    );
     return this.#telemetry;
   }
 
+  /** The node at `path`, relative to /root: its rpc and rpcId are the bot's calls (counted). */
   node(path: string): BotNode {
-    return this.#dialect.node(path);
+    this.#nodes ??= new Map();
+    let n = this.#nodes.get(path);
+    if (!n) {
+      n = new CallingNode(this as Bot<unknown>, this.#dialect.node(path).path);
+      this.#nodes.set(path, n);
+    }
+    return n;
+  }
+
+  /** Sends `path.method(args)` to `to` (0: everyone, 1: the server) through the dialect: one call counted. */
+  protected sendCall(to: number, path: string, method: string, args: readonly Variant[]): void {
+    this.#dialect.call(to, path, method, args);
+    this.countCall(path, method);
+  }
+
+  /**
+   * Counts one call of `path.name` made by this bot, once it was sent (a broadcast is one call,
+   * whatever packets it became). For an engine's own kinds of call (Godot 3's rset, rpc_unreliable).
+   */
+  protected countCall(path: string, name: string): void {
+    const key = `${this.#dialect.node(path).path}:${name}`;
+    this.#callsOut.set(key, (this.#callsOut.get(key) ?? 0) + 1);
+  }
+
+  static {
+    callOf = (bot, to, path, method, args) => bot.sendCall(to, path, method, args);
   }
 
   /** MultiplayerAPI.send_bytes: a raw packet to `to` (default 0: everyone; 1: the server). */
@@ -554,7 +651,7 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     const waiting = this.waitForRpc(reply.path ?? path, reply.method, reply);
     const started = performance.now();
     const node = this.#dialect.node(path);
-    this.#dialect.call(to, path, method, args);
+    this.sendCall(to, path, method, args);
     const call = await waiting;
     const rttMs = performance.now() - started;
     if (this.listenerCount("round_trip") > 0) this.emit("round_trip", `${node.path}:${method}`, rttMs);

@@ -3,6 +3,7 @@
  * are summed and histograms added, so the merged percentiles are those of the whole swarm —
  * percentiles are never averaged, which would be wrong.
  */
+import { mergeMessages } from "./error-messages.js";
 import { addEncoded, encodeHistogram, type Histogram, newHistogram } from "./histogram.js";
 import type { EncodedHistogram, MethodResult, SecondSample, SwarmResult } from "./swarm-result.js";
 
@@ -72,6 +73,8 @@ export function parseSwarmResult(value: Json, source: string): SwarmResult {
   if (!isRecord(v.bots)) fail("bots is not an object");
   const bots = v.bots as Record<string, Json>;
   for (const k of ["started", "connected", "failed", "peak"]) count(bots[k], `bots.${k}`);
+  for (const k of ["ended", "errored", "disconnected"])
+    if (bots[k] !== undefined) count(bots[k], `bots.${k}`);
   hist(v.connectMs, "connectMs");
   hist(v.joinMs, "joinMs");
   hist(v.rttMs, "rttMs");
@@ -233,8 +236,10 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
   const errors: Record<string, number> = {};
   const drops: Record<string, number> = {};
   const closes: Record<string, number> = {};
-  const bots = { started: 0, connected: 0, failed: 0, peak: 0 };
-  const generator = { cpuMaxPercent: 0, saturatedSeconds: 0 };
+  const bots = { started: 0, connected: 0, failed: 0, peak: 0, ended: 0, errored: 0, disconnected: 0 };
+  const generator = { cpuMaxPercent: 0, saturatedSeconds: 0, lagResolutionMs: 0, loadMax: 0, cores: 0 };
+  let timeouts = 0;
+  const stopped = new Set<string>();
 
   for (const [i, r] of results.entries()) {
     add(connect, r.connectMs, i, "connectMs");
@@ -245,6 +250,14 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     bots.connected += r.bots.connected;
     bots.failed += r.bots.failed;
     bots.peak = Math.max(bots.peak, r.bots.peak);
+    bots.ended += r.bots.ended ?? 0;
+    bots.errored += r.bots.errored ?? 0;
+    bots.disconnected += r.bots.disconnected ?? 0;
+    timeouts += r.timeouts ?? 0;
+    if (r.stopped !== undefined) stopped.add(r.stopped);
+    generator.lagResolutionMs = Math.max(generator.lagResolutionMs, r.generator.lagResolutionMs ?? 0);
+    generator.loadMax = Math.max(generator.loadMax, r.generator.loadMax ?? 0);
+    generator.cores = Math.max(generator.cores, r.generator.cores ?? 0);
     generator.cpuMaxPercent = Math.max(generator.cpuMaxPercent, r.generator.cpuMaxPercent);
     // Generator-seconds: a second in which two generators were saturated counts twice.
     generator.saturatedSeconds += r.generator.saturatedSeconds;
@@ -255,6 +268,7 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     for (const [key, m] of Object.entries(r.methods)) {
       const into = methods[key] ?? { callsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
       into.callsOut += m.callsOut;
+      if (m.packetsOut !== undefined) into.packetsOut = (into.packetsOut ?? 0) + m.packetsOut;
       into.callsIn += m.callsIn;
       into.bytesOut += m.bytesOut;
       into.bytesIn += m.bytesIn;
@@ -270,11 +284,16 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     }
   }
 
+  // Outcomes only when the inputs have them (results of before they were counted have not).
+  const outcomes = results.some((r) => r.bots.ended !== undefined);
+  const mergedBots = outcomes
+    ? bots
+    : { started: bots.started, connected: bots.connected, failed: bots.failed, peak: bots.peak };
   const seconds = mergeSeconds(
     results.map((r) => r.seconds),
     (into, enc, i, t) => add(into, enc, i, `seconds[t=${t}].rtt`),
   );
-  for (const s of seconds) bots.peak = Math.max(bots.peak, s.connected);
+  for (const s of seconds) mergedBots.peak = Math.max(mergedBots.peak, s.connected);
   const outMethods: Record<string, MethodResult> = {};
   for (const key of Object.keys(methods).sort()) {
     const m = methods[key] as MethodResult;
@@ -287,7 +306,7 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     startedAt: Math.min(...results.map((r) => r.startedAt)),
     endedAt: Math.max(...results.map((r) => r.endedAt)),
     config: mergeConfig(results.map((r) => r.config)),
-    bots,
+    bots: mergedBots,
     connectMs: encodeHistogram(connect),
     joinMs: encodeHistogram(join),
     connectFailures,
@@ -296,7 +315,19 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     errors,
     drops,
     closes,
+    ...(results.some((r) => r.messages !== undefined)
+      ? { messages: mergeMessages(results.map((r) => r.messages)) }
+      : {}),
+    ...(results.some((r) => r.timeouts !== undefined) ? { timeouts } : {}),
+    ...(stopped.size > 0 ? { stopped: [...stopped].join(" | ") } : {}),
     seconds,
-    generator: { lagMs: encodeHistogram(lag), ...generator },
+    generator: {
+      lagMs: encodeHistogram(lag),
+      cpuMaxPercent: generator.cpuMaxPercent,
+      saturatedSeconds: generator.saturatedSeconds,
+      ...(results.some((r) => r.generator.lagResolutionMs !== undefined)
+        ? { lagResolutionMs: generator.lagResolutionMs, loadMax: generator.loadMax, cores: generator.cores }
+        : {}),
+    },
   };
 }

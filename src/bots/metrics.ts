@@ -4,9 +4,10 @@
  * per second, errors by kind, closes by code, and the generator's own health (event-loop delay,
  * CPU), so that a saturated generator is said, not hidden behind flattering latencies.
  */
-import { hostname } from "node:os";
+import { availableParallelism, hostname, loadavg } from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import type { Bot } from "./bot.js";
+import { ErrorMessages } from "./error-messages.js";
 import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
 import { encodeHistogram, type Histogram, newHistogram, recordMs, summarize } from "./histogram.js";
 import type { MethodResult, SecondSample, SwarmResult } from "./swarm-result.js";
@@ -15,6 +16,19 @@ import type { MethodResult, SecondSample, SwarmResult } from "./swarm-result.js"
 export const SATURATED_LAG_MS = 50;
 /** …or its threads used this much CPU, % of one core each. */
 export const SATURATED_CPU_PERCENT = 90;
+/**
+ * The event-loop monitor's resolution, ms. Its timer fires every this long, and each delay it
+ * records includes that interval: an idle loop reads ~10 ms. Taken off every lag figure.
+ */
+export const LAG_RESOLUTION_MS = 10;
+
+/** A per-second max delay read from the monitor (ns), with the monitor's own interval taken off. */
+export function correctedLagMs(maxNs: number, resolutionMs = LAG_RESOLUTION_MS): number {
+  return Math.max(0, maxNs / 1e6 - resolutionMs);
+}
+
+/** How a started bot that joined ended (one that did not join is connectFailed). */
+export type BotOutcome = "ended" | "errored" | "disconnected";
 
 export interface LiveStats {
   readonly elapsedMs: number;
@@ -28,6 +42,8 @@ export interface LiveStats {
   /** p99 round trip over the last 5 seconds, ms (NaN without data). */
   readonly p99Ms: number;
   readonly errors: number;
+  /** The most frequent error message so far, with its count. */
+  readonly topError?: { readonly message: string; readonly count: number } | undefined;
   /** Was the last complete second saturated? */
   readonly saturated: boolean;
 }
@@ -50,7 +66,8 @@ export function methodKey(key: string): string {
   return `${path}${key.slice(at)}`;
 }
 
-function errorKind(err: unknown): string {
+/** The kind an error is charged as: its own (timeout, disconnected, rpc) or "script". */
+export function errorKind(err: unknown): string {
   if (err instanceof BotTimeoutError) return "timeout";
   if (err instanceof BotDisconnectedError) return "disconnected";
   if (err instanceof Error && err.name === "RpcError") return "rpc";
@@ -88,7 +105,14 @@ export class SwarmMetrics {
   #cpuAt = performance.now();
   #cpuMax = 0;
   #saturatedSeconds = 0;
-  readonly #loop = monitorEventLoopDelay({ resolution: 10 });
+  readonly #loop = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+  readonly #messages = new ErrorMessages();
+  #ended = 0;
+  #errored = 0;
+  #disconnected = 0;
+  #timeouts = 0;
+  #loadMax = 0;
+
   #timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -119,15 +143,44 @@ export class SwarmMetrics {
     this.#started++;
   }
 
-  connectFailed(err: unknown): void {
+  connectFailed(err: unknown, botName?: string): void {
     this.#failed++;
     const reason = err instanceof BotConnectError ? err.reason : "error";
     this.#connectFailures[reason] = (this.#connectFailures[reason] ?? 0) + 1;
+    this.#messages.note(`connect:${reason}`, err, botName);
   }
 
-  /** A bot script threw (or a wait gave up) and the bot was stopped. */
-  scriptFailed(err: unknown): void {
-    this.error(errorKind(err));
+  /**
+   * A bot that joined has ended, one way: normally, by its own error (charged as errors.<kind>, its
+   * message kept), or disconnected by the server or network (errors.disconnected, `err` saying how).
+   */
+  botEnded(outcome: BotOutcome, err?: unknown, botName?: string, kindOf?: string): void {
+    if (outcome === "ended") {
+      this.#ended++;
+      return;
+    }
+    const kind = outcome === "disconnected" ? "disconnected" : (kindOf ?? errorKind(err));
+    if (outcome === "disconnected") this.#disconnected++;
+    else this.#errored++;
+    this.error(kind);
+    this.#messages.note(kind, err, botName);
+  }
+
+  /** An error of a bot that had already ended (a late timer): counted and kept, its bot unchanged. */
+  lateError(err: unknown, botName?: string, kindOf?: string): void {
+    const kind = kindOf ?? errorKind(err);
+    this.error(kind);
+    this.#messages.note(kind, err, botName);
+  }
+
+  /** A failure of the runner itself (not of one bot): kept with the messages. */
+  runnerFailed(err: unknown): void {
+    this.#messages.note("runner", err, undefined);
+  }
+
+  /** A bot script threw (or a wait gave up) and the bot was stopped: the bot errored. */
+  scriptFailed(err: unknown, botName?: string): void {
+    this.botEnded("errored", err, botName);
   }
 
   error(kind: string): void {
@@ -155,11 +208,14 @@ export class SwarmMetrics {
       recordMs(h, rttMs);
       this.#secondRpcs++;
     });
-    bot.on("wait_timeout", () => this.error("timeout"));
-    bot.on("packet_dropped", (reason) => {
-      this.#drops[reason] = (this.#drops[reason] ?? 0) + 1;
+    // Counted, not an error: only a timeout that ends its bot is one (botEnded), and only once.
+    bot.on("wait_timeout", () => {
+      this.#timeouts++;
     });
-    bot.on("script_error", () => this.error("handler"));
+    bot.on("packet_dropped", (reason, detail) => {
+      this.#drops[reason] = (this.#drops[reason] ?? 0) + 1;
+      this.#messages.note(`dropped:${reason}`, detail, undefined);
+    });
     bot.on("manifest_error", () => this.error("manifest"));
     bot.once("disconnected", (info) => this.#retire(bot, String(info?.code ?? 1006)));
   }
@@ -172,10 +228,13 @@ export class SwarmMetrics {
     this.#retired.msgsOut += tr.msgsOut;
     this.#retired.bytesIn += tr.bytesIn;
     this.#retired.bytesOut += tr.bytesOut;
+    // Calls as the bot made them (a broadcast is one), packets as the engine sent them.
+    const calls = bot.telemetry.callsOut;
     for (const [rawKey, s] of bot.telemetry.callsByMethod) {
       const key = methodKey(rawKey);
-      const m = this.#methods.get(key) ?? { callsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
-      m.callsOut += s.callsOut;
+      const m = this.#methods.get(key) ?? { callsOut: 0, packetsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
+      m.callsOut += calls.get(rawKey) ?? 0;
+      m.packetsOut = (m.packetsOut ?? 0) + s.callsOut;
       m.callsIn += s.callsIn;
       m.bytesOut += s.bytesOut;
       m.bytesIn += s.bytesIn;
@@ -203,7 +262,8 @@ export class SwarmMetrics {
     const cpuPercent = ((cpu.user + cpu.system) / 1000 / Math.max(1, now - this.#cpuAt)) * 100;
     this.#cpu = process.cpuUsage();
     this.#cpuAt = now;
-    const lagMaxMs = this.#loop.count > 0 ? this.#loop.max / 1e6 : 0;
+    const lagMaxMs = this.#loop.count > 0 ? correctedLagMs(this.#loop.max) : 0;
+    this.#loadMax = Math.max(this.#loadMax, loadavg()[0] ?? 0);
     this.#loop.reset();
     recordMs(this.#lag, lagMaxMs);
     this.#cpuMax = Math.max(this.#cpuMax, cpuPercent);
@@ -243,6 +303,7 @@ export class SwarmMetrics {
       msgsPerSec: (last?.msgsIn ?? 0) + (last?.msgsOut ?? 0),
       p99Ms: summarize(recent).p99,
       errors: Object.values(this.#errors).reduce((a, b) => a + b, 0),
+      topError: this.#messages.top(),
       saturated: last
         ? last.lagMaxMs >= SATURATED_LAG_MS || last.cpuPercent >= SATURATED_CPU_PERCENT * this.threads
         : false,
@@ -273,7 +334,17 @@ export class SwarmMetrics {
       startedAt: this.#startedAt,
       endedAt,
       config: { ...this.config },
-      bots: { started: this.#started, connected: this.#connected, failed: this.#failed, peak: this.#peak },
+      bots: {
+        started: this.#started,
+        connected: this.#connected,
+        failed: this.#failed,
+        peak: this.#peak,
+        ended: this.#ended,
+        errored: this.#errored,
+        disconnected: this.#disconnected,
+      },
+      messages: this.#messages.list(),
+      timeouts: this.#timeouts,
       connectMs: encodeHistogram(this.#connect),
       joinMs: encodeHistogram(this.#join),
       connectFailures: { ...this.#connectFailures },
@@ -287,6 +358,9 @@ export class SwarmMetrics {
         lagMs: encodeHistogram(this.#lag),
         cpuMaxPercent: this.#cpuMax,
         saturatedSeconds: this.#saturatedSeconds,
+        lagResolutionMs: LAG_RESOLUTION_MS,
+        loadMax: this.#loadMax,
+        cores: availableParallelism(),
       },
     };
   }

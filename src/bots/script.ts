@@ -1,7 +1,8 @@
 /**
  * A bot script: a module in the user's repo (run through tsx, no build step) whose default
  * export is a BotScript. The runner connects the bot, calls the script, and disconnects when it
- * returns or when the run is stopped (ctx.signal).
+ * returns or when the run is stopped (ctx.signal). Anything the script throws, in its body, its
+ * handlers, its timers or a promise it did not await, ends that bot only, charged to it.
  */
 import type { EngineBot } from "./engines.js";
 
@@ -16,6 +17,11 @@ export interface BotContext {
   sleep(ms: number): Promise<void>;
   /** The run's think time (--think): a sleep of 0.5×–1.5× it, at random; at once without one. */
   think(): Promise<void>;
+  /**
+   * Says the server will close this bot's connection (a kick, a full server the test provokes):
+   * that close then ends the bot normally instead of counting as errors.disconnected.
+   */
+  expectClose(): void;
 }
 
 /** `bot` is of the engine the server runs (narrow on `bot.godot` for what one engine alone has). */
@@ -26,8 +32,13 @@ export function defineBot(script: BotScript): BotScript {
   return script;
 }
 
-/** A context for one bot of a run. */
-export function botContext(index: number, signal: AbortSignal, thinkMs = 0): BotContext {
+/** A context for one bot of a run; `onExpectClose` hears ctx.expectClose(). */
+export function botContext(
+  index: number,
+  signal: AbortSignal,
+  thinkMs = 0,
+  onExpectClose: () => void = () => undefined,
+): BotContext {
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       if (signal.aborted) return resolve();
@@ -45,5 +56,6 @@ export function botContext(index: number, signal: AbortSignal, thinkMs = 0): Bot
     signal,
     sleep,
     think: () => (thinkMs > 0 ? sleep(thinkMs * (0.5 + Math.random())) : Promise.resolve()),
+    expectClose: onExpectClose,
   };
 }

@@ -28,8 +28,10 @@ export interface SecondSample {
 }
 
 export interface MethodResult {
-  /** "Game:chat": node path relative to /root, method. */
+  /** Calls made (rpc(), rpcId(), rset() …): a broadcast is one call, whatever packets it became. */
   callsOut: number;
+  /** The packets those calls became (one per peer while a path is not yet confirmed by all). */
+  packetsOut?: number;
   callsIn: number;
   bytesOut: number;
   bytesIn: number;
@@ -55,7 +57,25 @@ export interface SwarmResult {
     failed: number;
     /** Largest number connected at once. */
     peak: number;
+    /**
+     * How each started bot ended, exactly one each: started == ended + failed + errored + disconnected.
+     * Joined and ended normally (its script returned, or the run ended).
+     */
+    ended?: number;
+    /** Ended by its own error (script, handler, timer, floating promise, timeout …): errors.<kind>. */
+    errored?: number;
+    /** Disconnected by the server or the network while its script ran, not expected: errors.disconnected. */
+    disconnected?: number;
   };
+  /**
+   * Distinct messages behind errors, disconnects, connect failures and drops, with counts, the
+   * first bots and one stack each (the user's frames first).
+   */
+  messages?: ErrorMessage[];
+  /** Waits and requests that gave up, caught by the script or not (an uncaught one is also an error). */
+  timeouts?: number;
+  /** The run ended before its time: "SIGINT", "SIGTERM", "no-connect", or "fatal: <message>". */
+  stopped?: string;
   /** TCP (+TLS) + WebSocket upgrade, per bot. */
   connectMs: EncodedHistogram;
   /** WebSocket open → the server's SYS_ID and SYS_ADD(1): what the server takes to admit a peer. */
@@ -82,5 +102,23 @@ export interface SwarmResult {
     cpuMaxPercent: number;
     /** Seconds in which the generator was saturated (lag or CPU over the limits): its latencies are suspect then. */
     saturatedSeconds: number;
+    /** The event-loop monitor's resolution, ms, already taken off every lag figure. */
+    lagResolutionMs?: number;
+    /** The machine's highest 1-minute load average seen, and its cores: the load of other processes. */
+    loadMax?: number;
+    cores?: number;
   };
+}
+
+export interface ErrorMessage {
+  /** "script", "timeout", "handler", "disconnected", "connect:refused", "dropped:unknown-node", … */
+  readonly kind: string;
+  readonly message: string;
+  count: number;
+  /** The first bots that hit it ("bot-3"), at most three. */
+  readonly bots: string[];
+  /** One stack, the user's frames first. */
+  readonly stack?: string;
+  /** The user's frame ("bots/my-bot.ts:12:11") when the stack has one. */
+  readonly at?: string;
 }

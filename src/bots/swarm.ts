@@ -4,10 +4,13 @@
  * a fixed rate whatever the server's speed, each runs its script and leaves). A shard runs every
  * n-th bot of the swarm, so n machines (or worker threads) together run exactly the swarm.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { setMaxListeners } from "node:events";
+import type { CloseInfo } from "../websocket/index.js";
 import { Bot, type ConnectOptions } from "./bot.js";
 import type { EngineBot } from "./engines.js";
-import { SwarmMetrics } from "./metrics.js";
+import { BotConnectError, BotDisconnectedError } from "./errors.js";
+import { type BotOutcome, SwarmMetrics } from "./metrics.js";
 import { type BotScript, botContext } from "./script.js";
 import type { SwarmResult } from "./swarm-result.js";
 
@@ -36,7 +39,7 @@ export interface SwarmOptions extends SwarmLoad {
   readonly botOptions?: Omit<Partial<ConnectOptions>, "url">;
   /** Ends the run early (Ctrl-C): scripts are told, bots disconnect, the result is returned. */
   readonly signal?: AbortSignal;
-  /** Time scripts get to return (and bots to leave, one by one) after the run ends before the rest are dropped (default 5 s, or 5 ms a bot). */
+  /** Time scripts get to return (and bots to leave, one by one) after the run ends before the rest are dropped (default END_GRACE_MS, 2 s). */
   readonly graceMs?: number;
   /** Informational config recorded in the result. */
   readonly config?: Record<string, string | number | boolean | null>;
@@ -53,6 +56,99 @@ export function shardIndices(total: number, shard: Shard): number[] {
   return out;
 }
 
+/** After the run's time is up, scripts return and bots leave within this; the rest are dropped (documented: at most 2 s). */
+export const END_GRACE_MS = 2_000;
+/** No bot joined within this: the run stops early, its failures counted. */
+export const NO_CONNECT_GRACE_MS = 5_000;
+/** Every attempt so far failed and none is pending, this long into the run: it stops early. */
+const ALL_FAILED_AFTER_MS = 1_000;
+
+/** One started bot of a run: how it ends is settled exactly once. */
+class BotRun {
+  readonly stop = new AbortController();
+  bot: EngineBot | null = null;
+  settled = false;
+  expectClose = false;
+  /** Our own disconnect is under way: its close is no error. */
+  leaving = false;
+  #end: () => void = () => undefined;
+  /** Resolves when the bot ended by an error or a disconnect: its script is no longer waited for. */
+  readonly ended = new Promise<void>((resolve) => {
+    this.#end = resolve;
+  });
+  constructor(
+    readonly run: SwarmRun,
+    readonly index: number,
+  ) {}
+  get name(): string {
+    return `bot-${this.index + 1}`;
+  }
+  endNow(): void {
+    this.stop.abort();
+    this.#end();
+  }
+}
+
+/** What the process-level handlers need of a run in progress. */
+interface SwarmRun {
+  /** An error attributed to one of its bots (by the async context its script started). */
+  fail(b: BotRun, err: unknown, kind?: string): void;
+  /** An error nothing can be attributed to: the runner itself failed. */
+  fatal(err: unknown): void;
+}
+
+/** The bot whose script (or handler, or timer) is running: async context follows timers and promises. */
+const currentBot = new AsyncLocalStorage<BotRun>();
+const activeRuns = new Set<SwarmRun>();
+
+function route(err: unknown): void {
+  const b = currentBot.getStore();
+  if (b && activeRuns.has(b.run)) {
+    b.run.fail(b, err);
+    return;
+  }
+  for (const r of activeRuns) r.fatal(err);
+}
+const onUncaught = (err: unknown) => route(err);
+const onUnhandled = (reason: unknown) => route(reason);
+
+function enterRun(r: SwarmRun): void {
+  if (activeRuns.size === 0) {
+    process.on("uncaughtException", onUncaught);
+    process.on("unhandledRejection", onUnhandled);
+  }
+  activeRuns.add(r);
+}
+
+function leaveRun(r: SwarmRun): void {
+  activeRuns.delete(r);
+  if (activeRuns.size === 0) {
+    process.off("uncaughtException", onUncaught);
+    process.off("unhandledRejection", onUnhandled);
+  }
+}
+
+/** How a connection that the bot did not close ended, in words. */
+function closeMessage(info: CloseInfo | null, error: Error | null): string {
+  if (!info) return `connection lost${error ? `: ${error.message}` : ""}`;
+  const reason = info.reason ? ` "${info.reason}"` : "";
+  const by =
+    info.initiatedBy === "server"
+      ? "closed by the server"
+      : info.initiatedBy === "heartbeat"
+        ? "no answer to pings (heartbeat)"
+        : info.initiatedBy === "network"
+          ? "connection lost (network)"
+          : "closed";
+  const why = info.error ? `: ${info.error.message}` : error?.message ? `: ${error.message}` : "";
+  return `${by} with ${info.code}${reason}${why}`;
+}
+
+/**
+ * Runs the swarm. Every started bot ends exactly one way (result.bots: ended, failed, errored,
+ * disconnected); an error anywhere in a bot's script, handlers, timers or floating promises ends
+ * that bot only, charged to it; the run always returns its result.
+ */
 export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const shard = options.shard ?? { index: 0, count: 1 };
   if (
@@ -70,34 +166,98 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   options.onMetrics?.(metrics);
   metrics.start();
   const run = new AbortController();
-  // Every bot's sleeps listen on it: thousands of listeners are expected.
-  setMaxListeners(0, run.signal);
-  const stop = () => run.abort();
+  // Pending connects listen on it: thousands of listeners are expected.
+  const abandon = new AbortController();
+  setMaxListeners(0, run.signal, abandon.signal);
+  let stopped: string | undefined;
+  const stop = () => {
+    const reason = options.signal?.reason;
+    stopped ??= typeof reason === "string" ? reason : "interrupted";
+    run.abort();
+  };
   options.signal?.addEventListener("abort", stop, { once: true });
-  if (options.signal?.aborted) run.abort();
-  const bots = new Set<EngineBot>();
+  if (options.signal?.aborted) stop();
+  const live = new Set<BotRun>();
+  const all = new Set<BotRun>();
+  let pending = 0;
+  let joined = 0;
+  let failed = 0;
   let leaving: Promise<void> = Promise.resolve();
   const running = new Set<Promise<void>>();
 
-  const one = async (index: number): Promise<void> => {
-    metrics.botStarted();
-    let bot: EngineBot;
-    try {
-      bot = await Bot.connect({ ...options.botOptions, url: options.url });
-    } catch (err) {
-      metrics.connectFailed(err);
+  const settle = (b: BotRun, outcome: BotOutcome, err?: unknown, kind?: string): void => {
+    if (b.settled) return;
+    b.settled = true;
+    all.delete(b);
+    metrics.botEnded(outcome, err, b.name, kind);
+    if (outcome !== "ended") b.endNow();
+  };
+  const control: SwarmRun = {
+    fail(b, err, kind) {
+      if (b.settled) metrics.lateError(err, b.name, kind);
+      else settle(b, "errored", err, kind);
+    },
+    fatal(err) {
+      metrics.runnerFailed(err);
+      stopped ??= `fatal: ${err instanceof Error ? err.message : String(err)}`;
+      run.abort();
+    },
+  };
+  enterRun(control);
+
+  const onGone = (b: BotRun, info: CloseInfo | null, error: Error | null) => {
+    if (b.settled || b.leaving || run.signal.aborted) return;
+    if (b.expectClose) {
+      settle(b, "ended");
+      b.endNow();
       return;
     }
-    bots.add(bot);
-    metrics.watch(bot);
+    settle(b, "disconnected", new BotDisconnectedError(closeMessage(info, error)));
+  };
+
+  const one = async (b: BotRun): Promise<void> => {
+    metrics.botStarted();
+    all.add(b);
+    let bot: EngineBot;
+    pending++;
     try {
-      await options.script(bot, botContext(index, run.signal, options.thinkMs ?? 0));
+      bot = await Bot.connect({ ...options.botOptions, url: options.url, signal: abandon.signal });
+    } catch (err) {
+      if (!b.settled) {
+        failed++;
+        b.settled = true;
+        all.delete(b);
+        metrics.connectFailed(err, b.name);
+      }
+      return;
+    } finally {
+      pending--;
+    }
+    if (b.settled) {
+      bot.terminate().catch(() => undefined);
+      return;
+    }
+    joined++;
+    b.bot = bot;
+    live.add(b);
+    metrics.watch(bot);
+    bot.on("script_error", (err) => control.fail(b, err, "handler"));
+    bot.once("disconnected", (info, error) => onGone(b, info, error));
+    if (run.signal.aborted) b.stop.abort();
+    const ctx = botContext(b.index, b.stop.signal, options.thinkMs ?? 0, () => {
+      b.expectClose = true;
+    });
+    try {
+      await Promise.race([options.script(bot, ctx), b.ended]);
+      settle(b, "ended");
     } catch (err) {
       // A script stopped by the end of the run is not an error; anything else is.
-      if (!(run.signal.aborted && !bot.connected)) metrics.scriptFailed(err);
+      if (run.signal.aborted && !bot.connected) settle(b, "ended");
+      else settle(b, "errored", err);
     } finally {
-      bots.delete(bot);
+      live.delete(b);
       if (bot.connected) {
+        b.leaving = true;
         // At the end of the run, bots leave one after another: a Godot 3 server whose peers close
         // in the same poll logs `_send_sys` errors while announcing them (protocol-notes).
         if (run.signal.aborted) {
@@ -110,12 +270,23 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     }
   };
   const launch = (index: number) => {
-    const p = one(index).finally(() => running.delete(p));
+    const b = new BotRun(control, index);
+    const p = currentBot.run(b, () => one(b)).finally(() => running.delete(p));
     running.add(p);
   };
 
   const started = Date.now();
   const deadline = started + options.durationMs;
+  // No bot could join: stop early rather than wait out the run (the reasons are in the result).
+  const watchdog = setInterval(() => {
+    if (joined > 0 || run.signal.aborted) return;
+    const elapsed = Date.now() - started;
+    if ((failed > 0 && pending === 0 && elapsed >= ALL_FAILED_AFTER_MS) || elapsed >= NO_CONNECT_GRACE_MS) {
+      stopped ??= "no-connect";
+      run.abort();
+    }
+  }, 100);
+  watchdog.unref();
   const until = (t: number) =>
     new Promise<void>((resolve) => {
       const ms = t - Date.now();
@@ -129,39 +300,66 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
       run.signal.addEventListener("abort", done, { once: true });
     });
 
-  if (options.arrivalPerSec !== undefined) {
-    // Open model: arrivals on a fixed schedule, never waiting for the server.
-    const perShard = options.arrivalPerSec / shard.count;
-    if (!(perShard > 0)) throw new RangeError("the arrival rate must be > 0");
-    let k = 0;
-    for (let at = started; at < deadline && !run.signal.aborted; at = started + (++k * 1000) / perShard) {
-      await until(at);
-      if (run.signal.aborted || Date.now() >= deadline) break;
-      if (running.size >= options.bots) {
-        metrics.error("arrival-cap");
-        continue;
+  try {
+    if (options.arrivalPerSec !== undefined) {
+      // Open model: arrivals on a fixed schedule, never waiting for the server.
+      const perShard = options.arrivalPerSec / shard.count;
+      if (!(perShard > 0)) throw new RangeError("the arrival rate must be > 0");
+      let k = 0;
+      for (let at = started; at < deadline && !run.signal.aborted; at = started + (++k * 1000) / perShard) {
+        await until(at);
+        if (run.signal.aborted || Date.now() >= deadline) break;
+        if (running.size >= options.bots) {
+          metrics.error("arrival-cap");
+          continue;
+        }
+        launch(k * shard.count + shard.index);
       }
-      launch(k * shard.count + shard.index);
+    } else {
+      const mine = shardIndices(options.bots, shard);
+      const rate = options.rampPerSec ? options.rampPerSec / shard.count : Number.POSITIVE_INFINITY;
+      for (const [k, index] of mine.entries()) {
+        const at = Number.isFinite(rate) ? started + (k * 1000) / rate : started;
+        if (at >= deadline) break; // a ramp slower than the run: the rest never start
+        await until(at);
+        if (run.signal.aborted) break;
+        launch(index);
+      }
     }
-  } else {
-    const mine = shardIndices(options.bots, shard);
-    const rate = options.rampPerSec ? options.rampPerSec / shard.count : Number.POSITIVE_INFINITY;
-    for (const [k, index] of mine.entries()) {
-      const at = Number.isFinite(rate) ? started + (k * 1000) / rate : started;
-      if (at >= deadline) break; // a ramp slower than the run: the rest never start
-      await until(at);
-      if (run.signal.aborted) break;
-      launch(index);
+    await until(deadline);
+  } catch (err) {
+    control.fatal(err);
+  }
+  clearInterval(watchdog);
+  run.abort();
+  // The end: scripts are told; connects still pending get the grace too (a bot that joins then
+  // ends at once). Whatever is not done within it is abandoned or dropped, so the run returns at
+  // most graceMs (≤ 2 s by default) after its time. No bot could connect: no point waiting.
+  if (stopped === "no-connect") abandon.abort();
+  for (const b of live) b.stop.abort();
+  const graceMs = options.graceMs ?? END_GRACE_MS;
+  const endBy = Date.now() + graceMs;
+  const sleepUntil = (t: number) =>
+    new Promise<void>((r) => setTimeout(r, Math.max(0, t - Date.now())).unref());
+  await Promise.race([Promise.all([...running]), sleepUntil(endBy - Math.min(250, graceMs / 4))]);
+  abandon.abort();
+  for (const b of live) b.bot?.terminate().catch(() => undefined);
+  await Promise.race([Promise.all([...running]), sleepUntil(endBy)]);
+  // Still unsettled: joined bots whose script ignored the end (ended), attempts still open (unfinished).
+  for (const b of [...all]) {
+    if (b.bot) settle(b, "ended");
+    else {
+      b.settled = true;
+      all.delete(b);
+      metrics.connectFailed(
+        new BotConnectError("the run ended before this bot could join", "unfinished"),
+        b.name,
+      );
     }
   }
-  await until(deadline);
-  run.abort();
-  // Scripts see the abort and return; bots still busy after the grace are dropped.
-  const graceMs = options.graceMs ?? Math.max(5_000, bots.size * 5);
-  const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-  await Promise.race([Promise.all([...running]), grace]);
-  await Promise.all([...bots].map((b) => b.terminate().catch(() => undefined)));
-  await Promise.race([Promise.all([...running]), new Promise((r) => setTimeout(r, 1_000).unref())]);
   options.signal?.removeEventListener("abort", stop);
-  return metrics.finish();
+  leaveRun(control);
+  const result = metrics.finish();
+  if (stopped !== undefined) result.stopped = stopped;
+  return result;
 }

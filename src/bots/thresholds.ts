@@ -61,12 +61,12 @@ export const METRICS: readonly {
   { name: "rtt.{min,mean,p50,p90,p99,p999,max}", unit: "ms", description: "request/response round trip" },
   { name: "rtt.count", unit: "count", description: "round trips measured" },
   {
-    name: "connect.{count,min,mean,p50,p90,p99,p999,max}",
+    name: "connect.{count,min,mean,p50,p90,p95,p99,p999,max}",
     unit: "ms",
     description: "TCP (+TLS) + WebSocket upgrade",
   },
   {
-    name: "join.{count,min,mean,p50,p90,p99,p999,max}",
+    name: "join.{count,min,mean,p50,p90,p95,p99,p999,max}",
     unit: "ms",
     description: "socket open → admitted by the server",
   },
@@ -130,7 +130,7 @@ export function metricsHelp(): string {
   return METRICS.map((m) => `  ${m.name.padEnd(w)}  ${m.unit.padEnd(u)}  ${m.description}`).join("\n");
 }
 
-const STATS = ["count", "min", "mean", "p50", "p90", "p99", "p999", "max"] as const;
+const STATS = ["count", "min", "mean", "p50", "p90", "p95", "p99", "p999", "max"] as const;
 type Stat = (typeof STATS)[number];
 const METHOD_FIELDS = {
   calls_out: "callsOut",
@@ -443,8 +443,8 @@ const NO_DATA: Partial<Record<string, string>> = {
 };
 
 /**
- * Judges each threshold on `result`. Throws UnknownMetricError for a metric this result cannot
- * have (a method it never called: likely a typo); a metric without data fails.
+ * Judges each threshold on `result`. Throws UnknownMetricError for a name no result can have; a
+ * method this run never called (likely a typo) and a metric without data fail, with the reason.
  */
 export function evaluateThresholds(
   result: SwarmResult,
@@ -463,17 +463,25 @@ export function evaluateThresholds(
   const defs = thresholds.map((t) => {
     const def = resolveMetric(t.metric);
     if (!def) throw unknownMetric(t.metric, result);
-    if (def.method !== undefined && !Object.hasOwn(result.methods, def.method)) {
-      const known = Object.keys(result.methods).sort();
-      const why = known.length
-        ? ` No method "${def.method}" in this run; methods: ${known.join(", ")}.`
-        : ` This run called no method at all.`;
-      throw unknownMetric(t.metric, result, why);
-    }
     return def;
   });
   return thresholds.map((t, i) => {
     const def = defs[i] as MetricDef;
+    // A method the run never called: likely a typo, which fails (and says so) rather than passes.
+    if (def.method !== undefined && !Object.hasOwn(result.methods, def.method)) {
+      const known = Object.keys(result.methods).sort();
+      const why = known.length
+        ? `no method "${def.method}" in this run; methods: ${known.join(", ")}`
+        : "this run called no method at all";
+      const hint = unknownMetric(t.metric, result).suggestion;
+      return {
+        threshold: t,
+        metric: t.metric,
+        actual: null,
+        passed: false,
+        message: `${t.expr}: unknown method: ${why}${hint ? `. Did you mean "${hint}"?` : ""}`,
+      };
+    }
     const actual = def.read(result, hist);
     const limit = `${t.op} ${formatMetricValue(t.value, t.unit)}`;
     if (actual === null) {
@@ -498,4 +506,76 @@ export function evaluateThresholds(
         : `${t.expr}: ${t.metric} = ${shown}, broke the limit ${limit}`,
     };
   });
+}
+
+/** The methods that thresholds name ("Game:chat"): checkable only against a manifest or a run. */
+export function thresholdMethods(thresholds: readonly Threshold[]): string[] {
+  const out: string[] = [];
+  for (const t of thresholds) {
+    const m = resolveMetric(t.metric)?.method;
+    if (m !== undefined && !out.includes(m)) out.push(m);
+  }
+  return out;
+}
+
+/** The run's verdict besides its thresholds: did every bot join, run and end as it should? */
+export interface RunVerdict {
+  readonly passed: boolean;
+  /** One line per reason the run fails (empty when it passes). */
+  readonly reasons: string[];
+  /** What did not hold but was let through (--allow-errors). */
+  readonly allowed: string[];
+}
+
+function countsText(rec: Readonly<Record<string, number>>): string {
+  return Object.entries(rec)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ");
+}
+
+/**
+ * The gate: a run fails when a threshold broke, or (unless allowErrors) a bot failed to connect or
+ * join, ended by an error, or was disconnected unexpectedly. Each reason names why, with the most
+ * frequent message behind it.
+ */
+export function judgeRun(
+  result: SwarmResult,
+  outcomes: readonly ThresholdOutcome[],
+  options: { readonly allowErrors?: boolean } = {},
+): RunVerdict {
+  const reasons: string[] = [];
+  const allowed: string[] = [];
+  const messages = result.messages ?? [];
+  const top = (kind: (k: string) => boolean) => {
+    let best: { message: string; count: number } | undefined;
+    for (const m of messages) if (kind(m.kind) && (!best || m.count > best.count)) best = m;
+    return best ? `; most frequent: "${best.message}" ×${best.count}` : "";
+  };
+  const errors = { ...result.errors };
+  delete errors["arrival-cap"];
+  const disconnected = result.bots.disconnected ?? errors.disconnected ?? 0;
+  const errorsBut = { ...errors };
+  delete errorsBut.disconnected;
+  const errored = result.bots.errored ?? sumValues(errorsBut);
+  const bot = (n: number) => (n === 1 ? "1 bot" : `${n} bots`);
+  const bad: string[] = [];
+  if (result.bots.failed > 0) {
+    bad.push(
+      `${bot(result.bots.failed)} failed to connect or join (${countsText(result.connectFailures)})${top((k) => k.startsWith("connect:"))}`,
+    );
+  }
+  if (errored > 0) {
+    bad.push(
+      `${bot(errored)} ended by an error (${countsText(errorsBut)})${top((k) => k !== "disconnected" && !k.startsWith("connect:") && !k.startsWith("dropped:") && k !== "runner")}`,
+    );
+  }
+  if (disconnected > 0) {
+    bad.push(`${bot(disconnected)} disconnected unexpectedly${top((k) => k === "disconnected")}`);
+  }
+  if (options.allowErrors) allowed.push(...bad);
+  else reasons.push(...bad);
+  for (const o of outcomes) if (!o.passed) reasons.push(`threshold broken: ${o.message}`);
+  return { passed: reasons.length === 0, reasons, allowed };
 }

@@ -107,6 +107,9 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // Exit right after the output: sockets a run abandoned must not keep the process alive.
+    // (Writes to pipes are asynchronous: exit once both streams have flushed.)
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
   },
   (err: unknown) => {
     process.stderr.write(`godot-peer: ${err instanceof Error ? err.message : String(err)}\n`);

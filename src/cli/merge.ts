@@ -7,7 +7,13 @@ import { parseArgs } from "node:util";
 import { mergeResults, parseSwarmResult, SwarmResultFormatError } from "../bots/merge.js";
 import { summaryTable, toHtml, toJUnit } from "../bots/report/index.js";
 import type { SwarmResult } from "../bots/swarm-result.js";
-import { evaluateThresholds, metricsHelp, type Threshold, ThresholdSyntaxError } from "../bots/thresholds.js";
+import {
+  evaluateThresholds,
+  judgeRun,
+  metricsHelp,
+  type Threshold,
+  ThresholdSyntaxError,
+} from "../bots/thresholds.js";
 import { parseThresholdFlags, UsageError } from "./args.js";
 import { explainUnknownOption } from "./suggest.js";
 
@@ -30,8 +36,9 @@ percentages %, counts no unit. A metric without data fails; an unknown metric is
 Metrics:
 ${metricsHelp()}
 
-Exit codes: 0 every threshold held (and no bot errors, unless allowed), 1 a threshold broke
-or bots had errors, 2 usage error (bad option, bad or unknown threshold, unreadable or
+Exit codes: 0 every threshold held (and every bot joined, ran and ended, unless allowed), 1 a
+threshold broke (a method no shard called included) or bots failed to join, errored or were
+disconnected, 2 usage error (bad option, bad or unknown threshold, unreadable or
 foreign input file).
 `;
 
@@ -167,11 +174,11 @@ export async function mergeCommand(argv: string[]): Promise<number> {
     }
   }
 
-  const errors = Object.values(result.errors).reduce((n, x) => n + x, 0);
-  const broken = outcomes.filter((o) => !o.passed);
-  for (const o of broken) process.stderr.write(`threshold broken: ${o.message}\n`);
-  if (errors > 0 && !a.allowErrors) {
-    process.stderr.write(`${errors} bot error(s) (see the summary; --allow-errors to accept them)\n`);
+  // The same gate as the run's: bots that failed to join, errored or were disconnected fail it.
+  const verdict = judgeRun(result, outcomes, { allowErrors: a.allowErrors });
+  for (const r of verdict.reasons) process.stderr.write(`${r}\n`);
+  if (verdict.reasons.some((r) => !r.startsWith("threshold broken"))) {
+    process.stderr.write("(see the summary; --allow-errors lets bot failures through)\n");
   }
-  return broken.length > 0 || (errors > 0 && !a.allowErrors) ? 1 : 0;
+  return verdict.passed ? 0 : 1;
 }

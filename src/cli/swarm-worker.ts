@@ -18,8 +18,8 @@ const port = parentPort;
 if (!port) throw new Error("swarm-worker runs as a worker thread");
 const input = workerData as WorkerInput;
 const stop = new AbortController();
-port.on("message", (m: { type: string }) => {
-  if (m.type === "stop") stop.abort();
+port.on("message", (m: { type: string; reason?: unknown }) => {
+  if (m.type === "stop") stop.abort(m.reason);
 });
 const script = await loadBotScript(input.scriptPath);
 let metrics: SwarmMetrics | undefined;

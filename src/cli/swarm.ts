@@ -1,10 +1,9 @@
 /**
  * `godot-peer swarm <bot-script>`: runs a swarm of scripted bots against a Godot server (or the
  * embedded example game), shows live progress, prints a summary, writes reports and judges
- * thresholds. Exit codes: 0 pass, 1 a threshold broke or bots had errors, 2 usage error, 3 the run
- * could not happen (script did not load, no bot could connect).
+ * thresholds. Exit codes (EXIT): 0 pass, 1 a threshold broke or bots failed, 2 usage error, 3 the
+ * run could not happen, 4 the runner itself failed, 130 / 143 interrupted by SIGINT / SIGTERM.
  */
-import { writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
@@ -17,8 +16,15 @@ import {
   type SwarmResult,
 } from "../bots/index.js";
 import { mergeResults } from "../bots/merge.js";
-import { summaryTable, toHtml, toJUnit } from "../bots/report/index.js";
-import { evaluateThresholds, metricsHelp, type Threshold, UnknownMetricError } from "../bots/thresholds.js";
+import { checkReportPaths, summaryTable, writeReports } from "../bots/report/index.js";
+import {
+  evaluateThresholds,
+  judgeRun,
+  metricsHelp,
+  type Threshold,
+  thresholdMethods,
+  UnknownMetricError,
+} from "../bots/thresholds.js";
 import { ExampleGame, ExampleGame4 } from "../server/index.js";
 import { parseCount, parseDuration, parseRate, parseShard, parseThresholdFlags, UsageError } from "./args.js";
 import { BotScriptError, loadBotScript } from "./load-script.js";
@@ -51,18 +57,36 @@ Reports and CI:
   --junit FILE          JUnit XML, one test case per threshold
   --html FILE           one self-contained page with charts
   --threshold EXPR      e.g. 'rtt.p99<50ms', 'errors==0' (repeatable; metrics below)
-  --allow-errors        bot script errors do not fail the run
+  --allow-errors        bots that failed to join, errored or were disconnected do
+                        not fail the run (they are still reported)
   --progress MODE       tty (a live line), plain (a line every 5 s), none; default: tty
                         when stdout is a terminal, plain otherwise
   -h, --help            this text
 
-Exit codes: 0 pass, 1 a threshold broke or bots had errors, 2 usage error,
-3 the run could not happen (script did not load, no bot could connect).
-Ctrl-C stops the run cleanly and still writes the summary and reports; twice quits at once.
+Exit codes: 0 pass, 1 bots failed or a threshold broke, 2 usage error, 3 no run,
+4 runner failure, 130 / 143 interrupted by SIGINT / SIGTERM:
+  1    a threshold broke, or bots failed to join, ended by an error, or were
+       disconnected unexpectedly (--allow-errors lets the bots through)
+  2    usage error, also what is found before the run: an unwritable report
+       path, an unknown metric, a bad URL
+  3    the run could not happen: the script did not load, no bot could connect
+  4    the runner itself failed (every report written with what was measured)
+  130  interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: every report still written
+Ctrl-C twice quits at once. When the time is up, bots get 2 s to finish and leave.
 `;
 
 /** What follows a usage error: a pointer to the options, not all of them. */
 const SWARM_HINT = `Run "godot-peer swarm --help" for the options.\n`;
+/** The exit codes of `godot-peer swarm`. */
+export const EXIT = {
+  PASS: 0,
+  FAILED: 1,
+  USAGE: 2,
+  NO_RUN: 3,
+  RUNNER_FAILED: 4,
+  SIGINT: 130,
+  SIGTERM: 143,
+} as const;
 
 interface SwarmArgs extends SwarmLoad {
   readonly scriptPath: string;
@@ -117,8 +141,7 @@ export function parseSwarmArgs(argv: readonly string[]): SwarmArgs | "help" {
         : `one bot script expected, got ${parsed.positionals.join(" ")}`,
     );
   }
-  if (v.url !== undefined && !/^wss?:\/\/./.test(v.url))
-    throw new UsageError(`--url: "${v.url}" is not a ws:// or wss:// URL`);
+  if (v.url !== undefined) checkUrl(v.url);
   if (v.ramp !== undefined && v["arrival-rate"] !== undefined) {
     throw new UsageError("--ramp (closed model) and --arrival-rate (open model) exclude each other");
   }
@@ -150,6 +173,24 @@ export function parseSwarmArgs(argv: readonly string[]): SwarmArgs | "help" {
   };
 }
 
+/** A ws:// or wss:// URL with a host and, if given, a numeric port. */
+function checkUrl(url: string): void {
+  if (!/^wss?:\/\/./.test(url)) throw new UsageError(`--url: "${url}" is not a ws:// or wss:// URL`);
+  const port = /^wss?:\/\/(?:\[[^\]]*\]|[^/:?#]*)(?::([^/?#]*))?/.exec(url)?.[1];
+  if (port !== undefined && !/^\d{1,5}$/.test(port)) {
+    throw new UsageError(`--url: "${url}": the port "${port}" is not a number`);
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--url: "${url}" is not a valid URL`);
+  }
+  if (!parsed.hostname) throw new UsageError(`--url: "${url}" has no host`);
+  if (port !== undefined && Number(port) > 65535)
+    throw new UsageError(`--url: "${url}": port ${port} > 65535`);
+}
+
 /** Live numbers, summed over worker threads. */
 function sumLive(parts: readonly LiveStats[]): LiveStats {
   return {
@@ -165,6 +206,10 @@ function sumLive(parts: readonly LiveStats[]): LiveStats {
       Number.NaN,
     ),
     errors: parts.reduce((n, p) => n + p.errors, 0),
+    topError: parts.reduce<LiveStats["topError"]>(
+      (best, p) => (p.topError && (!best || p.topError.count > best.count) ? p.topError : best),
+      undefined,
+    ),
     saturated: parts.some((p) => p.saturated),
   };
 }
@@ -178,6 +223,7 @@ function progressLine(a: SwarmArgs, s: LiveStats, mode: "tty" | "plain", swarmBo
   const base =
     `connected ${fmt(s.connected)}/${fmt(swarmBots)}  ${fmt(s.rps)} rpc/s  ${fmt(s.msgsPerSec)} msg/s  ` +
     `p99 ${fmt(s.p99Ms)} ms  errors ${fmt(s.errors)}  failed ${fmt(s.failed)}` +
+    (s.topError ? `  most: "${s.topError.message.slice(0, 60)}" ×${fmt(s.topError.count)}` : "") +
     (s.saturated ? "  ⚠ generator saturated: latencies suspect" : "");
   if (mode === "plain") return `t=${(s.elapsedMs / 1000).toFixed(0)}s ${base}`;
   const width = 20;
@@ -197,6 +243,7 @@ async function runInWorkers(
     import.meta.url,
   );
   const live = new Map<number, LiveStats>();
+  const lost: string[] = [];
   const runs = Array.from({ length: a.workers }, (_, w) => {
     const input: WorkerInput = {
       scriptPath: a.scriptPath,
@@ -212,8 +259,11 @@ async function runInWorkers(
       config,
     };
     const worker = new Worker(entry, { workerData: input, execArgv: [...process.execArgv] });
-    stop.addEventListener("abort", () => worker.postMessage({ type: "stop" }), { once: true });
-    return new Promise<SwarmResult>((resolve, reject) => {
+    stop.addEventListener("abort", () => worker.postMessage({ type: "stop", reason: stop.reason }), {
+      once: true,
+    });
+    return new Promise<SwarmResult | null>((resolve) => {
+      let done = false;
       worker.on(
         "message",
         (m: { type: "live"; stats: LiveStats } | { type: "result"; result: SwarmResult }) => {
@@ -221,15 +271,31 @@ async function runInWorkers(
             live.set(w, m.stats);
             onLive(sumLive([...live.values()]));
           } else {
+            done = true;
             resolve(m.result);
           }
         },
       );
-      worker.once("error", reject);
-      worker.once("exit", (code) => reject(new Error(`worker ${w} exited with ${code} before its result`)));
+      // A worker lost is a failure of the runner: the others' results still make the reports.
+      worker.once("error", (err) => {
+        if (done) return;
+        lost.push(`worker ${w} failed: ${err.message}`);
+        resolve(null);
+      });
+      worker.once("exit", (code) => {
+        if (done) return;
+        lost.push(`worker ${w} exited with ${code} before its result`);
+        resolve(null);
+      });
     });
   });
-  return mergeResults(await Promise.all(runs));
+  const results = (await Promise.all(runs)).filter((r): r is SwarmResult => r !== null);
+  if (results.length === 0) throw new Error(lost.join("; "));
+  const merged = mergeResults(results);
+  if (lost.length > 0) {
+    merged.stopped = [merged.stopped, `fatal: ${lost.join("; ")}`].filter(Boolean).join(" | ");
+  }
+  return merged;
 }
 
 export async function swarmCommand(argv: readonly string[]): Promise<number> {
@@ -248,13 +314,26 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
     }
     throw err;
   }
+  // Everything that can be checked before the run is: a 30-minute soak must not be lost at its end.
+  const pathProblems = await checkReportPaths({ json: a.json, junit: a.junit, html: a.html });
+  if (pathProblems.length > 0) {
+    for (const p of pathProblems) process.stderr.write(`godot-peer swarm: ${p}\n`);
+    return EXIT.USAGE;
+  }
+  const methods = thresholdMethods(a.thresholds);
+  if (methods.length > 0) {
+    process.stderr.write(
+      `godot-peer swarm: warning: thresholds name methods (${methods.join(", ")}) that only the run can confirm; ` +
+        "one it never calls fails its threshold at the end\n",
+    );
+  }
   let script: Awaited<ReturnType<typeof loadBotScript>>;
   try {
     script = await loadBotScript(a.scriptPath);
   } catch (err) {
     if (err instanceof BotScriptError) {
       process.stderr.write(`godot-peer swarm: ${err.message}\n`);
-      return 3;
+      return EXIT.NO_RUN;
     }
     throw err;
   }
@@ -283,16 +362,20 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
     workers: a.workers,
   };
 
-  // Ctrl-C: stop cleanly (reports still written); a second one quits at once.
+  // SIGINT (Ctrl-C) or SIGTERM (a Kubernetes pod's end): stop cleanly, reports still written; a
+  // second signal quits at once.
   const stop = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    process.stderr.write("\nStopping (Ctrl-C again to quit at once)…\n");
-    stop.abort();
+  let signalled: "SIGINT" | "SIGTERM" | null = null;
+  const onSignal = (sig: "SIGINT" | "SIGTERM") => {
+    if (signalled) process.exit(sig === "SIGINT" ? EXIT.SIGINT : EXIT.SIGTERM);
+    signalled = sig;
+    process.stderr.write(`\nStopping on ${sig} (again to quit at once)…\n`);
+    stop.abort(sig);
   };
+  const onSigint = () => onSignal("SIGINT");
+  const onSigterm = () => onSignal("SIGTERM");
   process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigterm);
 
   let last: LiveStats | null = null;
   const show = (s: LiveStats) => {
@@ -310,12 +393,13 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
           else process.stdout.write(`${line}\n`);
         }, every);
 
-  let result: SwarmResult;
+  let result: SwarmResult | undefined;
+  let metrics: SwarmMetrics | undefined;
+  let runnerError: unknown;
   try {
     if (a.workers > 1) {
       result = await runInWorkers(a, url, config, stop.signal, show);
     } else {
-      let metrics: SwarmMetrics | undefined;
       const poll = setInterval(() => metrics && show(metrics.live()), 250);
       try {
         result = await runSwarm({
@@ -337,39 +421,71 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
         clearInterval(poll);
       }
     }
+  } catch (err) {
+    // The runner itself failed: what was measured so far still makes the reports.
+    runnerError = err;
+    if (metrics) {
+      result = metrics.finish();
+      metrics.runnerFailed(err);
+    }
   } finally {
     if (ticker) clearInterval(ticker);
     if (a.progress === "tty") process.stdout.write("\n");
     process.off("SIGINT", onSigint);
-    await embedded?.stop();
+    process.off("SIGTERM", onSigterm);
+    await Promise.race([embedded?.stop(), new Promise((r) => setTimeout(r, 1_000).unref())]);
   }
-  if (stop.signal.aborted) result.config.interrupted = true;
+  if (!result) {
+    process.stderr.write(`godot-peer swarm: the runner failed before any result: ${String(runnerError)}\n`);
+    return EXIT.RUNNER_FAILED;
+  }
+  if (runnerError !== undefined) {
+    const msg = runnerError instanceof Error ? runnerError.message : String(runnerError);
+    result.stopped = [result.stopped, `fatal: ${msg}`].filter(Boolean).join(" | ");
+  }
+  if (signalled) result.config.interrupted = true;
 
   let outcomes: ReturnType<typeof evaluateThresholds>;
   try {
     outcomes = evaluateThresholds(result, a.thresholds);
   } catch (err) {
-    if (err instanceof UnknownMetricError) {
-      process.stderr.write(`godot-peer swarm: --threshold: ${err.message}\n`);
-      if (a.json) await writeFile(a.json, JSON.stringify(result));
-      return 2;
-    }
-    throw err;
+    // Cannot happen after parseThresholdFlags; kept so that nothing is ever lost at the end.
+    if (!(err instanceof UnknownMetricError)) throw err;
+    process.stderr.write(`godot-peer swarm: --threshold: ${err.message}\n`);
+    outcomes = [];
   }
   process.stdout.write(`${summaryTable(result, outcomes)}\n`);
-  if (a.json) await writeFile(a.json, JSON.stringify(result));
-  if (a.junit) await writeFile(a.junit, toJUnit(result, outcomes, { allowErrors: a.allowErrors }));
-  if (a.html) await writeFile(a.html, toHtml(result, outcomes));
+  const writeFailures = await writeReports(
+    result,
+    outcomes,
+    { json: a.json, junit: a.junit, html: a.html },
+    { allowErrors: a.allowErrors },
+  );
+  for (const f of writeFailures) process.stderr.write(`godot-peer swarm: ${f}\n`);
 
+  const fatal = result.stopped?.includes("fatal: ") ?? false;
+  if (fatal) {
+    process.stderr.write(`godot-peer swarm: the runner itself failed: ${result.stopped}\n`);
+    return EXIT.RUNNER_FAILED;
+  }
+  if (signalled) return signalled === "SIGINT" ? EXIT.SIGINT : EXIT.SIGTERM;
   if (result.bots.connected === 0) {
-    process.stderr.write("godot-peer swarm: no bot could connect: the run did not happen\n");
-    return 3;
+    const why = Object.entries(result.connectFailures)
+      .sort((x, y) => y[1] - x[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ");
+    const top = (result.messages ?? [])
+      .filter((m) => m.kind.startsWith("connect:"))
+      .sort((x, y) => y.count - x.count)[0];
+    process.stderr.write(
+      `godot-peer swarm: no bot could connect to ${url}${why ? ` (${why})` : ""}${top ? `: ${top.message}` : ""}: the run did not happen\n`,
+    );
+    return EXIT.NO_RUN;
   }
-  const errors = Object.values(result.errors).reduce((n, x) => n + x, 0);
-  const broken = outcomes.filter((o) => !o.passed);
-  for (const o of broken) process.stderr.write(`threshold broken: ${o.message}\n`);
-  if (errors > 0 && !a.allowErrors) {
-    process.stderr.write(`${errors} bot error(s) (see the summary; --allow-errors to accept them)\n`);
+  const verdict = judgeRun(result, outcomes, { allowErrors: a.allowErrors });
+  for (const r of verdict.reasons) process.stderr.write(`${r}\n`);
+  if (verdict.reasons.some((r) => !r.startsWith("threshold broken"))) {
+    process.stderr.write("(see the summary; --allow-errors lets bot failures through)\n");
   }
-  return broken.length > 0 || (errors > 0 && !a.allowErrors) ? 1 : 0;
+  return verdict.passed && writeFailures.length === 0 ? EXIT.PASS : EXIT.FAILED;
 }

@@ -154,6 +154,29 @@ test("a bot's telemetry: its own times, the socket's traffic, the calls its engi
   t.is(tm.scriptErrors, 1);
 });
 
+test("a bot counts its calls: request and node().rpc through the bot, a broadcast one call whatever packets it became", async (t) => {
+  const server = await startGameServer(t, "node");
+  const a = await joinGame(t, server.port, "talker");
+  const b = await joinGame(t, server.port, "listener");
+  await until(() => a.bot.peers.includes(b.bot.id), "a to see b");
+  const tm = a.bot.telemetry;
+  t.is(tm.callsOut.get("Game:join"), 1);
+  for (let i = 0; i < 3; i++) a.bot.node("Game").rpc("chat", `line ${i}`);
+  await until(
+    () => a.calls.filter((c) => c.method === "chat_message").length === 3,
+    "the server's 3 chat_message",
+  );
+  t.is(tm.callsOut.get("Game:chat"), 3);
+  // The first broadcast went to each peer (the server, b) by path: the engine counted packets.
+  t.true(
+    (tm.callsByMethod.get("Game:chat")?.callsOut ?? 0) > 3,
+    String(tm.callsByMethod.get("Game:chat")?.callsOut),
+  );
+  // Godot 3's own forms count too: an unreliable rpc_id to the server is one call.
+  a.bot.node("Game").rpcUnreliableId(1, "chat", "fast");
+  t.is(tm.callsOut.get("Game:chat"), 4);
+});
+
 test("a swarm's metrics come from the bots' telemetry: join times, calls, drops, handler errors", async (t) => {
   const server = await startGameServer(t, "node");
   let finished = 0;
@@ -166,22 +189,31 @@ test("a swarm's metrics come from the bots' telemetry: join times, calls, drops,
       for (const m of ["welcome", "player_joined", "player_left"])
         bot.handle("Game", m, "authority", () => {});
       await bot.request(1, "Game", "join", [ctx.name], { method: "welcome" });
-      bot.handle("Game", "echoed", "authority", () => {
-        throw new Error("handler bug");
-      });
-      const thrown = new Promise((resolve) => bot.once("script_error", resolve));
-      bot.node("Game").rpcId(1, "echo", "boom");
-      await thrown;
       // The server calls a method this bot never declared: dropped as Godot drops it.
       const dropped = new Promise((resolve) => bot.once("packet_dropped", resolve));
       bot.node("Control").rpcId(1, "call_peer", bot.id, "Game", "undeclared", []);
       await dropped;
-      // Done: the last bot to finish ends the run.
-      if (++finished === 2) stop.abort();
+      bot.handle("Game", "echoed", "authority", () => {
+        throw new Error("handler bug");
+      });
+      // A handler that throws ends its bot (issue #13): the last bot to end ends the run.
+      bot.once("script_error", () => {
+        if (++finished === 2) stop.abort();
+      });
+      bot.node("Game").rpcId(1, "echo", "boom");
+      await ctx.sleep(60_000);
     },
     signal: stop.signal,
   });
-  t.deepEqual(res.bots, { started: 2, connected: 2, failed: 0, peak: 2 });
+  t.deepEqual(res.bots, {
+    started: 2,
+    connected: 2,
+    failed: 0,
+    peak: 2,
+    ended: 0,
+    errored: 2,
+    disconnected: 0,
+  });
   t.is(summarize(decodeHistogram(res.connectMs)).count, 2);
   t.is(summarize(decodeHistogram(res.joinMs)).count, 2);
   t.like(res.methods["Game:join"], { callsOut: 2 });

@@ -121,7 +121,15 @@ test("the counters match what the server counted; reports are written; plain pro
   t.is(r.code, 0, r.stdout + r.stderr);
   const res = await readResult(join(dir, "r.json"));
   t.is(res.format, "godot-peer-swarm/1");
-  t.deepEqual(res.bots, { started: 6, connected: 6, failed: 0, peak: 6 });
+  t.deepEqual(res.bots, {
+    started: 6,
+    connected: 6,
+    failed: 0,
+    peak: 6,
+    ended: 6,
+    errored: 0,
+    disconnected: 0,
+  });
   // Ground truth from the server: every ping it ran, every message it read and wrote.
   const served = game.multiplayer.stats.byMethod.get("Game:ping")?.callsIn ?? 0;
   t.true(served > 0);
@@ -164,7 +172,7 @@ test("a threshold that breaks exits 1 and says which; bot errors fail unless all
     "none",
   ]);
   t.is(buggy.code, 1);
-  t.regex(buggy.stderr, /1 bot error/);
+  t.regex(buggy.stderr, /1 bot ended by an error \(script 1\); most frequent: "bug in bot-1"/);
   const allowed = await cli([
     "swarm",
     "test/cli/fixtures/throws.ts",
@@ -179,7 +187,7 @@ test("a threshold that breaks exits 1 and says which; bot errors fail unless all
   t.is(allowed.code, 0, allowed.stderr);
 });
 
-test("Ctrl-C stops the run cleanly and still writes the summary and the results", async (t) => {
+test("Ctrl-C stops the run cleanly, still writes the summary and the results, and exits 130", async (t) => {
   const dir = await tmp();
   let child: ChildProcess | undefined;
   const running = cli(
@@ -194,6 +202,9 @@ test("Ctrl-C stops the run cleanly and still writes the summary and the results"
       "plain",
       "--json",
       join(dir, "r.json"),
+      // Thresholds that hold: an interrupted run is still no pass.
+      "--threshold",
+      "errors==0",
     ],
     {
       onSpawn: (c) => {
@@ -210,7 +221,7 @@ test("Ctrl-C stops the run cleanly and still writes the summary and the results"
   });
   child?.kill("SIGINT");
   const r = await running;
-  t.is(r.code, 0, r.stderr);
+  t.is(r.code, 130, r.stderr);
   t.regex(r.stderr, /Stopping/);
   const res = await readResult(join(dir, "r.json"));
   t.is(res.config.interrupted, true);

@@ -2,7 +2,11 @@
  * The Godot 3 dialect of a bot: a WebSocketMultiplayerPeer (3.x framing) and a MultiplayerAPI
  * over the connection the bot opened, with the neutral rpc access mapped onto Godot 3's modes.
  */
-import { WebSocketMultiplayerPeer, type WebSocketMultiplayerPeerOptions } from "../../multiplayer/index.js";
+import {
+  type FrameError,
+  WebSocketMultiplayerPeer,
+  type WebSocketMultiplayerPeerOptions,
+} from "../../multiplayer/index.js";
 import {
   type DroppedPacket,
   type MethodStats,
@@ -63,6 +67,12 @@ function onClosed(this: MultiplayerAPI): void {
 function onDropped(this: MultiplayerAPI, d: DroppedPacket): void {
   hostOf.get(this)?.host.dropped(d.reason, d.detail);
 }
+/** The host of each peer, for its framing drops. */
+const hostOfPeer = new WeakMap<WebSocketMultiplayerPeer, DialectHost>();
+
+function onFrameDropped(this: WebSocketMultiplayerPeer, err: FrameError): void {
+  hostOfPeer.get(this)?.dropped(err.reason, err.message);
+}
 function onScriptError(
   this: MultiplayerAPI,
   err: unknown,
@@ -93,6 +103,10 @@ export class Godot3Dialect implements BotDialect<RpcMode> {
     api.on("server_disconnected", onClosed);
     api.on("packet_dropped", onDropped);
     api.on("script_error", onScriptError);
+    // A frame the 3.x framing refuses (ERR_FAIL in Godot) is a drop too: during the join it
+    // means the server speaks something else.
+    hostOfPeer.set(this.peer, host);
+    this.peer.on("frame_dropped", onFrameDropped);
   }
 
   greet(first: Uint8Array): void {

@@ -1,7 +1,7 @@
 /** What every report shows the same way: numbers, durations, times, and the result's summaries. */
 import { decodeHistogram, type LatencySummary, newHistogram, summarize } from "../histogram.js";
 import { mergeSeconds } from "../merge.js";
-import type { EncodedHistogram, SecondSample, SwarmResult } from "../swarm-result.js";
+import type { EncodedHistogram, ErrorMessage, SecondSample, SwarmResult } from "../swarm-result.js";
 
 /** A number for people: grouped thousands, `digits` decimals at most, "–" for no data. */
 export function num(n: number, digits = 0): string {
@@ -89,4 +89,61 @@ export function rates(r: SwarmResult): Rates {
     }
   }
   return { durationS: Math.max(0, (r.endedAt - r.startedAt) / 1000), total, peak };
+}
+
+/** Messages shown in a report, most frequent first. */
+export const SHOWN_MESSAGES = 10;
+/** Stack lines shown per message (the user's frames come first). */
+export const SHOWN_FRAMES = 6;
+
+/** The result's messages, most frequent first; `which` keeps errors ("errors") or drops ("drops"). */
+export function messagesOf(r: SwarmResult, which: "errors" | "drops"): ErrorMessage[] {
+  return [...(r.messages ?? [])]
+    .filter((m) => (which === "drops") === m.kind.startsWith("dropped:"))
+    .sort((a, b) => b.count - a.count);
+}
+
+/** A message's stack cut to its first frames (the user's first). */
+export function shortStack(m: ErrorMessage): string[] {
+  if (!m.stack) return [];
+  const lines = m.stack.split("\n");
+  const at = lines.findIndex((l) => /^\s+at /.test(l));
+  return at < 0 ? [] : lines.slice(at, at + SHOWN_FRAMES).map((l) => l.trim());
+}
+
+/** Why a run stopped before its time, in words (undefined: it ran its course). */
+export function stoppedText(r: SwarmResult): string | undefined {
+  const s = r.stopped ?? (r.config.interrupted === true ? "SIGINT" : undefined);
+  if (s === undefined) return undefined;
+  if (s === "SIGINT") return "interrupted: Ctrl-C (SIGINT) stopped the run early";
+  if (s === "SIGTERM") return "interrupted: SIGTERM stopped the run early";
+  if (s === "no-connect") return "stopped early: no bot could connect";
+  if (s.startsWith("fatal: ")) return `stopped: the runner itself failed (${s.slice(7)})`;
+  return `stopped early: ${s}`;
+}
+
+/**
+ * The saturation advice: a busy generator needs more workers; a generator whose own CPU was low
+ * but whose loop lagged was starved by the machine's other load, which more workers would not cure.
+ */
+export function saturationAdvice(r: SwarmResult): string[] {
+  const g = r.generator;
+  if (g.saturatedSeconds === 0) return [];
+  const threads = typeof r.config.workers === "number" ? r.config.workers : 1;
+  const ownLow = g.cpuMaxPercent < 50 * threads;
+  const load = g.loadMax ?? 0;
+  const cores = g.cores ?? 0;
+  if (ownLow && cores > 0 && load >= cores * 0.7) {
+    return [
+      `its own CPU peaked at ${num(g.cpuMaxPercent, 0)}% while the machine's load average reached ${num(load, 1)} on ${num(cores)} cores:`,
+      "other processes took the CPU. Run the generator on a quieter machine (more --workers will not help).",
+    ];
+  }
+  if (ownLow) {
+    return [
+      `its own CPU peaked at only ${num(g.cpuMaxPercent, 0)}% (machine load ${num(load, 1)} on ${num(cores)} cores): something else held`,
+      "its event loop (a busy bot script, the machine's other load). Check the script and the machine before adding --workers.",
+    ];
+  }
+  return ["Use more --workers, --shard over machines, or fewer bots."];
 }

@@ -7,7 +7,22 @@ import { decodeHistogram, summarize } from "../histogram.js";
 import { SATURATED_CPU_PERCENT, SATURATED_LAG_MS } from "../metrics.js";
 import type { SecondSample, SwarmResult } from "../swarm-result.js";
 import type { ThresholdOutcome } from "../thresholds.js";
-import { byCount, bytes, isoTime, latency, ms, num, rates, secondsOf, sumOf } from "./format.js";
+import {
+  byCount,
+  bytes,
+  isoTime,
+  latency,
+  messagesOf,
+  ms,
+  num,
+  rates,
+  SHOWN_MESSAGES,
+  saturationAdvice,
+  secondsOf,
+  shortStack,
+  stoppedText,
+  sumOf,
+} from "./format.js";
 
 export function htmlEscape(text: string): string {
   return text
@@ -288,12 +303,11 @@ export function toHtml(
 
   if (g.saturatedSeconds > 0) {
     body.push(
-      `<div class="banner warn" id="saturation">⚠ The load generator was saturated for ${h(num(g.saturatedSeconds))} s (event-loop lag ≥ ${SATURATED_LAG_MS} ms or CPU ≥ ${SATURATED_CPU_PERCENT}%): latency figures are suspect, since they include the generator's own delays. Spread the bots (--workers, --shard) or run fewer.</div>`,
+      `<div class="banner warn" id="saturation">⚠ The load generator was saturated for ${h(num(g.saturatedSeconds))} s (event-loop lag ≥ ${SATURATED_LAG_MS} ms or CPU ≥ ${SATURATED_CPU_PERCENT}%): latency figures are suspect, since they include the generator's own delays. ${h(saturationAdvice(result).join(" "))}</div>`,
     );
   }
-  if (result.config.interrupted === true) {
-    body.push(`<div class="banner warn">The run was interrupted (Ctrl-C) before its planned end.</div>`);
-  }
+  const stopped = stoppedText(result);
+  if (stopped) body.push(`<div class="banner warn" id="stopped">${h(stopped)}.</div>`);
   if (outcomes.length > 0) {
     body.push(
       broken.length === 0
@@ -325,6 +339,18 @@ export function toHtml(
       { label: "RTT p99 (ms)", value: ms(rtt.p99), metric: "rtt.p99" },
       { label: "RTT max (ms)", value: ms(rtt.max), metric: "rtt.max" },
       { label: "errors", value: num(errors), metric: "errors", bad: errors > 0 },
+      {
+        label: "bots errored",
+        value: num(result.bots.errored ?? Number.NaN),
+        metric: "bots.errored",
+        bad: (result.bots.errored ?? 0) > 0,
+      },
+      {
+        label: "bots disconnected",
+        value: num(result.bots.disconnected ?? Number.NaN),
+        metric: "bots.disconnected",
+        bad: (result.bots.disconnected ?? 0) > 0,
+      },
       { label: "messages in", value: num(rt.total.msgsIn), metric: "msgs_in" },
       { label: "messages out", value: num(rt.total.msgsOut), metric: "msgs_out" },
     ]),
@@ -525,6 +551,26 @@ export function toHtml(
       "No connection closed.",
     )}</div><div>${countsTable("connect-failures", "connect failure", result.connectFailures, "No connect failures.")}</div></div>`,
   );
+
+  for (const [title, which] of [
+    ["Error messages", "errors"],
+    ["Refused packets: Godot's messages", "drops"],
+  ] as const) {
+    const list = messagesOf(result, which);
+    if (list.length === 0) continue;
+    body.push(`<h2>${h(title)}</h2>`);
+    body.push(
+      `<table data-table="messages-${which}"><thead><tr><th>count</th><th>kind</th><th>message</th><th>first bots</th><th>stack (your code first)</th></tr></thead><tbody>${list
+        .slice(0, SHOWN_MESSAGES)
+        .map(
+          (m) =>
+            `<tr data-count="${m.count}"><td>${h(num(m.count))}</td><td>${h(m.kind)}</td><td>${h(m.message)}</td><td>${h(
+              m.bots.join(", "),
+            )}</td><td><pre>${h(shortStack(m).join("\n"))}</pre></td></tr>`,
+        )
+        .join("")}</tbody></table>`,
+    );
+  }
 
   body.push("<h2>Load generator</h2>");
   body.push(

@@ -1,7 +1,8 @@
 /** JUnit XML for CI: one test case per threshold, plus one for bot errors. */
 import type { SwarmResult } from "../swarm-result.js";
 import type { ThresholdOutcome } from "../thresholds.js";
-import { byCount, sumOf } from "./format.js";
+import { judgeRun } from "../thresholds.js";
+import { messagesOf, SHOWN_MESSAGES, shortStack } from "./format.js";
 import { summaryTable } from "./summary.js";
 
 /** Is this UTF-16 code unit, at `i` of `s`, a character XML 1.0 can hold? */
@@ -73,19 +74,29 @@ export function toJUnit(
       );
     }
   }
-  const errors = sumOf(result.errors);
-  const kinds = byCount(result.errors)
-    .map(([k, n]) => `${k}: ${n}`)
-    .join(", ");
-  const errorText = errors === 0 ? "no bot errors" : `${errors} bot error(s): ${kinds}`;
+  // The bots' own verdict: joined, ran and ended as they should (judgeRun), with the messages.
+  const verdict = judgeRun(result, [], options.allowErrors ? { allowErrors: true } : {});
+  const messages = messagesOf(result, "errors")
+    .slice(0, SHOWN_MESSAGES)
+    .map(
+      (m) =>
+        `×${m.count} ${m.kind}: ${m.message}${m.bots.length ? ` (first: ${m.bots.join(", ")})` : ""}${shortStack(
+          m,
+        )
+          .map((f) => `\n    ${f}`)
+          .join("")}`,
+    )
+    .join("\n");
+  const problems = [...verdict.reasons, ...verdict.allowed];
+  const errorText = problems.length === 0 ? "every bot joined, ran and ended normally" : problems.join("; ");
   const head = `    <testcase classname="bots" name="bot errors" time="0">`;
-  if (errors > 0 && !options.allowErrors) {
+  if (!verdict.passed) {
     failures++;
     cases.push(
-      `${head}\n      <failure message="${xmlEscape(errorText)}" type="bot-errors">${xmlEscape(`${errorText} (--allow-errors accepts them)`)}</failure>\n    </testcase>`,
+      `${head}\n      <failure message="${xmlEscape(errorText)}" type="bot-errors">${xmlEscape(`${errorText} (--allow-errors accepts them)\n${messages}`)}</failure>\n    </testcase>`,
     );
   } else {
-    const note = errors > 0 ? `${errorText} (allowed)` : errorText;
+    const note = problems.length > 0 ? `${errorText} (allowed)\n${messages}` : errorText;
     cases.push(`${head}\n      <system-out>${xmlEscape(note)}</system-out>\n    </testcase>`);
   }
   const stamp = new Date(result.startedAt).toISOString().replace(/\.\d+Z$/, "");

@@ -2,7 +2,21 @@
 import type { LatencySummary } from "../histogram.js";
 import type { SwarmResult } from "../swarm-result.js";
 import type { ThresholdOutcome } from "../thresholds.js";
-import { byCount, bytes, isoTime, latency, ms, num, rates, sumOf } from "./format.js";
+import {
+  byCount,
+  bytes,
+  isoTime,
+  latency,
+  messagesOf,
+  ms,
+  num,
+  rates,
+  SHOWN_MESSAGES,
+  saturationAdvice,
+  shortStack,
+  stoppedText,
+  sumOf,
+} from "./format.js";
 
 type Align = "l" | "r";
 
@@ -47,7 +61,8 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
   );
   const target = [result.config.url, result.config.script].filter((x) => x !== undefined && x !== null);
   if (target.length > 0) out.push(`  ${target.join("  ")}`);
-  if (result.config.interrupted === true) out.push("  (interrupted: Ctrl-C stopped the run early)");
+  const stopped = stoppedText(result);
+  if (stopped) out.push(`  (${stopped})`);
   out.push("");
 
   const b = result.bots;
@@ -58,6 +73,12 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
       [num(b.started), num(b.connected), num(b.failed), num(b.peak)],
     ]),
   );
+  // How each started bot ended: exactly one each (absent from results of before they were counted).
+  if (b.ended !== undefined) {
+    out.push(
+      `  ended: ${num(b.ended)} normally, ${num(b.failed)} failed to connect or join, ${num(b.errored ?? 0)} by an error, ${num(b.disconnected ?? 0)} disconnected unexpectedly`,
+    );
+  }
   out.push("");
 
   out.push("Latency (ms)");
@@ -76,7 +97,7 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
   if (keys.length === 0) out.push("  none called");
   else {
     const rows: string[][] = [
-      ["", "calls out", "calls in", "bytes out", "bytes in", "rtt n", "p50", "p99", "max"],
+      ["", "calls out", "packets out", "calls in", "bytes out", "bytes in", "rtt n", "p50", "p99", "max"],
     ];
     for (const key of keys) {
       const m = result.methods[key];
@@ -85,6 +106,7 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
       rows.push([
         key,
         num(m.callsOut),
+        num(m.packetsOut ?? m.callsOut),
         num(m.callsIn),
         bytes(m.bytesOut),
         bytes(m.bytesIn),
@@ -127,6 +149,21 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
     }`,
   );
   out.push(`Closes by code: ${countsLine(result.closes)}`);
+  if (result.timeouts) out.push(`Waits that timed out (caught or not): ${num(result.timeouts)}`);
+  for (const [title, which] of [
+    ["Error messages", "errors"],
+    ["Refused packets (Godot's message)", "drops"],
+  ] as const) {
+    const list = messagesOf(result, which);
+    if (list.length === 0) continue;
+    out.push("", `${title} (${num(list.length)} distinct, most frequent first)`);
+    for (const m of list.slice(0, SHOWN_MESSAGES)) {
+      const bots = m.bots.length > 0 ? `  first: ${m.bots.join(", ")}` : "";
+      out.push(`  ×${num(m.count)}  ${m.kind}  ${m.message}${bots}`);
+      for (const frame of shortStack(m)) out.push(`        ${frame}`);
+    }
+    if (list.length > SHOWN_MESSAGES) out.push(`  … ${num(list.length - SHOWN_MESSAGES)} more in the JSON`);
+  }
   out.push("");
 
   const g = result.generator;
@@ -138,7 +175,8 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
   if (g.saturatedSeconds > 0) {
     out.push(
       `  !!! THE LOAD GENERATOR WAS SATURATED for ${num(g.saturatedSeconds)} s: its latency figures are suspect`,
-      "  !!! (they include its own delays). Use more --workers, --shard over machines, or fewer bots.",
+      "  !!! (they include its own delays).",
+      ...saturationAdvice(result).map((l) => `  !!! ${l}`),
     );
   }
 

@@ -1,0 +1,118 @@
+/**
+ * The --json report: the mergeable SwarmResult, with plain numbers beside its histograms
+ * (`jq '.latency.rtt.p99'`), every counter under `counters`, each threshold's verdict and the
+ * run's own verdict. The plain numbers are derived, so a merge recomputes them from the histograms.
+ */
+import type { LatencySummary } from "../histogram.js";
+import type { SwarmResult } from "../swarm-result.js";
+import { judgeRun, type ThresholdOutcome } from "../thresholds.js";
+import { latency, rates, sumOf } from "./format.js";
+
+/** A latency as plain numbers, ms; null where there was no data. */
+export type PlainLatency = { readonly [K in keyof LatencySummary]: number | null };
+
+function plain(s: LatencySummary): PlainLatency {
+  const n = (x: number) => (Number.isFinite(x) ? x : null);
+  return {
+    count: s.count,
+    min: n(s.min),
+    mean: n(s.mean),
+    p50: n(s.p50),
+    p90: n(s.p90),
+    p95: n(s.p95),
+    p99: n(s.p99),
+    p999: n(s.p999),
+    max: n(s.max),
+  };
+}
+
+export interface SwarmReport extends SwarmResult {
+  readonly latency: {
+    readonly connect: PlainLatency;
+    readonly join: PlainLatency;
+    readonly rtt: PlainLatency;
+    /** The generator's per-second event-loop lag (resolution already taken off). */
+    readonly lag: PlainLatency;
+    /** Round trip per method ("Game:ping"). */
+    readonly methods: Record<string, PlainLatency>;
+  };
+  readonly counters: Record<string, number>;
+  readonly thresholds: {
+    readonly expr: string;
+    readonly metric: string;
+    readonly actual: number | null;
+    readonly passed: boolean;
+    readonly message: string;
+  }[];
+  readonly verdict: { readonly passed: boolean; readonly reasons: string[]; readonly allowed: string[] };
+}
+
+/** The result with its plain numbers and verdicts. */
+export function toReport(
+  result: SwarmResult,
+  outcomes: readonly ThresholdOutcome[] = [],
+  options: { readonly allowErrors?: boolean } = {},
+): SwarmReport {
+  const rt = rates(result);
+  const methods: Record<string, PlainLatency> = {};
+  let callsOut = 0;
+  let packetsOut = 0;
+  for (const [k, m] of Object.entries(result.methods)) {
+    if (m.rtt !== undefined) methods[k] = plain(latency(m.rtt));
+    callsOut += m.callsOut;
+    packetsOut += m.packetsOut ?? m.callsOut;
+  }
+  const counters: Record<string, number> = {
+    bots_started: result.bots.started,
+    bots_connected: result.bots.connected,
+    bots_failed: result.bots.failed,
+    bots_errored: result.bots.errored ?? 0,
+    bots_disconnected: result.bots.disconnected ?? 0,
+    bots_ended: result.bots.ended ?? 0,
+    bots_peak: result.bots.peak,
+    msgs_in: rt.total.msgsIn,
+    msgs_out: rt.total.msgsOut,
+    bytes_in: rt.total.bytesIn,
+    bytes_out: rt.total.bytesOut,
+    rpcs: rt.total.rpcs,
+    calls_out: callsOut,
+    packets_out: packetsOut,
+    errors: sumOf(result.errors),
+    connect_failures: sumOf(result.connectFailures),
+    drops: sumOf(result.drops),
+    closes: sumOf(result.closes),
+    timeouts: result.timeouts ?? 0,
+    saturated_seconds: result.generator.saturatedSeconds,
+  };
+  for (const [k, n] of Object.entries(result.errors)) counters[`errors.${k}`] = n;
+  for (const [k, n] of Object.entries(result.connectFailures)) counters[`connect_failures.${k}`] = n;
+  for (const [k, n] of Object.entries(result.drops)) counters[`drops.${k}`] = n;
+  for (const [k, n] of Object.entries(result.closes)) counters[`closes.${k}`] = n;
+  return {
+    ...result,
+    latency: {
+      connect: plain(latency(result.connectMs)),
+      join: plain(latency(result.joinMs)),
+      rtt: plain(latency(result.rttMs)),
+      lag: plain(latency(result.generator.lagMs)),
+      methods,
+    },
+    counters,
+    thresholds: outcomes.map((o) => ({
+      expr: o.threshold.expr,
+      metric: o.metric,
+      actual: o.actual,
+      passed: o.passed,
+      message: o.message,
+    })),
+    verdict: judgeRun(result, outcomes, options),
+  };
+}
+
+export function toJson(
+  result: SwarmResult,
+  outcomes: readonly ThresholdOutcome[] = [],
+  options: { readonly allowErrors?: boolean } = {},
+): string {
+  return JSON.stringify(toReport(result, outcomes, options));
+}
