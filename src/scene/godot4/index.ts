@@ -30,10 +30,30 @@ export {
 export {
   DEFAULT_RPC_CONFIG,
   type ManifestNode,
+  type ManifestReplicatedProperty,
   type ManifestScript,
+  type ManifestSpawner,
+  type ManifestSynchronizer,
+  type ReplicationManifest,
   type RpcConfig,
   type RpcManifest,
 } from "./rpc-manifest.js";
+export {
+  CUSTOM_SPAWN,
+  ReplicationConfig,
+  ReplicationMode,
+  STATIC_SYNC_ID,
+} from "./replication-config.js";
+export {
+  DEFAULT_DELTA_MTU,
+  DEFAULT_SYNC_MTU,
+  ReplicatedNode,
+  type ReplicationStats,
+  type SceneReplicationEvents,
+  SceneReplicationInterface,
+  Synchronizer,
+  type SynchronizerAuthority,
+} from "./scene-replication-interface.js";
 export { type RpcHandler, RpcNode } from "./rpc-node.js";
 export type { CachedPath, CacheLimits } from "./scene-cache-interface.js";
 export {
