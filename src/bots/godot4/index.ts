@@ -8,3 +8,4 @@ export {
   loadManifest,
   type Mode4,
 } from "./dialect.js";
+export { BotReplication, type BotReplicationOptions, type PathPattern } from "./replication.js";
