@@ -74,14 +74,48 @@ async function startClient(t: ExecutionContext, url: string): Promise<GameLog> {
 }
 
 /** A bot of the game: its player's Sync belongs to it (the game's _enter_tree does the same). */
-async function joinBot(t: ExecutionContext, url: string): Promise<Godot4Bot> {
+async function joinBot(
+  t: ExecutionContext,
+  url: string,
+  before: (bot: Godot4Bot) => void = () => {},
+): Promise<Godot4Bot> {
   const bot = await Bot.connect({ url, manifest: MANIFEST });
   t.teardown(() => bot.disconnect());
   if (bot.godot !== 4) throw new Error("not a Godot 4 server");
+  before(bot);
   const r = bot.replication.interface;
   r.synchronizerAuthority = (path, node, spawner) =>
     path.endsWith("/Sync") && node.path.startsWith("Main/World/Players/") ? Number(node.name) : spawner;
   return bot;
+}
+
+/** Replication packets (SIMPLIFY_PATH, SPAWN, DESPAWN, SYNC; relayed ones unwrapped) the bot gets and sends. */
+function capture(bot: Godot4Bot): { dir: "in" | "out"; from: number; bytes: Uint8Array }[] {
+  const out: { dir: "in" | "out"; from: number; bytes: Uint8Array }[] = [];
+  const peer = bot.peer;
+  const keep = (dir: "in" | "out", from: number, p: Uint8Array) => {
+    let b = p;
+    let f = from;
+    if (b[0] === 7 && b[1] === 3 && b.length > 6) {
+      f = Buffer.from(b).readInt32LE(2);
+      b = b.subarray(6);
+    }
+    const cmd = (b[0] ?? 0) & 7;
+    if (out.length < 400 && (cmd === 1 || cmd === 4 || cmd === 5 || cmd === 6)) out.push({ dir, from: f, bytes: Uint8Array.from(b) });
+  };
+  const get = peer.getPacket.bind(peer);
+  const put = peer.putPacket.bind(peer);
+  peer.getPacket = () => {
+    const from = peer.getPacketPeer();
+    const p = get();
+    if (p) keep("in", from, p);
+    return p;
+  };
+  peer.putPacket = (p: Uint8Array) => {
+    keep("out", bot.id, p);
+    return put(p);
+  };
+  return out;
 }
 
 const near = (x: number, y: number) => (v: unknown) => v instanceof Vector2 && v.x === x && v.y === y;
@@ -90,9 +124,15 @@ test("bots on a real 4.6.3 replication game: spawns (scene and custom), owner-on
   const { log: server, url } = await startServer(t);
   const client = await startClient(t, url);
   const cid = Number((await client.waitForEvent("connected")).id);
-  const n = Number(process.env.GP_REPL_BOTS ?? 5);
+  const n = Number(process.env.GP_REPL_BOTS ?? 20);
   const bots: Godot4Bot[] = [];
-  for (let i = 0; i < n; i++) bots.push(await joinBot(t, url));
+  let wire: ReturnType<typeof capture> = [];
+  for (let i = 0; i < n; i++)
+    bots.push(
+      await joinBot(t, url, (b) => {
+        if (i === 0) wire = capture(b);
+      }),
+    );
 
   for (const bot of bots) {
     const r = bot.replication;
@@ -164,6 +204,19 @@ test("bots on a real 4.6.3 replication game: spawns (scene and custom), owner-on
   gone.disconnect();
   await Promise.all(waits);
   await client.waitForEvent("despawned", (e) => e.name === String(goneId));
+
+  // The 4.6.3 bytes (protocol-notes/replication-4.md quotes them): each layout as the reference says.
+  const first = bots[0]!;
+  const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+  const mine = wire.find((w) => w.dir === "in" && w.bytes[0] === 4 && hex(w.bytes).includes(Buffer.from(`${first.id}\0`).toString("hex")));
+  t.truthy(mine, "the SPAWN of the bot's own player");
+  t.is(mine!.bytes[1], 0, "scene index 0");
+  t.is(Buffer.from(mine!.bytes).readUInt32LE(10), 0, "no synchronizer net id: the server is not its Sync's authority");
+  const custom = wire.find((w) => w.dir === "in" && w.bytes[0] === 4 && w.bytes[1] === 0xff);
+  t.truthy(custom, "the custom spawn of gem7, 0xFF");
+  t.true(wire.some((w) => w.dir === "in" && w.bytes[0] === 6), "full SYNCs from the server and the relayed ones");
+  t.true(wire.some((w) => w.dir === "out" && w.bytes[0] === 0x16), "our delta SYNC");
+  if (process.env.GP_REPL_CAPTURE) t.log(wire.slice(0, 40).map((w) => `${w.dir} ${w.from} ${hex(w.bytes)}`).join("\n"));
 
   for (const bot of bots) {
     const s = bot.replication.interface.stats;
