@@ -827,15 +827,17 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       if (watch.length === 0) continue;
       const last = info.lastWatchUsecs.get(sync) ?? -1;
       let indexes = 0n;
-      const props: string[] = [];
+      // get_delta_state sends the values the watch saw, not what the property holds now.
+      const scratch = this.#scratch;
+      scratch.pos = 0;
       for (let i = 0; i < watch.length; i++) {
         if ((sync.watchChangeUsec[i] as number) > last) {
           indexes |= 1n << BigInt(i);
-          props.push(watch[i] as string);
+          writeCompressedVariant(scratch, sync.watchSeen[i] as Variant);
         }
       }
-      if (props.length === 0) continue;
-      const entry = this.#encodeValues(sync.node, props);
+      if (indexes === 0n) continue;
+      const entry = scratch.buf.subarray(0, scratch.pos);
       if (entry.length > mtu) continue;
       if (w.pos - PACKET_START + 16 + entry.length > mtu) {
         this.#flush(peer, TRANSFER_RELIABLE, 1);

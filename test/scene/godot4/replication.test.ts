@@ -444,3 +444,41 @@ test("a frozen client sends no SYNC; a synchronizer the client does not own is n
   c.mp.replication.process(3_000_000);
   t.is(g.wire(mark).length, 1, "the SIMPLIFY_PATH of its own synchronizer only");
 });
+
+test("delta_interval: ON_CHANGE values are watched at most once per interval, and the delta carries what the watch saw", (t) => {
+  const slow: RpcManifest = {
+    ...HP,
+    synchronizers: {
+      "Main/World/*/Sync": {
+        ...HP.synchronizers!["Main/World/*/Sync"]!,
+        replication_interval: 10,
+        delta_interval: 0.1,
+      },
+    },
+  };
+  const { g, c } = setup(slow);
+  owned(c.mp);
+  fromServer(g, 2, PLAYER_SPAWN);
+  const me = c.mp.replication.getNode("Main/World/2");
+  me?.set("position", new Vector2(0, 0));
+  me?.set("hp", 100);
+  const r = c.mp.replication;
+  r.process(1_000_000); // watch at 1.0 s; the path goes out first
+  g.run();
+  const deltas = (mark: number) => g.wire(mark).filter((w) => w.startsWith("2>1 16"));
+  const hp = (v: number) => Buffer.from(encodeAndCompressVariant(v)).toString("hex");
+  let mark = g.mark;
+  r.process(1_050_000);
+  t.deepEqual(deltas(mark), [`2>1 16${le32(0x80000001)}0100000000000000${le32(2)}${hp(100)}`]);
+  mark = g.mark;
+  me?.set("hp", 90);
+  r.process(1_070_000);
+  t.deepEqual(deltas(mark), [], "not watched again before 1.1 s");
+  me?.set("hp", 80);
+  r.process(1_100_000);
+  t.deepEqual(
+    deltas(mark),
+    [`2>1 16${le32(0x80000001)}0100000000000000${le32(2)}${hp(80)}`],
+    "the value at the watch",
+  );
+});
