@@ -219,7 +219,7 @@ test("bots on a real 4.6.3 replication game: spawns (scene and custom), owner-on
   if (process.env.GP_REPL_CAPTURE) t.log(wire.slice(0, 40).map((w) => `${w.dir} ${w.from} ${hex(w.bytes)}`).join("\n"));
 
   for (const bot of bots) {
-    const s = bot.replication.interface.stats;
+    const s = bot.telemetry.replication!; // the swarm metrics read the bot's telemetry
     t.true(s.spawnsIn >= 4 + bots.length, `spawns seen by ${bot.id}`);
     t.true(s.syncsIn > 0 && s.syncsOut > 0 && s.deltasOut > 0, JSON.stringify(s));
     t.deepEqual([...bot.multiplayer.stats.dropped], [], "no packet of the game was dropped");
