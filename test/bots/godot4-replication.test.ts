@@ -101,7 +101,8 @@ function capture(bot: Godot4Bot): { dir: "in" | "out"; from: number; bytes: Uint
       b = b.subarray(6);
     }
     const cmd = (b[0] ?? 0) & 7;
-    if (out.length < 400 && (cmd === 1 || cmd === 4 || cmd === 5 || cmd === 6)) out.push({ dir, from: f, bytes: Uint8Array.from(b) });
+    if (out.length < 400 && (cmd === 1 || cmd === 4 || cmd === 5 || cmd === 6))
+      out.push({ dir, from: f, bytes: Uint8Array.from(b) });
   };
   const get = peer.getPacket.bind(peer);
   const put = peer.putPacket.bind(peer);
@@ -208,15 +209,36 @@ test("bots on a real 4.6.3 replication game: spawns (scene and custom), owner-on
   // The 4.6.3 bytes (protocol-notes/replication-4.md quotes them): each layout as the reference says.
   const first = bots[0]!;
   const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-  const mine = wire.find((w) => w.dir === "in" && w.bytes[0] === 4 && hex(w.bytes).includes(Buffer.from(`${first.id}\0`).toString("hex")));
+  const mine = wire.find(
+    (w) =>
+      w.dir === "in" &&
+      w.bytes[0] === 4 &&
+      hex(w.bytes).includes(Buffer.from(`${first.id}\0`).toString("hex")),
+  );
   t.truthy(mine, "the SPAWN of the bot's own player");
   t.is(mine!.bytes[1], 0, "scene index 0");
-  t.is(Buffer.from(mine!.bytes).readUInt32LE(10), 0, "no synchronizer net id: the server is not its Sync's authority");
+  t.is(
+    Buffer.from(mine!.bytes).readUInt32LE(10),
+    0,
+    "no synchronizer net id: the server is not its Sync's authority",
+  );
   const custom = wire.find((w) => w.dir === "in" && w.bytes[0] === 4 && w.bytes[1] === 0xff);
   t.truthy(custom, "the custom spawn of gem7, 0xFF");
-  t.true(wire.some((w) => w.dir === "in" && w.bytes[0] === 6), "full SYNCs from the server and the relayed ones");
-  t.true(wire.some((w) => w.dir === "out" && w.bytes[0] === 0x16), "our delta SYNC");
-  if (process.env.GP_REPL_CAPTURE) t.log(wire.slice(0, 40).map((w) => `${w.dir} ${w.from} ${hex(w.bytes)}`).join("\n"));
+  t.true(
+    wire.some((w) => w.dir === "in" && w.bytes[0] === 6),
+    "full SYNCs from the server and the relayed ones",
+  );
+  t.true(
+    wire.some((w) => w.dir === "out" && w.bytes[0] === 0x16),
+    "our delta SYNC",
+  );
+  if (process.env.GP_REPL_CAPTURE)
+    t.log(
+      wire
+        .slice(0, 40)
+        .map((w) => `${w.dir} ${w.from} ${hex(w.bytes)}`)
+        .join("\n"),
+    );
 
   for (const bot of bots) {
     const s = bot.telemetry.replication!; // the swarm metrics read the bot's telemetry

@@ -18,6 +18,12 @@ export {
   SysCommand,
 } from "./network-commands.js";
 export {
+  CUSTOM_SPAWN,
+  ReplicationConfig,
+  ReplicationMode,
+  STATIC_SYNC_ID,
+} from "./replication-config.js";
+export {
   compareCodePoints,
   type MethodStats as MethodStats4,
   NO_RPCS,
@@ -38,12 +44,15 @@ export {
   type RpcConfig,
   type RpcManifest,
 } from "./rpc-manifest.js";
+export { type RpcHandler, RpcNode } from "./rpc-node.js";
+export type { CachedPath, CacheLimits } from "./scene-cache-interface.js";
 export {
-  CUSTOM_SPAWN,
-  ReplicationConfig,
-  ReplicationMode,
-  STATIC_SYNC_ID,
-} from "./replication-config.js";
+  type PeerStats4,
+  SceneMultiplayer,
+  type SceneMultiplayerEvents,
+  type SceneMultiplayerOptions,
+  type SceneMultiplayerStats,
+} from "./scene-multiplayer.js";
 export {
   DEFAULT_DELTA_MTU,
   DEFAULT_SYNC_MTU,
@@ -54,15 +63,6 @@ export {
   Synchronizer,
   type SynchronizerAuthority,
 } from "./scene-replication-interface.js";
-export { type RpcHandler, RpcNode } from "./rpc-node.js";
-export type { CachedPath, CacheLimits } from "./scene-cache-interface.js";
-export {
-  type PeerStats4,
-  SceneMultiplayer,
-  type SceneMultiplayerEvents,
-  type SceneMultiplayerOptions,
-  type SceneMultiplayerStats,
-} from "./scene-multiplayer.js";
 export {
   decodeRemoteCall,
   encodeRemoteCall,
