@@ -64,7 +64,10 @@ export class BotReplication {
   /** Starts the network frame (idempotent): SYNCs of owned synchronizers go out from it. */
   start(): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => this.#mp.replication.process(), this.#intervalMs);
+    // Tick style (bot.poll(), autoProcess off) has its frame in SceneMultiplayer.poll(): not twice.
+    this.#timer = setInterval(() => {
+      if (this.#mp.autoProcess) this.#mp.replication.process();
+    }, this.#intervalMs);
     this.#timer.unref?.();
   }
 
