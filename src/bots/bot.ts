@@ -26,6 +26,7 @@ import type {
   DialectHost,
   GodotEngine,
   OpeningTimes,
+  ReplicationCounts,
 } from "./dialect.js";
 import type { BotByEngine, EngineBot, EngineOptions } from "./engines.js";
 import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
@@ -139,6 +140,8 @@ export interface BotTelemetry {
   readonly drops: ReadonlyMap<string, number>;
   /** Calls whose handler threw. */
   readonly scriptErrors: number;
+  /** Godot 4: replication counters (spawns, despawns, syncs in and out); undefined for Godot 3. */
+  readonly replication: Readonly<ReplicationCounts> | undefined;
 }
 
 /** Bot's sendCall, for CallingNode (set in Bot's static block). */
@@ -272,6 +275,9 @@ class Telemetry implements BotTelemetry {
   }
   get scriptErrors(): number {
     return this.dialect.scriptErrors;
+  }
+  get replication(): Readonly<ReplicationCounts> | undefined {
+    return this.dialect.replication;
   }
 }
 

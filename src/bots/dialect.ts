@@ -101,6 +101,22 @@ export interface BotDialect<Mode = never> {
   readonly drops: ReadonlyMap<string, number>;
   /** Calls whose handler threw. */
   readonly scriptErrors: number;
+  /** Godot 4 replication counters (MultiplayerSpawner / MultiplayerSynchronizer); absent in Godot 3. */
+  readonly replication?: Readonly<ReplicationCounts>;
+}
+
+/** SPAWN / DESPAWN / SYNC a bot received and sent (SceneReplicationInterface's stats). */
+export interface ReplicationCounts {
+  readonly spawnsIn: number;
+  readonly despawnsIn: number;
+  readonly syncsIn: number;
+  readonly deltasIn: number;
+  readonly syncsStale: number;
+  readonly syncsUnknown: number;
+  readonly syncsOut: number;
+  readonly deltasOut: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
 }
 
 /** When the connection came up, as the bot measured it (performance.now()). */

@@ -109,6 +109,38 @@ func _node_entry(n: Node, path: String, scene: String) -> Dictionary:
 		e["scene"] = n.owner.scene_file_path
 	elif scene != "":
 		e["scene"] = scene
+	var sp := n as MultiplayerSpawner
+	if sp != null:
+		var scenes: Array = []
+		for i in sp.get_spawnable_scene_count():
+			var sc := sp.get_spawnable_scene(i)
+			if sc.begins_with("uid://"):
+				sc = ResourceUID.get_id_path(ResourceUID.text_to_id(sc))
+			scenes.append(sc)
+		e["spawner"] = {
+			"spawn_path": String(sp.spawn_path),
+			"spawnable_scenes": scenes,
+			"spawn_limit": sp.spawn_limit,
+			"spawn_function": sp.spawn_function.is_valid(),
+		}
+	var sy := n as MultiplayerSynchronizer
+	if sy != null:
+		var props: Array = []
+		var cfg := sy.replication_config
+		if cfg != null:
+			for p in cfg.get_properties():
+				props.append({
+					"path": String(p),
+					"spawn": cfg.property_get_spawn(p),
+					"replication_mode": int(cfg.property_get_replication_mode(p)),
+				})
+		e["synchronizer"] = {
+			"root_path": String(sy.root_path),
+			"replication_interval": sy.replication_interval,
+			"delta_interval": sy.delta_interval,
+			"public_visibility": sy.public_visibility,
+			"properties": props,
+		}
 	return e
 
 

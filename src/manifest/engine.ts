@@ -5,7 +5,15 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ManifestNode, ManifestScript, RpcConfig, RpcManifest } from "../scene/index.js";
+import type {
+  ManifestNode,
+  ManifestReplicatedProperty,
+  ManifestScript,
+  ManifestSpawner,
+  ManifestSynchronizer,
+  RpcConfig,
+  RpcManifest,
+} from "../scene/index.js";
 import { ManifestError, ManifestErrorKind, type ManifestWarning } from "./errors.js";
 import { compareCodePoints, configFromDictionary, sameConfig } from "./rpc-config.js";
 
@@ -132,6 +140,7 @@ export function manifestFromEngineDump(dump: unknown): {
     ]);
   }
   nodes.sort(([a], [b]) => compareCodePoints(a, b));
+  const { spawners, synchronizers } = replicationOf(dump.nodes);
   const godot = str(dump.godot);
   return {
     manifest: {
@@ -140,7 +149,54 @@ export function manifestFromEngineDump(dump: unknown): {
       ...(godot ? { godot } : {}),
       scripts,
       nodes: Object.fromEntries(nodes),
+      ...(spawners.size > 0 ? { spawners: Object.fromEntries(spawners) } : {}),
+      ...(synchronizers.size > 0 ? { synchronizers: Object.fromEntries(synchronizers) } : {}),
     },
     warnings,
   };
+}
+
+/** The dump's spawners (of the tree only) and synchronizers (tree order), as the static reader keys them. */
+function replicationOf(raw: readonly unknown[]): {
+  spawners: Map<string, ManifestSpawner>;
+  synchronizers: Map<string, ManifestSynchronizer>;
+} {
+  const spawners = new Map<string, ManifestSpawner>();
+  const synchronizers = new Map<string, ManifestSynchronizer>();
+  const num = (v: unknown, d: number) => (typeof v === "number" ? v : d);
+  for (const n of raw) {
+    if (!isRecord(n) || typeof n.path !== "string" || n.path.startsWith("<")) continue;
+    const sp = n.spawner;
+    if (isRecord(sp) && !n.path.includes("*")) {
+      spawners.set(n.path, {
+        spawn_path: str(sp.spawn_path) ?? "",
+        spawnable_scenes: Array.isArray(sp.spawnable_scenes) ? sp.spawnable_scenes.map(String) : [],
+        spawn_limit: num(sp.spawn_limit, 0),
+        spawn_function: sp.spawn_function === true,
+      });
+    }
+    const sy = n.synchronizer;
+    if (isRecord(sy)) {
+      const properties: ManifestReplicatedProperty[] = [];
+      for (const p of Array.isArray(sy.properties) ? sy.properties : []) {
+        if (!isRecord(p) || typeof p.path !== "string") continue;
+        const m = p.replication_mode;
+        properties.push({
+          path: p.path,
+          spawn: p.spawn === true,
+          replication_mode: m === 0 || m === 2 ? m : 1,
+        });
+      }
+      const scene = str(n.scene);
+      synchronizers.set(n.path, {
+        root_path: str(sy.root_path) ?? "..",
+        replication_interval: num(sy.replication_interval, 0),
+        delta_interval: num(sy.delta_interval, 0),
+        public_visibility: sy.public_visibility !== false,
+        properties,
+        ...(scene !== undefined ? { scene } : {}),
+      });
+    }
+  }
+  return { spawners, synchronizers };
 }

@@ -22,6 +22,7 @@ export {
 } from "./gdscript.js";
 export { stringifyManifest } from "./json.js";
 export { type ManifestResult, type ReadOptions, readProjectFile, readProjectManifest } from "./reader.js";
+export { parseReplicationConfigResource, replicationProperties } from "./replication.js";
 export { compareCodePoints, configFromDictionary, RPC_MODES, TRANSFER_MODES } from "./rpc-config.js";
 export { expandScene, type ParsedScene, parseScene, type SceneNode } from "./scene.js";
 export { type ParsedTextResource, parseTextResource, type TextValue } from "./text-resource.js";

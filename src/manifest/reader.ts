@@ -9,10 +9,19 @@
 import type { Dirent } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, posix } from "node:path";
-import type { ManifestNode, ManifestScript, RpcConfig, RpcManifest } from "../scene/index.js";
+import type {
+  ManifestNode,
+  ManifestReplicatedProperty,
+  ManifestScript,
+  ManifestSpawner,
+  ManifestSynchronizer,
+  RpcConfig,
+  RpcManifest,
+} from "../scene/index.js";
 import { parseCSharp } from "./csharp.js";
 import { ManifestError, ManifestErrorKind, type ManifestWarning } from "./errors.js";
 import { type ExtendsClause, type ParsedGDScript, parseGDScript } from "./gdscript.js";
+import { parseReplicationConfigResource } from "./replication.js";
 import { compareCodePoints, sameConfig } from "./rpc-config.js";
 import { expandScene, type ParsedScene, parseScene, rootName, type SceneNode } from "./scene.js";
 import { parseTextResource, stringOf } from "./text-resource.js";
@@ -148,6 +157,8 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
       gd,
     });
   };
+  /** SceneReplicationConfig resources saved as .tres, by res:// path. */
+  const replicationFiles = new Map<string, ManifestReplicatedProperty[]>();
   for (const f of files) {
     const path = `res://${f}`;
     if (f.endsWith(".gd")) {
@@ -173,6 +184,10 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
       scenes.set(path, scene);
       if (scene.uid) uidPaths.set(scene.uid, path);
       for (const [id, b] of scene.builtinScripts) addGDScript(`${path}::${id}`, b.source, b.line);
+    } else if (f.endsWith(".tres")) {
+      const src = await read(f);
+      const props = src === undefined ? undefined : parseReplicationConfigResource(src);
+      if (props) replicationFiles.set(path, props);
     } else if (f.endsWith(".scn")) {
       warn({
         file: path,
@@ -343,11 +358,46 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
   const ctx = { scenes, warn, budget: options.maxNodes ?? 200_000 };
   /** Nodes of the run-time tree (autoloads, main scene), for their spawners. */
   const placed = new Map<string, SceneNode>();
+  // Replication: spawners of the tree, synchronizers wherever their scene goes (in tree order).
+  const spawners = new Map<string, ManifestSpawner>();
+  const synchronizers = new Map<string, ManifestSynchronizer>();
   const place = (prefix: string, sceneNodes: readonly SceneNode[], inTree = true) => {
     for (const n of sceneNodes) {
       const key = n.rel === "" ? prefix : `${prefix}/${n.rel}`;
       nodes.set(key, nodeEntry(n.script, n.scene));
       if (inTree) placed.set(key, n);
+      if (key.startsWith("<")) continue;
+      if (n.spawner && inTree) {
+        spawners.set(key, {
+          spawn_path: n.spawner.spawnPath ?? "",
+          spawnable_scenes: n.spawner.scenes ?? [],
+          spawn_limit: n.spawner.spawnLimit ?? 0,
+          // Only a script sets spawn_function: not visible in a scene file.
+          spawn_function: "unknown",
+        });
+      }
+      const sy = n.synchronizer;
+      if (sy) {
+        let properties = sy.properties;
+        if (!properties && sy.configFile !== undefined) {
+          properties = replicationFiles.get(sy.configFile);
+          if (!properties) {
+            warn({
+              file: n.scene,
+              line: 0,
+              message: `synchronizer ${key}: ${sy.configFile} is not a SceneReplicationConfig the reader could read`,
+            });
+          }
+        }
+        synchronizers.set(key, {
+          root_path: sy.rootPath ?? "..",
+          replication_interval: sy.replicationInterval ?? 0,
+          delta_interval: sy.deltaInterval ?? 0,
+          public_visibility: sy.publicVisibility ?? true,
+          properties: properties ?? [],
+          scene: n.scene,
+        });
+      }
     }
   };
   const nodeEntry = (script: string | undefined, scene: string | undefined): ManifestNode => {
@@ -461,6 +511,9 @@ export async function readProjectManifest(dir: string, options: ReadOptions = {}
     ...(godot ? { godot } : {}),
     scripts: manifestScripts,
     nodes: Object.fromEntries([...nodes].sort(([a], [b]) => compareCodePoints(a, b))),
+    ...(spawners.size > 0 ? { spawners: Object.fromEntries(spawners) } : {}),
+    // In tree order: a SPAWN's synchronizer net ids follow it.
+    ...(synchronizers.size > 0 ? { synchronizers: Object.fromEntries(synchronizers) } : {}),
   };
   // One warning per problem, whichever node or script led to it.
   const seen = new Set<string>();

@@ -5,7 +5,10 @@
  * (null) removes a node's script. Built-in scripts (`SubResource` of type GDScript) are
  * `res://scene.tscn::id`, as Godot names them.
  */
+
+import type { ManifestReplicatedProperty } from "../scene/index.js";
 import { ManifestError, ManifestErrorKind, type ManifestWarning } from "./errors.js";
+import { replicationProperties } from "./replication.js";
 import { parseTextResource, resourceRef, stringOf, type TextValue } from "./text-resource.js";
 
 export interface ParsedScene {
@@ -30,12 +33,25 @@ export interface SceneNodeDecl {
   readonly script?: string | null;
   /** A MultiplayerSpawner's `spawn_path` and `_spawnable_scenes`, as far as this node sets them. */
   readonly spawner?: SpawnerDecl;
+  readonly synchronizer?: SynchronizerDecl;
   readonly line: number;
 }
 
 export interface SpawnerDecl {
   readonly spawnPath?: string;
   readonly scenes?: readonly string[];
+  readonly spawnLimit?: number;
+}
+
+/** A MultiplayerSynchronizer's settings, as far as this node sets them. */
+export interface SynchronizerDecl {
+  readonly rootPath?: string;
+  readonly replicationInterval?: number;
+  readonly deltaInterval?: number;
+  readonly publicVisibility?: boolean;
+  /** Its SceneReplicationConfig: the properties (a sub_resource), or the `.tres` path of an ext_resource. */
+  readonly properties?: readonly ManifestReplicatedProperty[];
+  readonly configFile?: string;
 }
 
 /** A node of an expanded scene. */
@@ -46,6 +62,7 @@ export interface SceneNode {
   /** The file that declared the node (the instanced scene for its nodes). */
   readonly scene: string;
   readonly spawner?: SpawnerDecl;
+  readonly synchronizer?: SynchronizerDecl;
 }
 
 export function parseScene(text: string, path: string, uidPaths: ReadonlyMap<string, string>): ParsedScene {
@@ -56,6 +73,7 @@ export function parseScene(text: string, path: string, uidPaths: ReadonlyMap<str
   const extResources = new Map<string, string>();
   const builtinScripts = new Map<string, { source: string; line: number }>();
   const nodes: SceneNodeDecl[] = [];
+  const replicationConfigs = new Map<string, ManifestReplicatedProperty[]>();
   let uid: string | undefined;
   const refPath = (v: TextValue | undefined, line: number): string | null | undefined => {
     if (v?.kind === "null") return null;
@@ -88,6 +106,9 @@ export function parseScene(text: string, path: string, uidPaths: ReadonlyMap<str
       case "sub_resource": {
         const id =
           stringOf(s.header.get("id")) ?? String((s.header.get("id") as { value?: number })?.value ?? "");
+        if (stringOf(s.header.get("type")) === "SceneReplicationConfig") {
+          replicationConfigs.set(id, replicationProperties(s.properties));
+        }
         if (stringOf(s.header.get("type")) === "GDScript") {
           const src = s.properties.get("script/source");
           const source = stringOf(src?.value);
@@ -117,9 +138,19 @@ export function parseScene(text: string, path: string, uidPaths: ReadonlyMap<str
                 .filter((v): v is string => v !== undefined)
                 .map((v) => (v.startsWith("uid://") ? (uidPaths.get(v) ?? v) : v))
             : undefined;
+        const limit = s.properties.get("spawn_limit")?.value;
+        const spawnLimit = limit?.kind === "number" ? limit.value : undefined;
         const spawner: SpawnerDecl | undefined =
           type === "MultiplayerSpawner" || spawnPath !== undefined || scenes !== undefined
-            ? { ...(spawnPath !== undefined ? { spawnPath } : {}), ...(scenes ? { scenes } : {}) }
+            ? {
+                ...(spawnPath !== undefined ? { spawnPath } : {}),
+                ...(scenes ? { scenes } : {}),
+                ...(spawnLimit !== undefined ? { spawnLimit } : {}),
+              }
+            : undefined;
+        const synchronizer =
+          type === "MultiplayerSynchronizer" || s.properties.has("replication_config")
+            ? synchronizerDecl(s.properties, replicationConfigs, extResources, (m) => warn(s.line, m))
             : undefined;
         nodes.push({
           name,
@@ -129,6 +160,7 @@ export function parseScene(text: string, path: string, uidPaths: ReadonlyMap<str
           placeholder,
           ...(script !== undefined ? { script } : {}),
           ...(spawner ? { spawner } : {}),
+          ...(synchronizer ? { synchronizer } : {}),
           line: s.line,
         });
         break;
@@ -138,6 +170,40 @@ export function parseScene(text: string, path: string, uidPaths: ReadonlyMap<str
     }
   }
   return { path, ...(uid ? { uid } : {}), extResources, builtinScripts, nodes, warnings };
+}
+
+function synchronizerDecl(
+  props: ReadonlyMap<string, { readonly value: TextValue; readonly line: number }>,
+  configs: ReadonlyMap<string, ManifestReplicatedProperty[]>,
+  ext: ReadonlyMap<string, string>,
+  warn: (message: string) => void,
+): SynchronizerDecl {
+  const num = (k: string) => {
+    const v = props.get(k)?.value;
+    return v?.kind === "number" ? v.value : undefined;
+  };
+  const rootPath = stringOf(props.get("root_path")?.value);
+  const replicationInterval = num("replication_interval");
+  const deltaInterval = num("delta_interval");
+  const vis = props.get("public_visibility")?.value;
+  const ref = resourceRef(props.get("replication_config")?.value);
+  let properties: ManifestReplicatedProperty[] | undefined;
+  let configFile: string | undefined;
+  if (ref?.kind === "sub") {
+    properties = configs.get(ref.id);
+    if (!properties) warn(`SubResource("${ref.id}") is not a SceneReplicationConfig of this scene`);
+  } else if (ref?.kind === "ext") {
+    configFile = ext.get(ref.id);
+    if (configFile === undefined) warn(`ExtResource("${ref.id}") is not declared in this scene`);
+  }
+  return {
+    ...(rootPath !== undefined ? { rootPath } : {}),
+    ...(replicationInterval !== undefined ? { replicationInterval } : {}),
+    ...(deltaInterval !== undefined ? { deltaInterval } : {}),
+    ...(vis?.kind === "bool" ? { publicVisibility: vis.value } : {}),
+    ...(properties ? { properties } : {}),
+    ...(configFile !== undefined ? { configFile } : {}),
+  };
 }
 
 /** Scenes Godot imports from 3D model files: their nodes are not in any text file. */
@@ -177,7 +243,10 @@ export function expandScene(
     });
     return [];
   }
-  const nodes = new Map<string, { script?: string; scene: string; spawner?: SpawnerDecl }>();
+  const nodes = new Map<
+    string,
+    { script?: string; scene: string; spawner?: SpawnerDecl; synchronizer?: SynchronizerDecl }
+  >();
   const take = () => {
     if (--ctx.budget < 0) {
       throw new ManifestError(
@@ -251,6 +320,7 @@ export function expandScene(
             ...(n.script !== undefined ? { script: n.script } : {}),
             scene: inherited ? path : n.scene,
             ...(n.spawner ? { spawner: n.spawner } : {}),
+            ...(n.synchronizer ? { synchronizer: n.synchronizer } : {}),
           });
         }
       }
@@ -274,6 +344,10 @@ export function expandScene(
     if (d.spawner) {
       const prev = nodes.get(rel)!;
       nodes.set(rel, { ...prev, spawner: { ...prev.spawner, ...d.spawner } });
+    }
+    if (d.synchronizer) {
+      const prev = nodes.get(rel)!;
+      nodes.set(rel, { ...prev, synchronizer: { ...prev.synchronizer, ...d.synchronizer } });
     }
   }
   const root = nodes.get("");

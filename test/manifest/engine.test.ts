@@ -17,6 +17,20 @@ import {
   readProjectManifest,
   stringifyManifest,
 } from "../../src/manifest/index.js";
+import type { RpcManifest } from "../../src/scene/index.js";
+
+/** The static manifest's spawners with the engine's answer for spawn_function (the static reader says "unknown"). */
+function withSpawnFunctions(statics: RpcManifest, engine: RpcManifest): Pick<RpcManifest, "spawners"> {
+  if (!statics.spawners) return {};
+  return {
+    spawners: Object.fromEntries(
+      Object.entries(statics.spawners).map(([k, s]) => {
+        const f = engine.spawners?.[k]?.spawn_function;
+        return [k, { ...s, ...(f !== undefined ? { spawn_function: f } : {}) }];
+      }),
+    ),
+  };
+}
 
 const FIXTURE = fileURLToPath(new URL("../godot/manifest/game", import.meta.url));
 
@@ -31,7 +45,13 @@ test("--engine on real Godot 4.6.3 agrees exactly with the static reader", async
   );
   const { "res://net/Chat.cs": chat, ...gdScripts } = statics.manifest.scripts;
   t.truthy(chat, "the static reader has the C# script");
-  const expected = { ...statics.manifest, godot: "4.6.3", scripts: gdScripts };
+  // Whether a spawner has a spawn_function is set by script: only the engine knows it.
+  const expected = {
+    ...statics.manifest,
+    godot: "4.6.3",
+    scripts: gdScripts,
+    ...withSpawnFunctions(statics.manifest, engine.manifest),
+  };
   t.is(stringifyManifest(engine.manifest), stringifyManifest(expected));
   t.true(Object.keys(engine.manifest.nodes).length >= 20);
 });
@@ -83,5 +103,35 @@ test("an engine config without rpc_mode is skipped, as SceneRPCInterface skips i
   });
   t.deepEqual(warnings, [
     { file: "Main", line: 0, message: 'rpc config of "a" has no valid "rpc_mode"; Godot skips it' },
+  ]);
+});
+
+const REPL_FIXTURE = fileURLToPath(new URL("../godot/manifest/repl4", import.meta.url));
+
+test("replication configs: --engine on real Godot 4.6.3 reads the same spawners and synchronizers as the static reader (spawn_function only the engine can see)", async (t) => {
+  const engine = await engineManifest(REPL_FIXTURE, { timeoutMs: 90_000 });
+  const statics = await readProjectManifest(REPL_FIXTURE);
+  t.deepEqual(engine.warnings, []);
+  t.deepEqual(statics.warnings, []);
+  const spawners = statics.manifest.spawners ?? {};
+  t.deepEqual(
+    Object.values(spawners).map((s) => s.spawn_function),
+    ["unknown", "unknown"],
+    "a spawn_function is set by a script: the static reader says it cannot know",
+  );
+  t.deepEqual(
+    Object.fromEntries(Object.entries(engine.manifest.spawners ?? {}).map(([k, s]) => [k, s.spawn_function])),
+    { "Main/World/ItemSpawner": true, "Main/World/PlayerSpawner": false },
+  );
+  const expected = {
+    ...statics.manifest,
+    godot: "4.6.3",
+    ...withSpawnFunctions(statics.manifest, engine.manifest),
+  };
+  t.is(stringifyManifest(engine.manifest), stringifyManifest(expected));
+  t.deepEqual(Object.keys(engine.manifest.synchronizers ?? {}), [
+    "Main/StaticSync",
+    "Main/World/Players/*/Sync",
+    "Main/World/Players/*/HeadSync",
   ]);
 });

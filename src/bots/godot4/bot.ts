@@ -12,6 +12,7 @@ import { Bot, type BotOptions } from "../bot.js";
 import type { BotEngine, OpeningTimes } from "../dialect.js";
 import { Godot4Dialect, type Godot4Options, type Mode4 } from "./dialect.js";
 import { type Godot4Calls, Godot4Node } from "./node.js";
+import { BotReplication } from "./replication.js";
 
 export class Godot4Bot extends Bot<Mode4> {
   /** The WebSocketMultiplayerPeer (4.x) under the bot: its drops, timings, lastClose. */
@@ -21,6 +22,7 @@ export class Godot4Bot extends Bot<Mode4> {
   readonly #dialect: Godot4Dialect;
   #nodes: Map<string, Godot4Node> | null = null;
   #calls: Godot4Calls | null = null;
+  #replication: BotReplication | null = null;
 
   constructor(client: WebSocketClient, options: BotOptions & Godot4Options, times: OpeningTimes) {
     let dialect: Godot4Dialect | undefined;
@@ -75,6 +77,21 @@ export class Godot4Bot extends Bot<Mode4> {
   /** SceneMultiplayer.complete_auth(1): our side of the exchange is done. */
   completeAuth(): void {
     this.#dialect.completeAuth();
+  }
+
+  /**
+   * Replication (MultiplayerSpawner / MultiplayerSynchronizer): replicated nodes, waits, and the
+   * network frame that sends the SYNC of synchronizers this bot owns (started on first use, stopped
+   * when the bot disconnects).
+   */
+  get replication(): BotReplication {
+    if (!this.#replication) {
+      const r = new BotReplication(this.multiplayer);
+      this.#replication = r;
+      r.start();
+      this.once("disconnected", () => r.stop());
+    }
+    return this.#replication;
   }
 
   /** Manifest checks that failed so far (the `manifest_error` events). */

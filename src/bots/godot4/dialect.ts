@@ -16,6 +16,7 @@ import {
   type ManifestError,
   type MethodStats4,
   NetworkCommand4,
+  type ReplicationStats,
   type RpcConfig,
   type RpcDeclaration,
   RpcError4,
@@ -426,6 +427,10 @@ export class Godot4Dialect implements BotDialect<Mode4> {
 
   get scriptErrors(): number {
     return this.multiplayer.stats.scriptErrors;
+  }
+
+  get replication(): Readonly<ReplicationStats> {
+    return this.multiplayer.replication.stats;
   }
 
   /** MultiplayerAPI.send_auth(1, data) (strings as UTF-8). */

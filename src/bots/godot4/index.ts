@@ -9,3 +9,4 @@ export {
   type Mode4,
 } from "./dialect.js";
 export { type Godot4Calls, Godot4Node } from "./node.js";
+export { BotReplication, type BotReplicationOptions, type PathPattern } from "./replication.js";

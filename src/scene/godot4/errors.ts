@@ -14,8 +14,6 @@ export type SceneDropReason4 =
   | "auth-after-admit"
   | "too-short"
   | "unknown-command"
-  /** SPAWN / DESPAWN / SYNC: valid Godot 4 commands no replication interface handles here. */
-  | "replication-unsupported"
   | "unknown-sys-command"
   /** ADD_PEER / DEL_PEER from a client, to the server, or with the relay off. */
   | "sys-peer-refused"
@@ -34,7 +32,32 @@ export type SceneDropReason4 =
   | "confirm-unknown-id"
   | "confirm-not-requested"
   | "unknown-method"
-  | "not-allowed";
+  | "not-allowed"
+  /** SPAWN / DESPAWN / SYNC (scene-replication-interface.ts), one per check of on_spawn_receive & co. */
+  | "spawn-too-short"
+  | "spawn-unknown-spawner"
+  | "spawn-not-authority"
+  | "spawn-bad-size"
+  | "spawn-empty-name"
+  | "spawn-bad-name"
+  | "spawn-no-parent"
+  | "spawn-name-exists"
+  | "spawn-bad-argument"
+  | "spawn-limit"
+  | "spawn-no-function"
+  | "spawn-unknown-scene"
+  | "spawn-net-id-in-use"
+  | "spawn-missing-sync-id"
+  | "spawn-bad-state"
+  | "spawn-unused-sync-ids"
+  | "despawn-too-short"
+  | "despawn-unknown"
+  | "despawn-not-authority"
+  | "sync-too-short"
+  | "sync-bad-size"
+  | "sync-not-authority"
+  | "sync-bad-state"
+  | "delta-no-properties";
 
 /** Errors Godot logs while it still processes the packet (the call runs, the path is cached). */
 export type ScenePacketErrorReason4 =

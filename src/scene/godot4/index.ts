@@ -18,6 +18,12 @@ export {
   SysCommand,
 } from "./network-commands.js";
 export {
+  CUSTOM_SPAWN,
+  ReplicationConfig,
+  ReplicationMode,
+  STATIC_SYNC_ID,
+} from "./replication-config.js";
+export {
   compareCodePoints,
   type MethodStats as MethodStats4,
   NO_RPCS,
@@ -30,7 +36,11 @@ export {
 export {
   DEFAULT_RPC_CONFIG,
   type ManifestNode,
+  type ManifestReplicatedProperty,
   type ManifestScript,
+  type ManifestSpawner,
+  type ManifestSynchronizer,
+  type ReplicationManifest,
   type RpcConfig,
   type RpcManifest,
 } from "./rpc-manifest.js";
@@ -43,6 +53,16 @@ export {
   type SceneMultiplayerOptions,
   type SceneMultiplayerStats,
 } from "./scene-multiplayer.js";
+export {
+  DEFAULT_DELTA_MTU,
+  DEFAULT_SYNC_MTU,
+  ReplicatedNode,
+  type ReplicationStats,
+  type SceneReplicationEvents,
+  SceneReplicationInterface,
+  Synchronizer,
+  type SynchronizerAuthority,
+} from "./scene-replication-interface.js";
 export {
   decodeRemoteCall,
   encodeRemoteCall,

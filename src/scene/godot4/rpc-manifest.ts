@@ -60,4 +60,56 @@ export interface RpcManifest {
    * element (spawned nodes have changing names: "Main/Players/*"). An exact path wins over a pattern.
    */
   readonly nodes: Readonly<Record<string, ManifestNode>>;
+  /** MultiplayerSpawners by root-relative path (see ManifestSpawner). */
+  readonly spawners?: Readonly<Record<string, ManifestSpawner>>;
+  /** MultiplayerSynchronizers by root-relative path or pattern (see ManifestSynchronizer). */
+  readonly synchronizers?: Readonly<Record<string, ManifestSynchronizer>>;
+}
+
+/**
+ * A MultiplayerSpawner (keyed by its root-relative path in RpcManifest.spawners). A SPAWN names
+ * the scene by its index in `spawnable_scenes`, or 0xFF for a custom spawn (`spawn_function`).
+ */
+export interface ManifestSpawner {
+  /** MultiplayerSpawner.spawn_path, relative to the spawner as in the scene ("../Players"). */
+  readonly spawn_path: string;
+  /** `res://` paths in the spawner's order (`_spawnable_scenes`). */
+  readonly spawnable_scenes: readonly string[];
+  /** 0 = no limit. */
+  readonly spawn_limit: number;
+  /** Whether a spawn_function is set: only a script does that, so a static reader cannot know ("unknown"). */
+  readonly spawn_function?: boolean | "unknown";
+}
+
+/** SceneReplicationConfig.ReplicationMode: 0 never (spawn only), 1 always (full SYNC), 2 on change (delta SYNC). */
+export type ReplicationMode = 0 | 1 | 2;
+
+/** One property of a SceneReplicationConfig, in config order (`properties/N/path`, `/spawn`, `/replication_mode`). */
+export interface ManifestReplicatedProperty {
+  /** NodePath relative to the synchronizer's root: ".:position", "Sprite:modulate". */
+  readonly path: string;
+  readonly spawn: boolean;
+  readonly replication_mode: ReplicationMode;
+}
+
+/**
+ * A MultiplayerSynchronizer (keyed by its root-relative path in RpcManifest.synchronizers; a `*`
+ * matches one element, as for nodes: a spawned scene's synchronizer is "Main/Players/{star}/Sync" with {star} = `*`).
+ */
+export interface ManifestSynchronizer {
+  /** MultiplayerSynchronizer.root_path, relative to the synchronizer (default ".."). */
+  readonly root_path: string;
+  /** Seconds; 0 = every network frame. */
+  readonly replication_interval: number;
+  readonly delta_interval: number;
+  readonly public_visibility: boolean;
+  readonly properties: readonly ManifestReplicatedProperty[];
+  /** Scene file the synchronizer comes from (informational). */
+  readonly scene?: string;
+}
+
+/** The replication part of a manifest (optional fields of RpcManifest). */
+export interface ReplicationManifest {
+  readonly spawners?: Readonly<Record<string, ManifestSpawner>>;
+  readonly synchronizers?: Readonly<Record<string, ManifestSynchronizer>>;
 }

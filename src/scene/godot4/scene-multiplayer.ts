@@ -23,7 +23,7 @@ import {
 } from "./errors.js";
 import { type MultiplayerHost, PACKET_START } from "./host.js";
 import { ManifestIndex } from "./manifest-index.js";
-import { CMD_MASK, COMMAND_NAMES, NetworkCommand, SYS_CMD_SIZE, SysCommand } from "./network-commands.js";
+import { CMD_MASK, NetworkCommand, SYS_CMD_SIZE, SysCommand } from "./network-commands.js";
 import { copyBytes, getI32, PacketWriter, putU32 } from "./packet-writer.js";
 import {
   type MethodStats,
@@ -35,6 +35,7 @@ import {
 import type { RpcManifest } from "./rpc-manifest.js";
 import { RpcNode } from "./rpc-node.js";
 import { type CacheLimits, normalizePath, SceneCacheInterface } from "./scene-cache-interface.js";
+import { SceneReplicationInterface } from "./scene-replication-interface.js";
 import { SceneRPCInterface } from "./scene-rpc-interface.js";
 
 export interface SceneMultiplayerEvents {
@@ -230,6 +231,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   readonly #host: MultiplayerHost = new SceneMultiplayer.#Host(this);
   readonly #cache: SceneCacheInterface;
   readonly #rpc: SceneRPCInterface;
+  /** SceneMultiplayer's replicator: MultiplayerSpawner / MultiplayerSynchronizer traffic. */
+  readonly replication: SceneReplicationInterface;
 
   constructor(options: SceneMultiplayerOptions = {}) {
     super();
@@ -238,6 +241,12 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     this.#maxNodes = options.limits?.maxNodes ?? 262_144;
     this.#cache = new SceneCacheInterface(this.#host, options.limits);
     this.#rpc = new SceneRPCInterface(this.#host, this.#cache);
+    this.replication = new SceneReplicationInterface(
+      this.#host,
+      this.#cache,
+      (path) => this.node(path),
+      (path) => this.removeNode(path),
+    );
     if (options.manifest) this.loadManifest(options.manifest);
   }
 
@@ -320,6 +329,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   loadManifest(manifest: RpcManifest): void {
     this.#manifest = new ManifestIndex(manifest);
     this.rootPath = this.#manifest.root;
+    this.replication.loadManifest(manifest);
     if (!this.#nodes) return;
     for (const [path, n] of this.#nodes) {
       if (!n.fromManifest) continue;
@@ -377,8 +387,11 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     const known = this.#nodes?.get(path);
     if (known) return known;
     const decl = this.#manifest?.lookup(path);
-    if (!decl) return null;
-    const n = new RpcNode(this, path, decl.config, decl.key, true);
+    // A MultiplayerSpawner / MultiplayerSynchronizer the replication knows: a node with no RPCs.
+    if (!decl && !this.replication.declares(path)) return null;
+    const n = decl
+      ? new RpcNode(this, path, decl.config, decl.key, true)
+      : new RpcNode(this, path, NO_RPCS, path, true);
     this.#nodes ??= new Map();
     // Beyond the limit a matched node still works, but is not remembered and gets no cache id.
     if (this.#nodes.size < this.#maxNodes) this.#nodes.set(path, n);
@@ -416,6 +429,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     this.#pending = null;
     this.#connected.clear();
     this.#cache.clear();
+    this.replication.clear();
     this.#stats?.byPeer.clear();
     if (this.#authTimer) clearTimeout(this.#authTimer);
     this.#authTimer = null;
@@ -430,6 +444,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (this.#lastStatus !== ConnectionStatus.CONNECTED) return;
     this.#drain();
     this.#checkAuthTimeouts();
+    this.replication.process();
   }
 
   #updateStatus(): void {
@@ -782,13 +797,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         return;
       }
       case NetworkCommand.SPAWN:
+        this.replication.onSpawnReceive(from, p);
+        return;
       case NetworkCommand.DESPAWN:
+        this.replication.onDespawnReceive(from, p);
+        return;
       case NetworkCommand.SYNC:
-        this.#drop(
-          from,
-          "replication-unsupported",
-          `${COMMAND_NAMES[command]} from ${from} not handled: no replication interface here`,
-        );
+        this.replication.onSyncReceive(from, p);
         return;
       default:
         // SYS inside a relay.
@@ -910,6 +925,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       }
     }
     this.#connected.add(id);
+    this.replication.onPeerChange(id, true);
     if (id === 1) this.#emit("connected_to_server");
     this.#emit("peer_connected", id);
   }
@@ -927,6 +943,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         if (other !== id) this.#putTo(other, sysPacket(SysCommand.DEL_PEER, id), TRANSFER_RELIABLE, 0);
       }
     }
+    this.replication.onPeerChange(id, false);
     this.#cache.onPeerGone(id);
     this.#connected.delete(id);
     this.#stats?.byPeer.delete(id);

@@ -1,0 +1,986 @@
+/**
+ * SceneReplicationInterface (modules/multiplayer/scene_replication_interface.cpp) for a peer with
+ * no scene tree: SPAWN / DESPAWN / SYNC received become replicated nodes holding their properties,
+ * and synchronizers this peer is the authority of send full and delta SYNCs as Godot 4.6.3 does.
+ *
+ * What a bot cannot see statically is given in code: which peer is the authority of a spawned
+ * scene's synchronizer (a script sets it; default: the spawner's authority), and whether a
+ * spawner has a spawn_function (default: assumed set).
+ * Every refusal is a named drop in Godot's order of checks, with the text Godot prints.
+ */
+import { SignalEmitter } from "../../core/index.js";
+import { DecodeError, type Variant, variantEquals } from "../../variant/index.js";
+import type { SceneDropReason4 } from "./errors.js";
+import { type MultiplayerHost, PACKET_START } from "./host.js";
+import { NetworkCommand } from "./network-commands.js";
+import { getU16, getU32, PacketWriter } from "./packet-writer.js";
+import {
+  CUSTOM_SPAWN,
+  isNewerSyncTime,
+  isValidNodeName,
+  propertyKey,
+  type ReplicationConfig,
+  resolveRelative,
+  STATIC_SYNC_ID,
+  type SynchronizerConfig,
+  spawnerConfig,
+  synchronizerConfig,
+} from "./replication-config.js";
+import type { ManifestSpawner, ManifestSynchronizer, RpcManifest } from "./rpc-manifest.js";
+import type { RpcNode } from "./rpc-node.js";
+import { readCString, type SceneCacheInterface } from "./scene-cache-interface.js";
+import { readCompressedVariant, writeCompressedVariant } from "./variant-compression.js";
+
+const DELTA_FLAG = 1 << 4;
+const TRANSFER_UNRELIABLE = 0;
+const TRANSFER_RELIABLE = 2;
+/** SceneReplicationInterface's default max_sync_packet_size and max_delta_packet_size. */
+export const DEFAULT_SYNC_MTU = 1350;
+export const DEFAULT_DELTA_MTU = 65535;
+
+/** A node that replication made or fills: spawned by a peer, or a static node a synchronizer replicates. */
+export class ReplicatedNode {
+  /** Property key ("position", "Sprite:modulate") → its last value. */
+  readonly properties = new Map<string, Variant>();
+  /** The synchronizers whose root this node is. */
+  readonly synchronizers: Synchronizer[] = [];
+  constructor(
+    /** Root-relative path ("Main/Players/42"). */
+    readonly path: string,
+    /** The MultiplayerSpawner's path, null for a node that was not spawned. */
+    readonly spawner: string | null,
+    /** The spawnable scene's index; null for a custom spawn or a static node. */
+    readonly sceneIndex: number | null,
+    readonly scene: string | null,
+    /** A custom spawn's argument (what spawn() was given). */
+    readonly spawnArgument: Variant | undefined,
+    /** The net id the spawning peer gave it (0: not spawned). */
+    readonly netId: number,
+    /** The peer that spawned it (0: not spawned). */
+    readonly remotePeer: number,
+  ) {}
+
+  get name(): string {
+    return this.path.slice(this.path.lastIndexOf("/") + 1);
+  }
+
+  get(property: string): Variant | undefined {
+    return this.properties.get(propertyKey(property));
+  }
+
+  /** Sets a property locally: sent by the synchronizers we are the authority of, at their interval. */
+  set(property: string, value: Variant): void {
+    this.properties.set(propertyKey(property), value);
+  }
+}
+
+/** A MultiplayerSynchronizer as this peer tracks it. */
+export class Synchronizer {
+  /** Our net id for it on the wire: received in a SPAWN, or STATIC_SYNC_ID | path cache id. */
+  netId = 0;
+  syncStarted = false;
+  lastInboundSync = 0;
+  lastSyncUsec = -1;
+  lastWatchUsec = -1;
+  /** When each watched property last changed (usec), and the value seen then. */
+  readonly watchChangeUsec: number[];
+  readonly watchSeen: (Variant | undefined)[];
+  /** set_visibility_for: peers besides public visibility. */
+  readonly visibleTo = new Set<number>();
+  publicVisibility: boolean;
+  rpcNode: RpcNode | null = null;
+  constructor(
+    readonly path: string,
+    readonly node: ReplicatedNode,
+    readonly settings: SynchronizerConfig,
+    /** get_multiplayer_authority. */
+    public authority: number,
+  ) {
+    const n = settings.config.watchProperties.length;
+    this.watchChangeUsec = new Array<number>(n).fill(-1);
+    this.watchSeen = new Array<Variant | undefined>(n).fill(undefined);
+    this.publicVisibility = settings.public_visibility;
+  }
+
+  get config(): ReplicationConfig {
+    return this.settings.config;
+  }
+
+  /** set_visibility_for(peer, visible); peer 0 = public_visibility. */
+  setVisibilityFor(peer: number, visible: boolean): void {
+    if (peer === 0) this.publicVisibility = visible;
+    else if (visible) this.visibleTo.add(peer);
+    else this.visibleTo.delete(peer);
+  }
+
+  isVisibleTo(peer: number): boolean {
+    return this.publicVisibility || this.visibleTo.has(peer);
+  }
+}
+
+export interface SceneReplicationEvents {
+  /** MultiplayerSpawner.spawned: a remote spawn was accepted (its spawn state applied). */
+  spawned: [node: ReplicatedNode];
+  despawned: [node: ReplicatedNode];
+  /** A property took a new value from a SPAWN or SYNC (not emitted when the value is the same). */
+  changed: [node: ReplicatedNode, property: string, value: Variant];
+  /** MultiplayerSynchronizer.synchronized / delta_synchronized. */
+  synchronized: [sync: Synchronizer];
+  delta_synchronized: [sync: Synchronizer];
+}
+
+export interface ReplicationStats {
+  spawnsIn: number;
+  despawnsIn: number;
+  /** Full SYNC entries applied, and delta entries applied. */
+  syncsIn: number;
+  deltasIn: number;
+  /** Full SYNC entries older than the last one taken (Godot skips them silently). */
+  syncsStale: number;
+  /** SYNC entries for a net id not known (yet): skipped silently as Godot does. */
+  syncsUnknown: number;
+  /** Packets sent: full SYNC and delta SYNC. */
+  syncsOut: number;
+  deltasOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/**
+ * Who is the authority of the synchronizer at `path` (root-relative) of a node `node` just
+ * spawned by `spawnerAuthority`: the bot's answer to what the game's script does in _enter_tree.
+ */
+export type SynchronizerAuthority = (path: string, node: ReplicatedNode, spawnerAuthority: number) => number;
+
+interface SyncPattern {
+  readonly key: string;
+  readonly segments: readonly string[];
+  readonly settings: SynchronizerConfig;
+}
+
+interface PeerInfo {
+  recvNodes: Map<number, ReplicatedNode>;
+  recvSyncIds: Map<number, Synchronizer>;
+  lastSentSync: number;
+  lastWatchUsecs: Map<Synchronizer, number>;
+}
+
+interface SpawnerState {
+  readonly config: ManifestSpawner;
+  authority: number;
+  /** Root-relative path of its spawn_path. */
+  readonly parent: string | null;
+  readonly tracked: Set<ReplicatedNode>;
+}
+
+const now = (): number => Math.floor(performance.now() * 1000);
+
+export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEvents> {
+  /** A frozen peer sends no SYNC at all (a client that stopped replicating). */
+  frozen = false;
+  maxSyncPacketSize = DEFAULT_SYNC_MTU;
+  maxDeltaPacketSize = DEFAULT_DELTA_MTU;
+  synchronizerAuthority: SynchronizerAuthority = (_path, _node, spawnerAuthority) => spawnerAuthority;
+  readonly stats: ReplicationStats = {
+    spawnsIn: 0,
+    despawnsIn: 0,
+    syncsIn: 0,
+    deltasIn: 0,
+    syncsStale: 0,
+    syncsUnknown: 0,
+    syncsOut: 0,
+    deltasOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+  };
+  readonly #host: MultiplayerHost;
+  readonly #cache: SceneCacheInterface;
+  readonly #nodeAt: (path: string) => RpcNode;
+  readonly #forget: (path: string) => void;
+  readonly #spawners = new Map<string, SpawnerState>();
+  readonly #exactSyncs = new Map<string, SynchronizerConfig>();
+  readonly #syncPatterns: SyncPattern[] = [];
+  /** Every replicated node by root-relative path. */
+  readonly #nodes = new Map<string, ReplicatedNode>();
+  /** Static synchronizers (not spawned) by path. */
+  readonly #static = new Map<string, Synchronizer>();
+  /** Synchronizers we are the authority of. */
+  readonly #owned = new Set<Synchronizer>();
+  readonly #peers = new Map<number, PeerInfo>();
+  readonly #clock: () => number;
+
+  constructor(
+    host: MultiplayerHost,
+    cache: SceneCacheInterface,
+    nodeAt: (path: string) => RpcNode,
+    forget: (path: string) => void,
+    clockUsec: () => number = now,
+  ) {
+    super();
+    this.#host = host;
+    this.#cache = cache;
+    this.#nodeAt = nodeAt;
+    this.#forget = forget;
+    this.#clock = clockUsec;
+  }
+
+  // ---- declarations ----
+
+  /** Takes the manifest's spawners and synchronizers (replacing none declared in code). */
+  loadManifest(manifest: RpcManifest): void {
+    for (const [path, s] of Object.entries(manifest.spawners ?? {})) this.addSpawner(path, s);
+    for (const [path, s] of Object.entries(manifest.synchronizers ?? {})) this.addSynchronizer(path, s);
+  }
+
+  /** Declares a MultiplayerSpawner at a root-relative path; its authority is 1 unless set. */
+  addSpawner(
+    path: string,
+    spawner: Partial<ManifestSpawner> & Pick<ManifestSpawner, "spawn_path">,
+    authority = 1,
+  ): void {
+    const config = spawnerConfig(spawner);
+    this.#spawners.set(path, {
+      config,
+      authority,
+      parent: resolveRelative(path, config.spawn_path),
+      tracked: new Set(),
+    });
+  }
+
+  /** Declares a MultiplayerSynchronizer by path, or by pattern (`*` = one element) for spawned scenes. */
+  addSynchronizer(
+    path: string,
+    sync: Partial<ManifestSynchronizer> & Pick<ManifestSynchronizer, "properties">,
+  ): void {
+    const settings = synchronizerConfig(sync);
+    if (path.includes("*")) this.#syncPatterns.push({ key: path, segments: path.split("/"), settings });
+    else this.#exactSyncs.set(path, settings);
+  }
+
+  /** Whether `path` is a declared spawner or synchronizer (nodes the path cache may name). */
+  declares(path: string): boolean {
+    return this.#spawners.has(path) || this.#syncSettings(path) !== undefined;
+  }
+
+  setSpawnerAuthority(path: string, authority: number): void {
+    const s = this.#spawners.get(path);
+    if (!s) throw new RangeError(`no MultiplayerSpawner declared at ${path}`);
+    s.authority = authority;
+  }
+
+  // ---- what a bot reads ----
+
+  getNode(path: string): ReplicatedNode | undefined {
+    return this.#nodes.get(path);
+  }
+
+  get nodes(): ReadonlyMap<string, ReplicatedNode> {
+    return this.#nodes;
+  }
+
+  /** The synchronizers we are the authority of (what process() sends). */
+  get ownedSynchronizers(): ReadonlySet<Synchronizer> {
+    return this.#owned;
+  }
+
+  /**
+   * A static synchronizer (part of the scene, not spawned) that we are the authority of: it is
+   * sent by path (STATIC_SYNC_ID | cache id) once the peer confirmed the path.
+   */
+  ownStaticSynchronizer(path: string): Synchronizer {
+    const settings = this.#syncSettings(path);
+    if (!settings) throw new RangeError(`no MultiplayerSynchronizer declared at ${path}`);
+    const sync = this.#staticSync(path, settings, this.#host.uniqueId());
+    sync.authority = this.#host.uniqueId();
+    this.#owned.add(sync);
+    return sync;
+  }
+
+  // ---- peers ----
+
+  onPeerChange(id: number, connected: boolean): void {
+    if (connected) {
+      this.#peers.set(id, {
+        recvNodes: new Map(),
+        recvSyncIds: new Map(),
+        lastSentSync: 0,
+        lastWatchUsecs: new Map(),
+      });
+      return;
+    }
+    const info = this.#peers.get(id);
+    if (!info) return;
+    this.#peers.delete(id);
+    // _free_remotes: what the peer spawned goes with it.
+    for (const node of info.recvNodes.values()) this.#removeNode(node);
+  }
+
+  clear(): void {
+    for (const id of [...this.#peers.keys()]) this.onPeerChange(id, false);
+    for (const s of this.#static.values()) {
+      s.netId = 0;
+      s.syncStarted = false;
+      s.lastInboundSync = 0;
+    }
+  }
+
+  #info(from: number): PeerInfo | undefined {
+    return this.#peers.get(from);
+  }
+
+  #drop(from: number, reason: SceneDropReason4, message: string, path?: string): void {
+    this.#host.drop(from, reason, message, path);
+  }
+
+  // ---- SPAWN ----
+
+  onSpawnReceive(from: number, p: Uint8Array): void {
+    const len = p.length;
+    if (len < 18) {
+      this.#drop(from, "spawn-too-short", "Invalid spawn packet received");
+      return;
+    }
+    const sceneId = p[1] as number;
+    const cached = this.#cache.getCached(from, getU32(p, 2));
+    const spawner = cached ? this.#spawners.get(cached.path) : undefined;
+    if (!cached || !spawner) {
+      this.#drop(from, "spawn-unknown-spawner", 'Parameter "spawner" is null.', cached?.path);
+      return;
+    }
+    const spawnerPath = cached.path;
+    if (from !== spawner.authority) {
+      this.#drop(
+        from,
+        "spawn-not-authority",
+        'Condition "p_from != spawner->get_multiplayer_authority()" is true. Returning: ERR_UNAUTHORIZED',
+        spawnerPath,
+      );
+      return;
+    }
+    const netId = getU32(p, 6);
+    const syncLen = getU32(p, 10);
+    const nameLen = getU32(p, 14);
+    let ofs = 18;
+    if (nameLen + syncLen * 4 > len - ofs) {
+      this.#drop(
+        from,
+        "spawn-bad-size",
+        `Invalid spawn packet size: ${len}, wants: ${ofs + nameLen + syncLen * 4}`,
+        spawnerPath,
+      );
+      return;
+    }
+    const syncIds: number[] = [];
+    for (let i = 0; i < syncLen; i++, ofs += 4) syncIds.push(getU32(p, ofs));
+    if (nameLen < 1) {
+      this.#drop(from, "spawn-empty-name", "Zero spawn name size.", spawnerPath);
+      return;
+    }
+    const name = readCString(p, ofs, ofs + nameLen);
+    if (!isValidNodeName(name) || name === "") {
+      this.#drop(
+        from,
+        "spawn-bad-name",
+        `Invalid node name received: '${name}'. Make sure to add nodes via 'add_child(node, true)' remotely.`,
+        spawnerPath,
+      );
+      return;
+    }
+    ofs += nameLen;
+    const parent = spawner.parent;
+    if (parent === null) {
+      this.#drop(from, "spawn-no-parent", 'Parameter "parent" is null.', spawnerPath);
+      return;
+    }
+    const path = parent === "" ? name : `${parent}/${name}`;
+    if (this.#nodes.has(path)) {
+      this.#drop(
+        from,
+        "spawn-name-exists",
+        'Condition "parent->has_node(name)" is true. Returning: ERR_INVALID_DATA',
+        path,
+      );
+      return;
+    }
+    let argument: Variant | undefined;
+    const limit = spawner.config.spawn_limit;
+    if (sceneId === CUSTOM_SPAWN) {
+      if (len - ofs < 4) {
+        this.#drop(
+          from,
+          "spawn-bad-argument",
+          'Condition "p_buffer_len - ofs < 4" is true. Returning: ERR_INVALID_DATA',
+          path,
+        );
+        return;
+      }
+      const argSize = getU32(p, ofs);
+      ofs += 4;
+      if (argSize > len - ofs) {
+        this.#drop(
+          from,
+          "spawn-bad-argument",
+          'Condition "arg_size > uint32_t(p_buffer_len - ofs)" is true. Returning: ERR_INVALID_DATA',
+          path,
+        );
+        return;
+      }
+      try {
+        const d = readCompressedVariant(p, ofs, ofs + argSize, this.#host.allowObjectDecoding);
+        argument = d.value;
+      } catch (err) {
+        this.#drop(
+          from,
+          "spawn-bad-argument",
+          `The spawn argument does not decode: ${(err as Error).message}`,
+          path,
+        );
+        return;
+      }
+      ofs += argSize;
+      if (limit && limit <= spawner.tracked.size) {
+        this.#drop(from, "spawn-limit", "Unable to spawn node. The spawn limit has been reached!", path);
+        return;
+      }
+      if (spawner.config.spawn_function === false) {
+        this.#drop(from, "spawn-no-function", "Custom spawn requires a valid 'spawn_function'.", path);
+        return;
+      }
+    } else {
+      if (limit && limit <= spawner.tracked.size) {
+        this.#drop(from, "spawn-limit", "Unable to spawn node. The spawn limit has been reached!", path);
+        return;
+      }
+      const scenes = spawner.config.spawnable_scenes.length;
+      if (sceneId >= scenes) {
+        this.#drop(
+          from,
+          "spawn-unknown-scene",
+          `Index p_id = ${sceneId} is out of bounds (spawnable_scenes.size() = ${scenes}).`,
+          path,
+        );
+        return;
+      }
+    }
+    const info = this.#info(from);
+    if (!info) {
+      this.#drop(
+        from,
+        "unknown-peer",
+        'Condition "!peers_info.has(p_from)" is true. Returning: ERR_UNAVAILABLE',
+        path,
+      );
+      return;
+    }
+    if (info.recvNodes.has(netId)) {
+      this.#drop(
+        from,
+        "spawn-net-id-in-use",
+        'Condition "peers_info[p_from].recv_nodes.has(net_id)" is true. Returning: ERR_ALREADY_IN_USE',
+        path,
+      );
+      return;
+    }
+    const isCustom = sceneId === CUSTOM_SPAWN;
+    const node = new ReplicatedNode(
+      path,
+      spawnerPath,
+      isCustom ? null : sceneId,
+      isCustom ? null : (spawner.config.spawnable_scenes[sceneId] ?? null),
+      argument,
+      netId,
+      from,
+    );
+    this.#nodes.set(path, node);
+    spawner.tracked.add(node);
+    info.recvNodes.set(netId, node);
+    this.stats.spawnsIn++;
+    this.stats.bytesIn += len;
+    // on_replication_start for each synchronizer of the scene, in tree order: those of the
+    // spawning peer's authority take the next net id and their spawn state.
+    let at = ofs;
+    let failed = false;
+    for (const [syncPath, settings] of this.#syncsUnder(path)) {
+      const authority = this.synchronizerAuthority(syncPath, node, from);
+      const root = resolveRelative(syncPath, settings.root_path) ?? path;
+      const target = root === path ? node : this.#nodeFor(root);
+      const sync = new Synchronizer(syncPath, target, settings, authority);
+      target.synchronizers.push(sync);
+      if (authority === this.#host.uniqueId()) this.#owned.add(sync);
+      if (failed || authority !== from) continue;
+      const id = syncIds.shift();
+      if (id === undefined) {
+        this.#drop(
+          from,
+          "spawn-missing-sync-id",
+          `The MultiplayerSynchronizer at path "${syncPath}" is unable to process the pending spawn since it has no network ID.`,
+          syncPath,
+        );
+        failed = true;
+        continue;
+      }
+      info.recvSyncIds.set(id, sync);
+      sync.netId = id;
+      if (at >= len) continue;
+      const props = settings.config.spawnProperties;
+      try {
+        at = this.#applyState(target, props, p, at, len);
+      } catch (err) {
+        this.#drop(
+          from,
+          "spawn-bad-state",
+          `The spawn state does not decode: ${(err as Error).message}`,
+          syncPath,
+        );
+        failed = true;
+      }
+    }
+    this.emit("spawned", node);
+    if (!failed && syncIds.length > 0) {
+      this.#drop(from, "spawn-unused-sync-ids", "Method/function failed. Returning: ERR_INVALID_DATA", path);
+    }
+  }
+
+  onDespawnReceive(from: number, p: Uint8Array): void {
+    if (p.length < 5) {
+      this.#drop(from, "despawn-too-short", "Invalid spawn packet received");
+      return;
+    }
+    const netId = getU32(p, 1);
+    const info = this.#info(from);
+    if (!info) {
+      this.#drop(
+        from,
+        "despawn-unknown",
+        'Condition "!peers_info.has(p_from)" is true. Returning: ERR_UNAUTHORIZED',
+      );
+      return;
+    }
+    const node = info.recvNodes.get(netId);
+    if (!node) {
+      this.#drop(
+        from,
+        "despawn-unknown",
+        'Condition "!pinfo.recv_nodes.has(net_id)" is true. Returning: ERR_UNAUTHORIZED',
+      );
+      return;
+    }
+    const spawner = node.spawner ? this.#spawners.get(node.spawner) : undefined;
+    info.recvNodes.delete(netId);
+    if (!spawner || from !== spawner.authority) {
+      this.#drop(
+        from,
+        "despawn-not-authority",
+        'Condition "p_from != spawner->get_multiplayer_authority()" is true. Returning: ERR_UNAUTHORIZED',
+        node.path,
+      );
+      return;
+    }
+    this.stats.despawnsIn++;
+    this.stats.bytesIn += p.length;
+    this.#removeNode(node);
+  }
+
+  // ---- SYNC ----
+
+  onSyncReceive(from: number, p: Uint8Array): void {
+    const len = p.length;
+    if (len < 11) {
+      this.#drop(from, "sync-too-short", "Invalid sync packet received");
+      return;
+    }
+    this.stats.bytesIn += len;
+    if (((p[0] as number) & DELTA_FLAG) !== 0) {
+      this.#onDeltaReceive(from, p);
+      return;
+    }
+    const time = getU16(p, 1);
+    let ofs = 3;
+    while (ofs + 8 < len) {
+      const netId = getU32(p, ofs);
+      const size = getU32(p, ofs + 4);
+      ofs += 8;
+      if (size > len - ofs) {
+        this.#drop(
+          from,
+          "sync-bad-size",
+          'Condition "size > uint32_t(p_buffer_len - ofs)" is true. Returning: ERR_INVALID_DATA',
+        );
+        return;
+      }
+      const sync = this.#findSynchronizer(from, netId);
+      if (!sync) {
+        this.stats.syncsUnknown++;
+        ofs += size;
+        continue;
+      }
+      if (sync.authority !== from) {
+        ofs += size;
+        this.#drop(
+          from,
+          "sync-not-authority",
+          "Ignoring sync data from non-authority or for missing node.",
+          sync.path,
+        );
+        continue;
+      }
+      if (!isNewerSyncTime(sync.syncStarted, sync.lastInboundSync, time)) {
+        this.stats.syncsStale++;
+        ofs += size;
+        continue;
+      }
+      sync.syncStarted = true;
+      sync.lastInboundSync = time;
+      try {
+        this.#applyState(sync.node, sync.config.syncProperties, p, ofs, ofs + size);
+      } catch (err) {
+        this.#drop(
+          from,
+          "sync-bad-state",
+          `The sync state does not decode: ${(err as Error).message}`,
+          sync.path,
+        );
+        return;
+      }
+      ofs += size;
+      this.stats.syncsIn++;
+      this.emit("synchronized", sync);
+    }
+  }
+
+  #onDeltaReceive(from: number, p: Uint8Array): void {
+    const len = p.length;
+    let ofs = 1;
+    while (ofs + 16 < len) {
+      const netId = getU32(p, ofs);
+      const indexes = (BigInt(getU32(p, ofs + 8)) << 32n) | BigInt(getU32(p, ofs + 4));
+      const size = getU32(p, ofs + 12);
+      ofs += 16;
+      if (size > len - ofs) {
+        this.#drop(
+          from,
+          "sync-bad-size",
+          'Condition "size > uint32_t(p_buffer_len - ofs)" is true. Returning: ERR_INVALID_DATA',
+        );
+        return;
+      }
+      const sync = this.#findSynchronizer(from, netId);
+      if (!sync || sync.authority !== from) {
+        ofs += size;
+        this.#drop(
+          from,
+          "sync-not-authority",
+          "Ignoring delta for non-authority or invalid synchronizer.",
+          sync?.path,
+        );
+        continue;
+      }
+      const props = sync.config.deltaProperties(indexes);
+      if (props.length === 0) {
+        this.#drop(
+          from,
+          "delta-no-properties",
+          'Condition "props.is_empty()" is true. Returning: ERR_INVALID_DATA',
+          sync.path,
+        );
+        return;
+      }
+      try {
+        const end = this.#applyState(sync.node, props, p, ofs, ofs + size);
+        if (end !== ofs + size) {
+          this.#drop(
+            from,
+            "sync-bad-state",
+            'Condition "uint32_t(consumed) != size" is true. Returning: ERR_INVALID_DATA',
+            sync.path,
+          );
+          return;
+        }
+      } catch (err) {
+        this.#drop(
+          from,
+          "sync-bad-state",
+          `The delta state does not decode: ${(err as Error).message}`,
+          sync.path,
+        );
+        return;
+      }
+      ofs += size;
+      this.stats.deltasIn++;
+      this.emit("delta_synchronized", sync);
+    }
+  }
+
+  /** _find_synchronizer: by path cache id (static) or by the net id the peer's SPAWN gave. */
+  #findSynchronizer(from: number, netId: number): Synchronizer | undefined {
+    if (netId & STATIC_SYNC_ID) {
+      const cached = this.#cache.getCached(from, (netId & 0x7fffffff) >>> 0);
+      if (!cached) return undefined;
+      const known = this.#static.get(cached.path);
+      if (known) return known;
+      const settings = this.#syncSettings(cached.path);
+      return settings ? this.#staticSync(cached.path, settings, null) : undefined;
+    }
+    return this.#info(from)?.recvSyncIds.get(netId);
+  }
+
+  /** Decodes `props.length` compressed values from p[at, end) onto `node`; the offset after them. */
+  #applyState(
+    node: ReplicatedNode,
+    props: readonly string[],
+    p: Uint8Array,
+    at: number,
+    end: number,
+  ): number {
+    const values: Variant[] = [];
+    for (let i = 0; i < props.length; i++) {
+      if (at >= end)
+        throw new DecodeError("truncated", at, `${props.length - i} of ${props.length} values missing`);
+      const d = readCompressedVariant(p, at, end, this.#host.allowObjectDecoding);
+      values.push(d.value);
+      at += d.length;
+    }
+    for (let i = 0; i < props.length; i++) {
+      const key = propertyKey(props[i] as string);
+      const v = values[i] as Variant;
+      const old = node.properties.get(key);
+      node.properties.set(key, v);
+      if (old === undefined || !variantEquals(old, v)) this.emit("changed", node, key, v);
+    }
+    return at;
+  }
+
+  // ---- sending: on_network_process ----
+
+  /**
+   * One network frame (SceneMultiplayer::poll calls it): every peer that sees one of our
+   * synchronizers gets its u16 sync time raised, a full SYNC of the synchronizers due
+   * (replication_interval) and a delta SYNC of the ON_CHANGE properties changed (delta_interval).
+   */
+  process(usec: number = this.#clock()): void {
+    if (this.frozen || this.#owned.size === 0) return;
+    for (const sync of this.#owned) this.#watchChanges(sync, usec);
+    const self = this.#host.uniqueId();
+    for (const [peer, info] of this.#peers) {
+      if (peer === self) continue;
+      let any = false;
+      // The path of a synchronizer sent by path goes out first (the writer then holds the SYNC).
+      const ready: Synchronizer[] = [];
+      for (const s of this.#owned) {
+        if (!s.isVisibleTo(peer)) continue;
+        any = true;
+        if (this.#verify(s, peer)) ready.push(s);
+      }
+      if (!any) continue;
+      info.lastSentSync = (info.lastSentSync + 1) & 0xffff;
+      this.#sendSync(peer, ready, info.lastSentSync, usec);
+      this.#sendDelta(peer, ready, info, usec);
+    }
+  }
+
+  /** _verify_synchronizer: a synchronizer with no spawned id goes by path, once the peer confirmed it. */
+  #verify(sync: Synchronizer, peer: number): boolean {
+    if (sync.netId !== 0 && (sync.netId & STATIC_SYNC_ID) === 0) return true;
+    sync.rpcNode ??= this.#nodeAt(sync.path);
+    const verified = this.#cache.sendObjectCache(sync.rpcNode, peer);
+    if (sync.netId === 0) sync.netId = (STATIC_SYNC_ID | sync.rpcNode.cacheId) >>> 0;
+    return verified;
+  }
+
+  #sendSync(peer: number, ready: readonly Synchronizer[], time: number, usec: number): void {
+    const host = this.#host;
+    const w = host.writer;
+    const mtu = this.maxSyncPacketSize;
+    const start = () => {
+      w.pos = PACKET_START;
+      w.u8(NetworkCommand.SYNC);
+      w.u16(time);
+    };
+    start();
+    for (const sync of ready) {
+      if (!this.#outboundDue(sync, usec, sync.settings.replication_interval)) continue;
+      const props = sync.config.syncProperties;
+      if (props.length === 0 || !this.#hasAll(sync.node, props)) continue;
+      const entry = this.#encodeValues(sync.node, props);
+      if (entry.length > mtu) continue; // "Node states bigger than MTU will not be sent"
+      if (w.pos - PACKET_START + 8 + entry.length > mtu) {
+        this.#flush(peer, TRANSFER_UNRELIABLE, 3);
+        start();
+      }
+      w.u32(sync.netId);
+      w.u32(entry.length);
+      w.bytes(entry);
+    }
+    this.#flush(peer, TRANSFER_UNRELIABLE, 3);
+  }
+
+  #sendDelta(peer: number, ready: readonly Synchronizer[], info: PeerInfo, usec: number): void {
+    const w = this.#host.writer;
+    const mtu = this.maxDeltaPacketSize;
+    const start = () => {
+      w.pos = PACKET_START;
+      w.u8(NetworkCommand.SYNC | DELTA_FLAG);
+    };
+    start();
+    for (const sync of ready) {
+      const watch = sync.config.watchProperties;
+      if (watch.length === 0) continue;
+      const last = info.lastWatchUsecs.get(sync) ?? -1;
+      let indexes = 0n;
+      // get_delta_state sends the values the watch saw, not what the property holds now.
+      const scratch = this.#scratch;
+      scratch.pos = 0;
+      for (let i = 0; i < watch.length; i++) {
+        if ((sync.watchChangeUsec[i] as number) > last) {
+          indexes |= 1n << BigInt(i);
+          writeCompressedVariant(scratch, sync.watchSeen[i] as Variant);
+        }
+      }
+      if (indexes === 0n) continue;
+      const entry = scratch.buf.subarray(0, scratch.pos);
+      if (entry.length > mtu) continue;
+      if (w.pos - PACKET_START + 16 + entry.length > mtu) {
+        this.#flush(peer, TRANSFER_RELIABLE, 1);
+        start();
+      }
+      w.u32(sync.netId);
+      w.u32(Number(indexes & 0xffffffffn));
+      w.u32(Number(indexes >> 32n));
+      w.u32(entry.length);
+      w.bytes(entry);
+      info.lastWatchUsecs.set(sync, usec);
+    }
+    this.#flush(peer, TRANSFER_RELIABLE, 1);
+  }
+
+  #flush(peer: number, mode: number, header: number): void {
+    const w = this.#host.writer;
+    const end = w.pos;
+    if (end - PACKET_START <= header) return;
+    this.#host.setTransfer(mode, 0);
+    this.#host.sendCommand(peer, end);
+    if (mode === TRANSFER_RELIABLE) this.stats.deltasOut++;
+    else this.stats.syncsOut++;
+    this.stats.bytesOut += end - PACKET_START;
+  }
+
+  /** update_outbound_sync_time: due once per interval; every peer of the same frame gets it. */
+  #outboundDue(sync: Synchronizer, usec: number, intervalSec: number): boolean {
+    if (sync.lastSyncUsec === usec) return true;
+    if (sync.lastSyncUsec >= 0 && usec < sync.lastSyncUsec + intervalSec * 1e6) return false;
+    sync.lastSyncUsec = usec;
+    return true;
+  }
+
+  /** _watch_changes, at most once per delta_interval: which ON_CHANGE values differ from the last seen. */
+  #watchChanges(sync: Synchronizer, usec: number): void {
+    const interval = sync.settings.delta_interval * 1e6;
+    if (sync.lastWatchUsec >= 0 && interval > 0 && usec < sync.lastWatchUsec + interval) return;
+    sync.lastWatchUsec = usec;
+    const watch = sync.config.watchProperties;
+    for (let i = 0; i < watch.length; i++) {
+      const v = sync.node.properties.get(propertyKey(watch[i] as string));
+      if (v === undefined) continue;
+      const seen = sync.watchSeen[i];
+      if (seen !== undefined && variantEquals(seen, v)) continue;
+      sync.watchSeen[i] = v;
+      sync.watchChangeUsec[i] = usec;
+    }
+  }
+
+  #hasAll(node: ReplicatedNode, props: readonly string[]): boolean {
+    for (const p of props) if (!node.properties.has(propertyKey(p))) return false;
+    return true;
+  }
+
+  /** encode_and_compress_variants of the node's values, into a scratch of its own (the writer holds the packet). */
+  #encodeValues(node: ReplicatedNode, props: readonly string[]): Uint8Array {
+    const scratch = this.#scratch;
+    scratch.pos = 0;
+    for (const p of props) writeCompressedVariant(scratch, node.properties.get(propertyKey(p)) as Variant);
+    return scratch.buf.subarray(0, scratch.pos);
+  }
+
+  readonly #scratch = new PacketWriter(256);
+
+  // ---- tree bookkeeping ----
+
+  /** The declared synchronizers that belong to the node spawned at `path`, in declaration (tree) order. */
+  #syncsUnder(path: string): [string, SynchronizerConfig][] {
+    const out: [string, SynchronizerConfig][] = [];
+    const segs = path.split("/");
+    for (const [key, settings] of this.#exactSyncs) {
+      if (key === path || key.startsWith(`${path}/`)) out.push([key, settings]);
+    }
+    for (const pat of this.#syncPatterns) {
+      const s = pat.segments;
+      if (s.length < segs.length) continue;
+      let ok = true;
+      for (let i = 0; i < segs.length; i++) {
+        if (s[i] !== "*" && s[i] !== segs[i]) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok || s.slice(segs.length).includes("*")) continue;
+      out.push([[...segs, ...s.slice(segs.length)].join("/"), pat.settings]);
+    }
+    return out;
+  }
+
+  #syncSettings(path: string): SynchronizerConfig | undefined {
+    const exact = this.#exactSyncs.get(path);
+    if (exact) return exact;
+    const segs = path.split("/");
+    for (const pat of this.#syncPatterns) {
+      const s = pat.segments;
+      if (s.length === segs.length && s.every((x, i) => x === "*" || x === segs[i])) return pat.settings;
+    }
+    return undefined;
+  }
+
+  /** A synchronizer met by path; its authority is the resolver's answer (1 for a node nobody spawned) unless given. */
+  #staticSync(path: string, settings: SynchronizerConfig, authority: number | null): Synchronizer {
+    const known = this.#static.get(path);
+    if (known) return known;
+    const root = resolveRelative(path, settings.root_path) ?? path;
+    const node = this.#nodeFor(root);
+    const sync = new Synchronizer(
+      path,
+      node,
+      settings,
+      authority ?? this.synchronizerAuthority(path, node, 1),
+    );
+    node.synchronizers.push(sync);
+    this.#static.set(path, sync);
+    return sync;
+  }
+
+  #nodeFor(path: string): ReplicatedNode {
+    let n = this.#nodes.get(path);
+    if (!n) {
+      n = new ReplicatedNode(path, null, null, null, undefined, 0, 0);
+      this.#nodes.set(path, n);
+    }
+    return n;
+  }
+
+  /** The node left the tree: it, its descendants and their synchronizers are gone. */
+  #removeNode(node: ReplicatedNode): void {
+    const prefix = `${node.path}/`;
+    for (const [path, n] of this.#nodes) {
+      if (path !== node.path && !path.startsWith(prefix)) continue;
+      this.#nodes.delete(path);
+      for (const s of n.synchronizers) {
+        this.#owned.delete(s);
+        if (s.rpcNode) this.#forget(s.path);
+        for (const info of this.#peers.values()) {
+          if (s.netId && info.recvSyncIds.get(s.netId) === s) info.recvSyncIds.delete(s.netId);
+          info.lastWatchUsecs.delete(s);
+        }
+      }
+      if (n.spawner) this.#spawners.get(n.spawner)?.tracked.delete(n);
+    }
+    this.emit("despawned", node);
+  }
+}
