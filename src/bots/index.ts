@@ -17,6 +17,17 @@ export {
   registerBotEngine,
   type WaitOptions,
 } from "./bot.js";
+export {
+  type CheckResult,
+  type Checks,
+  Counter,
+  type CustomMetricResult,
+  Gauge,
+  MetricType,
+  Rate,
+  Trend,
+} from "./custom-metrics.js";
+export { DataExhaustedError, DataFeed, DataFileError, DataOrder, loadData, parseCsv } from "./data.js";
 export type {
   BotDialect,
   BotEngine,
@@ -62,8 +73,12 @@ export {
   toReport,
   writeReports,
 } from "./report/index.js";
-export { type BotContext, type BotScript, botContext, defineBot } from "./script.js";
+export { type BotContext, type BotScript, botContext, type DataRow, defineBot } from "./script.js";
+export { type Stage, shardShare, stagesMs, targetAt } from "./stages.js";
 export {
+  type BotConnect,
+  type BotConnectOptions,
+  type BotInfo,
   END_GRACE_MS,
   NO_CONNECT_GRACE_MS,
   runSwarm,
@@ -79,11 +94,13 @@ export type {
   SecondSample,
   SwarmResult,
 } from "./swarm-result.js";
+export { drawThink, type ThinkTime, thinkAround, thinkProblem } from "./think.js";
 export {
   evaluateThresholds,
   judgeRun,
   METRICS,
   parseThreshold,
+  parseThresholdWith,
   type RunVerdict,
   type Threshold,
   type ThresholdOutcome,

@@ -3,6 +3,7 @@
  * are summed and histograms added, so the merged percentiles are those of the whole swarm —
  * percentiles are never averaged, which would be wrong.
  */
+import type { CheckResult, CustomMetricResult } from "./custom-metrics.js";
 import { mergeMessages } from "./error-messages.js";
 import { addEncoded, encodeHistogram, type Histogram, newHistogram } from "./histogram.js";
 import type { EncodedHistogram, MethodResult, SecondSample, SwarmResult } from "./swarm-result.js";
@@ -106,6 +107,31 @@ export function parseSwarmResult(value: Json, source: string): SwarmResult {
       count(s[f], `seconds[${i}].${f}`);
     }
     hist(s.rtt, `seconds[${i}].rtt`);
+  }
+  if (v.iterationMs !== undefined) hist(v.iterationMs, "iterationMs");
+  if (v.checks !== undefined) {
+    if (!isRecord(v.checks)) fail("checks is not an object");
+    for (const [k, c] of Object.entries(v.checks as Record<string, Json>)) {
+      if (!isRecord(c)) return fail(`checks["${k}"] is not an object`);
+      count(c.passes, `checks["${k}"].passes`);
+      count(c.fails, `checks["${k}"].fails`);
+    }
+  }
+  if (v.custom !== undefined) {
+    if (!isRecord(v.custom)) fail("custom is not an object");
+    for (const [k, m] of Object.entries(v.custom as Record<string, Json>)) {
+      if (!isRecord(m)) return fail(`custom["${k}"] is not an object`);
+      const at = `custom["${k}"]`;
+      const num = (x: Json, f: string) =>
+        typeof x === "number" && Number.isFinite(x) ? x : fail(`${at}.${f} is not a number`);
+      if (m.type === "counter") count(m.count, `${at}.count`);
+      else if (m.type === "rate") {
+        count(m.passes, `${at}.passes`);
+        count(m.total, `${at}.total`);
+      } else if (m.type === "gauge") for (const f of ["value", "min", "max", "at"]) num(m[f], f);
+      else if (m.type === "trend") hist(m.hist, `${at}.hist`);
+      else fail(`${at}.type is not counter, rate, gauge or trend`);
+    }
   }
   if (!isRecord(v.generator)) fail("generator is not an object");
   const g = v.generator as Record<string, Json>;
@@ -230,6 +256,7 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
   const join = newHistogram();
   const rtt = newHistogram();
   const lag = newHistogram();
+  const iteration = newHistogram();
   const methodRtt = new Map<string, Histogram>();
   const methods: Record<string, MethodResult> = {};
   const connectFailures: Record<string, number> = {};
@@ -240,12 +267,16 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
   const generator = { cpuMaxPercent: 0, saturatedSeconds: 0, lagResolutionMs: 0, loadMax: 0, cores: 0 };
   let timeouts = 0;
   const stopped = new Set<string>();
+  const checks: Record<string, CheckResult> = {};
+  const custom: Record<string, CustomMetricResult> = {};
+  const trends = new Map<string, Histogram>();
 
   for (const [i, r] of results.entries()) {
     add(connect, r.connectMs, i, "connectMs");
     add(join, r.joinMs, i, "joinMs");
     add(rtt, r.rttMs, i, "rttMs");
     add(lag, r.generator.lagMs, i, "generator.lagMs");
+    if (r.iterationMs !== undefined) add(iteration, r.iterationMs, i, "iterationMs");
     bots.started += r.bots.started;
     bots.connected += r.bots.connected;
     bots.failed += r.bots.failed;
@@ -265,6 +296,43 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     addCounts(errors, r.errors);
     addCounts(drops, r.drops);
     addCounts(closes, r.closes);
+    for (const [k, c] of Object.entries(r.checks ?? {})) {
+      const into = checks[k] ?? { passes: 0, fails: 0 };
+      into.passes += c.passes;
+      into.fails += c.fails;
+      checks[k] = into;
+    }
+    for (const [k, m] of Object.entries(r.custom ?? {})) {
+      const into = custom[k];
+      if (into !== undefined && into.type !== m.type) {
+        throw new SwarmResultFormatError(
+          `custom metric "${k}" is a ${m.type} here, a ${into.type} before`,
+          name(i),
+        );
+      }
+      if (m.type === "trend") {
+        let h = trends.get(k);
+        if (!h) {
+          h = newHistogram();
+          trends.set(k, h);
+          custom[k] = { type: "trend", hist: "" };
+        }
+        add(h, m.hist, i, `custom["${k}"].hist`);
+      } else if (into === undefined) custom[k] = { ...m };
+      else if (into.type === "counter" && m.type === "counter") into.count += m.count;
+      else if (into.type === "rate" && m.type === "rate") {
+        into.passes += m.passes;
+        into.total += m.total;
+      } else if (into.type === "gauge" && m.type === "gauge") {
+        // The last value set anywhere; the least and most of all.
+        if (m.at >= into.at) {
+          into.value = m.value;
+          into.at = m.at;
+        }
+        into.min = Math.min(into.min, m.min);
+        into.max = Math.max(into.max, m.max);
+      }
+    }
     for (const [key, m] of Object.entries(r.methods)) {
       const into = methods[key] ?? { callsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
       into.callsOut += m.callsOut;
@@ -321,6 +389,9 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     ...(results.some((r) => r.timeouts !== undefined) ? { timeouts } : {}),
     ...(stopped.size > 0 ? { stopped: [...stopped].join(" | ") } : {}),
     seconds,
+    ...(results.some((r) => r.iterationMs !== undefined) ? { iterationMs: encodeHistogram(iteration) } : {}),
+    ...(Object.keys(checks).length > 0 ? { checks } : {}),
+    ...(Object.keys(custom).length > 0 ? { custom: mergedCustom(custom, trends) } : {}),
     generator: {
       lagMs: encodeHistogram(lag),
       cpuMaxPercent: generator.cpuMaxPercent,
@@ -330,4 +401,17 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
         : {}),
     },
   };
+}
+
+/** Custom metrics by name, sorted, each trend's histogram encoded once. */
+function mergedCustom(
+  custom: Record<string, CustomMetricResult>,
+  trends: ReadonlyMap<string, Histogram>,
+): Record<string, CustomMetricResult> {
+  const out: Record<string, CustomMetricResult> = {};
+  for (const k of Object.keys(custom).sort()) {
+    const h = trends.get(k);
+    out[k] = h ? { type: "trend", hist: encodeHistogram(h) } : (custom[k] as CustomMetricResult);
+  }
+  return out;
 }

@@ -3,6 +3,8 @@
  * HdrHistograms serialized compressed, so results of several shards merge exactly.
  */
 
+import type { CheckResult, CustomMetricResult } from "./custom-metrics.js";
+
 /** Serialized HdrHistogram of durations in microseconds (see histogram.ts). */
 export type EncodedHistogram = string;
 
@@ -96,6 +98,12 @@ export interface SwarmResult {
   /** Connection ends by close code ("1000", "1006", …). */
   closes: Record<string, number>;
   seconds: SecondSample[];
+  /** Each completed run of a bot's script (an iteration), how long it took (absent in older results). */
+  iterationMs?: EncodedHistogram;
+  /** ctx.check() passes and failures by check name (absent: the run made no check). */
+  checks?: Record<string, CheckResult>;
+  /** The script's own metrics (Counter, Rate, Gauge, Trend) by name. */
+  custom?: Record<string, CustomMetricResult>;
   generator: {
     /** Event-loop delay samples of the generator process(es). */
     lagMs: EncodedHistogram;
