@@ -62,6 +62,19 @@ export {
   SwarmMetrics,
 } from "./metrics.js";
 export {
+  type DataOption,
+  type DurationOption,
+  defineOptions,
+  type RateOption,
+  type ScenarioOptions,
+  type ShapeOptions,
+  type StageOption,
+  type TestOptions,
+  type ThinkOption,
+  type ThresholdOption,
+  type ThresholdsOption,
+} from "./options.js";
+export {
   checkReportPaths,
   type ReportOptions,
   type ReportPaths,
@@ -73,6 +86,7 @@ export {
   toReport,
   writeReports,
 } from "./report/index.js";
+export { byWeight, runScenarios, type Scenario } from "./scenarios.js";
 export { type BotContext, type BotScript, botContext, type DataRow, defineBot } from "./script.js";
 export { type Stage, shardShare, stagesMs, targetAt } from "./stages.js";
 export {

@@ -109,6 +109,19 @@ export function parseSwarmResult(value: Json, source: string): SwarmResult {
     hist(s.rtt, `seconds[${i}].rtt`);
   }
   if (v.iterationMs !== undefined) hist(v.iterationMs, "iterationMs");
+  if (v.tags !== undefined) {
+    if (!isRecord(v.tags)) fail("tags is not an object");
+    for (const [k, x] of Object.entries(v.tags as Record<string, Json>)) {
+      if (typeof x !== "string") fail(`tags.${k} is not a string`);
+    }
+  }
+  if (v.scenarios !== undefined) {
+    if (!isRecord(v.scenarios)) fail("scenarios is not an object");
+    for (const [k, sc] of Object.entries(v.scenarios as Record<string, Json>)) {
+      if (isRecord(sc) && sc.scenarios !== undefined) fail(`scenarios.${k} has scenarios of its own`);
+      parseSwarmResult(sc, `${source} scenarios.${k}`);
+    }
+  }
   if (v.checks !== undefined) {
     if (!isRecord(v.checks)) fail("checks is not an object");
     for (const [k, c] of Object.entries(v.checks as Record<string, Json>)) {
@@ -222,7 +235,14 @@ export function mergeSeconds(
  * second), or the largest single input's own peak if that is larger. Summing the inputs' peaks
  * would overstate it, since they need not happen at the same moment.
  */
-export function mergeResults(results: readonly SwarmResult[], sources?: readonly string[]): SwarmResult {
+export function mergeResults(
+  results: readonly SwarmResult[],
+  sources?: readonly string[],
+  options: {
+    /** The inputs are scenarios of one run, side by side in the same shard: its shards are listed once. */
+    readonly sameRun?: boolean;
+  } = {},
+): SwarmResult {
   const name = (i: number) => sources?.[i] ?? `result #${i + 1}`;
   if (results.length === 0) throw new SwarmResultFormatError("nothing to merge", "merge");
   for (const [i, r] of results.entries()) {
@@ -231,7 +251,7 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     }
   }
   const shardKeys = new Map<string, number>();
-  for (const [i, r] of results.entries()) {
+  for (const [i, r] of options.sameRun ? [] : results.entries()) {
     for (const s of r.shards) {
       const key = `${s.index}/${s.count}@${s.host}:${s.startedAt}-${s.endedAt}`;
       const first = shardKeys.get(key);
@@ -370,7 +390,9 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
   }
   return {
     format: SWARM_RESULT_FORMAT,
-    shards: results.flatMap((r) => r.shards.map((s) => ({ ...s }))),
+    shards: options.sameRun
+      ? sameRunShards(results)
+      : results.flatMap((r) => r.shards.map((s) => ({ ...s }))),
     startedAt: Math.min(...results.map((r) => r.startedAt)),
     endedAt: Math.max(...results.map((r) => r.endedAt)),
     config: mergeConfig(results.map((r) => r.config)),
@@ -392,6 +414,7 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     ...(results.some((r) => r.iterationMs !== undefined) ? { iterationMs: encodeHistogram(iteration) } : {}),
     ...(Object.keys(checks).length > 0 ? { checks } : {}),
     ...(Object.keys(custom).length > 0 ? { custom: mergedCustom(custom, trends) } : {}),
+    ...mergedScenarios(results, sources),
     generator: {
       lagMs: encodeHistogram(lag),
       cpuMaxPercent: generator.cpuMaxPercent,
@@ -414,4 +437,45 @@ function mergedCustom(
     out[k] = h ? { type: "trend", hist: encodeHistogram(h) } : (custom[k] as CustomMetricResult);
   }
   return out;
+}
+
+/** Each shard once, from its earliest start to its latest end. */
+function sameRunShards(results: readonly SwarmResult[]): SwarmResult["shards"] {
+  const byKey = new Map<string, SwarmResult["shards"][number]>();
+  for (const r of results) {
+    for (const s of r.shards) {
+      const key = `${s.index}/${s.count}@${s.host}`;
+      const into = byKey.get(key);
+      if (!into) byKey.set(key, { ...s });
+      else {
+        into.startedAt = Math.min(into.startedAt, s.startedAt);
+        into.endedAt = Math.max(into.endedAt, s.endedAt);
+      }
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** Scenarios of the same name across inputs (shards of one run), merged exactly, with their tags. */
+function mergedScenarios(
+  results: readonly SwarmResult[],
+  sources: readonly string[] | undefined,
+): { scenarios?: Record<string, SwarmResult>; tags?: Record<string, string> } {
+  const tags = results.find((r) => r.tags !== undefined)?.tags;
+  const names = [...new Set(results.flatMap((r) => Object.keys(r.scenarios ?? {})))].sort();
+  if (names.length === 0) return tags ? { tags: { ...tags } } : {};
+  const scenarios: Record<string, SwarmResult> = {};
+  for (const n of names) {
+    const parts: SwarmResult[] = [];
+    const from: string[] = [];
+    for (const [i, r] of results.entries()) {
+      const sc = r.scenarios?.[n];
+      if (sc) {
+        parts.push(sc);
+        from.push(`${sources?.[i] ?? `result #${i + 1}`} scenarios.${n}`);
+      }
+    }
+    scenarios[n] = mergeResults(parts, from);
+  }
+  return { scenarios, ...(tags ? { tags: { ...tags } } : {}) };
 }

@@ -330,6 +330,14 @@ export class SwarmMetrics {
     this.sample(last !== undefined && last >= now ? last + 1 : now);
     this.#loop.disable();
     for (const bot of [...this.#live]) this.#retire(bot, "open");
+    return this.snapshot();
+  }
+
+  /**
+   * The result so far, the run going on (abortOnFail judges it): complete seconds only, and the
+   * per-method call counts of bots that left (round trips of all).
+   */
+  snapshot(): SwarmResult {
     const methods: Record<string, MethodResult> = {};
     for (const [key, m] of this.#methods) methods[key] = { ...m };
     for (const [key, h] of this.#methodRtt) {

@@ -49,6 +49,8 @@ export interface SwarmLoad {
   readonly thinkMs?: number | undefined;
   /** ctx.think()'s distribution (over thinkMs). */
   readonly think?: ThinkTime | undefined;
+  /** Open model by stages: arrivals per second across the swarm, moving linearly through them. */
+  readonly arrivalStages?: readonly Stage[] | undefined;
   /** Closed model by stages: the bot target moves linearly through them (durationMs is their sum). */
   readonly stages?: readonly Stage[] | undefined;
   /** A closed-model bot runs its script this many times at most (default: once; with stages: until its stage ends). */
@@ -260,7 +262,11 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
 
   const env = options.env ?? process.env;
   const feed = options.data ? new DataFeed(options.data.rows, options.data.order, shard) : null;
-  const looping = options.iterations !== undefined || options.stages !== undefined;
+  // Iterations are the closed model's: an open model's arrival runs its script once.
+  const looping =
+    (options.iterations !== undefined || options.stages !== undefined) &&
+    options.arrivalPerSec === undefined &&
+    options.arrivalStages === undefined;
   const maxIterations = options.iterations ?? Number.POSITIVE_INFINITY;
   const reuse = options.reuseConnection ?? true;
   const check = metrics.custom.check.bind(metrics.custom);
@@ -401,7 +407,29 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     });
 
   try {
-    if (options.arrivalPerSec !== undefined) {
+    if (options.arrivalStages !== undefined) {
+      // Open model by stages: the next arrival is one interval of the current rate away.
+      const stages = options.arrivalStages;
+      let k = 0;
+      let at = started;
+      for (;;) {
+        const elapsed = at - started;
+        if (run.signal.aborted || at >= deadline) break;
+        const perShard = targetAt(stages, elapsed) / shard.count;
+        if (!(perShard > 0)) {
+          // A rate of 0 for now: look again shortly.
+          at += 50;
+          await until(at);
+          continue;
+        }
+        await until(at);
+        if (run.signal.aborted || Date.now() >= deadline) break;
+        if (running.size >= options.bots) metrics.error("arrival-cap");
+        else launch(k * shard.count + shard.index);
+        k++;
+        at += 1000 / perShard;
+      }
+    } else if (options.arrivalPerSec !== undefined) {
       // Open model: arrivals on a fixed schedule, never waiting for the server.
       const perShard = options.arrivalPerSec / shard.count;
       if (!(perShard > 0)) throw new RangeError("the arrival rate must be > 0");

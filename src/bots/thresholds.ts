@@ -5,6 +5,7 @@
  */
 import { declaredMetric, type MetricType, RESERVED_METRIC_NAMES } from "./custom-metrics.js";
 import { decodeHistogram, type Histogram } from "./histogram.js";
+import { mergeResults } from "./merge.js";
 import type { EncodedHistogram, SwarmResult } from "./swarm-result.js";
 
 export type ThresholdOp = "<" | "<=" | ">" | ">=" | "==" | "!=";
@@ -20,6 +21,12 @@ export interface Threshold {
   /** The limit in the metric's own unit (ms for durations, whatever the expression's unit). */
   readonly value: number;
   readonly unit: MetricUnit;
+  /**
+   * `rtt{scenario:chat}.p(95)`: judged on the scenarios whose name (`scenario`) and tags all
+   * match, together; `metric` keeps the selector, `base` is the metric without it.
+   */
+  readonly selector?: Readonly<Record<string, string>>;
+  readonly base?: string;
 }
 
 export interface ThresholdOutcome {
@@ -561,7 +568,9 @@ export function parseThresholdWith(expr: string, custom: CustomMetricLookup): Th
       `"${expr}" is not a threshold: write metric OP value[unit], OP one of < <= > >= == !=, e.g. rtt.p99<50ms or errors==0`,
     );
   }
-  const metric = m[1] as string;
+  const full = m[1] as string;
+  const sel = splitSelector(full, expr);
+  const metric = sel.base;
   const opText = m[2] as string;
   if (opText === "=") throw new ThresholdSyntaxError(`"${expr}": "=" is not a comparison; write ==`);
   const op = opText as ThresholdOp;
@@ -584,7 +593,7 @@ export function parseThresholdWith(expr: string, custom: CustomMetricLookup): Th
       }
       value = number * 100;
     }
-    return { expr: expr.trim(), metric, op, value, unit: def.unit };
+    return withSelector({ expr: expr.trim(), metric, op, value, unit: def.unit }, full, sel.selector);
   }
   if (def.unit === "ms") {
     if (unitText !== "ms" && unitText !== "s") {
@@ -610,7 +619,49 @@ export function parseThresholdWith(expr: string, custom: CustomMetricLookup): Th
       def.unit === "seconds" ? "a number of seconds" : `a ${def.unit === "bytes" ? "byte count" : "count"}`;
     throw new ThresholdSyntaxError(`"${expr}": ${metric} is ${what}: its limit takes no unit`);
   }
-  return { expr: expr.trim(), metric, op, value, unit: def.unit };
+  return withSelector({ expr: expr.trim(), metric, op, value, unit: def.unit }, full, sel.selector);
+}
+
+/** `rtt{scenario:chat,room:a}.p(95)` → the metric without the selector, and its pairs. */
+function splitSelector(full: string, expr: string): { base: string; selector?: Record<string, string> } {
+  const m = /^([^{}]*)\{([^{}]*)\}([^{}]*)$/.exec(full);
+  if (!m) {
+    if (/[{}]/.test(full))
+      throw new ThresholdSyntaxError(`"${expr}": a selector is {key:value,…} after the metric's name`);
+    return { base: full };
+  }
+  const selector: Record<string, string> = {};
+  for (const pair of (m[2] as string).split(",")) {
+    const at = pair.indexOf(":");
+    const k = pair.slice(0, at).trim();
+    const v = pair.slice(at + 1).trim();
+    if (at <= 0 || !k || !v) {
+      throw new ThresholdSyntaxError(`"${expr}": "${pair}" is not key:value (e.g. {scenario:chat})`);
+    }
+    selector[k] = v;
+  }
+  return { base: `${m[1]}${m[3]}`, selector };
+}
+
+function withSelector(t: Threshold, full: string, selector: Record<string, string> | undefined): Threshold {
+  return selector ? { ...t, metric: full, base: t.metric, selector } : t;
+}
+
+/** The scenarios a selector picks, together; null when none matches. */
+export function selectScenarios(
+  result: SwarmResult,
+  selector: Readonly<Record<string, string>>,
+): SwarmResult | null {
+  const picked = Object.entries(result.scenarios ?? {}).filter(([name, r]) =>
+    Object.entries(selector).every(([k, v]) => (k === "scenario" ? name === v : r.tags?.[k] === v)),
+  );
+  if (picked.length === 0) return null;
+  if (picked.length === 1) return (picked[0] as [string, SwarmResult])[1];
+  return mergeResults(
+    picked.map(([, r]) => r),
+    picked.map(([n]) => n),
+    { sameRun: true },
+  );
 }
 
 function compare(actual: number, op: ThresholdOp, limit: number): boolean {
@@ -679,19 +730,37 @@ export function evaluateThresholds(
   const custom = customOf(result);
   // Resolve every name first: one unknown metric fails the whole evaluation, before any verdict.
   const defs = thresholds.map((t) => {
-    const def = resolveMetric(t.metric, custom);
-    if (!def) throw unknownMetric(t.metric, result);
+    const def = resolveMetric(t.base ?? t.metric, custom);
+    if (!def) throw unknownMetric(t.base ?? t.metric, result);
     return def;
   });
   return thresholds.map((t, i) => {
     const def = defs[i] as MetricDef;
+    let target: SwarmResult = result;
+    if (t.selector) {
+      const picked = selectScenarios(result, t.selector);
+      if (!picked) {
+        const names = Object.keys(result.scenarios ?? {});
+        const sel = Object.entries(t.selector)
+          .map(([k, v]) => `${k}:${v}`)
+          .join(",");
+        return {
+          threshold: t,
+          metric: t.metric,
+          actual: null,
+          passed: false,
+          message: `${t.expr}: no scenario matches {${sel}}${names.length ? `; scenarios: ${names.join(", ")}` : "; this run has no scenarios"}`,
+        };
+      }
+      target = picked;
+    }
     // A method the run never called: likely a typo, which fails (and says so) rather than passes.
-    if (def.method !== undefined && !Object.hasOwn(result.methods, def.method)) {
-      const known = Object.keys(result.methods).sort();
+    if (def.method !== undefined && !Object.hasOwn(target.methods, def.method)) {
+      const known = Object.keys(target.methods).sort();
       const why = known.length
         ? `no method "${def.method}" in this run; methods: ${known.join(", ")}`
         : "this run called no method at all";
-      const hint = unknownMetric(t.metric, result).suggestion;
+      const hint = unknownMetric(t.metric, target).suggestion;
       return {
         threshold: t,
         metric: t.metric,
@@ -700,10 +769,10 @@ export function evaluateThresholds(
         message: `${t.expr}: unknown method: ${why}${hint ? `. Did you mean "${hint}"?` : ""}`,
       };
     }
-    const actual = def.read(result, hist);
+    const actual = def.read(target, hist);
     const limit = `${t.op} ${formatMetricValue(t.value, t.unit)}`;
     if (actual === null) {
-      const why = NO_DATA[t.metric.split(".")[0] as string] ?? "no data";
+      const why = NO_DATA[(t.base ?? t.metric).split(".")[0] as string] ?? "no data";
       return {
         threshold: t,
         metric: t.metric,
