@@ -59,8 +59,30 @@ export const RESERVED_METRIC_NAMES: readonly string[] = [
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Every metric declared in this process (thread), by name. */
-const declared = new Map<string, MetricType>();
+/** What a sink records (CustomMetrics below). */
+interface Sink {
+  counter(name: string, value: number): void;
+  rate(name: string, pass: boolean): void;
+  gauge(name: string, value: number): void;
+  trend(name: string, ms: number): void;
+}
+
+/**
+ * Shared by every copy of this module in the thread: a bot script is loaded through tsx's own
+ * module namespace (and may import the built package while the runner runs from source), so its
+ * `godot-peer` is another instance of this file; declarations and values must meet all the same.
+ */
+const SHARED = Symbol.for("godot-peer.custom-metrics/1");
+interface Shared {
+  readonly declared: Map<string, MetricType>;
+  readonly sink: AsyncLocalStorage<Sink>;
+}
+const globals = globalThis as { [SHARED]?: Shared };
+globals[SHARED] ??= { declared: new Map(), sink: new AsyncLocalStorage<Sink>() };
+const shared = globals[SHARED];
+
+/** Every metric declared in this thread, by name. */
+const declared = shared.declared;
 
 /** The type of a declared custom metric, or undefined. */
 export function declaredMetric(name: string): MetricType | undefined {
@@ -73,7 +95,7 @@ export function declaredMetrics(): ReadonlyMap<string, MetricType> {
 }
 
 /** Where the bot that is running records its values: set by the runner around each bot. */
-export const metricSink = new AsyncLocalStorage<CustomMetrics>();
+export const metricSink: AsyncLocalStorage<Sink> = shared.sink;
 
 abstract class Declared {
   constructor(
@@ -147,7 +169,7 @@ export class Trend extends Declared {
 export type Checks<T> = Readonly<Record<string, (value: T) => unknown>>;
 
 /** One run's checks and custom metrics. */
-export class CustomMetrics {
+export class CustomMetrics implements Sink {
   readonly #checks = new Map<string, CheckResult>();
   readonly #counters = new Map<string, number>();
   readonly #rates = new Map<string, { passes: number; total: number }>();

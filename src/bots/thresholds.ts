@@ -3,7 +3,7 @@
  * metric that does not exist is an error, never a silent pass, and a metric without data (no round
  * trip completed, so no p99) fails: load testers get burnt by both.
  */
-import { declaredMetric, type MetricType, RESERVED_METRIC_NAMES } from "./custom-metrics.js";
+import { declaredMetric, declaredMetrics, type MetricType, RESERVED_METRIC_NAMES } from "./custom-metrics.js";
 import { decodeHistogram, type Histogram } from "./histogram.js";
 import { mergeResults } from "./merge.js";
 import type { EncodedHistogram, SwarmResult } from "./swarm-result.js";
@@ -479,6 +479,8 @@ const STATIC_NAMES: readonly string[] = [
 
 function knownNames(result: SwarmResult | undefined, custom?: Iterable<string>): string[] {
   const names = [...STATIC_NAMES, ...(custom ?? [])];
+  const field = { counter: "count", rate: "rate", gauge: "value", trend: "p95" } as const;
+  for (const [n, type] of declaredMetrics()) names.push(`${n}.${field[type]}`);
   if (result) {
     names.push(...Object.keys(result.custom ?? {}));
     names.push(...Object.keys(result.checks ?? {}).map((k) => `checks.${k}.rate`));
