@@ -139,3 +139,14 @@ test("abortOnFail: a threshold that breaks stops the run after its delay, long b
   // Stopped by the threshold: the run is far shorter than its 20 s.
   t.true(res.endedAt - res.startedAt < 15_000, String(res.endedAt - res.startedAt));
 });
+
+test("the README's k6 / Artillery comparison test runs as written (its stages shortened)", async (t) => {
+  const r = await run([`${FIX}/readme-chat.ts`]);
+  t.is(r.code, 0, r.stderr);
+  const res = r.result as SwarmResult;
+  t.is(res.bots.started, 3);
+  t.deepEqual(res.closes, { "1000": 3 });
+  t.true((res.checks?.echoed?.passes ?? 0) > 3);
+  t.is(res.checks?.echoed?.fails, 0);
+  t.regex(r.stdout, /PASS {2}checks\.rate>99%/);
+});
