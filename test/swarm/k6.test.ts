@@ -247,3 +247,26 @@ test("think time: uniform, normal and exponential draws have the asked shape", (
   // Exponential: about e^-1 of the draws exceed the mean.
   t.true(Math.abs(exp.filter((x) => x > 200).length / n - Math.exp(-1)) < 0.02);
 });
+
+test("arrival-rate stages: arrivals follow the rate's stages (none while it is 0), each bot runs once", async (t) => {
+  const url = await game(t);
+  let runs = 0;
+  const result = await runSwarm({
+    url,
+    bots: 50,
+    durationMs: 1500,
+    iterations: 5, // an open model's arrival runs its script once, whatever iterations say
+    arrivalStages: [
+      { durationMs: 700, target: 0 },
+      { durationMs: 1, target: 10 },
+      { durationMs: 799, target: 10 },
+    ],
+    script: async () => {
+      runs++;
+    },
+  });
+  // 10/s over the last 0.8 s: about 8 arrivals (a constant 10/s over the run would be about 15).
+  t.true(result.bots.started >= 5 && result.bots.started <= 9, String(result.bots.started));
+  t.is(runs, result.bots.connected);
+  t.is(result.bots.ended, result.bots.started);
+});
