@@ -1,7 +1,8 @@
 /**
  * Data files for bots (k6's SharedArray, Artillery's payload): a CSV or JSON file read once per
- * process (one frozen copy shared read-only by every bot of every run in it; a worker thread has
- * its own), and rows handed out per bot: by its index, round robin, at random, or unique (a row is
+ * process and shared read-only: in one thread, one frozen copy for every bot; across worker
+ * threads, the main thread's encoded rows in a SharedArrayBuffer (one copy in the process), each
+ * row decoded when a bot takes it. Rows are handed out per bot: by its index, round robin, at random, or unique (a row is
  * never given twice; a bot that finds none left fails to start, counted as connect_failures.data).
  */
 import { readFileSync } from "node:fs";
@@ -26,7 +27,64 @@ export class DataExhaustedError extends Error {
   readonly reason = "data";
 }
 
-const loaded = new Map<string, readonly DataRow[]>();
+/** Rows as the runner reads them: an array, or rows shared between threads. */
+export interface DataRows {
+  readonly length: number;
+  at(index: number): DataRow;
+}
+
+/** A data file's rows encoded once (JSON per row) in shared memory, for worker threads. */
+export interface SharedData {
+  readonly bytes: SharedArrayBuffer;
+  /** Row i is bytes[offsets[i], offsets[i + 1]). */
+  readonly offsets: SharedArrayBuffer;
+}
+
+const loaded = new Map<string, DataRows>();
+
+/** Encodes rows into shared memory (the main thread, once per file). */
+export function shareData(rows: DataRows): SharedData {
+  const enc = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const b = enc.encode(JSON.stringify(rows.at(i)));
+    parts.push(b);
+    total += b.length;
+  }
+  const bytes = new SharedArrayBuffer(total);
+  const offsets = new SharedArrayBuffer(4 * (rows.length + 1));
+  const view = new Uint8Array(bytes);
+  const at = new Uint32Array(offsets);
+  let o = 0;
+  for (const [i, b] of parts.entries()) {
+    at[i] = o;
+    view.set(b, o);
+    o += b.length;
+  }
+  at[rows.length] = o;
+  return { bytes, offsets };
+}
+
+/** Rows read from shared memory; a row is decoded (and frozen) when taken. */
+export function sharedRows(data: SharedData): DataRows {
+  const view = new Uint8Array(data.bytes);
+  const at = new Uint32Array(data.offsets);
+  const dec = new TextDecoder();
+  return {
+    length: at.length - 1,
+    at(i) {
+      // Decoding wants an unshared copy of the row's bytes only.
+      const row = JSON.parse(dec.decode(view.slice(at[i], at[i + 1]))) as DataRow;
+      return deepFreeze(row);
+    },
+  };
+}
+
+/** Makes `path` load as these shared rows in this thread (a worker given the main thread's). */
+export function useSharedData(path: string, data: SharedData): void {
+  loaded.set(resolve(path), sharedRows(data));
+}
 
 /** A CSV line's fields: commas, "quoted, fields" with "" for a quote. */
 function csvFields(line: string): string[] {
@@ -67,7 +125,7 @@ export function parseCsv(text: string, source = "csv"): Record<string, string>[]
 }
 
 /** The rows of a .csv or .json (an array) file, read once per process and frozen. */
-export function loadData(path: string): readonly DataRow[] {
+export function loadData(path: string): DataRows {
   const abs = resolve(path);
   const cached = loaded.get(abs);
   if (cached) return cached;
@@ -107,7 +165,8 @@ function deepFreeze<T>(v: T): T {
 export class DataFeed {
   #taken = 0;
   constructor(
-    readonly rows: readonly DataRow[],
+    /** An array, or shared rows (anything with length and at()). */
+    readonly rows: DataRows,
     readonly order: DataOrder,
     readonly shard: { readonly index: number; readonly count: number } = { index: 0, count: 1 },
   ) {}
@@ -115,15 +174,15 @@ export class DataFeed {
   /** The row for bot `index`; throws DataExhaustedError when there is none to give. */
   take(index: number, random: () => number = Math.random): DataRow {
     const n = this.rows.length;
-    if (this.order === "random") return this.rows[Math.floor(random() * n)];
+    if (this.order === "random") return this.rows.at(Math.floor(random() * n));
     if (this.order === "index") {
       if (index >= n) throw new DataExhaustedError(`bot ${index + 1}: the data file has only ${n} rows`);
-      return this.rows[index];
+      return this.rows.at(index);
     }
     // Each shard takes every count-th row from its own index: no row is given twice in the swarm.
     const k = this.#taken++ * this.shard.count + this.shard.index;
-    if (this.order === "round-robin") return this.rows[k % n];
+    if (this.order === "round-robin") return this.rows.at(k % n);
     if (k >= n) throw new DataExhaustedError(`unique data: all ${n} rows are taken`);
-    return this.rows[k];
+    return this.rows.at(k);
   }
 }

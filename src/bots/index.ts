@@ -27,7 +27,19 @@ export {
   Rate,
   Trend,
 } from "./custom-metrics.js";
-export { DataExhaustedError, DataFeed, DataFileError, DataOrder, loadData, parseCsv } from "./data.js";
+export {
+  DataExhaustedError,
+  DataFeed,
+  DataFileError,
+  DataOrder,
+  type DataRows,
+  loadData,
+  parseCsv,
+  type SharedData,
+  shareData,
+  sharedRows,
+  useSharedData,
+} from "./data.js";
 export type {
   BotDialect,
   BotEngine,

@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks";
 import type { CloseInfo } from "../websocket/index.js";
 import { Bot, type ConnectOptions } from "./bot.js";
 import { metricSink } from "./custom-metrics.js";
-import { DataFeed, type DataOrder } from "./data.js";
+import { DataFeed, type DataOrder, type DataRows } from "./data.js";
 import type { EngineBot } from "./engines.js";
 import { BotConnectError, BotDisconnectedError } from "./errors.js";
 import { type BotOutcome, SwarmMetrics } from "./metrics.js";
@@ -69,7 +69,7 @@ export interface SwarmOptions extends SwarmLoad {
   /** Connection options per bot (over botOptions), or a function of the bot giving them. */
   readonly connect?: BotConnect | undefined;
   /** Rows of a data file and how they are handed out (ctx.data). */
-  readonly data?: { readonly rows: readonly DataRow[]; readonly order: DataOrder } | undefined;
+  readonly data?: { readonly rows: DataRows; readonly order: DataOrder } | undefined;
   /** Ends the run early (Ctrl-C): scripts are told, bots disconnect, the result is returned. */
   readonly signal?: AbortSignal;
   /** Time scripts get to return (and bots to leave, one by one) after the run ends before the rest are dropped (default END_GRACE_MS, 2 s). */

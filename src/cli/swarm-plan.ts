@@ -9,7 +9,7 @@ import {
   type BotScript,
   byWeight,
   DataFileError,
-  type DataRow,
+  type DataRows,
   type LiveStats,
   loadData,
   parseThreshold,
@@ -65,7 +65,9 @@ export interface PlannedScenario {
   readonly tags?: Readonly<Record<string, string>> | undefined;
   readonly script: BotScript;
   readonly shape: ResolvedShape;
-  readonly rows?: readonly DataRow[] | undefined;
+  readonly rows?: DataRows | undefined;
+  /** The data file's absolute path (worker threads get its rows shared under it). */
+  readonly dataPath?: string | undefined;
 }
 
 export interface RunPlan {
@@ -165,7 +167,13 @@ export async function planRun(
   };
   if (o.scenarios === undefined) {
     const shape = resolveShape(o, "options");
-    scenarios.push({ name: "default", script: defaultScript(module), shape, rows: rowsOf(shape, "options") });
+    scenarios.push({
+      name: "default",
+      script: defaultScript(module),
+      shape,
+      rows: rowsOf(shape, "options"),
+      dataPath: shape.data && resolve(here, shape.data.file),
+    });
   } else {
     const top = without(o, [
       "scenarios",
@@ -223,7 +231,14 @@ export async function planRun(
         script = defaultScript(await loadBotModule(resolve(here, s.script)));
       } else script = defaultScript(module);
       const shape = resolveShape(merged, at);
-      scenarios.push({ name, tags: s.tags, script, shape, rows: rowsOf(shape, at) });
+      scenarios.push({
+        name,
+        tags: s.tags,
+        script,
+        shape,
+        rows: rowsOf(shape, at),
+        dataPath: shape.data && resolve(here, shape.data.file),
+      });
     }
   }
   const fromOptions = parseOptionThresholds(o);

@@ -4,12 +4,21 @@
  * abortOnFail, the run so far) and its SwarmResult at the end to the main thread.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { mergeResults, type Shard, type SwarmMetrics, type SwarmResult } from "../bots/index.js";
+import {
+  mergeResults,
+  type Shard,
+  type SharedData,
+  type SwarmMetrics,
+  type SwarmResult,
+  useSharedData,
+} from "../bots/index.js";
 import { loadBotModule } from "./load-script.js";
 import { planRun, runPlanHere, type SwarmFlags, sumLive } from "./swarm-plan.js";
 
 export interface WorkerInput {
   readonly flags: SwarmFlags;
+  /** The main thread's data files, by absolute path, in shared memory. */
+  readonly data: Readonly<Record<string, SharedData>>;
   readonly url: string;
   readonly shard: Shard;
   readonly threads: number;
@@ -25,6 +34,7 @@ const stop = new AbortController();
 port.on("message", (m: { type: string; reason?: unknown }) => {
   if (m.type === "stop") stop.abort(m.reason);
 });
+for (const [path, shared] of Object.entries(input.data)) useSharedData(path, shared);
 const plan = await planRun(input.flags, await loadBotModule(input.flags.scriptPath));
 const parts = new Map<string, SwarmMetrics>();
 const live = setInterval(() => {

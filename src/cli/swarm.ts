@@ -8,7 +8,13 @@ import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
-import type { LiveStats, SwarmMetrics, SwarmResult } from "../bots/index.js";
+import {
+  type LiveStats,
+  type SharedData,
+  type SwarmMetrics,
+  type SwarmResult,
+  shareData,
+} from "../bots/index.js";
 import { mergeResults } from "../bots/merge.js";
 import { checkReportPaths, summaryTable, writeReports } from "../bots/report/index.js";
 import {
@@ -290,9 +296,15 @@ async function runInWorkers(
     () => (snapshots.size === 0 ? null : mergeResults([...snapshots.values()])),
     stop,
   );
+  // Data files: one copy in the process, in shared memory, that every worker reads.
+  const data: Record<string, SharedData> = {};
+  for (const s of plan.scenarios) {
+    if (s.rows && s.dataPath && !data[s.dataPath]) data[s.dataPath] = shareData(s.rows);
+  }
   const runs = Array.from({ length: plan.workers }, (_, w) => {
     const input: WorkerInput = {
       flags,
+      data,
       url,
       // Worker w of shard i/n runs sub-shard i·K + w of n·K: together exactly shard i.
       shard: { index: plan.shard.index * plan.workers + w, count: plan.shard.count * plan.workers },

@@ -150,3 +150,16 @@ test("the README's k6 / Artillery comparison test runs as written (its stages sh
   t.is(res.checks?.echoed?.fails, 0);
   t.regex(r.stdout, /PASS {2}checks\.rate>99%/);
 });
+
+test("data across worker threads: rows shared from the main thread, each unique row given once", async (t) => {
+  const r = await run([`${FIX}/unique.ts`, "--workers", "2"]);
+  t.is(r.code, 0, r.stderr);
+  const res = r.result as SwarmResult;
+  t.deepEqual(res.checks, {
+    "got row t0": { passes: 1, fails: 0 },
+    "got row t1": { passes: 1, fails: 0 },
+    "got row t2": { passes: 1, fails: 0 },
+  });
+  t.is(res.connectFailures.data, 1);
+  t.is(res.bots.failed, 1);
+});

@@ -8,15 +8,19 @@ import type { Socket } from "node:net";
 import test, { type ExecutionContext } from "ava";
 import {
   Counter,
+  DataFileError,
   decodeHistogram,
   drawThink,
   evaluateThresholds,
   Gauge,
   mergeResults,
+  parseCsv,
   parseThreshold,
   RpcMode,
   runSwarm,
   type SwarmResult,
+  shareData,
+  sharedRows,
   Trend,
 } from "../../src/index.js";
 import { ExampleGame } from "../../src/server/index.js";
@@ -269,4 +273,23 @@ test("arrival-rate stages: arrivals follow the rate's stages (none while it is 0
   t.true(result.bots.started >= 5 && result.bots.started <= 9, String(result.bots.started));
   t.is(runs, result.bots.connected);
   t.is(result.bots.ended, result.bots.started);
+});
+
+test("shared data: rows encoded once in shared memory read back equal and frozen, one at a time", (t) => {
+  const rows = [{ name: "Ann, the first", token: "t0" }, { name: "Bob", n: [1, 2] }, "plain"];
+  const shared = shareData(rows);
+  t.true(shared.bytes instanceof SharedArrayBuffer);
+  const back = sharedRows(shared);
+  t.is(back.length, 3);
+  for (let i = 0; i < rows.length; i++) t.deepEqual(back.at(i), rows[i]);
+  t.true(Object.isFrozen(back.at(1)));
+  t.true(Object.isFrozen((back.at(1) as { n: number[] }).n));
+  t.deepEqual(parseCsv('name,token\n"Ann, the first",t0\n"say ""hi""",t1\n'), [
+    { name: "Ann, the first", token: "t0" },
+    { name: 'say "hi"', token: "t1" },
+  ]);
+  t.throws(() => parseCsv("a,b\n1\n", "x.csv"), {
+    instanceOf: DataFileError,
+    message: "x.csv:2: 1 fields, the header has 2",
+  });
 });
