@@ -138,6 +138,11 @@ test("abortOnFail: a threshold that breaks stops the run after its delay, long b
   const res = r.result as SwarmResult;
   // Stopped by the threshold: the run is far shorter than its 20 s.
   t.true(res.endedAt - res.startedAt < 15_000, String(res.endedAt - res.startedAt));
+  // With worker threads: judged on the merge of their runs so far.
+  const w = await run([`${FIX}/abort.ts`, "--workers", "2"]);
+  t.is(w.code, 1);
+  t.regex(w.result?.stopped ?? "", /threshold-abort: checks\.rate>99%/);
+  t.true((w.result as SwarmResult).endedAt - (w.result as SwarmResult).startedAt < 15_000);
 });
 
 test("the README's k6 / Artillery comparison test runs as written (its stages shortened)", async (t) => {
