@@ -373,6 +373,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     }
   };
   const launch = (index: number, slot: Slot | null = null, iteration = 0) => {
+    firstLaunchAt ??= Date.now();
     const b = new BotRun(control, index, slot, iteration);
     if (slot) slot.current = b;
     const p = currentBot
@@ -382,11 +383,13 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   };
 
   const started = Date.now();
+  let firstLaunchAt: number | undefined;
   const deadline = started + options.durationMs;
   // No bot could join: stop early rather than wait out the run (the reasons are in the result).
+  // Counted from the first launch: stages may start at a target (or rate) of 0.
   const watchdog = setInterval(() => {
-    if (joined > 0 || run.signal.aborted) return;
-    const elapsed = Date.now() - started;
+    if (joined > 0 || run.signal.aborted || firstLaunchAt === undefined) return;
+    const elapsed = Date.now() - firstLaunchAt;
     if ((failed > 0 && pending === 0 && elapsed >= ALL_FAILED_AFTER_MS) || elapsed >= NO_CONNECT_GRACE_MS) {
       stopped ??= "no-connect";
       run.abort();

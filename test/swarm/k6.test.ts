@@ -293,3 +293,22 @@ test("shared data: rows encoded once in shared memory read back equal and frozen
     message: "x.csv:2: 1 fields, the header has 2",
   });
 });
+
+test("a shape that starts at 0 is not a run where no bot could connect: the early stop counts from the first launch", async (t) => {
+  const url = await game(t);
+  // 5.5 s at a rate of 0 (past NO_CONNECT_GRACE_MS), then arrivals.
+  const result = await runSwarm({
+    url,
+    bots: 10,
+    durationMs: 6000,
+    arrivalStages: [
+      { durationMs: 5500, target: 0 },
+      { durationMs: 1, target: 8 },
+      { durationMs: 499, target: 8 },
+    ],
+    script: async () => undefined,
+  });
+  t.is(result.stopped, undefined);
+  t.true(result.bots.started >= 1, String(result.bots.started));
+  t.is(result.bots.ended, result.bots.started);
+});
