@@ -107,6 +107,7 @@ export {
   type BotInfo,
   END_GRACE_MS,
   NO_CONNECT_GRACE_MS,
+  RAMP_DOWN,
   runSwarm,
   type Shard,
   type SwarmLoad,

@@ -16,7 +16,10 @@ export interface BotContext {
   readonly index: number;
   /** A readable name, "bot-<index+1>". */
   readonly name: string;
-  /** Aborted when the run ends (duration over, Ctrl-C): scripts should return soon after. */
+  /**
+   * Aborted when the run ends (duration over, Ctrl-C) or a stage's ramp down retires this bot
+   * (`signal.reason` is then "ramp-down"): scripts should return soon after.
+   */
   readonly signal: AbortSignal;
   /** The process environment with every `--env KEY=VAL` over it (k6's __ENV). */
   readonly env: Readonly<Record<string, string | undefined>>;

@@ -89,6 +89,9 @@ export function shardIndices(total: number, shard: Shard): number[] {
   return out;
 }
 
+/** The reason of a bot's ctx.signal when a stage's ramp down retires it (the run goes on). */
+export const RAMP_DOWN = "ramp-down";
+
 /** After the run's time is up, scripts return and bots leave within this; the rest are dropped (documented: at most 2 s). */
 export const END_GRACE_MS = 2_000;
 /** No bot joined within this: the run stops early, its failures counted. */
@@ -464,7 +467,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
         while (slots.length > want) {
           const slot = slots.pop() as Slot;
           slot.retired = true;
-          slot.current?.stop.abort();
+          slot.current?.stop.abort(RAMP_DOWN);
         }
         await until(Math.min(deadline, Date.now() + 100));
       }

@@ -16,6 +16,7 @@ import {
   mergeResults,
   parseCsv,
   parseThreshold,
+  RAMP_DOWN,
   RpcMode,
   runSwarm,
   type SwarmResult,
@@ -166,19 +167,24 @@ test("iterations: a bot runs its script again on its connection, or connects ane
 
 test("stages: bots ramp up to the target and are retired on the ramp down, leaving cleanly", async (t) => {
   const url = await game(t);
+  const reasons: unknown[] = [];
   const result = await runSwarm({
     url,
     bots: 0,
-    durationMs: 1500,
+    durationMs: 2000,
     stages: [
       { durationMs: 400, target: 4 },
       { durationMs: 600, target: 4 },
-      { durationMs: 500, target: 0 },
+      { durationMs: 100, target: 0 },
+      { durationMs: 900, target: 0 },
     ],
     script: async (_bot, ctx) => {
       while (!ctx.signal.aborted) await ctx.sleep(20);
+      reasons.push(ctx.signal.reason);
     },
   });
+  // Each bot was retired by the ramp down, not by the end of the run.
+  t.deepEqual(reasons, [RAMP_DOWN, RAMP_DOWN, RAMP_DOWN, RAMP_DOWN]);
   t.is(result.bots.started, 4);
   t.is(result.bots.peak, 4);
   t.is(result.bots.ended, 4);
