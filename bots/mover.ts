@@ -1,18 +1,17 @@
 /**
  * Example bot for the example game: joins and moves its player at a fixed tick rate, sending
- * its position to everyone (rpc_unreliable on Game/Players/<id>, as a Godot client would).
+ * its position to everyone (update_position on its player node, unreliable, as a Godot client would).
  */
 import { defineBot, Vector2 } from "godot-peer";
-import { joinExampleGame } from "./example-game.js";
+import { joinExampleGame, sendPosition } from "./example-game.js";
 
 const TICK_HZ = 20;
 
 export default defineBot(async (bot, ctx) => {
   await joinExampleGame(bot, ctx);
-  const me = bot.node(`Game/Players/${bot.id}`);
   for (let tick = 0; !ctx.signal.aborted; tick++) {
     const angle = (tick / TICK_HZ) * Math.PI;
-    me.rpcUnreliable("update_position", new Vector2(Math.cos(angle) * 100, Math.sin(angle) * 100));
+    sendPosition(bot, new Vector2(Math.cos(angle) * 100, Math.sin(angle) * 100));
     await ctx.sleep(1000 / TICK_HZ);
   }
 });

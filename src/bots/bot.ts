@@ -48,12 +48,13 @@ export interface BotOptions extends WebSocketClientOptions {
 /** What Bot.connect takes: the options of every bot, and those of each engine's bot. */
 export type ConnectOptions = BotOptions & EngineOptions;
 
-export interface ReceivedCall {
-  readonly args: Variant[];
+/** A call received: its arguments (typed by the caller's promise `A`) and its sender. */
+export interface ReceivedCall<A extends Variant[] = Variant[]> {
+  readonly args: A;
   readonly from: number;
 }
 
-export interface RequestResult extends ReceivedCall {
+export interface RequestResult<A extends Variant[] = Variant[]> extends ReceivedCall<A> {
   /** Time from the send to the matching reply, in ms (performance.now). */
   readonly rttMs: number;
 }
@@ -83,7 +84,41 @@ export interface BotEvents {
   packet_dropped: [reason: string, detail: string];
   /** A handler threw (Godot prints SCRIPT ERROR and goes on). */
   script_error: [error: unknown, where: ScriptErrorSite];
+  /** Emitted by each poll() after it delivered (SceneTree's process_frame): seconds since the previous one, as _process(delta). */
+  process_frame: [delta: number];
+  /**
+   * Godot 4: a node's RPC names differ between the server and our manifest (SIMPLIFY_PATH's MD5),
+   * or one side lacks the node: a ManifestError naming the node and the differing names. With
+   * no listener it is printed (console.error), never silent.
+   */
+  manifest_error: [error: Error];
 }
+
+/**
+ * What a handler's `this` is: the call being run, so a handler knows its sender with no side
+ * call (`function (this: RpcCall, …) { this.from }`). Arrow handlers simply do not see it.
+ */
+export interface RpcCall {
+  /** The caller's peer id (get_remote_sender_id). */
+  readonly from: number;
+  /** The node's path (normal form, relative to /root) and the method called. */
+  readonly path: string;
+  readonly method: string;
+}
+
+/** A handler: the arguments as the caller promises them, the call as `this`. */
+export type BotRpcHandler<A extends Variant[] = Variant[]> = (this: RpcCall, ...args: A) => unknown;
+
+class Call implements RpcCall {
+  constructor(
+    readonly from: number,
+    readonly path: string,
+    readonly method: string,
+  ) {}
+}
+
+/** A frame hook's site, for script_error (no node: the bot's own loop). */
+const FRAME_SITE: ScriptErrorSite = { path: "", name: "process_frame", from: 0 };
 
 /** What a bot measured of itself, whatever the engine: what swarm metrics and reports read. */
 export interface BotTelemetry {
@@ -190,7 +225,14 @@ function unsupported(godot: GodotEngine, url: string, how: "told" | "greeting"):
 /** The bot's end of the seam, with the join in progress. */
 interface BotHost extends DialectHost {
   /** Settles the join in progress (null once settled). */
-  onJoin: ((info: CloseInfo | null, error: ConnectError | null, joined: boolean) => void) | null;
+  onJoin:
+    | ((
+        info: CloseInfo | null,
+        error: ConnectError | null,
+        joined: boolean,
+        failure?: { readonly reason: string; readonly message: string },
+      ) => void)
+    | null;
   /** A drop during the join: the server speaks something else (null once settled). */
   onGarbled: ((reason: string, detail: string) => void) | null;
 }
@@ -263,7 +305,7 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
   #telemetry: Telemetry | null = null;
   readonly #times: Times;
   // Made on first use, as is #closed: an idle bot in a big swarm should cost next to nothing.
-  #handlers: Map<string, (...args: Variant[]) => unknown> | null = null;
+  #handlers: Map<string, BotRpcHandler> | null = null;
   /** Calls made through the bot, by "path:method" (telemetry.callsOut). */
   readonly #callsOut = new Map<string, number>();
   #nodes: Map<string, BotNode> | null = null;
@@ -272,19 +314,28 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
   #gone = false;
   #closed: Promise<void> | null = null;
   #markClosed: (() => void) | null = null;
+  /** performance.now() of the previous process_frame (0: none yet). */
+  #lastFrame = 0;
+  /** The onFrame() loop, and how many hooks it runs. */
+  #frameLoop: NodeJS.Timeout | null = null;
+  #frameHooks = 0;
 
   /** The bot's side of the seam: one small object per bot, the dialect's events up. */
   static readonly #Host = class implements BotHost {
     /** Settles the join in progress (null once settled). */
-    onJoin: ((info: CloseInfo | null, error: ConnectError | null, joined: boolean) => void) | null = null;
+    onJoin: BotHost["onJoin"] = null;
     onGarbled: ((reason: string, detail: string) => void) | null = null;
     constructor(readonly bot: Bot<unknown>) {}
     joined(): void {
       this.bot.#times.joinedAt = performance.now();
       this.onJoin?.(null, null, true);
     }
-    closed(info: CloseInfo | null, error: ConnectError | null): void {
-      if (this.onJoin) this.onJoin(info, error, false);
+    closed(
+      info: CloseInfo | null,
+      error: ConnectError | null,
+      failure?: { readonly reason: string; readonly message: string },
+    ): void {
+      if (this.onJoin) this.onJoin(info, error, false, failure);
       else this.bot.#onGone(info, error);
     }
     peerConnected(id: number): void {
@@ -302,6 +353,10 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     }
     scriptError(error: unknown, where: ScriptErrorSite): void {
       this.bot.emit("script_error", error, where);
+    }
+    manifestError(error: Error): void {
+      if (this.bot.listenerCount("manifest_error") > 0) this.bot.emit("manifest_error", error);
+      else console.error(`godot-peer bot ${this.bot.id}: ${error.message}`);
     }
   };
 
@@ -343,11 +398,15 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     let ticker: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
-        const couldNotJoin = (info: CloseInfo | null, error: ConnectError | null) => {
-          const why = error?.message ?? (info ? closeText(info) : "connection failed");
+        const couldNotJoin = (
+          info: CloseInfo | null,
+          error: ConnectError | null,
+          failure?: { readonly reason: string; readonly message: string },
+        ) => {
+          const why = failure?.message ?? error?.message ?? (info ? closeText(info) : "connection failed");
           return new BotConnectError(
             `could not join ${options.url}: ${why}`,
-            error?.reason ?? closeReason(info),
+            failure?.reason ?? error?.reason ?? closeReason(info),
             { cause: error ?? undefined },
           );
         };
@@ -382,9 +441,26 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
               return;
             }
             greeting = engine.greeting;
-            const made = engine.createBot(client, options, opening.times);
+            let made: Bot<unknown>;
+            try {
+              made = engine.createBot(client, options, opening.times);
+            } catch (err) {
+              // The engine's own options were wrong (a manifest that is none): say so, at once.
+              settle(
+                new BotConnectError(
+                  `could not join ${options.url}: ${(err as Error).message}`,
+                  "bad-options",
+                  {
+                    cause: err,
+                  },
+                ),
+              );
+              client.disconnectFromHost(1000, "");
+              return;
+            }
             bot = made;
-            made.#host.onJoin = (info, error, joined) => settle(joined ? null : couldNotJoin(info, error));
+            made.#host.onJoin = (info, error, joined, failure) =>
+              settle(joined ? null : couldNotJoin(info, error, failure));
             // A packet the engine refuses before we joined: no Godot server sends it.
             made.#host.onGarbled = (reason, detail) => {
               const what = detail.includes(reason) ? detail : detail ? `${reason}: ${detail}` : reason;
@@ -461,6 +537,7 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     const waiters = this.#waiters;
     this.#waiters = null;
     for (const set of waiters?.values() ?? []) for (const w of set) w.fail(err);
+    this.#stopFrames();
     this.emit("disconnected", info, error);
     this.#markClosed?.();
   }
@@ -534,29 +611,74 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     this.#dialect.sendBytes(bytes, to);
   }
 
-  /** Tick style: deliver what has arrived (and send nothing new). Harmless in event style. */
+  /**
+   * Tick style: deliver what has arrived (and send nothing new). Harmless in event style. Then
+   * process_frame(delta), as Godot's main loop runs _process after the network poll.
+   */
   poll(): void {
     this.#dialect.poll();
+    if (this.listenerCount("process_frame") === 0) return;
+    const now = performance.now();
+    const delta = this.#lastFrame === 0 ? 0 : (now - this.#lastFrame) / 1000;
+    this.#lastFrame = now;
+    this.emit("process_frame", delta);
+  }
+
+  /**
+   * A per-frame hook, as Godot's _process(delta): `fn` runs after each poll(), and a loop polls
+   * `fps` times a second (the game loop of a tick-style script; one loop per bot, at the rate of
+   * its latest onFrame) until the last hook is removed or the connection ends. A hook that
+   * throws is a script_error, not a crash. Returns the function that removes the hook.
+   */
+  onFrame(fn: (delta: number) => void, fps = 60): () => void {
+    if (!(fps > 0 && fps <= 1000)) throw new RangeError(`fps must be in (0, 1000], not ${fps}`);
+    const hook = (delta: number) => {
+      try {
+        fn(delta);
+      } catch (err) {
+        this.emit("script_error", err, FRAME_SITE);
+      }
+    };
+    this.on("process_frame", hook);
+    this.#frameHooks++;
+    if (this.#connected) {
+      if (this.#frameLoop) clearInterval(this.#frameLoop);
+      this.#frameLoop = setInterval(() => this.poll(), 1000 / fps);
+    }
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      this.off("process_frame", hook);
+      if (--this.#frameHooks === 0) this.#stopFrames();
+    };
+  }
+
+  #stopFrames(): void {
+    if (this.#frameLoop) clearInterval(this.#frameLoop);
+    this.#frameLoop = null;
   }
 
   /**
    * Declares `path.method` callable on us, with a typed handler (`@rpc("authority") func` in
-   * Godot 4, `puppet func` in Godot 3). The types are the caller's promise about what the server sends.
+   * Godot 4, `puppet func` in Godot 3). The types are the caller's promise about what the server
+   * sends. The handler's `this` is the call (RpcCall: its sender `from`, path, method).
    */
   handle<A extends Variant[] = Variant[]>(
     path: string,
     method: string,
     mode: BotRpcDeclaration<Mode>,
-    handler: (...args: A) => unknown,
+    handler: BotRpcHandler<A>,
   ): this {
     const key = this.#declare(path, method, mode);
     this.#handlers ??= new Map();
-    this.#handlers.set(key, handler as (...args: Variant[]) => unknown);
+    this.#handlers.set(key, handler as BotRpcHandler);
     return this;
   }
 
   #declare(path: string, method: string, mode: BotRpcDeclaration<Mode>): string {
-    const key = `${this.#dialect.node(path).path}:${method}`;
+    const nodePath = this.#dialect.node(path).path;
+    const key = `${nodePath}:${method}`;
     this.#dialect.declare(path, method, mode, (...args: Variant[]) => {
       const from = this.#dialect.senderId;
       const set = this.#waiters?.get(key);
@@ -568,13 +690,18 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
           return; // a reply awaited is consumed by its waiter
         }
       }
-      return this.#handlers?.get(key)?.(...args);
+      const handler = this.#handlers?.get(key);
+      return handler?.apply(new Call(from, nodePath, method), args);
     });
     return key;
   }
 
   /** Resolves with the next call of `path.method` whose arguments match. */
-  waitForRpc(path: string, method: string, options: WaitOptions<Mode> = {}): Promise<ReceivedCall> {
+  waitForRpc<R extends Variant[] = Variant[]>(
+    path: string,
+    method: string,
+    options: WaitOptions<Mode> = {},
+  ): Promise<ReceivedCall<R>> {
     const node = this.#dialect.node(path);
     const key = `${node.path}:${method}`;
     if (!this.#dialect.declares(path, method)) this.#declare(path, method, options.mode ?? "authority");
@@ -588,8 +715,8 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     }
     // One object, one timer and the promise per wait; no closures (a busy swarm waits a lot).
     const waiter = new Waiter(this, set, key, node.path, method, timeoutMs, options.match);
-    const promise = new Promise<ReceivedCall>((resolve, reject) => {
-      waiter.resolve = resolve;
+    const promise = new Promise<ReceivedCall<R>>((resolve, reject) => {
+      waiter.resolve = resolve as (call: ReceivedCall) => void;
       waiter.reject = reject;
     });
     waiter.timer = setTimeout(Bot.#onWaitTimeout, timeoutMs, waiter);
@@ -615,17 +742,22 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
    * `reply.path`.`reply.method` that `reply.match` accepts. Replies that never come time out;
    * further or unmatched replies go to the handlers as usual.
    */
-  async request(
+  async request<R extends Variant[] = Variant[]>(
     to: number,
     path: string,
     method: string,
     args: readonly Variant[],
     reply: { path?: string; method: string } & WaitOptions<Mode>,
-  ): Promise<RequestResult> {
-    const waiting = this.waitForRpc(reply.path ?? path, reply.method, reply);
+  ): Promise<RequestResult<R>> {
+    const waiting = this.waitForRpc<R>(reply.path ?? path, reply.method, reply);
     const started = performance.now();
     const node = this.#dialect.node(path);
-    this.sendCall(to, path, method, args);
+    try {
+      this.sendCall(to, path, method, args);
+    } catch (err) {
+      waiting.catch(noop); // the reply will not come: its wait must not reject unhandled
+      throw err;
+    }
     const call = await waiting;
     const rttMs = performance.now() - started;
     if (this.listenerCount("round_trip") > 0) this.emit("round_trip", `${node.path}:${method}`, rttMs);

@@ -44,8 +44,16 @@ export interface BotNode {
 export interface DialectHost {
   /** The server gave us our id and announced the peers already there: the join is complete. */
   joined(): void;
-  /** The connection ended, or never came up (`error`), before or after joined(). Called once. */
-  closed(info: CloseInfo | null, error: ConnectError | null): void;
+  /**
+   * The connection ended, or never came up (`error`), before or after joined(). Called once.
+   * `failure`: why the join failed when the dialect knows better than the socket (Godot 4's
+   * "auth-failed"); it becomes the BotConnectError's reason and message.
+   */
+  closed(
+    info: CloseInfo | null,
+    error: ConnectError | null,
+    failure?: { readonly reason: string; readonly message: string },
+  ): void;
   peerConnected(id: number): void;
   peerDisconnected(id: number): void;
   /** A raw packet (send_bytes on the other side). */
@@ -54,6 +62,8 @@ export interface DialectHost {
   dropped(reason: string, detail: string): void;
   /** One of our handlers threw (Godot prints SCRIPT ERROR and goes on). */
   scriptError(error: unknown, where: ScriptErrorSite): void;
+  /** The server's declaration of a node and ours differ, or one lacks the node (Godot 4's manifest checks). */
+  manifestError(error: Error): void;
 }
 
 /** What a Bot needs from the engine it talks to. `Mode`: the engine's own rpc modes, also accepted. */

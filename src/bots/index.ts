@@ -1,19 +1,23 @@
 import { registerBotEngine } from "./bot.js";
 import { godot3Engine } from "./godot3/index.js";
+import { godot4Engine } from "./godot4/index.js";
 
 // The engines Bot.connect speaks (a new one: one line here, its bot class in engines.ts).
 registerBotEngine(godot3Engine);
+registerBotEngine(godot4Engine);
 
 export {
   type ArgsMatcher,
   Bot,
   type BotEvents,
   type BotOptions,
+  type BotRpcHandler,
   type BotTelemetry,
   type ConnectOptions,
   engineOfGreeting,
   type ReceivedCall,
   type RequestResult,
+  type RpcCall,
   registerBotEngine,
   type WaitOptions,
 } from "./bot.js";
@@ -54,6 +58,18 @@ export type {
 export type { BotByEngine, EngineBot, EngineOptions } from "./engines.js";
 export { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
 export { Godot3Bot, Godot3Dialect, type Godot3Options, godot3Engine, godot3Mode } from "./godot3/index.js";
+export {
+  type AuthExchange,
+  type Godot4Auth,
+  Godot4Bot,
+  Godot4Dialect,
+  Godot4Node,
+  type Godot4Options,
+  godot4Config,
+  godot4Engine,
+  loadManifest,
+  type Mode4,
+} from "./godot4/index.js";
 export {
   decodeHistogram,
   encodeHistogram,
@@ -99,17 +115,32 @@ export {
   writeReports,
 } from "./report/index.js";
 export { byWeight, runScenarios, type Scenario } from "./scenarios.js";
-export { type BotContext, type BotScript, botContext, type DataRow, defineBot } from "./script.js";
+export {
+  type BotConnectOptions,
+  type BotContext,
+  type BotScript,
+  botContext,
+  type DataRow,
+  defineBot,
+} from "./script.js";
+export {
+  type BackoffOptions,
+  BotSession,
+  backoffDelay,
+  SESSION_HEARTBEAT_MS,
+  type SessionEvents,
+  type SessionOptions,
+} from "./session.js";
 export { type Stage, shardShare, stagesMs, targetAt } from "./stages.js";
 export {
   type BotConnect,
-  type BotConnectOptions,
   type BotInfo,
   END_GRACE_MS,
   NO_CONNECT_GRACE_MS,
   RAMP_DOWN,
   runSwarm,
   type Shard,
+  type SwarmConnectOptions,
   type SwarmLoad,
   type SwarmOptions,
   shardIndices,

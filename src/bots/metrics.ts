@@ -227,6 +227,11 @@ export class SwarmMetrics {
       this.#drops[reason] = (this.#drops[reason] ?? 0) + 1;
       this.#messages.note(`dropped:${reason}`, detail, undefined);
     });
+    // Godot 4: the server's RPC names for a node differ from ours (counted; the bot goes on, as Godot does).
+    bot.on("manifest_error", (err) => {
+      this.error("manifest");
+      this.#messages.note("manifest", err, undefined);
+    });
     bot.once("disconnected", (info) => this.#retire(bot, String(info?.code ?? 1006)));
   }
 
@@ -239,11 +244,17 @@ export class SwarmMetrics {
     this.#retired.bytesIn += tr.bytesIn;
     this.#retired.bytesOut += tr.bytesOut;
     // Calls as the bot made them (a broadcast is one), packets as the engine sent them.
-    const calls = bot.telemetry.callsOut;
+    // Each counted under its own key: an engine may key its counters by the manifest's pattern
+    // ("Main/World/Players/*") where the bot keys its calls by the node's path.
+    for (const [rawKey, n] of bot.telemetry.callsOut) {
+      const key = methodKey(rawKey);
+      const m = this.#methods.get(key) ?? { callsOut: 0, packetsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
+      m.callsOut += n;
+      this.#methods.set(key, m);
+    }
     for (const [rawKey, s] of bot.telemetry.callsByMethod) {
       const key = methodKey(rawKey);
       const m = this.#methods.get(key) ?? { callsOut: 0, packetsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
-      m.callsOut += calls.get(rawKey) ?? 0;
       m.packetsOut = (m.packetsOut ?? 0) + s.callsOut;
       m.callsIn += s.callsIn;
       m.bytesOut += s.bytesOut;

@@ -28,8 +28,8 @@ export interface BotInfo {
 }
 
 /** Bot.connect's options for a bot (its URL included, else the run's), the same for all or per bot. */
-export type BotConnectOptions = Partial<Omit<ConnectOptions, "signal">>;
-export type BotConnect = BotConnectOptions | ((bot: BotInfo) => BotConnectOptions);
+export type SwarmConnectOptions = Partial<Omit<ConnectOptions, "signal">>;
+export type BotConnect = SwarmConnectOptions | ((bot: BotInfo) => SwarmConnectOptions);
 
 export interface Shard {
   readonly index: number;
@@ -287,7 +287,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     let bot: EngineBot;
     // The bot's row and connection options: a bad one fails this bot's start, named.
     let row: DataRow;
-    let own: BotConnectOptions | undefined;
+    let own: SwarmConnectOptions | undefined;
     try {
       row = feed?.take(b.index);
       own =
@@ -298,10 +298,23 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
       refuse(b, err);
       return;
     }
+    const onExpectClose = () => {
+      b.expectClose = true;
+    };
+    const context = (iteration: number) =>
+      botContext(b.index, b.stop.signal, thinkMs, onExpectClose, {
+        think: options.think,
+        env,
+        data: row,
+        iteration,
+        check,
+      });
     pending++;
     try {
       bot = await Bot.connect({
         ...options.botOptions,
+        // The script's own per-bot options (defineBot's connectOptions), then options.connect's.
+        ...options.script.connectOptions?.(context(b.iteration)),
         ...own,
         url: own?.url ?? options.url,
         signal: abandon.signal,
@@ -328,17 +341,6 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     bot.on("script_error", (err) => control.fail(b, err, "handler"));
     bot.once("disconnected", (info, error) => onGone(b, info, error));
     if (run.signal.aborted) b.stop.abort();
-    const onExpectClose = () => {
-      b.expectClose = true;
-    };
-    const context = (iteration: number) =>
-      botContext(b.index, b.stop.signal, thinkMs, onExpectClose, {
-        think: options.think,
-        env,
-        data: row,
-        iteration,
-        check,
-      });
     try {
       // Iterations on one connection: again until the run (or the bot's stage) ends or the count is reached.
       for (let it = b.iteration; ; it++) {

@@ -44,7 +44,12 @@ export function defaultScript(m: BotModule): BotScript {
       `${m.path} must export a bot script as its default export: export default defineBot(async (bot, ctx) => { … })`,
     );
   }
-  return m.script;
+  // Per-bot connect options may also be a module export: `export const connectOptions = (ctx) => …`.
+  const script = m.script as BotScript;
+  const connectOptions = m.exports.connectOptions;
+  if (typeof connectOptions === "function" && !script.connectOptions)
+    return Object.assign(script, { connectOptions }) as BotScript;
+  return script;
 }
 
 export async function loadBotScript(path: string): Promise<BotScript> {

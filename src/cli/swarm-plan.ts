@@ -38,6 +38,8 @@ import {
 /** The flags as given (undefined: not given, so the module's options or the default hold). */
 export interface SwarmFlags {
   readonly scriptPath: string;
+  /** --manifest: the RPC manifest file Godot 4 bots load. */
+  readonly manifest?: string | undefined;
   readonly url?: string | undefined;
   readonly bots?: number | undefined;
   readonly rampPerSec?: number | undefined;
@@ -327,6 +329,7 @@ export async function runPlanHere(
     readonly config: SwarmResult["config"];
     readonly signal: AbortSignal;
     readonly threads?: number;
+    readonly botOptions?: SwarmOptions["botOptions"];
     readonly onMetrics: (name: string, m: SwarmMetrics) => void;
   },
 ): Promise<SwarmResult> {
@@ -334,6 +337,7 @@ export async function runPlanHere(
     const only = plan.scenarios[0] as RunPlan["scenarios"][number];
     return runSwarm({
       ...swarmOptionsOf(only, plan, url),
+      ...(run.botOptions ? { botOptions: run.botOptions } : {}),
       shard: run.shard,
       config: run.config,
       signal: run.signal,
@@ -345,7 +349,7 @@ export async function runPlanHere(
     plan.scenarios.map((s) => ({
       name: s.name,
       ...(s.tags ? { tags: s.tags } : {}),
-      options: swarmOptionsOf(s, plan, url),
+      options: { ...swarmOptionsOf(s, plan, url), ...(run.botOptions ? { botOptions: run.botOptions } : {}) },
     })),
     {
       shard: run.shard,

@@ -53,6 +53,7 @@ const result = await runPlanHere({ ...plan, shard: input.shard }, input.url, {
   config: input.config,
   signal: stop.signal,
   threads: input.threads,
+  ...(input.flags.manifest !== undefined ? { botOptions: { manifest: input.flags.manifest } } : {}),
   onMetrics: (name, m) => {
     parts.set(name, m);
   },

@@ -4,12 +4,15 @@
  * thresholds. Exit codes (EXIT): 0 pass, 1 a threshold broke or bots failed, 2 usage error, 3 the
  * run could not happen, 4 the runner itself failed, 130 / 143 interrupted by SIGINT / SIGTERM.
  */
-import { cpus } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import {
   type LiveStats,
+  loadManifest,
   type SharedData,
   type SwarmMetrics,
   type SwarmResult,
@@ -24,7 +27,7 @@ import {
   thresholdMethods,
   UnknownMetricError,
 } from "../bots/thresholds.js";
-import { ExampleGame, ExampleGame4 } from "../server/index.js";
+import { ExampleGame, ExampleGame4, game4Manifest } from "../server/index.js";
 import { parseCount, parseDuration, parseRate, parseShard, UsageError } from "./args.js";
 import { type BotModule, BotScriptError, loadBotModule } from "./load-script.js";
 import { explainUnknownOption } from "./suggest.js";
@@ -56,6 +59,8 @@ Load (closed model: N bots for a duration):
   --duration T          how long the run lasts, ramp included (default 30s; 250ms, 60s, 2m)
   --think T             mean think time handed to scripts as ctx.think() (default 0)
   --env KEY=VAL         a variable for ctx.env, over the process environment (repeatable)
+  --manifest FILE       the game's RPC manifest (godot-peer manifest) for Godot 4
+                        bots: every node's RPC names, checked against the server
 Load (open model: arrivals at a fixed rate, whatever the server's speed):
   --arrival-rate A/s    new bots per second; each runs its script and leaves.
                         --bots is then the most alive at once (a generator guard)
@@ -117,6 +122,7 @@ export function parseSwarmArgs(argv: readonly string[]): SwarmArgs | "help" {
         duration: { type: "string" },
         think: { type: "string" },
         env: { type: "string", multiple: true },
+        manifest: { type: "string" },
         "arrival-rate": { type: "string" },
         workers: { type: "string" },
         shard: { type: "string" },
@@ -161,6 +167,7 @@ export function parseSwarmArgs(argv: readonly string[]): SwarmArgs | "help" {
   }
   return {
     scriptPath: parsed.positionals[0] as string,
+    manifest: v.manifest,
     url: v.url,
     env,
     bots: v.bots !== undefined ? parseCount(v.bots, "--bots") : undefined,
@@ -418,13 +425,30 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
         "one it never calls fails its threshold at the end\n",
     );
   }
+  if (a.manifest !== undefined) {
+    // Read (and checked) once here, so a bad file fails the run before any bot starts.
+    try {
+      loadManifest(a.manifest);
+    } catch (err) {
+      process.stderr.write(`godot-peer swarm: --manifest: ${(err as Error).message}\n`);
+      return EXIT.NO_RUN;
+    }
+  }
   let embedded: ExampleGame | ExampleGame4 | null = null;
   let url = plan.url;
+  let manifestDir: string | null = null;
   if (url === undefined && process.env.GODOT_PEER_EMBEDDED === "godot4") {
     const game4 = new ExampleGame4({ keepLines: 0 });
     embedded = game4;
     url = `ws://127.0.0.1:${await game4.listen(0)}`;
     process.stdout.write(`Embedded server (the Godot 4 example game) on ${url}\n`);
+    // The embedded game knows its RPC names: its bots need no --manifest.
+    if (a.manifest === undefined) {
+      manifestDir = mkdtempSync(join(tmpdir(), "godot-peer-manifest-"));
+      const manifest = join(manifestDir, "game4.manifest.json");
+      writeFileSync(manifest, JSON.stringify(game4Manifest()));
+      a = { ...a, manifest };
+    }
   }
   if (url === undefined) {
     embedded = new ExampleGame({ bindIp: "127.0.0.1" });
@@ -500,6 +524,7 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
       try {
         result = await runPlanHere(plan, url, {
           shard: plan.shard,
+          ...(a.manifest !== undefined ? { botOptions: { manifest: a.manifest } } : {}),
           config,
           signal: stop.signal,
           onMetrics: (name, m) => {
@@ -525,6 +550,7 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigterm);
     await Promise.race([embedded?.stop(), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    if (manifestDir) rmSync(manifestDir, { recursive: true, force: true });
   }
   if (!result) {
     process.stderr.write(`godot-peer swarm: the runner failed before any result: ${String(runnerError)}\n`);

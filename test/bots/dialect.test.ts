@@ -1,7 +1,7 @@
 /**
  * A bot learns its server's engine from the first message on the very connection it joins with
  * (or is told), and speaks it through the dialect seam: neutral rpc access mapped onto the
- * engine's own modes, its own telemetry. An engine no bot speaks yet fails at once, typed.
+ * engine's own modes, its own telemetry.
  */
 import type { AddressInfo } from "node:net";
 import test from "ava";
@@ -11,6 +11,7 @@ import {
   BotConnectError,
   decodeHistogram,
   Godot3Bot,
+  Godot4Bot,
   godot3Mode,
   runSwarm,
   summarize,
@@ -51,26 +52,45 @@ test("Godot 3's modes from the neutral access: any_peer is remote, authority is 
   });
 });
 
-test("a server greeting with a bare 4-byte id is Godot 4: the join fails at once, typed, on its one connection", async (t) => {
+test("a server greeting with a bare 4-byte id is Godot 4: a Godot 4 bot joins on that one connection", async (t) => {
   const server = await fakeServer(t, Uint8Array.of(0x2a, 0, 0, 0));
-  // A join timeout far beyond the test's own: only an answer at once passes.
-  const err = await t.throwsAsync(Bot.connect({ url: server.url, joinTimeoutMs: 60_000 }), {
-    instanceOf: BotConnectError,
-  });
-  t.is(err?.reason, "unsupported-dialect");
-  t.regex(err?.message ?? "", /speaks Godot 4 \(a 4-byte id greeting\)/);
+  const bot = await Bot.connect({ url: server.url, joinTimeoutMs: 60_000 });
+  t.true(bot instanceof Godot4Bot);
+  t.is(bot.godot, 4);
+  t.is(bot.id, 42);
+  t.deepEqual(bot.peers, [1]);
+  await bot.disconnect();
   await until(() => server.seen.closes.length === 1, "the bot to close its connection");
   t.is(server.seen.connections, 1);
   t.deepEqual(server.seen.closes, [1000]);
 });
 
-test("told godot: 4, a bot fails before it connects", async (t) => {
-  // Nothing listens on port 1: a bot that tried would fail with "refused".
-  const err = await t.throwsAsync(Bot.connect({ url: "ws://127.0.0.1:1", godot: 4 }), {
+test("a Godot 4 option the bot cannot take (a manifest file that is none) fails the join at once, typed", async (t) => {
+  const server = await fakeServer(t, Uint8Array.of(0x2a, 0, 0, 0));
+  const err = await t.throwsAsync(
+    Bot.connect({ url: server.url, manifest: "package.json", joinTimeoutMs: 60_000 }),
+    {
+      instanceOf: BotConnectError,
+    },
+  );
+  t.is(err?.reason, "bad-options");
+  t.regex(err?.message ?? "", /package\.json is not an RPC manifest/);
+  const empty = await t.throwsAsync(Bot.connect({ url: server.url, auth: "", joinTimeoutMs: 60_000 }), {
     instanceOf: BotConnectError,
   });
-  t.is(err?.reason, "unsupported-dialect");
-  t.regex(err?.message ?? "", /no Godot 4 bot is available/);
+  t.is(empty?.reason, "bad-options");
+  t.regex(empty?.message ?? "", /an empty token/);
+  await until(() => server.seen.closes.length === 2, "the bots to close their connections");
+});
+
+test("told godot: 4, a Godot 3 greeting is no 4-byte id: the join fails at once, typed", async (t) => {
+  const server = await startGameServer(t, "node");
+  const err = await t.throwsAsync(
+    Bot.connect({ url: `ws://127.0.0.1:${server.port}`, godot: 4, joinTimeoutMs: 60_000 }),
+    { instanceOf: BotConnectError },
+  );
+  t.is(err?.reason, "greeting-size");
+  t.regex(err?.message ?? "", /Invalid ID received from server: a 13-byte first message, not 4/);
 });
 
 test("a server that never greets: the join timeout names what was awaited", async (t) => {

@@ -27,6 +27,7 @@ export async function joinGame(
   options: Partial<BotOptions> = {},
 ): Promise<GameBot> {
   const bot = await Bot.connect({ url: `ws://127.0.0.1:${port}`, ...options });
+  if (bot.godot !== 3) throw new Error(`the Godot 3 example game, but the server speaks Godot ${bot.godot}`);
   t.teardown(() => bot.disconnect());
   const calls: GameBot["calls"] = [];
   const positions: GameBot["positions"] = new Map();

@@ -11,7 +11,7 @@ export interface CliRun {
 
 export function runCli(
   args: readonly string[],
-  { onSpawn }: { onSpawn?: (c: ChildProcess) => void } = {},
+  { onSpawn, env }: { onSpawn?: (c: ChildProcess) => void; env?: Readonly<Record<string, string>> } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -19,6 +19,7 @@ export function runCli(
       ["--import", "tsx", "--conditions=source", "src/cli/main.ts", ...args],
       {
         cwd: root,
+        env: env ? { ...process.env, ...env } : process.env,
         stdio: ["ignore", "pipe", "pipe"],
       },
     );

@@ -73,7 +73,7 @@ test("garbage frames and packets are dropped with Godot's reason; the bot carrie
       ws.send(fromServer(encodeRemote(NetworkCommand.REMOTE_CALL, { cacheId: 5 }, "hello", ["still here"])));
     });
   });
-  const bot = await Bot.connect({ url: `ws://127.0.0.1:${port}` });
+  const bot = await Bot.connect({ url: `ws://127.0.0.1:${port}`, godot: 3 });
   t.teardown(() => bot.disconnect());
   const frameDrops: string[] = [];
   const packetDrops: string[] = [];

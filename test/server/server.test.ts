@@ -41,7 +41,7 @@ test("wss: a server with a private key and certificate, a bot that trusts its CA
 test("peer ids are 31-bit, never 0 or 1, and unique; addresses are the clients' own", async (t) => {
   const { server, port } = await mpServer(t);
   const bots = await Promise.all(
-    Array.from({ length: 40 }, () => Bot.connect({ url: `ws://127.0.0.1:${port}` })),
+    Array.from({ length: 40 }, () => Bot.connect({ url: `ws://127.0.0.1:${port}`, godot: 3 })),
   );
   t.teardown(() => Promise.all(bots.map((b) => b.disconnect())));
   const ids = bots.map((b) => b.id);

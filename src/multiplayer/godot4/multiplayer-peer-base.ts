@@ -112,6 +112,12 @@ export abstract class MultiplayerPeer4Base implements MultiplayerPeer {
     return TransferMode4.RELIABLE;
   }
 
+  /** Beyond Godot: the packet getPacket() returns next, left in the queue (null when none). */
+  peekPacket(): Uint8Array | null {
+    const payloads = this.#payloads;
+    return payloads === null || this.#head >= payloads.length ? null : payloads[this.#head]!;
+  }
+
   getPacket(): Uint8Array | null {
     const payloads = this.#payloads;
     if (payloads === null || this.#head >= payloads.length) return null;
