@@ -21,6 +21,29 @@ export {
   registerBotEngine,
   type WaitOptions,
 } from "./bot.js";
+export {
+  type CheckResult,
+  type Checks,
+  Counter,
+  type CustomMetricResult,
+  Gauge,
+  MetricType,
+  Rate,
+  Trend,
+} from "./custom-metrics.js";
+export {
+  DataExhaustedError,
+  DataFeed,
+  DataFileError,
+  DataOrder,
+  type DataRows,
+  loadData,
+  parseCsv,
+  type SharedData,
+  shareData,
+  sharedRows,
+  useSharedData,
+} from "./data.js";
 export type {
   BotDialect,
   BotEngine,
@@ -67,6 +90,19 @@ export {
   SwarmMetrics,
 } from "./metrics.js";
 export {
+  type DataOption,
+  type DurationOption,
+  defineOptions,
+  type RateOption,
+  type ScenarioOptions,
+  type ShapeOptions,
+  type StageOption,
+  type TestOptions,
+  type ThinkOption,
+  type ThresholdOption,
+  type ThresholdsOption,
+} from "./options.js";
+export {
   checkReportPaths,
   type ReportOptions,
   type ReportPaths,
@@ -78,7 +114,15 @@ export {
   toReport,
   writeReports,
 } from "./report/index.js";
-export { type BotConnectOptions, type BotContext, type BotScript, botContext, defineBot } from "./script.js";
+export { byWeight, runScenarios, type Scenario } from "./scenarios.js";
+export {
+  type BotConnectOptions,
+  type BotContext,
+  type BotScript,
+  botContext,
+  type DataRow,
+  defineBot,
+} from "./script.js";
 export {
   type BackoffOptions,
   BotSession,
@@ -87,11 +131,16 @@ export {
   type SessionEvents,
   type SessionOptions,
 } from "./session.js";
+export { type Stage, shardShare, stagesMs, targetAt } from "./stages.js";
 export {
+  type BotConnect,
+  type BotInfo,
   END_GRACE_MS,
   NO_CONNECT_GRACE_MS,
+  RAMP_DOWN,
   runSwarm,
   type Shard,
+  type SwarmConnectOptions,
   type SwarmLoad,
   type SwarmOptions,
   shardIndices,
@@ -103,11 +152,13 @@ export type {
   SecondSample,
   SwarmResult,
 } from "./swarm-result.js";
+export { drawThink, type ThinkTime, thinkAround, thinkProblem } from "./think.js";
 export {
   evaluateThresholds,
   judgeRun,
   METRICS,
   parseThreshold,
+  parseThresholdWith,
   type RunVerdict,
   type Threshold,
   type ThresholdOutcome,

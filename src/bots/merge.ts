@@ -3,6 +3,7 @@
  * are summed and histograms added, so the merged percentiles are those of the whole swarm —
  * percentiles are never averaged, which would be wrong.
  */
+import type { CheckResult, CustomMetricResult } from "./custom-metrics.js";
 import { mergeMessages } from "./error-messages.js";
 import { addEncoded, encodeHistogram, type Histogram, newHistogram } from "./histogram.js";
 import type { EncodedHistogram, MethodResult, SecondSample, SwarmResult } from "./swarm-result.js";
@@ -107,6 +108,44 @@ export function parseSwarmResult(value: Json, source: string): SwarmResult {
     }
     hist(s.rtt, `seconds[${i}].rtt`);
   }
+  if (v.iterationMs !== undefined) hist(v.iterationMs, "iterationMs");
+  if (v.tags !== undefined) {
+    if (!isRecord(v.tags)) fail("tags is not an object");
+    for (const [k, x] of Object.entries(v.tags as Record<string, Json>)) {
+      if (typeof x !== "string") fail(`tags.${k} is not a string`);
+    }
+  }
+  if (v.scenarios !== undefined) {
+    if (!isRecord(v.scenarios)) fail("scenarios is not an object");
+    for (const [k, sc] of Object.entries(v.scenarios as Record<string, Json>)) {
+      if (isRecord(sc) && sc.scenarios !== undefined) fail(`scenarios.${k} has scenarios of its own`);
+      parseSwarmResult(sc, `${source} scenarios.${k}`);
+    }
+  }
+  if (v.checks !== undefined) {
+    if (!isRecord(v.checks)) fail("checks is not an object");
+    for (const [k, c] of Object.entries(v.checks as Record<string, Json>)) {
+      if (!isRecord(c)) return fail(`checks["${k}"] is not an object`);
+      count(c.passes, `checks["${k}"].passes`);
+      count(c.fails, `checks["${k}"].fails`);
+    }
+  }
+  if (v.custom !== undefined) {
+    if (!isRecord(v.custom)) fail("custom is not an object");
+    for (const [k, m] of Object.entries(v.custom as Record<string, Json>)) {
+      if (!isRecord(m)) return fail(`custom["${k}"] is not an object`);
+      const at = `custom["${k}"]`;
+      const num = (x: Json, f: string) =>
+        typeof x === "number" && Number.isFinite(x) ? x : fail(`${at}.${f} is not a number`);
+      if (m.type === "counter") count(m.count, `${at}.count`);
+      else if (m.type === "rate") {
+        count(m.passes, `${at}.passes`);
+        count(m.total, `${at}.total`);
+      } else if (m.type === "gauge") for (const f of ["value", "min", "max", "at"]) num(m[f], f);
+      else if (m.type === "trend") hist(m.hist, `${at}.hist`);
+      else fail(`${at}.type is not counter, rate, gauge or trend`);
+    }
+  }
   if (!isRecord(v.generator)) fail("generator is not an object");
   const g = v.generator as Record<string, Json>;
   hist(g.lagMs, "generator.lagMs");
@@ -196,7 +235,14 @@ export function mergeSeconds(
  * second), or the largest single input's own peak if that is larger. Summing the inputs' peaks
  * would overstate it, since they need not happen at the same moment.
  */
-export function mergeResults(results: readonly SwarmResult[], sources?: readonly string[]): SwarmResult {
+export function mergeResults(
+  results: readonly SwarmResult[],
+  sources?: readonly string[],
+  options: {
+    /** The inputs are scenarios of one run, side by side in the same shard: its shards are listed once. */
+    readonly sameRun?: boolean;
+  } = {},
+): SwarmResult {
   const name = (i: number) => sources?.[i] ?? `result #${i + 1}`;
   if (results.length === 0) throw new SwarmResultFormatError("nothing to merge", "merge");
   for (const [i, r] of results.entries()) {
@@ -205,7 +251,7 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     }
   }
   const shardKeys = new Map<string, number>();
-  for (const [i, r] of results.entries()) {
+  for (const [i, r] of options.sameRun ? [] : results.entries()) {
     for (const s of r.shards) {
       const key = `${s.index}/${s.count}@${s.host}:${s.startedAt}-${s.endedAt}`;
       const first = shardKeys.get(key);
@@ -230,6 +276,7 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
   const join = newHistogram();
   const rtt = newHistogram();
   const lag = newHistogram();
+  const iteration = newHistogram();
   const methodRtt = new Map<string, Histogram>();
   const methods: Record<string, MethodResult> = {};
   const connectFailures: Record<string, number> = {};
@@ -240,12 +287,16 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
   const generator = { cpuMaxPercent: 0, saturatedSeconds: 0, lagResolutionMs: 0, loadMax: 0, cores: 0 };
   let timeouts = 0;
   const stopped = new Set<string>();
+  const checks: Record<string, CheckResult> = {};
+  const custom: Record<string, CustomMetricResult> = {};
+  const trends = new Map<string, Histogram>();
 
   for (const [i, r] of results.entries()) {
     add(connect, r.connectMs, i, "connectMs");
     add(join, r.joinMs, i, "joinMs");
     add(rtt, r.rttMs, i, "rttMs");
     add(lag, r.generator.lagMs, i, "generator.lagMs");
+    if (r.iterationMs !== undefined) add(iteration, r.iterationMs, i, "iterationMs");
     bots.started += r.bots.started;
     bots.connected += r.bots.connected;
     bots.failed += r.bots.failed;
@@ -265,6 +316,43 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     addCounts(errors, r.errors);
     addCounts(drops, r.drops);
     addCounts(closes, r.closes);
+    for (const [k, c] of Object.entries(r.checks ?? {})) {
+      const into = checks[k] ?? { passes: 0, fails: 0 };
+      into.passes += c.passes;
+      into.fails += c.fails;
+      checks[k] = into;
+    }
+    for (const [k, m] of Object.entries(r.custom ?? {})) {
+      const into = custom[k];
+      if (into !== undefined && into.type !== m.type) {
+        throw new SwarmResultFormatError(
+          `custom metric "${k}" is a ${m.type} here, a ${into.type} before`,
+          name(i),
+        );
+      }
+      if (m.type === "trend") {
+        let h = trends.get(k);
+        if (!h) {
+          h = newHistogram();
+          trends.set(k, h);
+          custom[k] = { type: "trend", hist: "" };
+        }
+        add(h, m.hist, i, `custom["${k}"].hist`);
+      } else if (into === undefined) custom[k] = { ...m };
+      else if (into.type === "counter" && m.type === "counter") into.count += m.count;
+      else if (into.type === "rate" && m.type === "rate") {
+        into.passes += m.passes;
+        into.total += m.total;
+      } else if (into.type === "gauge" && m.type === "gauge") {
+        // The last value set anywhere; the least and most of all.
+        if (m.at >= into.at) {
+          into.value = m.value;
+          into.at = m.at;
+        }
+        into.min = Math.min(into.min, m.min);
+        into.max = Math.max(into.max, m.max);
+      }
+    }
     for (const [key, m] of Object.entries(r.methods)) {
       const into = methods[key] ?? { callsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
       into.callsOut += m.callsOut;
@@ -302,7 +390,9 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
   }
   return {
     format: SWARM_RESULT_FORMAT,
-    shards: results.flatMap((r) => r.shards.map((s) => ({ ...s }))),
+    shards: options.sameRun
+      ? sameRunShards(results)
+      : results.flatMap((r) => r.shards.map((s) => ({ ...s }))),
     startedAt: Math.min(...results.map((r) => r.startedAt)),
     endedAt: Math.max(...results.map((r) => r.endedAt)),
     config: mergeConfig(results.map((r) => r.config)),
@@ -321,6 +411,10 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
     ...(results.some((r) => r.timeouts !== undefined) ? { timeouts } : {}),
     ...(stopped.size > 0 ? { stopped: [...stopped].join(" | ") } : {}),
     seconds,
+    ...(results.some((r) => r.iterationMs !== undefined) ? { iterationMs: encodeHistogram(iteration) } : {}),
+    ...(Object.keys(checks).length > 0 ? { checks } : {}),
+    ...(Object.keys(custom).length > 0 ? { custom: mergedCustom(custom, trends) } : {}),
+    ...mergedScenarios(results, sources),
     generator: {
       lagMs: encodeHistogram(lag),
       cpuMaxPercent: generator.cpuMaxPercent,
@@ -330,4 +424,58 @@ export function mergeResults(results: readonly SwarmResult[], sources?: readonly
         : {}),
     },
   };
+}
+
+/** Custom metrics by name, sorted, each trend's histogram encoded once. */
+function mergedCustom(
+  custom: Record<string, CustomMetricResult>,
+  trends: ReadonlyMap<string, Histogram>,
+): Record<string, CustomMetricResult> {
+  const out: Record<string, CustomMetricResult> = {};
+  for (const k of Object.keys(custom).sort()) {
+    const h = trends.get(k);
+    out[k] = h ? { type: "trend", hist: encodeHistogram(h) } : (custom[k] as CustomMetricResult);
+  }
+  return out;
+}
+
+/** Each shard once, from its earliest start to its latest end. */
+function sameRunShards(results: readonly SwarmResult[]): SwarmResult["shards"] {
+  const byKey = new Map<string, SwarmResult["shards"][number]>();
+  for (const r of results) {
+    for (const s of r.shards) {
+      const key = `${s.index}/${s.count}@${s.host}`;
+      const into = byKey.get(key);
+      if (!into) byKey.set(key, { ...s });
+      else {
+        into.startedAt = Math.min(into.startedAt, s.startedAt);
+        into.endedAt = Math.max(into.endedAt, s.endedAt);
+      }
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** Scenarios of the same name across inputs (shards of one run), merged exactly, with their tags. */
+function mergedScenarios(
+  results: readonly SwarmResult[],
+  sources: readonly string[] | undefined,
+): { scenarios?: Record<string, SwarmResult>; tags?: Record<string, string> } {
+  const tags = results.find((r) => r.tags !== undefined)?.tags;
+  const names = [...new Set(results.flatMap((r) => Object.keys(r.scenarios ?? {})))].sort();
+  if (names.length === 0) return tags ? { tags: { ...tags } } : {};
+  const scenarios: Record<string, SwarmResult> = {};
+  for (const n of names) {
+    const parts: SwarmResult[] = [];
+    const from: string[] = [];
+    for (const [i, r] of results.entries()) {
+      const sc = r.scenarios?.[n];
+      if (sc) {
+        parts.push(sc);
+        from.push(`${sources?.[i] ?? `result #${i + 1}`} scenarios.${n}`);
+      }
+    }
+    scenarios[n] = mergeResults(parts, from);
+  }
+  return { scenarios, ...(tags ? { tags: { ...tags } } : {}) };
 }

@@ -7,6 +7,8 @@
 import { availableParallelism, hostname, loadavg } from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import type { Bot } from "./bot.js";
+import { CustomMetrics } from "./custom-metrics.js";
+import { DataExhaustedError } from "./data.js";
 import { ErrorMessages } from "./error-messages.js";
 import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
 import { encodeHistogram, type Histogram, newHistogram, recordMs, summarize } from "./histogram.js";
@@ -81,6 +83,7 @@ export class SwarmMetrics {
   readonly #join = newHistogram();
   readonly #rtt = newHistogram();
   readonly #lag = newHistogram();
+  readonly #iteration = newHistogram();
   readonly #methodRtt = new Map<string, Histogram>();
   readonly #methods = new Map<string, MethodResult>();
   readonly #connectFailures: Record<string, number> = {};
@@ -114,6 +117,8 @@ export class SwarmMetrics {
   #loadMax = 0;
 
   #timer: NodeJS.Timeout | null = null;
+  /** Checks and the script's own metrics. */
+  readonly custom = new CustomMetrics();
 
   constructor(
     readonly config: Record<string, string | number | boolean | null>,
@@ -145,7 +150,8 @@ export class SwarmMetrics {
 
   connectFailed(err: unknown, botName?: string): void {
     this.#failed++;
-    const reason = err instanceof BotConnectError ? err.reason : "error";
+    const reason =
+      err instanceof BotConnectError ? err.reason : err instanceof DataExhaustedError ? err.reason : "error";
     this.#connectFailures[reason] = (this.#connectFailures[reason] ?? 0) + 1;
     this.#messages.note(`connect:${reason}`, err, botName);
   }
@@ -181,6 +187,11 @@ export class SwarmMetrics {
   /** A bot script threw (or a wait gave up) and the bot was stopped: the bot errored. */
   scriptFailed(err: unknown, botName?: string): void {
     this.botEnded("errored", err, botName);
+  }
+
+  /** A script run (an iteration) returned, after `ms`. */
+  iterationDone(ms: number): void {
+    recordMs(this.#iteration, ms);
   }
 
   error(kind: string): void {
@@ -330,6 +341,14 @@ export class SwarmMetrics {
     this.sample(last !== undefined && last >= now ? last + 1 : now);
     this.#loop.disable();
     for (const bot of [...this.#live]) this.#retire(bot, "open");
+    return this.snapshot();
+  }
+
+  /**
+   * The result so far, the run going on (abortOnFail judges it): complete seconds only, and the
+   * per-method call counts of bots that left (round trips of all).
+   */
+  snapshot(): SwarmResult {
     const methods: Record<string, MethodResult> = {};
     for (const [key, m] of this.#methods) methods[key] = { ...m };
     for (const [key, h] of this.#methodRtt) {
@@ -338,6 +357,8 @@ export class SwarmMetrics {
       methods[key] = m;
     }
     const endedAt = Date.now();
+    const checks = this.custom.checks();
+    const custom = this.custom.custom();
     return {
       format: "godot-peer-swarm/1",
       shards: [{ ...this.shard, host: hostname(), startedAt: this.#startedAt, endedAt }],
@@ -364,6 +385,9 @@ export class SwarmMetrics {
       drops: { ...this.#drops },
       closes: { ...this.#closes },
       seconds: this.#seconds.slice(),
+      iterationMs: encodeHistogram(this.#iteration),
+      ...(Object.keys(checks).length > 0 ? { checks } : {}),
+      ...(Object.keys(custom).length > 0 ? { custom } : {}),
       generator: {
         lagMs: encodeHistogram(this.#lag),
         cpuMaxPercent: this.#cpuMax,

@@ -4,25 +4,46 @@
  * returns or when the run is stopped (ctx.signal). Anything the script throws, in its body, its
  * handlers, its timers or a promise it did not await, ends that bot only, charged to it.
  */
+
 import type { ConnectOptions } from "./bot.js";
+import { type Checks, CustomMetrics } from "./custom-metrics.js";
 import type { EngineBot } from "./engines.js";
+import { drawThink, type ThinkTime, thinkAround } from "./think.js";
+
+/** A row of a data file: a CSV line by its header's names, or a JSON array's element. */
+export type DataRow = unknown;
 
 export interface BotContext {
   /** 0-based index of this bot in the run. */
   readonly index: number;
   /** A readable name, "bot-<index+1>". */
   readonly name: string;
-  /** Aborted when the run ends (duration over, Ctrl-C): scripts should return soon after. */
+  /**
+   * Aborted when the run ends (duration over, Ctrl-C) or a stage's ramp down retires this bot
+   * (`signal.reason` is then "ramp-down"): scripts should return soon after.
+   */
   readonly signal: AbortSignal;
+  /** The process environment with every `--env KEY=VAL` over it (k6's __ENV). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** This bot's row of the data file (options.data), or undefined without one. */
+  readonly data: DataRow;
+  /** 0-based: how many times this bot ran its script before this one (options.iterations). */
+  readonly iteration: number;
   /** Resolves after `ms`, or early (without throwing) when the run ends. */
   sleep(ms: number): Promise<void>;
-  /** The run's think time (--think): a sleep of 0.5×–1.5× it, at random; at once without one. */
+  /** A think time drawn from the run's distribution (--think T: 0.5×–1.5× T); at once without one. */
   think(): Promise<void>;
   /**
    * Says the server will close this bot's connection (a kick, a full server the test provokes):
    * that close then ends the bot normally instead of counting as errors.disconnected.
    */
   expectClose(): void;
+  /**
+   * Runs each named predicate on `value` and counts its pass or failure under its name
+   * (thresholds `checks.rate`, `checks."<name>".rate`). Never throws (a predicate that throws
+   * fails); true when every one passed.
+   */
+  check<T>(value: T, checks: Checks<T>): boolean;
 }
 
 /** Per-bot connect options, from the bot's context: e.g. `(ctx) => ({ auth: { token: `good-${ctx.index}` } })`. */
@@ -48,12 +69,22 @@ export function defineBot(
   return options.connectOptions ? Object.assign(script, { connectOptions: options.connectOptions }) : script;
 }
 
+/** What a context holds beyond its index and signal. */
+export interface ContextExtras {
+  readonly think?: ThinkTime | undefined;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly data?: DataRow;
+  readonly iteration?: number;
+  readonly check?: <T>(value: T, checks: Checks<T>) => boolean;
+}
+
 /** A context for one bot of a run; `onExpectClose` hears ctx.expectClose(). */
 export function botContext(
   index: number,
   signal: AbortSignal,
   thinkMs = 0,
   onExpectClose: () => void = () => undefined,
+  extras: ContextExtras = {},
 ): BotContext {
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -66,12 +97,18 @@ export function botContext(
       }
       signal.addEventListener("abort", done, { once: true });
     });
+  const think = extras.think ?? (thinkMs > 0 ? thinkAround(thinkMs) : undefined);
   return {
     index,
     name: `bot-${index + 1}`,
     signal,
+    env: extras.env ?? process.env,
+    data: extras.data,
+    iteration: extras.iteration ?? 0,
     sleep,
-    think: () => (thinkMs > 0 ? sleep(thinkMs * (0.5 + Math.random())) : Promise.resolve()),
+    think: () => (think ? sleep(drawThink(think)) : Promise.resolve()),
     expectClose: onExpectClose,
+    // Outside a run (a unit test of a script): counted in a tally of its own.
+    check: extras.check ?? ((value, checks) => new CustomMetrics().check(value, checks)),
   };
 }

@@ -3,6 +3,8 @@
  * HdrHistograms serialized compressed, so results of several shards merge exactly.
  */
 
+import type { CheckResult, CustomMetricResult } from "./custom-metrics.js";
+
 /** Serialized HdrHistogram of durations in microseconds (see histogram.ts). */
 export type EncodedHistogram = string;
 
@@ -96,6 +98,19 @@ export interface SwarmResult {
   /** Connection ends by close code ("1000", "1006", …). */
   closes: Record<string, number>;
   seconds: SecondSample[];
+  /** Each completed run of a bot's script (an iteration), how long it took (absent in older results). */
+  iterationMs?: EncodedHistogram;
+  /**
+   * A run of several scenarios: each one's own result (without scenarios of its own), by name;
+   * the top-level figures are those of all of them together.
+   */
+  scenarios?: Record<string, SwarmResult>;
+  /** A scenario's tags (thresholds select scenarios by them: `rtt{room:a}.p(95)`). */
+  tags?: Record<string, string>;
+  /** ctx.check() passes and failures by check name (absent: the run made no check). */
+  checks?: Record<string, CheckResult>;
+  /** The script's own metrics (Counter, Rate, Gauge, Trend) by name. */
+  custom?: Record<string, CustomMetricResult>;
   generator: {
     /** Event-loop delay samples of the generator process(es). */
     lagMs: EncodedHistogram;

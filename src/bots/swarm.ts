@@ -6,13 +6,30 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { setMaxListeners } from "node:events";
+import { performance } from "node:perf_hooks";
 import type { CloseInfo } from "../websocket/index.js";
 import { Bot, type ConnectOptions } from "./bot.js";
+import { metricSink } from "./custom-metrics.js";
+import { DataFeed, type DataOrder, type DataRows } from "./data.js";
 import type { EngineBot } from "./engines.js";
 import { BotConnectError, BotDisconnectedError } from "./errors.js";
 import { type BotOutcome, SwarmMetrics } from "./metrics.js";
-import { type BotScript, botContext } from "./script.js";
+import { type BotScript, botContext, type DataRow } from "./script.js";
+import { type Stage, shardShare, targetAt } from "./stages.js";
 import type { SwarmResult } from "./swarm-result.js";
+import type { ThinkTime } from "./think.js";
+
+/** What a bot's connection options may be computed from (each bot can carry its own token). */
+export interface BotInfo {
+  readonly index: number;
+  readonly name: string;
+  readonly data: DataRow;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Bot.connect's options for a bot (its URL included, else the run's), the same for all or per bot. */
+export type SwarmConnectOptions = Partial<Omit<ConnectOptions, "signal">>;
+export type BotConnect = SwarmConnectOptions | ((bot: BotInfo) => SwarmConnectOptions);
 
 export interface Shard {
   readonly index: number;
@@ -30,6 +47,18 @@ export interface SwarmLoad {
   readonly durationMs: number;
   /** Mean think time handed to scripts (ctx.think()). */
   readonly thinkMs?: number | undefined;
+  /** ctx.think()'s distribution (over thinkMs). */
+  readonly think?: ThinkTime | undefined;
+  /** Open model by stages: arrivals per second across the swarm, moving linearly through them. */
+  readonly arrivalStages?: readonly Stage[] | undefined;
+  /** Closed model by stages: the bot target moves linearly through them (durationMs is their sum). */
+  readonly stages?: readonly Stage[] | undefined;
+  /** A closed-model bot runs its script this many times at most (default: once; with stages: until its stage ends). */
+  readonly iterations?: number | undefined;
+  /** Iterations reuse the bot's connection (default) or connect anew each time. */
+  readonly reuseConnection?: boolean | undefined;
+  /** ctx.env. */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 export interface SwarmOptions extends SwarmLoad {
@@ -37,6 +66,10 @@ export interface SwarmOptions extends SwarmLoad {
   readonly script: BotScript;
   readonly shard?: Shard;
   readonly botOptions?: Omit<Partial<ConnectOptions>, "url">;
+  /** Connection options per bot (over botOptions), or a function of the bot giving them. */
+  readonly connect?: BotConnect | undefined;
+  /** Rows of a data file and how they are handed out (ctx.data). */
+  readonly data?: { readonly rows: DataRows; readonly order: DataOrder } | undefined;
   /** Ends the run early (Ctrl-C): scripts are told, bots disconnect, the result is returned. */
   readonly signal?: AbortSignal;
   /** Time scripts get to return (and bots to leave, one by one) after the run ends before the rest are dropped (default END_GRACE_MS, 2 s). */
@@ -56,6 +89,9 @@ export function shardIndices(total: number, shard: Shard): number[] {
   return out;
 }
 
+/** The reason of a bot's ctx.signal when a stage's ramp down retires it (the run goes on). */
+export const RAMP_DOWN = "ramp-down";
+
 /** After the run's time is up, scripts return and bots leave within this; the rest are dropped (documented: at most 2 s). */
 export const END_GRACE_MS = 2_000;
 /** No bot joined within this: the run stops early, its failures counted. */
@@ -68,6 +104,8 @@ class BotRun {
   readonly stop = new AbortController();
   bot: EngineBot | null = null;
   settled = false;
+  /** Settled as "ended" (its next iteration may follow). */
+  outcomeEnded = false;
   expectClose = false;
   /** Our own disconnect is under way: its close is no error. */
   leaving = false;
@@ -79,6 +117,9 @@ class BotRun {
   constructor(
     readonly run: SwarmRun,
     readonly index: number,
+    /** Closed model: the slot this bot fills (its next iteration reconnects into the same slot). */
+    readonly slot: Slot | null = null,
+    readonly iteration = 0,
   ) {}
   get name(): string {
     return `bot-${this.index + 1}`;
@@ -87,6 +128,12 @@ class BotRun {
     this.stop.abort();
     this.#end();
   }
+}
+
+/** One bot of the target of a staged run: retired on a ramp down. */
+interface Slot {
+  retired: boolean;
+  current: BotRun | null;
 }
 
 /** What the process-level handlers need of a run in progress. */
@@ -188,6 +235,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const settle = (b: BotRun, outcome: BotOutcome, err?: unknown, kind?: string): void => {
     if (b.settled) return;
     b.settled = true;
+    b.outcomeEnded = outcome === "ended";
     all.delete(b);
     metrics.botEnded(outcome, err, b.name, kind);
     if (outcome !== "ended") b.endNow();
@@ -215,21 +263,62 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     settle(b, "disconnected", new BotDisconnectedError(closeMessage(info, error)));
   };
 
+  const env = options.env ?? process.env;
+  const feed = options.data ? new DataFeed(options.data.rows, options.data.order, shard) : null;
+  // Iterations are the closed model's: an open model's arrival runs its script once.
+  const looping =
+    (options.iterations !== undefined || options.stages !== undefined) &&
+    options.arrivalPerSec === undefined &&
+    options.arrivalStages === undefined;
+  const maxIterations = options.iterations ?? Number.POSITIVE_INFINITY;
+  const reuse = options.reuseConnection ?? true;
+  const check = metrics.custom.check.bind(metrics.custom);
+  const thinkMs = options.thinkMs ?? 0;
+  const refuse = (b: BotRun, err: unknown) => {
+    failed++;
+    b.settled = true;
+    all.delete(b);
+    metrics.connectFailed(err, b.name);
+  };
+
   const one = async (b: BotRun): Promise<void> => {
     metrics.botStarted();
     all.add(b);
     let bot: EngineBot;
-    pending++;
-    const ctx = botContext(b.index, b.stop.signal, options.thinkMs ?? 0, () => {
+    // The bot's row and connection options: a bad one fails this bot's start, named.
+    let row: DataRow;
+    let own: SwarmConnectOptions | undefined;
+    try {
+      row = feed?.take(b.index);
+      own =
+        typeof options.connect === "function"
+          ? options.connect({ index: b.index, name: b.name, data: row, env })
+          : options.connect;
+    } catch (err) {
+      refuse(b, err);
+      return;
+    }
+    const onExpectClose = () => {
       b.expectClose = true;
-    });
+    };
+    const context = (iteration: number) =>
+      botContext(b.index, b.stop.signal, thinkMs, onExpectClose, {
+        think: options.think,
+        env,
+        data: row,
+        iteration,
+        check,
+      });
+    pending++;
     try {
       bot = await Bot.connect({
         ...options.botOptions,
-        ...options.script.connectOptions?.(ctx),
-        url: options.url,
+        // The script's own per-bot options (defineBot's connectOptions), then options.connect's.
+        ...options.script.connectOptions?.(context(b.iteration)),
+        ...own,
+        url: own?.url ?? options.url,
         signal: abandon.signal,
-      });
+      } as ConnectOptions);
     } catch (err) {
       if (!b.settled) {
         failed++;
@@ -253,7 +342,16 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     bot.once("disconnected", (info, error) => onGone(b, info, error));
     if (run.signal.aborted) b.stop.abort();
     try {
-      await Promise.race([options.script(bot, ctx), b.ended]);
+      // Iterations on one connection: again until the run (or the bot's stage) ends or the count is reached.
+      for (let it = b.iteration; ; it++) {
+        const t0 = performance.now();
+        await Promise.race([options.script(bot, context(it)), b.ended]);
+        if (b.settled) break;
+        metrics.iterationDone(performance.now() - t0);
+        if (!looping || !reuse || it + 1 >= maxIterations || b.stop.signal.aborted) break;
+        // A script that returns at once must not starve the event loop.
+        await new Promise<void>((r) => setImmediate(r));
+      }
       settle(b, "ended");
     } catch (err) {
       // A script stopped by the end of the run is not an error; anything else is.
@@ -273,19 +371,30 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
         }
       }
     }
+    // A new connection for the next iteration, in the same slot.
+    const next = b.iteration + 1;
+    if (looping && !reuse && !run.signal.aborted && next < maxIterations && b.slot?.retired !== true) {
+      if (b.outcomeEnded) launch(b.index, b.slot, next);
+    }
   };
-  const launch = (index: number) => {
-    const b = new BotRun(control, index);
-    const p = currentBot.run(b, () => one(b)).finally(() => running.delete(p));
+  const launch = (index: number, slot: Slot | null = null, iteration = 0) => {
+    firstLaunchAt ??= Date.now();
+    const b = new BotRun(control, index, slot, iteration);
+    if (slot) slot.current = b;
+    const p = currentBot
+      .run(b, () => metricSink.run(metrics.custom, () => one(b)))
+      .finally(() => running.delete(p));
     running.add(p);
   };
 
   const started = Date.now();
+  let firstLaunchAt: number | undefined;
   const deadline = started + options.durationMs;
   // No bot could join: stop early rather than wait out the run (the reasons are in the result).
+  // Counted from the first launch: stages may start at a target (or rate) of 0.
   const watchdog = setInterval(() => {
-    if (joined > 0 || run.signal.aborted) return;
-    const elapsed = Date.now() - started;
+    if (joined > 0 || run.signal.aborted || firstLaunchAt === undefined) return;
+    const elapsed = Date.now() - firstLaunchAt;
     if ((failed > 0 && pending === 0 && elapsed >= ALL_FAILED_AFTER_MS) || elapsed >= NO_CONNECT_GRACE_MS) {
       stopped ??= "no-connect";
       run.abort();
@@ -306,7 +415,29 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     });
 
   try {
-    if (options.arrivalPerSec !== undefined) {
+    if (options.arrivalStages !== undefined) {
+      // Open model by stages: the next arrival is one interval of the current rate away.
+      const stages = options.arrivalStages;
+      let k = 0;
+      let at = started;
+      for (;;) {
+        const elapsed = at - started;
+        if (run.signal.aborted || at >= deadline) break;
+        const perShard = targetAt(stages, elapsed) / shard.count;
+        if (!(perShard > 0)) {
+          // A rate of 0 for now: look again shortly.
+          at += 50;
+          await until(at);
+          continue;
+        }
+        await until(at);
+        if (run.signal.aborted || Date.now() >= deadline) break;
+        if (running.size >= options.bots) metrics.error("arrival-cap");
+        else launch(k * shard.count + shard.index);
+        k++;
+        at += 1000 / perShard;
+      }
+    } else if (options.arrivalPerSec !== undefined) {
       // Open model: arrivals on a fixed schedule, never waiting for the server.
       const perShard = options.arrivalPerSec / shard.count;
       if (!(perShard > 0)) throw new RangeError("the arrival rate must be > 0");
@@ -319,6 +450,28 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
           continue;
         }
         launch(k * shard.count + shard.index);
+      }
+    } else if (options.stages !== undefined) {
+      // Closed model by stages: every 100 ms, bots are added up to the target or retired down
+      // to it (the newest first: told by their signal, they return and leave cleanly).
+      const slots: Slot[] = [];
+      let k = 0;
+      const total = options.durationMs;
+      for (;;) {
+        const elapsed = Date.now() - started;
+        if (run.signal.aborted || elapsed >= total) break;
+        const want = shardShare(targetAt(options.stages, elapsed), shard);
+        while (slots.length < want) {
+          const slot: Slot = { retired: false, current: null };
+          slots.push(slot);
+          launch(k++ * shard.count + shard.index, slot);
+        }
+        while (slots.length > want) {
+          const slot = slots.pop() as Slot;
+          slot.retired = true;
+          slot.current?.stop.abort(RAMP_DOWN);
+        }
+        await until(Math.min(deadline, Date.now() + 100));
       }
     } else {
       const mine = shardIndices(options.bots, shard);

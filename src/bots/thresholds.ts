@@ -3,13 +3,15 @@
  * metric that does not exist is an error, never a silent pass, and a metric without data (no round
  * trip completed, so no p99) fails: load testers get burnt by both.
  */
-import { decodeHistogram, type LatencySummary, summarize } from "./histogram.js";
+import { declaredMetric, declaredMetrics, type MetricType, RESERVED_METRIC_NAMES } from "./custom-metrics.js";
+import { decodeHistogram, type Histogram } from "./histogram.js";
+import { mergeResults } from "./merge.js";
 import type { EncodedHistogram, SwarmResult } from "./swarm-result.js";
 
 export type ThresholdOp = "<" | "<=" | ">" | ">=" | "==" | "!=";
 
 /** What a metric measures, which decides the units a threshold on it may use. */
-export type MetricUnit = "ms" | "count" | "bytes" | "percent" | "per-second" | "seconds";
+export type MetricUnit = "ms" | "count" | "bytes" | "percent" | "per-second" | "seconds" | "rate";
 
 export interface Threshold {
   /** The expression as given. */
@@ -19,6 +21,12 @@ export interface Threshold {
   /** The limit in the metric's own unit (ms for durations, whatever the expression's unit). */
   readonly value: number;
   readonly unit: MetricUnit;
+  /**
+   * `rtt{scenario:chat}.p(95)`: judged on the scenarios whose name (`scenario`) and tags all
+   * match, together; `metric` keeps the selector, `base` is the metric without it.
+   */
+  readonly selector?: Readonly<Record<string, string>>;
+  readonly base?: string;
 }
 
 export interface ThresholdOutcome {
@@ -58,7 +66,11 @@ export const METRICS: readonly {
   readonly unit: string;
   readonly description: string;
 }[] = [
-  { name: "rtt.{min,mean,p50,p90,p99,p999,max}", unit: "ms", description: "request/response round trip" },
+  {
+    name: "rtt.{min,mean,avg,med,p50,p90,p95,p99,p999,p(N),max}",
+    unit: "ms",
+    description: "request/response round trip; p(N): any percentile, p(99.99)",
+  },
   { name: "rtt.count", unit: "count", description: "round trips measured" },
   {
     name: "connect.{count,min,mean,p50,p90,p95,p99,p999,max}",
@@ -78,6 +90,25 @@ export const METRICS: readonly {
   },
   { name: "method.<path:method>.{bytes_out,bytes_in}", unit: "bytes", description: "their bytes" },
   { name: "errors", unit: "count", description: "bot errors, all kinds" },
+  { name: "iterations", unit: "count", description: "runs of the bot script that returned" },
+  { name: "iteration_duration.{count,…,p(N),max}", unit: "ms", description: "how long each took" },
+  {
+    name: "errors.rate",
+    unit: "rate",
+    description: "bots that joined and ended by an error or a disconnect ÷ bots that joined",
+  },
+  { name: "connect_failures.rate", unit: "rate", description: "bots that failed to join ÷ bots started" },
+  { name: "checks.rate", unit: "rate", description: "ctx.check() passes ÷ checks made" },
+  {
+    name: 'checks."<name>".rate',
+    unit: "rate",
+    description: "one check's passes ÷ its checks (quote a name with spaces)",
+  },
+  { name: "checks.{passes,fails}", unit: "count", description: "checks passed / failed" },
+  { name: "<counter>.count", unit: "count", description: "a script's Counter" },
+  { name: "<rate>.rate", unit: "rate", description: "a script's Rate (also .passes, .total)" },
+  { name: "<gauge>.{value,min,max}", unit: "count", description: "a script's Gauge: last, least, most" },
+  { name: "<trend>.{count,min,…,p(N),max}", unit: "ms", description: "a script's Trend" },
   {
     name: "errors.<kind>",
     unit: "count",
@@ -131,7 +162,70 @@ export function metricsHelp(): string {
 }
 
 const STATS = ["count", "min", "mean", "p50", "p90", "p95", "p99", "p999", "max"] as const;
-type Stat = (typeof STATS)[number];
+/** A histogram statistic: count, min, mean, max, or a percentile (0 < p ≤ 100). */
+type Stat = "count" | "min" | "mean" | "max" | { readonly percentile: number };
+
+/**
+ * A statistic's name: count, min, mean (avg), max, med (p50), p(N) with any N in (0, 100], or
+ * pDIGITS as k6 and our earlier names read them: p95 = 95, p999 = 99.9, p9999 = 99.99.
+ */
+function parseStat(text: string | undefined): Stat | undefined {
+  if (text === undefined) return undefined;
+  if (text === "count" || text === "min" || text === "mean" || text === "max") return text;
+  if (text === "avg") return "mean";
+  if (text === "med") return { percentile: 50 };
+  let p: number | undefined;
+  const call = /^p\((\d+(?:\.\d+)?)\)$/.exec(text);
+  if (call) p = Number(call[1]);
+  const digits = /^p(\d{2,})$/.exec(text);
+  if (digits) {
+    const d = digits[1] as string;
+    p = Number(`${d.slice(0, 2)}.${d.slice(2) || "0"}`);
+    if (d === "100") p = 100;
+  }
+  return p !== undefined && p > 0 && p <= 100 ? { percentile: p } : undefined;
+}
+
+/** The statistic of a histogram in ms (null: no data; a count is 0 then). */
+function statOf(h: Histogram | undefined, stat: Stat): number | null {
+  const n = h?.totalCount ?? 0;
+  if (stat === "count") return n;
+  if (h === undefined || n === 0) return null;
+  if (stat === "min") return h.minNonZeroValue / 1000;
+  if (stat === "mean") return h.mean / 1000;
+  if (stat === "max") return h.maxValue / 1000;
+  return h.getValueAtPercentile(stat.percentile) / 1000;
+}
+
+/**
+ * Splits a metric name on its dots, but not on those inside quotes or parentheses
+ * (`checks."has a spawn point".rate`, `rtt.p(99.9)`); quotes are taken off.
+ */
+function splitMetric(name: string): string[] | undefined {
+  const parts: string[] = [];
+  let cur = "";
+  let quoted = false;
+  let depth = 0;
+  for (const ch of name) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && ch === "(") depth++;
+    else if (!quoted && ch === ")") depth--;
+    if (ch === "." && !quoted && depth === 0) {
+      parts.push(cur);
+      cur = "";
+    } else if (ch !== '"') cur += ch;
+  }
+  parts.push(cur);
+  return quoted || depth !== 0 ? undefined : parts;
+}
+
+/** A share in percent, null without a denominator. */
+function share(part: number, whole: number): number | null {
+  return whole > 0 ? (part / whole) * 100 : null;
+}
+
+/** Looks up a custom metric's type by name (the script's declarations, or a result's metrics). */
+export type CustomMetricLookup = (name: string) => MetricType | undefined;
 const METHOD_FIELDS = {
   calls_out: "callsOut",
   calls_in: "callsIn",
@@ -154,7 +248,7 @@ interface MetricDef {
   readonly unit: MetricUnit;
   readonly method?: string;
   /** null: no data. */
-  read(r: SwarmResult, hist: (h: EncodedHistogram) => LatencySummary): number | null;
+  read(r: SwarmResult, hist: (h: EncodedHistogram) => Histogram): number | null;
 }
 
 function statDef(
@@ -167,9 +261,7 @@ function statDef(
     ...(method !== undefined ? { method } : {}),
     read(r, hist) {
       const enc = pick(r);
-      const s = enc === undefined ? undefined : hist(enc);
-      if (stat === "count") return s?.count ?? 0;
-      return s === undefined || s.count === 0 ? null : s[stat];
+      return statOf(enc === undefined ? undefined : hist(enc), stat);
     },
   };
 }
@@ -184,22 +276,109 @@ function isOneOf<T extends string>(list: readonly T[], x: string | undefined): x
   return x !== undefined && (list as readonly string[]).includes(x);
 }
 
+/** A script's metric: `type` from its declaration; `field` the part after its name. */
+function customDef(name: string, type: MetricType, field: string | undefined): MetricDef | undefined {
+  const pick = (r: SwarmResult) => r.custom?.[name];
+  if (type === "counter") {
+    if (field !== undefined && field !== "count") return undefined;
+    return {
+      unit: "count",
+      read: (r) => (pick(r)?.type === "counter" ? (pick(r) as { count: number }).count : 0),
+    };
+  }
+  if (type === "rate") {
+    const f = field ?? "rate";
+    if (f !== "rate" && f !== "passes" && f !== "total") return undefined;
+    return {
+      unit: f === "rate" ? "rate" : "count",
+      read(r) {
+        const m = pick(r);
+        const v = m?.type === "rate" ? m : { passes: 0, total: 0 };
+        return f === "rate" ? share(v.passes, v.total) : v[f];
+      },
+    };
+  }
+  if (type === "gauge") {
+    const f = field ?? "value";
+    if (f !== "value" && f !== "min" && f !== "max") return undefined;
+    return {
+      unit: "count",
+      read(r) {
+        const m = pick(r);
+        return m?.type === "gauge" ? m[f] : null;
+      },
+    };
+  }
+  const stat = parseStat(field);
+  if (!stat) return undefined;
+  return statDef(stat, (r) => {
+    const m = pick(r);
+    return m?.type === "trend" ? m.hist : undefined;
+  });
+}
+
 /** The metric's definition, or undefined when no result could have it. */
-function resolveMetric(name: string): MetricDef | undefined {
-  const parts = name.split(".");
+function resolveMetric(name: string, custom: CustomMetricLookup = declaredMetric): MetricDef | undefined {
+  const parts = splitMetric(name);
+  if (!parts) return undefined;
   const [head, second] = parts;
-  if (
-    (head === "rtt" || head === "connect" || head === "join") &&
-    parts.length === 2 &&
-    isOneOf(STATS, second)
-  ) {
+  if (head !== undefined && !RESERVED_METRIC_NAMES.includes(head) && parts.length <= 2) {
+    const type = custom(head);
+    return type === undefined ? undefined : customDef(head, type, second);
+  }
+  if ((head === "rtt" || head === "connect" || head === "join") && parts.length === 2) {
+    const stat = parseStat(second);
+    if (!stat) return undefined;
     const field = head === "rtt" ? "rttMs" : head === "connect" ? "connectMs" : "joinMs";
-    return statDef(second, (r) => r[field]);
+    return statDef(stat, (r) => r[field]);
+  }
+  if (head === "iterations" && parts.length === 1) {
+    return { unit: "count", read: (r, hist) => (r.iterationMs ? hist(r.iterationMs).totalCount : 0) };
+  }
+  if (head === "iteration_duration" && parts.length === 2) {
+    const stat = parseStat(second);
+    return stat ? statDef(stat, (r) => r.iterationMs) : undefined;
+  }
+  if (head === "checks") {
+    const total = (r: SwarmResult) => {
+      let passes = 0;
+      let fails = 0;
+      for (const c of Object.values(r.checks ?? {})) {
+        passes += c.passes;
+        fails += c.fails;
+      }
+      return { passes, fails };
+    };
+    if (parts.length === 2 && second === "rate") {
+      return { unit: "rate", read: (r) => share(total(r).passes, total(r).passes + total(r).fails) };
+    }
+    if (parts.length === 2 && (second === "passes" || second === "fails")) {
+      return { unit: "count", read: (r) => total(r)[second] };
+    }
+    if (parts.length === 3 && parts[2] === "rate" && second) {
+      return {
+        unit: "rate",
+        read(r) {
+          const c = r.checks?.[second];
+          return c ? share(c.passes, c.passes + c.fails) : null;
+        },
+      };
+    }
+    return undefined;
+  }
+  if (head === "errors" && parts.length === 2 && second === "rate") {
+    return {
+      unit: "rate",
+      read: (r) => share((r.bots.errored ?? 0) + (r.bots.disconnected ?? 0), r.bots.connected),
+    };
+  }
+  if (head === "connect_failures" && parts.length === 2 && second === "rate") {
+    return { unit: "rate", read: (r) => share(r.bots.failed, r.bots.started) };
   }
   if (head === "method") {
     // method.<key>.rtt.<stat> or method.<key>.<field>: the key may itself hold dots (../Node).
-    const stat = parts.at(-1);
-    if (parts.length >= 4 && parts.at(-2) === "rtt" && isOneOf(STATS, stat)) {
+    const stat = parseStat(parts.at(-1));
+    if (parts.length >= 4 && parts.at(-2) === "rtt" && stat) {
       const key = parts.slice(1, -2).join(".");
       return key ? statDef(stat, (r) => r.methods[key]?.rtt, key) : undefined;
     }
@@ -235,13 +414,14 @@ function resolveMetric(name: string): MetricDef | undefined {
   if (head === "bots" && parts.length === 2 && isOneOf(BOTS, second)) {
     return { unit: "count", read: (r) => r.bots[second] };
   }
-  if (parts.length === 1 && head === "rpcs") return { unit: "count", read: (r, hist) => hist(r.rttMs).count };
+  if (parts.length === 1 && head === "rpcs")
+    return { unit: "count", read: (r, hist) => hist(r.rttMs).totalCount };
   if (parts.length === 1 && head === "rps") {
     return {
       unit: "per-second",
       read(r, hist) {
         const seconds = (r.endedAt - r.startedAt) / 1000;
-        return seconds > 0 ? hist(r.rttMs).count / seconds : null;
+        return seconds > 0 ? hist(r.rttMs).totalCount / seconds : null;
       },
     };
   }
@@ -260,7 +440,7 @@ function resolveMetric(name: string): MetricDef | undefined {
     }
     const stat = parts[2];
     if (parts.length === 3 && second === "lag" && isOneOf(LAG, stat)) {
-      return statDef(stat, (r) => r.generator.lagMs);
+      return statDef(parseStat(stat) as Stat, (r) => r.generator.lagMs);
     }
   }
   return undefined;
@@ -270,6 +450,13 @@ function resolveMetric(name: string): MetricDef | undefined {
 const STATIC_NAMES: readonly string[] = [
   ...["rtt", "connect", "join"].flatMap((h) => STATS.map((s) => `${h}.${s}`)),
   "errors",
+  "errors.rate",
+  "connect_failures.rate",
+  "checks.rate",
+  "iterations",
+  "iteration_duration.p95",
+  "checks.passes",
+  "checks.fails",
   ...["script", "timeout", "rpc", "disconnected", "handler"].map((k) => `errors.${k}`),
   "drops",
   ...["unknown-node", "unknown-method", "unknown-cached-path", "not-allowed", "bad-argument"].map(
@@ -290,9 +477,13 @@ const STATIC_NAMES: readonly string[] = [
   ...LAG.map((s) => `generator.lag.${s}`),
 ];
 
-function knownNames(result: SwarmResult | undefined): string[] {
-  const names = [...STATIC_NAMES];
+function knownNames(result: SwarmResult | undefined, custom?: Iterable<string>): string[] {
+  const names = [...STATIC_NAMES, ...(custom ?? [])];
+  const field = { counter: "count", rate: "rate", gauge: "value", trend: "p95" } as const;
+  for (const [n, type] of declaredMetrics()) names.push(`${n}.${field[type]}`);
   if (result) {
+    names.push(...Object.keys(result.custom ?? {}));
+    names.push(...Object.keys(result.checks ?? {}).map((k) => `checks.${k}.rate`));
     for (const key of Object.keys(result.methods)) {
       names.push(...STATS.map((s) => `method.${key}.rtt.${s}`));
       names.push(...Object.keys(METHOD_FIELDS).map((f) => `method.${key}.${f}`));
@@ -336,8 +527,13 @@ function closest(name: string, candidates: readonly string[]): string | undefine
   return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
-function unknownMetric(name: string, result: SwarmResult | undefined, why = ""): UnknownMetricError {
-  const suggestion = closest(name, knownNames(result));
+function unknownMetric(
+  name: string,
+  result: SwarmResult | undefined,
+  why = "",
+  custom?: Iterable<string>,
+): UnknownMetricError {
+  const suggestion = closest(name, knownNames(result, custom));
   const hint = suggestion
     ? ` Did you mean "${suggestion}"?`
     : " See the metric table (godot-peer swarm --help).";
@@ -351,12 +547,22 @@ const UNIT_LABEL: Record<MetricUnit, string> = {
   percent: "%",
   "per-second": "/s",
   seconds: "s",
+  rate: "%",
 };
 
-/** `metric OP value[unit]`: units ms or s for durations, % for percentages, none for counts. */
+/**
+ * `metric OP value[unit]`: units ms or s for durations, % for percentages, none for counts; a
+ * rate takes a percentage (`errors.rate<1%`) or, as in k6, a fraction (`errors.rate<0.01`).
+ * Custom metric names are those the loaded script declared (Counter, Rate, Gauge, Trend).
+ */
 export function parseThreshold(expr: string): Threshold {
+  return parseThresholdWith(expr, declaredMetric);
+}
+
+/** parseThreshold, custom metrics looked up in `custom` (a result's, for a merge). */
+export function parseThresholdWith(expr: string, custom: CustomMetricLookup): Threshold {
   const m =
-    /^\s*([^\s<>=!]+)\s*(<=|>=|==|!=|<|>|=)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*(ms|s|%|\/s)?\s*$/i.exec(
+    /^\s*((?:"[^"]*"|[^\s<>=!"])+)\s*(<=|>=|==|!=|<|>|=)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*(ms|s|%|\/s)?\s*$/i.exec(
       expr,
     );
   if (!m) {
@@ -364,15 +570,33 @@ export function parseThreshold(expr: string): Threshold {
       `"${expr}" is not a threshold: write metric OP value[unit], OP one of < <= > >= == !=, e.g. rtt.p99<50ms or errors==0`,
     );
   }
-  const metric = m[1] as string;
+  const full = m[1] as string;
+  const sel = splitSelector(full, expr);
+  const metric = sel.base;
   const opText = m[2] as string;
   if (opText === "=") throw new ThresholdSyntaxError(`"${expr}": "=" is not a comparison; write ==`);
   const op = opText as ThresholdOp;
   const number = Number(m[3]);
   const unitText = m[4]?.toLowerCase();
-  const def = resolveMetric(metric);
+  const def = resolveMetric(metric, custom);
   if (!def) throw unknownMetric(metric, undefined);
   let value = number;
+  if (def.unit === "rate") {
+    if (unitText !== undefined && unitText !== "%") {
+      throw new ThresholdSyntaxError(
+        `"${expr}": ${metric} is a rate: write its limit as a percentage (1%) or a fraction (0.01)`,
+      );
+    }
+    if (unitText === undefined) {
+      if (number < 0 || number > 1) {
+        throw new ThresholdSyntaxError(
+          `"${expr}": ${metric} is a rate: a limit without % is a fraction from 0 to 1 (0.01 = 1%)`,
+        );
+      }
+      value = number * 100;
+    }
+    return withSelector({ expr: expr.trim(), metric, op, value, unit: def.unit }, full, sel.selector);
+  }
   if (def.unit === "ms") {
     if (unitText !== "ms" && unitText !== "s") {
       throw new ThresholdSyntaxError(
@@ -397,7 +621,49 @@ export function parseThreshold(expr: string): Threshold {
       def.unit === "seconds" ? "a number of seconds" : `a ${def.unit === "bytes" ? "byte count" : "count"}`;
     throw new ThresholdSyntaxError(`"${expr}": ${metric} is ${what}: its limit takes no unit`);
   }
-  return { expr: expr.trim(), metric, op, value, unit: def.unit };
+  return withSelector({ expr: expr.trim(), metric, op, value, unit: def.unit }, full, sel.selector);
+}
+
+/** `rtt{scenario:chat,room:a}.p(95)` → the metric without the selector, and its pairs. */
+function splitSelector(full: string, expr: string): { base: string; selector?: Record<string, string> } {
+  const m = /^([^{}]*)\{([^{}]*)\}([^{}]*)$/.exec(full);
+  if (!m) {
+    if (/[{}]/.test(full))
+      throw new ThresholdSyntaxError(`"${expr}": a selector is {key:value,…} after the metric's name`);
+    return { base: full };
+  }
+  const selector: Record<string, string> = {};
+  for (const pair of (m[2] as string).split(",")) {
+    const at = pair.indexOf(":");
+    const k = pair.slice(0, at).trim();
+    const v = pair.slice(at + 1).trim();
+    if (at <= 0 || !k || !v) {
+      throw new ThresholdSyntaxError(`"${expr}": "${pair}" is not key:value (e.g. {scenario:chat})`);
+    }
+    selector[k] = v;
+  }
+  return { base: `${m[1]}${m[3]}`, selector };
+}
+
+function withSelector(t: Threshold, full: string, selector: Record<string, string> | undefined): Threshold {
+  return selector ? { ...t, metric: full, base: t.metric, selector } : t;
+}
+
+/** The scenarios a selector picks, together; null when none matches. */
+export function selectScenarios(
+  result: SwarmResult,
+  selector: Readonly<Record<string, string>>,
+): SwarmResult | null {
+  const picked = Object.entries(result.scenarios ?? {}).filter(([name, r]) =>
+    Object.entries(selector).every(([k, v]) => (k === "scenario" ? name === v : r.tags?.[k] === v)),
+  );
+  if (picked.length === 0) return null;
+  if (picked.length === 1) return (picked[0] as [string, SwarmResult])[1];
+  return mergeResults(
+    picked.map(([, r]) => r),
+    picked.map(([n]) => n),
+    { sameRun: true },
+  );
 }
 
 function compare(actual: number, op: ThresholdOp, limit: number): boolean {
@@ -421,6 +687,7 @@ function compare(actual: number, op: ThresholdOp, limit: number): boolean {
 export function formatMetricValue(value: number, unit: MetricUnit): string {
   if (unit === "ms") return `${formatNumber(value, 3)} ms`;
   if (unit === "percent") return `${formatNumber(value, 1)}%`;
+  if (unit === "rate") return `${formatNumber(value, 3)}%`;
   if (unit === "per-second") return `${formatNumber(value, 1)}/s`;
   const label = UNIT_LABEL[unit];
   return label ? `${formatNumber(value, 0)} ${label}` : formatNumber(value, 0);
@@ -440,6 +707,9 @@ const NO_DATA: Partial<Record<string, string>> = {
   method: "no round trip of this method completed",
   generator: "the generator took no samples",
   rps: "the run had no duration",
+  checks: "no such check was made",
+  errors: "no bot joined",
+  connect_failures: "no bot started",
 };
 
 /**
@@ -450,30 +720,49 @@ export function evaluateThresholds(
   result: SwarmResult,
   thresholds: readonly Threshold[],
 ): ThresholdOutcome[] {
-  const cache = new Map<EncodedHistogram, LatencySummary>();
+  const cache = new Map<EncodedHistogram, Histogram>();
   const hist = (enc: EncodedHistogram) => {
-    let s = cache.get(enc);
-    if (!s) {
-      s = summarize(decodeHistogram(enc));
-      cache.set(enc, s);
+    let h = cache.get(enc);
+    if (!h) {
+      h = decodeHistogram(enc);
+      cache.set(enc, h);
     }
-    return s;
+    return h;
   };
+  const custom = customOf(result);
   // Resolve every name first: one unknown metric fails the whole evaluation, before any verdict.
   const defs = thresholds.map((t) => {
-    const def = resolveMetric(t.metric);
-    if (!def) throw unknownMetric(t.metric, result);
+    const def = resolveMetric(t.base ?? t.metric, custom);
+    if (!def) throw unknownMetric(t.base ?? t.metric, result);
     return def;
   });
   return thresholds.map((t, i) => {
     const def = defs[i] as MetricDef;
+    let target: SwarmResult = result;
+    if (t.selector) {
+      const picked = selectScenarios(result, t.selector);
+      if (!picked) {
+        const names = Object.keys(result.scenarios ?? {});
+        const sel = Object.entries(t.selector)
+          .map(([k, v]) => `${k}:${v}`)
+          .join(",");
+        return {
+          threshold: t,
+          metric: t.metric,
+          actual: null,
+          passed: false,
+          message: `${t.expr}: no scenario matches {${sel}}${names.length ? `; scenarios: ${names.join(", ")}` : "; this run has no scenarios"}`,
+        };
+      }
+      target = picked;
+    }
     // A method the run never called: likely a typo, which fails (and says so) rather than passes.
-    if (def.method !== undefined && !Object.hasOwn(result.methods, def.method)) {
-      const known = Object.keys(result.methods).sort();
+    if (def.method !== undefined && !Object.hasOwn(target.methods, def.method)) {
+      const known = Object.keys(target.methods).sort();
       const why = known.length
         ? `no method "${def.method}" in this run; methods: ${known.join(", ")}`
         : "this run called no method at all";
-      const hint = unknownMetric(t.metric, result).suggestion;
+      const hint = unknownMetric(t.metric, target).suggestion;
       return {
         threshold: t,
         metric: t.metric,
@@ -482,10 +771,10 @@ export function evaluateThresholds(
         message: `${t.expr}: unknown method: ${why}${hint ? `. Did you mean "${hint}"?` : ""}`,
       };
     }
-    const actual = def.read(result, hist);
+    const actual = def.read(target, hist);
     const limit = `${t.op} ${formatMetricValue(t.value, t.unit)}`;
     if (actual === null) {
-      const why = NO_DATA[t.metric.split(".")[0] as string] ?? "no data";
+      const why = NO_DATA[(t.base ?? t.metric).split(".")[0] as string] ?? "no data";
       return {
         threshold: t,
         metric: t.metric,
@@ -506,6 +795,11 @@ export function evaluateThresholds(
         : `${t.expr}: ${t.metric} = ${shown}, broke the limit ${limit}`,
     };
   });
+}
+
+/** Custom metrics of a result, else those the script declared (a run that never recorded one). */
+export function customOf(result: SwarmResult): CustomMetricLookup {
+  return (name) => result.custom?.[name]?.type ?? declaredMetric(name);
 }
 
 /** The methods that thresholds name ("Game:chat"): checkable only against a manifest or a run. */

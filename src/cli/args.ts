@@ -1,5 +1,11 @@
 /** Parsing of the command line's values: durations, rates, counts, shards, thresholds. Errors are UsageErrors. */
-import { parseThreshold, type Threshold, ThresholdSyntaxError } from "../bots/thresholds.js";
+import {
+  type CustomMetricLookup,
+  parseThreshold,
+  parseThresholdWith,
+  type Threshold,
+  ThresholdSyntaxError,
+} from "../bots/thresholds.js";
 import { DurationSyntaxError, durationMs } from "./durations.js";
 
 /** A bad command line: printed with the usage, exit code 2. */
@@ -57,11 +63,17 @@ export function parseShard(
   return { index, count };
 }
 
-/** Every --threshold, parsed; a bad one (syntax, or a metric no run can have) is a usage error. */
-export function parseThresholdFlags(exprs: readonly string[] | undefined): Threshold[] {
+/**
+ * Every --threshold, parsed; a bad one (syntax, or a metric no run can have) is a usage error.
+ * Custom metrics: those the loaded script declared, or `custom`'s (a merge's results).
+ */
+export function parseThresholdFlags(
+  exprs: readonly string[] | undefined,
+  custom?: CustomMetricLookup,
+): Threshold[] {
   return (exprs ?? []).map((expr) => {
     try {
-      return parseThreshold(expr);
+      return custom ? parseThresholdWith(expr, custom) : parseThreshold(expr);
     } catch (err) {
       if (err instanceof ThresholdSyntaxError) throw new UsageError(`--threshold: ${err.message}`);
       throw err;

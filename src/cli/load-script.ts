@@ -8,24 +8,50 @@ export class BotScriptError extends Error {
   override readonly name = "BotScriptError";
 }
 
-export async function loadBotScript(path: string): Promise<BotScript> {
+/** A loaded bot module: its default export (if a function), its `options`, and every export by name. */
+export interface BotModule {
+  readonly path: string;
+  readonly script: BotScript | undefined;
+  readonly options: unknown;
+  readonly exports: Readonly<Record<string, unknown>>;
+}
+
+export async function loadBotModule(path: string): Promise<BotModule> {
   const url = pathToFileURL(resolve(path)).href;
-  let mod: { default?: unknown; connectOptions?: unknown };
+  let mod: Record<string, unknown>;
   try {
-    mod = (await tsImport(url, import.meta.url)) as { default?: unknown; connectOptions?: unknown };
+    mod = (await tsImport(url, import.meta.url)) as Record<string, unknown>;
   } catch (err) {
     throw new BotScriptError(`cannot load bot script ${path}: ${(err as Error).message}`, { cause: err });
   }
-  let script = mod.default;
-  // A .ts script of a CommonJS project is compiled to CommonJS: its default export is module.exports.default.
-  if (typeof script === "object" && script !== null && "default" in script) script = script.default;
-  if (typeof script !== "function") {
+  // A .ts script of a CommonJS project is compiled to CommonJS: its exports are under module.exports.
+  const inner = mod.default;
+  const cjs = typeof inner === "object" && inner !== null && "default" in inner;
+  const exports = cjs ? (inner as Record<string, unknown>) : mod;
+  const script = exports.default;
+  return {
+    path,
+    script: typeof script === "function" ? (script as BotScript) : undefined,
+    options: exports.options,
+    exports,
+  };
+}
+
+/** The module's bot script (its default export), or a BotScriptError saying how to write one. */
+export function defaultScript(m: BotModule): BotScript {
+  if (!m.script) {
     throw new BotScriptError(
-      `${path} must export a bot script as its default export: export default defineBot(async (bot, ctx) => { … })`,
+      `${m.path} must export a bot script as its default export: export default defineBot(async (bot, ctx) => { … })`,
     );
   }
   // Per-bot connect options may also be a module export: `export const connectOptions = (ctx) => …`.
-  if (typeof mod.connectOptions === "function" && !(script as BotScript).connectOptions)
-    return Object.assign(script, { connectOptions: mod.connectOptions }) as BotScript;
-  return script as BotScript;
+  const script = m.script as BotScript;
+  const connectOptions = m.exports.connectOptions;
+  if (typeof connectOptions === "function" && !script.connectOptions)
+    return Object.assign(script, { connectOptions }) as BotScript;
+  return script;
+}
+
+export async function loadBotScript(path: string): Promise<BotScript> {
+  return defaultScript(await loadBotModule(path));
 }

@@ -8,10 +8,10 @@ import { mergeResults, parseSwarmResult, SwarmResultFormatError } from "../bots/
 import { summaryTable, toHtml, toJUnit } from "../bots/report/index.js";
 import type { SwarmResult } from "../bots/swarm-result.js";
 import {
+  customOf,
   evaluateThresholds,
   judgeRun,
   metricsHelp,
-  type Threshold,
   ThresholdSyntaxError,
 } from "../bots/thresholds.js";
 import { parseThresholdFlags, UsageError } from "./args.js";
@@ -47,7 +47,8 @@ interface MergeArgs {
   readonly json: string | undefined;
   readonly junit: string | undefined;
   readonly html: string | undefined;
-  readonly thresholds: Threshold[];
+  /** As given: a threshold on a custom metric is parsed once the results say what it is. */
+  readonly thresholdExprs: readonly string[];
   readonly allowErrors: boolean;
 }
 
@@ -76,13 +77,12 @@ function parseMergeArgs(argv: readonly string[]): MergeArgs | "help" {
   const v = parsed.values;
   if (v.help) return "help";
   if (parsed.positionals.length === 0) throw new UsageError("no result files to merge");
-  const thresholds = parseThresholdFlags(v.threshold);
   return {
     files: parsed.positionals,
     json: v.json,
     junit: v.junit,
     html: v.html,
-    thresholds,
+    thresholdExprs: v.threshold ?? [],
     allowErrors: v["allow-errors"] ?? false,
   };
 }
@@ -145,7 +145,7 @@ export async function mergeCommand(argv: string[]): Promise<number> {
       throw err;
     }
     try {
-      outcomes = evaluateThresholds(result, a.thresholds);
+      outcomes = evaluateThresholds(result, parseThresholdFlags(a.thresholdExprs, customOf(result)));
     } catch (err) {
       if (err instanceof ThresholdSyntaxError) throw new UsageError(`--threshold: ${err.message}`);
       throw err;

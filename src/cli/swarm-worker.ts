@@ -1,19 +1,30 @@
 /**
- * One worker thread of `godot-peer swarm --workers K`: runs its shard of the swarm and reports
- * live numbers each second and its SwarmResult at the end to the main thread.
+ * One worker thread of `godot-peer swarm --workers K`: plans the run from the same flags and bot
+ * module as the main thread, runs its shard of it, and reports live numbers each second (and, for
+ * abortOnFail, the run so far) and its SwarmResult at the end to the main thread.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { runSwarm, type Shard, type SwarmLoad, type SwarmMetrics } from "../bots/index.js";
-import { loadBotScript } from "./load-script.js";
+import {
+  mergeResults,
+  type Shard,
+  type SharedData,
+  type SwarmMetrics,
+  type SwarmResult,
+  useSharedData,
+} from "../bots/index.js";
+import { loadBotModule } from "./load-script.js";
+import { planRun, runPlanHere, type SwarmFlags, sumLive } from "./swarm-plan.js";
 
-export interface WorkerInput extends SwarmLoad {
-  readonly scriptPath: string;
+export interface WorkerInput {
+  readonly flags: SwarmFlags;
+  /** The main thread's data files, by absolute path, in shared memory. */
+  readonly data: Readonly<Record<string, SharedData>>;
   readonly url: string;
   readonly shard: Shard;
   readonly threads: number;
   readonly config: Record<string, string | number | boolean | null>;
-  /** --manifest, for Godot 4 bots. */
-  readonly botOptions?: { readonly manifest?: string };
+  /** Post the run so far each second (the main thread judges abortOnFail thresholds on it). */
+  readonly snapshots: boolean;
 }
 
 const port = parentPort;
@@ -23,17 +34,28 @@ const stop = new AbortController();
 port.on("message", (m: { type: string; reason?: unknown }) => {
   if (m.type === "stop") stop.abort(m.reason);
 });
-const script = await loadBotScript(input.scriptPath);
-let metrics: SwarmMetrics | undefined;
+for (const [path, shared] of Object.entries(input.data)) useSharedData(path, shared);
+const plan = await planRun(input.flags, await loadBotModule(input.flags.scriptPath));
+const parts = new Map<string, SwarmMetrics>();
 const live = setInterval(() => {
-  if (metrics) port.postMessage({ type: "live", stats: metrics.live() });
+  const all = [...parts.values()];
+  if (all.length === 0) return;
+  port.postMessage({ type: "live", stats: sumLive(all.map((m) => m.live())) });
+  if (input.snapshots) {
+    const snaps = all.map((m) => m.snapshot());
+    const snap: SwarmResult =
+      snaps.length === 1 ? (snaps[0] as SwarmResult) : mergeResults(snaps, undefined, { sameRun: true });
+    port.postMessage({ type: "snapshot", result: snap });
+  }
 }, 1000);
-const result = await runSwarm({
-  ...input,
-  script,
+const result = await runPlanHere({ ...plan, shard: input.shard }, input.url, {
+  shard: input.shard,
+  config: input.config,
   signal: stop.signal,
-  onMetrics: (m) => {
-    metrics = m;
+  threads: input.threads,
+  ...(input.flags.manifest !== undefined ? { botOptions: { manifest: input.flags.manifest } } : {}),
+  onMetrics: (name, m) => {
+    parts.set(name, m);
   },
 });
 clearInterval(live);

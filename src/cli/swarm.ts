@@ -7,16 +7,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import {
   type LiveStats,
   loadManifest,
-  runSwarm,
-  type Shard,
-  type SwarmLoad,
+  type SharedData,
   type SwarmMetrics,
   type SwarmResult,
+  shareData,
 } from "../bots/index.js";
 import { mergeResults } from "../bots/merge.js";
 import { checkReportPaths, summaryTable, writeReports } from "../bots/report/index.js";
@@ -24,20 +24,30 @@ import {
   evaluateThresholds,
   judgeRun,
   metricsHelp,
-  type Threshold,
   thresholdMethods,
   UnknownMetricError,
 } from "../bots/thresholds.js";
 import { ExampleGame, ExampleGame4, game4Manifest } from "../server/index.js";
-import { parseCount, parseDuration, parseRate, parseShard, parseThresholdFlags, UsageError } from "./args.js";
-import { BotScriptError, loadBotScript } from "./load-script.js";
+import { parseCount, parseDuration, parseRate, parseShard, UsageError } from "./args.js";
+import { type BotModule, BotScriptError, loadBotModule } from "./load-script.js";
 import { explainUnknownOption } from "./suggest.js";
+import { OptionsError, parseEnvFlags } from "./swarm-options.js";
+import {
+  type AbortRule,
+  planRun,
+  type RunPlan,
+  runPlanHere,
+  type SwarmFlags,
+  sumLive,
+} from "./swarm-plan.js";
 import type { WorkerInput } from "./swarm-worker.js";
 
 export const SWARM_USAGE = `Usage: godot-peer swarm <bot-script> [options]
 
 Runs <bot-script> (a TypeScript or JavaScript module whose default export is
-defineBot(async (bot, ctx) => …)) in many bots against one server.
+defineBot(async (bot, ctx) => …)) in many bots against one server. The module
+may export \`options\` (stages, scenarios, iterations, connection options, data,
+thresholds, …: see the README); a flag given here wins over its option.
 
 Target:
   --url URL             ws:// or wss:// of the Godot server (default: start the
@@ -48,6 +58,7 @@ Load (closed model: N bots for a duration):
   --ramp R/s            bots started per second (default: all at once)
   --duration T          how long the run lasts, ramp included (default 30s; 250ms, 60s, 2m)
   --think T             mean think time handed to scripts as ctx.think() (default 0)
+  --env KEY=VAL         a variable for ctx.env, over the process environment (repeatable)
   --manifest FILE       the game's RPC manifest (godot-peer manifest) for Godot 4
                         bots: every node's RPC names, checked against the server
 Load (open model: arrivals at a fixed rate, whatever the server's speed):
@@ -93,18 +104,7 @@ export const EXIT = {
   SIGTERM: 143,
 } as const;
 
-interface SwarmArgs extends SwarmLoad {
-  readonly scriptPath: string;
-  /** --manifest: the RPC manifest file Godot 4 bots load. */
-  readonly manifest: string | undefined;
-  readonly url: string | undefined;
-  readonly workers: number;
-  readonly shard: Shard;
-  readonly json: string | undefined;
-  readonly junit: string | undefined;
-  readonly html: string | undefined;
-  readonly thresholds: Threshold[];
-  readonly allowErrors: boolean;
+interface SwarmArgs extends SwarmFlags {
   readonly progress: "tty" | "plain" | "none";
 }
 
@@ -121,6 +121,7 @@ export function parseSwarmArgs(argv: readonly string[]): SwarmArgs | "help" {
         ramp: { type: "string" },
         duration: { type: "string" },
         think: { type: "string" },
+        env: { type: "string", multiple: true },
         manifest: { type: "string" },
         "arrival-rate": { type: "string" },
         workers: { type: "string" },
@@ -157,27 +158,34 @@ export function parseSwarmArgs(argv: readonly string[]): SwarmArgs | "help" {
   if (progress !== "tty" && progress !== "plain" && progress !== "none") {
     throw new UsageError(`--progress: "${progress}" is not tty, plain or none`);
   }
-  const thresholds = parseThresholdFlags(v.threshold);
+  let env: Record<string, string>;
+  try {
+    env = parseEnvFlags(v.env);
+  } catch (err) {
+    if (err instanceof OptionsError) throw new UsageError(err.message);
+    throw err;
+  }
   return {
     scriptPath: parsed.positionals[0] as string,
     manifest: v.manifest,
     url: v.url,
-    bots: v.bots !== undefined ? parseCount(v.bots, "--bots") : 10,
+    env,
+    bots: v.bots !== undefined ? parseCount(v.bots, "--bots") : undefined,
     rampPerSec: v.ramp !== undefined ? parseRate(v.ramp, "--ramp") : undefined,
     arrivalPerSec:
       v["arrival-rate"] !== undefined ? parseRate(v["arrival-rate"], "--arrival-rate") : undefined,
-    durationMs: v.duration !== undefined ? parseDuration(v.duration, "--duration") : 30_000,
+    durationMs: v.duration !== undefined ? parseDuration(v.duration, "--duration") : undefined,
     thinkMs: v.think !== undefined ? parseDuration(v.think, "--think") : undefined,
     workers:
       v.workers !== undefined
         ? parseCount(v.workers, "--workers", { max: Math.max(64, cpus().length * 4) })
-        : 1,
-    shard: v.shard !== undefined ? parseShard(v.shard) : { index: 0, count: 1 },
+        : undefined,
+    shard: v.shard !== undefined ? parseShard(v.shard) : undefined,
     json: v.json,
     junit: v.junit,
     html: v.html,
-    thresholds,
-    allowErrors: v["allow-errors"] ?? false,
+    thresholds: v.threshold,
+    allowErrors: v["allow-errors"],
     progress,
   };
 }
@@ -200,35 +208,12 @@ function checkUrl(url: string): void {
     throw new UsageError(`--url: "${url}": port ${port} > 65535`);
 }
 
-/** Live numbers, summed over worker threads. */
-function sumLive(parts: readonly LiveStats[]): LiveStats {
-  return {
-    elapsedMs: Math.max(0, ...parts.map((p) => p.elapsedMs)),
-    started: parts.reduce((n, p) => n + p.started, 0),
-    connected: parts.reduce((n, p) => n + p.connected, 0),
-    failed: parts.reduce((n, p) => n + p.failed, 0),
-    rps: parts.reduce((n, p) => n + p.rps, 0),
-    msgsPerSec: parts.reduce((n, p) => n + p.msgsPerSec, 0),
-    // The worst thread's p99 (an exact swarm p99 needs the histograms: the summary has it).
-    p99Ms: parts.reduce(
-      (worst, p) => (Number.isNaN(p.p99Ms) || p.p99Ms <= worst ? worst : p.p99Ms),
-      Number.NaN,
-    ),
-    errors: parts.reduce((n, p) => n + p.errors, 0),
-    topError: parts.reduce<LiveStats["topError"]>(
-      (best, p) => (p.topError && (!best || p.topError.count > best.count) ? p.topError : best),
-      undefined,
-    ),
-    saturated: parts.some((p) => p.saturated),
-  };
-}
-
 function fmt(n: number): string {
   return Number.isNaN(n) ? "–" : n.toLocaleString("en-US", { maximumFractionDigits: 1 });
 }
 
-function progressLine(a: SwarmArgs, s: LiveStats, mode: "tty" | "plain", swarmBots: number): string {
-  const t = Math.min(1, s.elapsedMs / a.durationMs);
+function progressLine(durationMs: number, s: LiveStats, mode: "tty" | "plain", swarmBots: number): string {
+  const t = Math.min(1, s.elapsedMs / durationMs);
   const base =
     `connected ${fmt(s.connected)}/${fmt(swarmBots)}  ${fmt(s.rps)} rpc/s  ${fmt(s.msgsPerSec)} msg/s  ` +
     `p99 ${fmt(s.p99Ms)} ms  errors ${fmt(s.errors)}  failed ${fmt(s.failed)}` +
@@ -240,11 +225,69 @@ function progressLine(a: SwarmArgs, s: LiveStats, mode: "tty" | "plain", swarmBo
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(t * 100).toFixed(0).padStart(3)}%  ${base}`;
 }
 
+/** The run as it stands (for abortOnFail): what each scenario measured so far, put together. */
+function snapshotOf(plan: RunPlan, parts: ReadonlyMap<string, SwarmMetrics>): SwarmResult | null {
+  const named = [...parts.entries()].map(([name, m]) => ({ name, result: m.snapshot() }));
+  if (named.length === 0) return null;
+  if (!plan.split) return (named[0] as { result: SwarmResult }).result;
+  const all = mergeResults(
+    named.map((n) => n.result),
+    named.map((n) => n.name),
+    { sameRun: true },
+  );
+  delete all.tags;
+  all.scenarios = {};
+  for (const n of named) {
+    const tags = plan.scenarios.find((s) => s.name === n.name)?.tags;
+    all.scenarios[n.name] = { ...n.result, ...(tags ? { tags: { ...tags } } : {}) };
+  }
+  return all;
+}
+
+/**
+ * k6's abortOnFail: each second after its delay, a threshold is judged on the run so far; one
+ * that broke stops the run ("threshold-abort: <expr>"). A metric without data yet does not.
+ */
+function abortWatch(
+  aborts: readonly AbortRule[],
+  snapshot: () => SwarmResult | null,
+  stop: AbortController,
+): () => void {
+  if (aborts.length === 0) return () => undefined;
+  const t0 = performance.now();
+  const timer = setInterval(() => {
+    const elapsed = performance.now() - t0;
+    const due = aborts.filter((r) => elapsed >= r.delayMs);
+    if (due.length === 0 || stop.signal.aborted) return;
+    const now = snapshot();
+    if (!now) return;
+    let outcomes: ReturnType<typeof evaluateThresholds>;
+    try {
+      outcomes = evaluateThresholds(
+        now,
+        due.map((r) => r.threshold),
+      );
+    } catch {
+      return;
+    }
+    const broke = outcomes.find((o) => !o.passed && o.actual !== null);
+    if (broke) {
+      process.stderr.write(
+        `\nStopping: threshold ${broke.threshold.expr} broke (abortOnFail): ${broke.message}\n`,
+      );
+      stop.abort(`threshold-abort: ${broke.threshold.expr}`);
+    }
+  }, 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 async function runInWorkers(
   a: SwarmArgs,
+  plan: RunPlan,
   url: string,
   config: SwarmResult["config"],
-  stop: AbortSignal,
+  stop: AbortController,
   onLive: (s: LiveStats) => void,
 ): Promise<SwarmResult> {
   const entry = new URL(
@@ -252,34 +295,51 @@ async function runInWorkers(
     import.meta.url,
   );
   const live = new Map<number, LiveStats>();
+  const snapshots = new Map<number, SwarmResult>();
   const lost: string[] = [];
-  const runs = Array.from({ length: a.workers }, (_, w) => {
+  const { progress: _progress, ...flags } = a;
+  const stopWatch = abortWatch(
+    plan.aborts,
+    () => (snapshots.size === 0 ? null : mergeResults([...snapshots.values()])),
+    stop,
+  );
+  // Data files: one copy in the process, in shared memory, that every worker reads.
+  const data: Record<string, SharedData> = {};
+  for (const s of plan.scenarios) {
+    if (s.rows && s.dataPath && !data[s.dataPath]) data[s.dataPath] = shareData(s.rows);
+  }
+  const runs = Array.from({ length: plan.workers }, (_, w) => {
     const input: WorkerInput = {
-      scriptPath: a.scriptPath,
-      ...(a.manifest !== undefined ? { botOptions: { manifest: a.manifest } } : {}),
+      flags,
+      data,
       url,
-      bots: a.bots,
-      rampPerSec: a.rampPerSec,
-      arrivalPerSec: a.arrivalPerSec,
-      durationMs: a.durationMs,
-      thinkMs: a.thinkMs,
       // Worker w of shard i/n runs sub-shard i·K + w of n·K: together exactly shard i.
-      shard: { index: a.shard.index * a.workers + w, count: a.shard.count * a.workers },
-      threads: a.workers,
+      shard: { index: plan.shard.index * plan.workers + w, count: plan.shard.count * plan.workers },
+      threads: plan.workers,
       config,
+      snapshots: plan.aborts.length > 0,
     };
     const worker = new Worker(entry, { workerData: input, execArgv: [...process.execArgv] });
-    stop.addEventListener("abort", () => worker.postMessage({ type: "stop", reason: stop.reason }), {
-      once: true,
-    });
+    stop.signal.addEventListener(
+      "abort",
+      () => worker.postMessage({ type: "stop", reason: stop.signal.reason }),
+      { once: true },
+    );
     return new Promise<SwarmResult | null>((resolve) => {
       let done = false;
       worker.on(
         "message",
-        (m: { type: "live"; stats: LiveStats } | { type: "result"; result: SwarmResult }) => {
+        (
+          m:
+            | { type: "live"; stats: LiveStats }
+            | { type: "snapshot"; result: SwarmResult }
+            | { type: "result"; result: SwarmResult },
+        ) => {
           if (m.type === "live") {
             live.set(w, m.stats);
             onLive(sumLive([...live.values()]));
+          } else if (m.type === "snapshot") {
+            snapshots.set(w, m.result);
           } else {
             done = true;
             resolve(m.result);
@@ -300,6 +360,7 @@ async function runInWorkers(
     });
   });
   const results = (await Promise.all(runs)).filter((r): r is SwarmResult => r !== null);
+  stopWatch();
   if (results.length === 0) throw new Error(lost.join("; "));
   const merged = mergeResults(results);
   if (lost.length > 0) {
@@ -324,13 +385,40 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
     }
     throw err;
   }
+  let module: BotModule;
+  try {
+    module = await loadBotModule(a.scriptPath);
+  } catch (err) {
+    if (err instanceof BotScriptError) {
+      process.stderr.write(`godot-peer swarm: ${err.message}\n`);
+      return EXIT.NO_RUN;
+    }
+    throw err;
+  }
+  // The module's options and the flags, checked before anything runs.
+  let plan: RunPlan;
+  try {
+    plan = await planRun(a, module);
+  } catch (err) {
+    if (err instanceof BotScriptError) {
+      process.stderr.write(`godot-peer swarm: ${err.message}\n`);
+      return EXIT.NO_RUN;
+    }
+    if (err instanceof UsageError || err instanceof OptionsError) {
+      process.stderr.write(
+        `godot-peer swarm: ${err.message}\n${err instanceof UsageError ? SWARM_HINT : ""}`,
+      );
+      return EXIT.USAGE;
+    }
+    throw err;
+  }
   // Everything that can be checked before the run is: a 30-minute soak must not be lost at its end.
-  const pathProblems = await checkReportPaths({ json: a.json, junit: a.junit, html: a.html });
+  const pathProblems = await checkReportPaths({ json: plan.json, junit: plan.junit, html: plan.html });
   if (pathProblems.length > 0) {
     for (const p of pathProblems) process.stderr.write(`godot-peer swarm: ${p}\n`);
     return EXIT.USAGE;
   }
-  const methods = thresholdMethods(a.thresholds);
+  const methods = thresholdMethods(plan.thresholds);
   if (methods.length > 0) {
     process.stderr.write(
       `godot-peer swarm: warning: thresholds name methods (${methods.join(", ")}) that only the run can confirm; ` +
@@ -346,18 +434,8 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
       return EXIT.NO_RUN;
     }
   }
-  let script: Awaited<ReturnType<typeof loadBotScript>>;
-  try {
-    script = await loadBotScript(a.scriptPath);
-  } catch (err) {
-    if (err instanceof BotScriptError) {
-      process.stderr.write(`godot-peer swarm: ${err.message}\n`);
-      return EXIT.NO_RUN;
-    }
-    throw err;
-  }
   let embedded: ExampleGame | ExampleGame4 | null = null;
-  let url = a.url;
+  let url = plan.url;
   let manifestDir: string | null = null;
   if (url === undefined && process.env.GODOT_PEER_EMBEDDED === "godot4") {
     const game4 = new ExampleGame4({ keepLines: 0 });
@@ -377,16 +455,28 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
     url = `ws://127.0.0.1:${await embedded.listen(0)}`;
     process.stdout.write(`Embedded server (the example game) on ${url}\n`);
   }
-  const swarmBots = a.arrivalPerSec !== undefined ? a.bots : Math.ceil(a.bots / a.shard.count);
+  const open = (s: RunPlan["scenarios"][number]) =>
+    s.shape.arrivalPerSec !== undefined || s.shape.arrivalStages !== undefined;
+  const swarmBots = plan.scenarios.reduce(
+    (n, s) => n + (open(s) ? s.shape.bots : Math.ceil(s.shape.bots / plan.shard.count)),
+    0,
+  );
+  const first = plan.scenarios[0] as RunPlan["scenarios"][number];
   const config: SwarmResult["config"] = {
     url,
     script: a.scriptPath,
-    bots: a.bots,
-    ramp: a.rampPerSec ?? null,
-    arrivalRate: a.arrivalPerSec ?? null,
-    durationMs: a.durationMs,
+    bots: plan.scenarios.reduce((n, s) => n + s.shape.bots, 0),
+    ramp: plan.split ? null : (first.shape.rampPerSec ?? null),
+    arrivalRate: plan.split ? null : (first.shape.arrivalPerSec ?? null),
+    durationMs: plan.durationMs,
     thinkMs: a.thinkMs ?? null,
-    workers: a.workers,
+    workers: plan.workers,
+    ...(plan.split
+      ? {}
+      : first.shape.stages
+        ? { stages: first.shape.stages.map((s) => `${s.durationMs}ms:${s.target}`).join(",") }
+        : {}),
+    ...(plan.split ? {} : first.shape.iterations !== undefined ? { iterations: first.shape.iterations } : {}),
   };
 
   // SIGINT (Ctrl-C) or SIGTERM (a Kubernetes pod's end): stop cleanly, reports still written; a
@@ -409,52 +499,50 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
     last = s;
   };
   // Plain lines every 5 s (at least three in a short run); the terminal line four times a second.
-  const every = a.progress === "tty" ? 250 : Math.min(5000, Math.max(1000, a.durationMs / 3));
+  const every = a.progress === "tty" ? 250 : Math.min(5000, Math.max(1000, plan.durationMs / 3));
   const ticker =
     a.progress === "none"
       ? null
       : setInterval(() => {
           if (!last) return;
-          const line = progressLine(a, last, a.progress === "tty" ? "tty" : "plain", swarmBots);
+          const line = progressLine(plan.durationMs, last, a.progress === "tty" ? "tty" : "plain", swarmBots);
           if (a.progress === "tty") process.stdout.write(`\r\x1b[2K${line}`);
           else process.stdout.write(`${line}\n`);
         }, every);
 
   let result: SwarmResult | undefined;
-  let metrics: SwarmMetrics | undefined;
+  const parts = new Map<string, SwarmMetrics>();
   let runnerError: unknown;
   try {
-    if (a.workers > 1) {
-      result = await runInWorkers(a, url, config, stop.signal, show);
+    if (plan.workers > 1) {
+      result = await runInWorkers(a, plan, url, config, stop, show);
     } else {
-      const poll = setInterval(() => metrics && show(metrics.live()), 250);
+      const poll = setInterval(() => {
+        if (parts.size > 0) show(sumLive([...parts.values()].map((m) => m.live())));
+      }, 250);
+      const stopWatch = abortWatch(plan.aborts, () => snapshotOf(plan, parts), stop);
       try {
-        result = await runSwarm({
-          url,
-          script,
+        result = await runPlanHere(plan, url, {
+          shard: plan.shard,
           ...(a.manifest !== undefined ? { botOptions: { manifest: a.manifest } } : {}),
-          bots: a.bots,
-          rampPerSec: a.rampPerSec,
-          arrivalPerSec: a.arrivalPerSec,
-          durationMs: a.durationMs,
-          thinkMs: a.thinkMs,
-          shard: a.shard,
           config,
           signal: stop.signal,
-          onMetrics: (m) => {
-            metrics = m;
+          onMetrics: (name, m) => {
+            parts.set(name, m);
           },
         });
       } finally {
         clearInterval(poll);
+        stopWatch();
       }
     }
   } catch (err) {
     // The runner itself failed: what was measured so far still makes the reports.
     runnerError = err;
-    if (metrics) {
-      result = metrics.finish();
-      metrics.runnerFailed(err);
+    const first = [...parts.values()][0];
+    if (first) {
+      result = first.finish();
+      first.runnerFailed(err);
     }
   } finally {
     if (ticker) clearInterval(ticker);
@@ -476,9 +564,9 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
 
   let outcomes: ReturnType<typeof evaluateThresholds>;
   try {
-    outcomes = evaluateThresholds(result, a.thresholds);
+    outcomes = evaluateThresholds(result, plan.thresholds);
   } catch (err) {
-    // Cannot happen after parseThresholdFlags; kept so that nothing is ever lost at the end.
+    // Cannot happen after planRun; kept so that nothing is ever lost at the end.
     if (!(err instanceof UnknownMetricError)) throw err;
     process.stderr.write(`godot-peer swarm: --threshold: ${err.message}\n`);
     outcomes = [];
@@ -487,8 +575,8 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
   const writeFailures = await writeReports(
     result,
     outcomes,
-    { json: a.json, junit: a.junit, html: a.html },
-    { allowErrors: a.allowErrors },
+    { json: plan.json, junit: plan.junit, html: plan.html },
+    { allowErrors: plan.allowErrors },
   );
   for (const f of writeFailures) process.stderr.write(`godot-peer swarm: ${f}\n`);
 
@@ -511,7 +599,7 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
     );
     return EXIT.NO_RUN;
   }
-  const verdict = judgeRun(result, outcomes, { allowErrors: a.allowErrors });
+  const verdict = judgeRun(result, outcomes, { allowErrors: plan.allowErrors });
   for (const r of verdict.reasons) process.stderr.write(`${r}\n`);
   if (verdict.reasons.some((r) => !r.startsWith("threshold broken"))) {
     process.stderr.write("(see the summary; --allow-errors lets bot failures through)\n");

@@ -486,6 +486,102 @@ export function toHtml(
     ),
   );
 
+  const it = result.iterationMs !== undefined ? latency(result.iterationMs) : undefined;
+  if (it && it.count > 0) {
+    body.push("<h2>Iterations (ms)</h2>");
+    body.push(
+      tableHtml(
+        "iterations",
+        ["count", "min", "mean", "p50", "p90", "p95", "p99", "max"],
+        [
+          [
+            num(it.count),
+            ms(it.min),
+            ms(it.mean),
+            ms(it.p50),
+            ms(it.p90),
+            ms(it.p95),
+            ms(it.p99),
+            ms(it.max),
+          ],
+        ],
+        "",
+      ),
+    );
+  }
+  if (result.scenarios && Object.keys(result.scenarios).length > 0) {
+    body.push("<h2>Scenarios</h2>");
+    body.push(
+      tableHtml(
+        "scenarios",
+        ["scenario", "tags", "started", "connected", "failed", "errors", "rtt n", "p50", "p95", "p99"],
+        Object.entries(result.scenarios).map(([name, r]) => {
+          const l = latency(r.rttMs);
+          const tags = Object.entries(r.tags ?? {})
+            .map(([k, v]) => `${k}:${v}`)
+            .join(",");
+          const errs = Object.values(r.errors).reduce((n, x) => n + x, 0);
+          return [
+            name,
+            tags || "–",
+            num(r.bots.started),
+            num(r.bots.connected),
+            num(r.bots.failed),
+            num(errs),
+            num(l.count),
+            ms(l.p50),
+            ms(l.p95),
+            ms(l.p99),
+          ];
+        }),
+        "",
+      ),
+    );
+  }
+  if (result.checks && Object.keys(result.checks).length > 0) {
+    body.push("<h2>Checks</h2>");
+    body.push(
+      tableHtml(
+        "checks",
+        ["check", "passes", "fails", "rate"],
+        Object.entries(result.checks).map(([name, c]) => [
+          name,
+          num(c.passes),
+          num(c.fails),
+          c.passes + c.fails > 0 ? `${num((c.passes / (c.passes + c.fails)) * 100, 2)}%` : "–",
+        ]),
+        "",
+      ),
+    );
+  }
+  if (result.custom && Object.keys(result.custom).length > 0) {
+    body.push("<h2>Custom metrics</h2>");
+    body.push(
+      tableHtml(
+        "custom",
+        ["metric", "type", "value"],
+        Object.entries(result.custom).map(([name, m]) => {
+          if (m.type === "counter") return [name, m.type, `count ${num(m.count)}`];
+          if (m.type === "rate")
+            return [
+              name,
+              m.type,
+              m.total > 0 ? `${num((m.passes / m.total) * 100, 2)}% of ${num(m.total)}` : "–",
+            ];
+          if (m.type === "gauge")
+            return [name, m.type, `value ${num(m.value, 3)}, min ${num(m.min, 3)}, max ${num(m.max, 3)}`];
+          const l = latency(m.hist);
+          return [
+            name,
+            m.type,
+            `n ${num(l.count)}, p50 ${ms(l.p50)}, p95 ${ms(l.p95)}, p99 ${ms(l.p99)}, max ${ms(l.max)} ms`,
+          ];
+        }),
+        "",
+      ),
+    );
+  }
+
   body.push("<h2>Methods</h2>");
   body.push(
     tableHtml(

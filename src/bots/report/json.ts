@@ -35,6 +35,10 @@ export interface SwarmReport extends SwarmResult {
     readonly lag: PlainLatency;
     /** Round trip per method ("Game:ping"). */
     readonly methods: Record<string, PlainLatency>;
+    /** Each completed run of a bot's script. */
+    readonly iteration?: PlainLatency;
+    /** The script's own trends. */
+    readonly custom?: Record<string, PlainLatency>;
   };
   readonly counters: Record<string, number>;
   readonly thresholds: {
@@ -88,6 +92,19 @@ export function toReport(
   for (const [k, n] of Object.entries(result.connectFailures)) counters[`connect_failures.${k}`] = n;
   for (const [k, n] of Object.entries(result.drops)) counters[`drops.${k}`] = n;
   for (const [k, n] of Object.entries(result.closes)) counters[`closes.${k}`] = n;
+  for (const [k, c] of Object.entries(result.checks ?? {})) {
+    counters[`checks.${k}.passes`] = c.passes;
+    counters[`checks.${k}.fails`] = c.fails;
+  }
+  const custom: Record<string, PlainLatency> = {};
+  for (const [k, m] of Object.entries(result.custom ?? {})) {
+    if (m.type === "counter") counters[k] = m.count;
+    else if (m.type === "rate") {
+      counters[`${k}.passes`] = m.passes;
+      counters[`${k}.total`] = m.total;
+    } else if (m.type === "gauge") counters[k] = m.value;
+    else custom[k] = plain(latency(m.hist));
+  }
   return {
     ...result,
     latency: {
@@ -96,6 +113,8 @@ export function toReport(
       rtt: plain(latency(result.rttMs)),
       lag: plain(latency(result.generator.lagMs)),
       methods,
+      ...(result.iterationMs !== undefined ? { iteration: plain(latency(result.iterationMs)) } : {}),
+      ...(Object.keys(custom).length > 0 ? { custom } : {}),
     },
     counters,
     thresholds: outcomes.map((o) => ({

@@ -120,6 +120,8 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
   }
   out.push("");
 
+  out.push(...k6Sections(result));
+
   out.push("Traffic (every WebSocket message, both ways)");
   const d = rt.durationS;
   const mean = (n: number) => (d > 0 ? n / d : Number.NaN);
@@ -187,4 +189,104 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
     for (const o of outcomes) out.push(`  ${o.passed ? "PASS" : "FAIL"}  ${o.message}`);
   }
   return out.join("\n");
+}
+
+/** A share as a percentage with its counts: "99.5% (199/200)". */
+function shareText(part: number, whole: number): string {
+  return whole > 0 ? `${num((part / whole) * 100, 2)}% (${num(part)}/${num(whole)})` : "– (0)";
+}
+
+/** Iterations, scenarios, checks and custom metrics (issue #16), each when the run has them. */
+function k6Sections(result: SwarmResult): string[] {
+  const out: string[] = [];
+  const it = result.iterationMs !== undefined ? latency(result.iterationMs) : undefined;
+  if (it && it.count > 0) {
+    out.push("Iterations (script runs that returned, ms)");
+    out.push(
+      ...table([
+        ["", "count", "min", "mean", "p50", "p90", "p95", "p99", "max"],
+        [
+          "iteration",
+          num(it.count),
+          ms(it.min),
+          ms(it.mean),
+          ms(it.p50),
+          ms(it.p90),
+          ms(it.p95),
+          ms(it.p99),
+          ms(it.max),
+        ],
+      ]),
+    );
+    out.push("");
+  }
+  const scenarios = Object.entries(result.scenarios ?? {});
+  if (scenarios.length > 0) {
+    out.push("Scenarios");
+    const rows: string[][] = [
+      ["", "tags", "started", "connected", "failed", "errors", "rtt n", "p50", "p95", "p99"],
+    ];
+    for (const [name, r] of scenarios) {
+      const s = latency(r.rttMs);
+      const tags = Object.entries(r.tags ?? {})
+        .map(([k, v]) => `${k}:${v}`)
+        .join(",");
+      rows.push([
+        name,
+        tags || "–",
+        num(r.bots.started),
+        num(r.bots.connected),
+        num(r.bots.failed),
+        num(sumOf(r.errors)),
+        num(s.count),
+        ms(s.p50),
+        ms(s.p95),
+        ms(s.p99),
+      ]);
+    }
+    out.push(...table(rows), "");
+  }
+  const checks = Object.entries(result.checks ?? {});
+  if (checks.length > 0) {
+    let passes = 0;
+    let all = 0;
+    for (const [, c] of checks) {
+      passes += c.passes;
+      all += c.passes + c.fails;
+    }
+    out.push(`Checks: ${shareText(passes, all)} passed`);
+    out.push(
+      ...table([
+        ["", "passes", "fails", "rate"],
+        ...checks.map(([name, c]) => [
+          `${c.fails === 0 ? "✓" : "✗"} ${name}`,
+          num(c.passes),
+          num(c.fails),
+          shareText(c.passes, c.passes + c.fails),
+        ]),
+      ]),
+      "",
+    );
+  }
+  const custom = Object.entries(result.custom ?? {});
+  if (custom.length > 0) {
+    out.push("Custom metrics");
+    const rows: string[][] = [];
+    for (const [name, m] of custom) {
+      if (m.type === "counter") rows.push([name, "counter", `count ${num(m.count)}`]);
+      else if (m.type === "rate") rows.push([name, "rate", shareText(m.passes, m.total)]);
+      else if (m.type === "gauge")
+        rows.push([name, "gauge", `value ${num(m.value, 3)}  min ${num(m.min, 3)}  max ${num(m.max, 3)}`]);
+      else {
+        const s = latency(m.hist);
+        rows.push([
+          name,
+          "trend",
+          `n ${num(s.count)}  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  p99 ${ms(s.p99)}  max ${ms(s.max)} ms`,
+        ]);
+      }
+    }
+    out.push(...table(rows, ["l", "l", "l"]), "");
+  }
+  return out;
 }
