@@ -242,6 +242,10 @@ async function spawnGodot(
         // Godot 3 rejects the "C" locale with an error line; any real one keeps the log clean.
         LANG: "en_US.UTF-8",
         GP_PORT: String(port),
+        // A run's mark (test/bench/swarm.test.ts), so it can tell its own engines from others'.
+        ...(process.env.GODOT_PEER_BENCH_RUN
+          ? { GODOT_PEER_BENCH_RUN: process.env.GODOT_PEER_BENCH_RUN }
+          : {}),
         ...options.env,
       },
     },
