@@ -116,7 +116,11 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #authTimeoutMs = 3000;
   #peer: MultiplayerPeer | null = null;
   #lastStatus: ConnectionStatus = ConnectionStatus.DISCONNECTED;
-  /** Admitted peers, in admission order (Godot's HashSet keeps insertion order). */
+  /**
+   * Admitted peers, in admission order (Godot's HashSet keeps insertion order). On a client too:
+   * a client's rpc() sends one relay per peer in this order, so a sorted shared PeerIdSet (Godot 3's)
+   * would change the wire.
+   */
   readonly #connected = new Set<number>();
   #pending: Map<number, PendingPeer> | null = null;
   #remoteSenderId = 0;
@@ -131,6 +135,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #authTimer: ReturnType<typeof setTimeout> | null = null;
   #sendFailure: { error: GodotError; message: string } | null = null;
   #stats: SceneMultiplayerStats | null = null;
+  /** This instance's counters of each table entry it called or was called by (made on first use). */
+  #statsOf: Map<RpcMethod, MethodStats> | null = null;
 
   static readonly #PeerHandlers = class implements MultiplayerPeerHandlers {
     constructor(readonly mp: SceneMultiplayer) {}
@@ -318,7 +324,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** Takes the nodes (and root path) of a manifest; nodes made from an earlier one are forgotten. */
   loadManifest(manifest: RpcManifest): void {
-    this.#manifest = new ManifestIndex(manifest);
+    this.#manifest = ManifestIndex.of(manifest);
     this.rootPath = this.#manifest.root;
     if (!this.#nodes) return;
     for (const [path, n] of this.#nodes) {
@@ -1051,7 +1057,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   }
 
   #methodStats(node: RpcNode, method: RpcMethod): MethodStats {
-    if (method.stats) return method.stats;
+    // By table entry: the tables of a manifest are shared by every SceneMultiplayer of the process.
+    this.#statsOf ??= new Map();
+    const known = this.#statsOf.get(method);
+    if (known) return known;
     const key = `${node.declaredAs}:${method.name}`;
     const byMethod = this.stats.byMethod;
     let m = byMethod.get(key);
@@ -1059,7 +1068,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       m = { callsIn: 0, callsOut: 0, bytesIn: 0, bytesOut: 0 };
       byMethod.set(key, m);
     }
-    method.stats = m;
+    this.#statsOf.set(method, m);
     return m;
   }
 
