@@ -12,6 +12,7 @@ import { SignalEmitter } from "../../core/index.js";
 import type { MultiplayerPeer, MultiplayerPeerHandlers } from "../../multiplayer/index.js";
 import type { Variant } from "../../variant/index.js";
 import { ConnectionStatus, GodotError } from "../../websocket/index.js";
+import { ConnectedPeers } from "./connected-peers.js";
 import {
   type DroppedPacket4,
   type ManifestError,
@@ -21,7 +22,7 @@ import {
   type SceneDropReason4,
   type ScenePacketErrorReason4,
 } from "./errors.js";
-import { type MultiplayerHost, PACKET_START } from "./host.js";
+import { type MultiplayerHost, PACKET_START, type PeerIds } from "./host.js";
 import { ManifestIndex } from "./manifest-index.js";
 import { CMD_MASK, COMMAND_NAMES, NetworkCommand, SYS_CMD_SIZE, SysCommand } from "./network-commands.js";
 import { copyBytes, getI32, PacketWriter, putU32 } from "./packet-writer.js";
@@ -54,6 +55,14 @@ export interface SceneMultiplayerEvents {
   manifest_error: [error: ManifestError];
   /** A handler (RPC, auth callback or signal listener) threw: Godot prints SCRIPT ERROR and goes on. */
   script_error: [error: unknown, where: { path: string; method: string; from: number }];
+}
+
+/**
+ * One object told of every signal before its listeners (beyond Godot): what a bot's dialect uses
+ * instead of a closure per signal, so that a swarm makes no listener per bot.
+ */
+export interface SceneMultiplayerObserver {
+  observe<K extends keyof SceneMultiplayerEvents>(signal: K, args: SceneMultiplayerEvents[K]): void;
 }
 
 export interface PeerStats4 {
@@ -108,6 +117,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   allowObjectDecoding = false;
   /** Process packets when the peer queues them (event style), not only in poll(). */
   autoProcess: boolean;
+  /** Beyond Godot: told of every signal before its listeners (SceneMultiplayerObserver). */
+  observer: SceneMultiplayerObserver | null = null;
   /** Beyond Godot: sees every incoming call that passed Godot's checks (a bot's waiters use it). */
   onRpcReceived: ((node: RpcNode, method: string, args: readonly Variant[], from: number) => void) | null =
     null;
@@ -117,11 +128,11 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #peer: MultiplayerPeer | null = null;
   #lastStatus: ConnectionStatus = ConnectionStatus.DISCONNECTED;
   /**
-   * Admitted peers, in admission order (Godot's HashSet keeps insertion order). On a client too:
-   * a client's rpc() sends one relay per peer in this order, so a sorted shared PeerIdSet (Godot 3's)
-   * would change the wire.
+   * Admitted peers, in admission order (Godot's HashSet keeps insertion order; a client's rpc()
+   * sends one relay per peer in it). A client's in a ConnectedPeers: with server_relay on every
+   * client holds every peer id, and the bots of one process share one copy.
    */
-  readonly #connected = new Set<number>();
+  #connected: Set<number> | ConnectedPeers = new Set<number>();
   #pending: Map<number, PendingPeer> | null = null;
   #remoteSenderId = 0;
   #remoteSenderOverride = 0;
@@ -167,7 +178,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       this.mp.#writer ??= new PacketWriter(256);
       return this.mp.#writer;
     }
-    get connectedPeers(): ReadonlySet<number> {
+    get connectedPeers(): PeerIds {
       return this.mp.#connected;
     }
     get allowObjectDecoding(): boolean {
@@ -282,6 +293,9 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       this.clear();
     }
     this.#peer = peer;
+    if (peer && !peer.isServer()) {
+      if (!(this.#connected instanceof ConnectedPeers)) this.#connected = new ConnectedPeers();
+    } else if (this.#connected instanceof ConnectedPeers) this.#connected = new Set<number>();
     peer?.subscribe(this.#handlers);
     this.#updateStatus();
   }
@@ -915,7 +929,9 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         this.#putTo(id, sysPacket(SysCommand.ADD_PEER, other), TRANSFER_RELIABLE, 0);
       }
     }
-    this.#connected.add(id);
+    const connected = this.#connected;
+    if (connected instanceof ConnectedPeers && peer) connected.setSelf(peer.getUniqueId());
+    connected.add(id);
     if (id === 1) this.#emit("connected_to_server");
     this.#emit("peer_connected", id);
   }
@@ -1007,9 +1023,11 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   #scriptError(err: unknown, path: string, method: string, from: number): void {
     this.stats.scriptErrors++;
-    if (this.listenerCount("script_error") > 0) {
+    if (this.observer || this.listenerCount("script_error") > 0) {
       try {
-        this.emit("script_error", err, { path, method, from });
+        const where = { path, method, from };
+        this.observer?.observe("script_error", [err, where]);
+        if (this.listenerCount("script_error") > 0) this.emit("script_error", err, where);
         return;
       } catch {
         // A throwing script_error listener: fall through to the warning.
@@ -1026,6 +1044,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (this.#blockSignals) return;
     this.#emitting = signal;
     this.#onListenerError ??= (err: unknown): void => this.#scriptError(err, "", String(this.#emitting), 0);
+    if (this.observer) {
+      try {
+        this.observer.observe(signal, args);
+      } catch (err) {
+        this.#onListenerError(err);
+      }
+    }
     this.emitCatching(signal, args, this.#onListenerError);
   }
 
@@ -1036,7 +1061,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #drop(from: number, reason: SceneDropReason4, message: string, path?: string, method?: string): void {
     const dropped = this.stats.dropped;
     dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
-    if (this.listenerCount("packet_dropped") === 0) return;
+    if (this.listenerCount("packet_dropped") === 0 && !this.observer) return;
     this.#emit("packet_dropped", {
       from,
       reason,
