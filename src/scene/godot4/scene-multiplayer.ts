@@ -923,9 +923,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #admitPeer(id: number): void {
     const peer = this.#peer;
     if (peer && this.serverRelay && peer.getUniqueId() === 1 && peer.isServerRelaySupported()) {
-      // Tell the others about the newcomer, and the newcomer about the others.
+      // Tell the others about the newcomer (one packet for all), and the newcomer about the others.
+      const announce = sysPacket(SysCommand.ADD_PEER, id);
       for (const other of this.#connected) {
-        this.#putTo(other, sysPacket(SysCommand.ADD_PEER, id), TRANSFER_RELIABLE, 0);
+        this.#putTo(other, announce, TRANSFER_RELIABLE, 0);
         this.#putTo(id, sysPacket(SysCommand.ADD_PEER, other), TRANSFER_RELIABLE, 0);
       }
     }
@@ -945,8 +946,9 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (!this.#connected.has(id)) return;
     const peer = this.#peer;
     if (peer && this.serverRelay && peer.getUniqueId() === 1 && peer.isServerRelaySupported()) {
+      const gone = sysPacket(SysCommand.DEL_PEER, id);
       for (const other of this.#connected) {
-        if (other !== id) this.#putTo(other, sysPacket(SysCommand.DEL_PEER, id), TRANSFER_RELIABLE, 0);
+        if (other !== id) this.#putTo(other, gone, TRANSFER_RELIABLE, 0);
       }
     }
     this.#cache.onPeerGone(id);
