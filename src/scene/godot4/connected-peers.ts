@@ -99,6 +99,12 @@ function mix(id: number): number {
   return (h ^ (h >>> 16)) | 0;
 }
 
+/**
+ * Where each id was appended in the shared sequence (its index), as the first placed set to see it
+ * recorded it: a newcomer learns from it where its own id sits. Forgotten when the id leaves.
+ */
+const positionOf = new Map<number, number>();
+
 export class ConnectedPeers {
   /** Sets with a private table to intern at the end of the tick. */
   static readonly #dirty: ConnectedPeers[] = [];
@@ -195,21 +201,34 @@ export class ConnectedPeers {
     return this.#own ? (this.#ownSet as Set<number>).has(id) : this.#shared.has(id);
   }
 
-  /** A floating id joins the shared sequence where the others put it: right after our content. */
+  /**
+   * A floating id joins the shared sequence where the others put it. Only sharing depends on
+   * getting the place right: our id is hidden wherever it sits.
+   */
   #place(): void {
     // Never before the server (1): it comes first on every client.
     if (this.#placed || this.#self === 0 || this.#own || this.#shared.order.length === 0) return;
     const from = this.#shared;
-    const to = from.next(this.#self) ?? find(from.order, from.hash, this.#self);
-    if (!to) return;
+    const self = this.#self;
+    let to = from.next(self) ?? find(from.order, from.hash, self);
+    if (!to) {
+      const at = positionOf.get(self);
+      if (at === undefined || at < 1 || at > from.order.length) return;
+      to = intern(from.order.toSpliced(at, 0, self), (from.hash + mix(self)) | 0);
+    }
     this.#shared = to;
     this.#placed = true;
+  }
+
+  /** A placed set (or one with no id yet) records where a newcomer landed, for the newcomer. */
+  #record(id: number, at: number): void {
+    if ((this.#placed || this.#self === 0) && !positionOf.has(id)) positionOf.set(id, at);
   }
 
   /** Our id floats and the content changed: look again at the end of the tick (a few times: the others may be told later). */
   #queuePlace(): void {
     if (this.#placed || this.#self === 0 || this.#placeTries > 0) return;
-    this.#placeTries = 8;
+    this.#placeTries = 64;
     ConnectedPeers.#floating.push(this);
     ConnectedPeers.#scheduleFlush();
   }
@@ -217,6 +236,7 @@ export class ConnectedPeers {
   #append(id: number): void {
     this.#queuePlace();
     const own = this.#own;
+    if (id !== this.#self) this.#record(id, own ? own.length : this.#shared.order.length);
     if (own) {
       own.push(id);
       this.#ownSet?.add(id);
@@ -243,6 +263,7 @@ export class ConnectedPeers {
 
   #remove(id: number): void {
     this.#queuePlace();
+    positionOf.delete(id);
     const own = this.#own;
     if (own) {
       own.splice(own.indexOf(id), 1);
