@@ -40,23 +40,45 @@ class Snapshot {
   }
 
   has(id: number): boolean {
-    if (this.order.length < 16) return this.order.includes(id);
+    const order = this.order;
+    // The server (first) and the newest peer (last) are what a client asks about most.
+    if (order[0] === id || order[order.length - 1] === id) return true;
+    if (order.length < 16) return order.includes(id);
+    return search(this.sorted(), id) >= 0;
+  }
+
+  sorted(): readonly number[] {
     this.#sorted ??= this.order.toSorted((a, b) => a - b);
-    return search(this.#sorted, id);
+    return this.#sorted;
+  }
+
+  /** The ascending ids of this snapshot with `id` added (or removed), from ours if made: no sort per join. */
+  sortedWith(id: number, add: boolean): readonly number[] | null {
+    const s = this.#sorted;
+    if (!s) return null;
+    const at = search(s, id);
+    if (add) return at >= 0 ? s : s.toSpliced(-at - 1, 0, id);
+    return at >= 0 ? s.toSpliced(at, 1) : s;
+  }
+
+  /** Takes an ascending index made from the snapshot it came from. */
+  adoptSorted(sorted: readonly number[] | null): void {
+    if (sorted && this.#sorted === null && sorted.length === this.order.length) this.#sorted = sorted;
   }
 }
 
-function search(ids: readonly number[], id: number): boolean {
+/** Binary search of ascending ids: the index of `id`, or −(where it would go) − 1. */
+function search(ids: readonly number[], id: number): number {
   let lo = 0;
   let hi = ids.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const v = ids[mid] as number;
-    if (v === id) return true;
+    if (v === id) return mid;
     if (v < id) lo = mid + 1;
     else hi = mid - 1;
   }
-  return false;
+  return -(lo + 1);
 }
 
 const EMPTY = new Snapshot([], 0);
@@ -255,6 +277,7 @@ export class ConnectedPeers {
       return;
     }
     const to = intern([...from.order, id], (from.hash + mix(id)) | 0);
+    to.adoptSorted(from.sortedWith(id, true));
     from.setNext(id, to);
     this.#shared = to;
     this.#madeAt = ConnectedPeers.#tick;
@@ -286,6 +309,7 @@ export class ConnectedPeers {
       from.order.filter((v) => v !== id),
       (from.hash - mix(id)) | 0,
     );
+    to.adoptSorted(from.sortedWith(id, false));
     from.setNext(-id, to);
     this.#shared = to;
     this.#madeAt = ConnectedPeers.#tick;

@@ -85,6 +85,38 @@ export interface SceneMultiplayerStats {
   sendErrors: number;
 }
 
+/** The stats, each map made on first use (a bot that only calls and is called needs two of five). */
+class Stats4 implements SceneMultiplayerStats {
+  #byMethod: Map<string, MethodStats> | null = null;
+  #byPeer: Map<number, PeerStats4> | null = null;
+  #dropped: Map<SceneDropReason4, number> | null = null;
+  #errors: Map<ScenePacketErrorReason4, number> | null = null;
+  #manifest: Map<ManifestErrorReason, number> | null = null;
+  scriptErrors = 0;
+  sendErrors = 0;
+
+  get byMethod(): Map<string, MethodStats> {
+    this.#byMethod ??= new Map();
+    return this.#byMethod;
+  }
+  get byPeer(): Map<number, PeerStats4> {
+    this.#byPeer ??= new Map();
+    return this.#byPeer;
+  }
+  get dropped(): Map<SceneDropReason4, number> {
+    this.#dropped ??= new Map();
+    return this.#dropped;
+  }
+  get errors(): Map<ScenePacketErrorReason4, number> {
+    this.#errors ??= new Map();
+    return this.#errors;
+  }
+  get manifest(): Map<ManifestErrorReason, number> {
+    this.#manifest ??= new Map();
+    return this.#manifest;
+  }
+}
+
 export interface SceneMultiplayerOptions {
   /** The nodes and their RPC names (`godot-peer manifest`); nodes may also be declared in code. */
   readonly manifest?: RpcManifest;
@@ -260,15 +292,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** Counters, made on first use: an idle bot in a big swarm should cost next to nothing. */
   get stats(): SceneMultiplayerStats {
-    this.#stats ??= {
-      byMethod: new Map(),
-      byPeer: new Map(),
-      dropped: new Map(),
-      errors: new Map(),
-      manifest: new Map(),
-      scriptErrors: 0,
-      sendErrors: 0,
-    };
+    this.#stats ??= new Stats4();
     return this.#stats;
   }
 
