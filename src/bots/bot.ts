@@ -407,7 +407,23 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
               return;
             }
             greeting = engine.greeting;
-            const made = engine.createBot(client, options, opening.times);
+            let made: Bot<unknown>;
+            try {
+              made = engine.createBot(client, options, opening.times);
+            } catch (err) {
+              // The engine's own options were wrong (a manifest that is none): say so, at once.
+              settle(
+                new BotConnectError(
+                  `could not join ${options.url}: ${(err as Error).message}`,
+                  "bad-options",
+                  {
+                    cause: err,
+                  },
+                ),
+              );
+              client.disconnectFromHost(1000, "");
+              return;
+            }
             bot = made;
             made.#host.onJoin = (info, error, joined, failure) =>
               settle(joined ? null : couldNotJoin(info, error, failure));
@@ -651,7 +667,12 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     const waiting = this.waitForRpc(reply.path ?? path, reply.method, reply);
     const started = performance.now();
     const node = this.#dialect.node(path);
-    this.sendCall(to, path, method, args);
+    try {
+      this.sendCall(to, path, method, args);
+    } catch (err) {
+      waiting.catch(noop); // the reply will not come: its wait must not reject unhandled
+      throw err;
+    }
     const call = await waiting;
     const rttMs = performance.now() - started;
     if (this.listenerCount("round_trip") > 0) this.emit("round_trip", `${node.path}:${method}`, rttMs);

@@ -15,4 +15,4 @@ export interface BotByEngine {
 export type EngineBot = BotByEngine[keyof BotByEngine];
 
 /** The options each engine's bot takes beyond BotOptions (a bot that reads its engine takes them all). */
-export type EngineOptions = Godot3Options | Godot4Options;
+export type EngineOptions = Godot3Options & Godot4Options;

@@ -3,7 +3,7 @@ export class BotConnectError extends Error {
   override readonly name = "BotConnectError";
   constructor(
     message: string,
-    /** "refused", "timeout", "http-status", "tls", "dns", "reset", … from the WebSocket layer; "join-timeout", "bad-url", "closed"; "unsupported-dialect" (an engine no bot speaks yet). */
+    /** "refused", "timeout", "http-status", "tls", "dns", "reset", … from the WebSocket layer; "join-timeout", "bad-url", "closed", "bad-options" (an engine's option it cannot take), "auth-failed" (Godot 4: refused or timed out authenticating); "unsupported-dialect" (an engine no bot speaks yet). */
     readonly reason: string,
     options?: { cause?: unknown },
   ) {

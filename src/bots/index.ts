@@ -38,6 +38,7 @@ export {
   type Godot4Auth,
   Godot4Bot,
   Godot4Dialect,
+  Godot4Node,
   type Godot4Options,
   godot4Config,
   godot4Engine,
@@ -75,7 +76,7 @@ export {
   toReport,
   writeReports,
 } from "./report/index.js";
-export { type BotContext, type BotScript, botContext, defineBot } from "./script.js";
+export { type BotConnectOptions, type BotContext, type BotScript, botContext, defineBot } from "./script.js";
 export {
   END_GRACE_MS,
   NO_CONNECT_GRACE_MS,

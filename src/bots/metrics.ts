@@ -216,7 +216,11 @@ export class SwarmMetrics {
       this.#drops[reason] = (this.#drops[reason] ?? 0) + 1;
       this.#messages.note(`dropped:${reason}`, detail, undefined);
     });
-    bot.on("manifest_error", () => this.error("manifest"));
+    // Godot 4: the server's RPC names for a node differ from ours (counted; the bot goes on, as Godot does).
+    bot.on("manifest_error", (err) => {
+      this.error("manifest");
+      this.#messages.note("manifest", err, undefined);
+    });
     bot.once("disconnected", (info) => this.#retire(bot, String(info?.code ?? 1006)));
   }
 

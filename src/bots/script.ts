@@ -4,6 +4,7 @@
  * returns or when the run is stopped (ctx.signal). Anything the script throws, in its body, its
  * handlers, its timers or a promise it did not await, ends that bot only, charged to it.
  */
+import type { ConnectOptions } from "./bot.js";
 import type { EngineBot } from "./engines.js";
 
 export interface BotContext {
@@ -24,12 +25,27 @@ export interface BotContext {
   expectClose(): void;
 }
 
-/** `bot` is of the engine the server runs (narrow on `bot.godot` for what one engine alone has). */
-export type BotScript = (bot: EngineBot, ctx: BotContext) => Promise<void>;
+/** Per-bot connect options, from the bot's context: e.g. `(ctx) => ({ auth: { token: `good-${ctx.index}` } })`. */
+export type BotConnectOptions = (ctx: BotContext) => Omit<Partial<ConnectOptions>, "url">;
 
-/** Identity, for type inference in bot modules: `export default defineBot(async (bot, ctx) => …)`. */
-export function defineBot(script: BotScript): BotScript {
-  return script;
+/**
+ * `bot` is of the engine the server runs (narrow on `bot.godot` for what one engine alone has).
+ * `connectOptions`, when set, gives each bot's own connect options (credentials per ctx.index);
+ * the runner merges them over its own before connecting.
+ */
+export type BotScript = ((bot: EngineBot, ctx: BotContext) => Promise<void>) & {
+  readonly connectOptions?: BotConnectOptions;
+};
+
+/**
+ * For type inference in bot modules: `export default defineBot(async (bot, ctx) => …)`, with
+ * per-bot connect options as a second argument (or a module export `connectOptions`).
+ */
+export function defineBot(
+  script: (bot: EngineBot, ctx: BotContext) => Promise<void>,
+  options: { readonly connectOptions?: BotConnectOptions } = {},
+): BotScript {
+  return options.connectOptions ? Object.assign(script, { connectOptions: options.connectOptions }) : script;
 }
 
 /** A context for one bot of a run; `onExpectClose` hears ctx.expectClose(). */

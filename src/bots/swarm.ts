@@ -220,8 +220,16 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     all.add(b);
     let bot: EngineBot;
     pending++;
+    const ctx = botContext(b.index, b.stop.signal, options.thinkMs ?? 0, () => {
+      b.expectClose = true;
+    });
     try {
-      bot = await Bot.connect({ ...options.botOptions, url: options.url, signal: abandon.signal });
+      bot = await Bot.connect({
+        ...options.botOptions,
+        ...options.script.connectOptions?.(ctx),
+        url: options.url,
+        signal: abandon.signal,
+      });
     } catch (err) {
       if (!b.settled) {
         failed++;
@@ -244,9 +252,6 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     bot.on("script_error", (err) => control.fail(b, err, "handler"));
     bot.once("disconnected", (info, error) => onGone(b, info, error));
     if (run.signal.aborted) b.stop.abort();
-    const ctx = botContext(b.index, b.stop.signal, options.thinkMs ?? 0, () => {
-      b.expectClose = true;
-    });
     try {
       await Promise.race([options.script(bot, ctx), b.ended]);
       settle(b, "ended");

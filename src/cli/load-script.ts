@@ -10,9 +10,9 @@ export class BotScriptError extends Error {
 
 export async function loadBotScript(path: string): Promise<BotScript> {
   const url = pathToFileURL(resolve(path)).href;
-  let mod: { default?: unknown };
+  let mod: { default?: unknown; connectOptions?: unknown };
   try {
-    mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
+    mod = (await tsImport(url, import.meta.url)) as { default?: unknown; connectOptions?: unknown };
   } catch (err) {
     throw new BotScriptError(`cannot load bot script ${path}: ${(err as Error).message}`, { cause: err });
   }
@@ -24,5 +24,8 @@ export async function loadBotScript(path: string): Promise<BotScript> {
       `${path} must export a bot script as its default export: export default defineBot(async (bot, ctx) => { … })`,
     );
   }
+  // Per-bot connect options may also be a module export: `export const connectOptions = (ctx) => …`.
+  if (typeof mod.connectOptions === "function" && !(script as BotScript).connectOptions)
+    return Object.assign(script, { connectOptions: mod.connectOptions }) as BotScript;
   return script as BotScript;
 }

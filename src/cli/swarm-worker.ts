@@ -12,6 +12,8 @@ export interface WorkerInput extends SwarmLoad {
   readonly shard: Shard;
   readonly threads: number;
   readonly config: Record<string, string | number | boolean | null>;
+  /** --manifest, for Godot 4 bots. */
+  readonly botOptions?: { readonly manifest?: string };
 }
 
 const port = parentPort;

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import {
   type LiveStats,
+  loadManifest,
   runSwarm,
   type Shard,
   type SwarmLoad,
@@ -45,6 +46,8 @@ Load (closed model: N bots for a duration):
   --ramp R/s            bots started per second (default: all at once)
   --duration T          how long the run lasts, ramp included (default 30s; 250ms, 60s, 2m)
   --think T             mean think time handed to scripts as ctx.think() (default 0)
+  --manifest FILE       the game's RPC manifest (godot-peer manifest) for Godot 4
+                        bots: every node's RPC names, checked against the server
 Load (open model: arrivals at a fixed rate, whatever the server's speed):
   --arrival-rate A/s    new bots per second; each runs its script and leaves.
                         --bots is then the most alive at once (a generator guard)
@@ -90,6 +93,8 @@ export const EXIT = {
 
 interface SwarmArgs extends SwarmLoad {
   readonly scriptPath: string;
+  /** --manifest: the RPC manifest file Godot 4 bots load. */
+  readonly manifest: string | undefined;
   readonly url: string | undefined;
   readonly workers: number;
   readonly shard: Shard;
@@ -114,6 +119,7 @@ export function parseSwarmArgs(argv: readonly string[]): SwarmArgs | "help" {
         ramp: { type: "string" },
         duration: { type: "string" },
         think: { type: "string" },
+        manifest: { type: "string" },
         "arrival-rate": { type: "string" },
         workers: { type: "string" },
         shard: { type: "string" },
@@ -152,6 +158,7 @@ export function parseSwarmArgs(argv: readonly string[]): SwarmArgs | "help" {
   const thresholds = parseThresholdFlags(v.threshold);
   return {
     scriptPath: parsed.positionals[0] as string,
+    manifest: v.manifest,
     url: v.url,
     bots: v.bots !== undefined ? parseCount(v.bots, "--bots") : 10,
     rampPerSec: v.ramp !== undefined ? parseRate(v.ramp, "--ramp") : undefined,
@@ -247,6 +254,7 @@ async function runInWorkers(
   const runs = Array.from({ length: a.workers }, (_, w) => {
     const input: WorkerInput = {
       scriptPath: a.scriptPath,
+      ...(a.manifest !== undefined ? { botOptions: { manifest: a.manifest } } : {}),
       url,
       bots: a.bots,
       rampPerSec: a.rampPerSec,
@@ -327,6 +335,15 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
         "one it never calls fails its threshold at the end\n",
     );
   }
+  if (a.manifest !== undefined) {
+    // Read (and checked) once here, so a bad file fails the run before any bot starts.
+    try {
+      loadManifest(a.manifest);
+    } catch (err) {
+      process.stderr.write(`godot-peer swarm: --manifest: ${(err as Error).message}\n`);
+      return EXIT.NO_RUN;
+    }
+  }
   let script: Awaited<ReturnType<typeof loadBotScript>>;
   try {
     script = await loadBotScript(a.scriptPath);
@@ -405,6 +422,7 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
         result = await runSwarm({
           url,
           script,
+          ...(a.manifest !== undefined ? { botOptions: { manifest: a.manifest } } : {}),
           bots: a.bots,
           rampPerSec: a.rampPerSec,
           arrivalPerSec: a.arrivalPerSec,

@@ -65,6 +65,24 @@ test("a server greeting with a bare 4-byte id is Godot 4: a Godot 4 bot joins on
   t.deepEqual(server.seen.closes, [1000]);
 });
 
+test("a Godot 4 option the bot cannot take (a manifest file that is none) fails the join at once, typed", async (t) => {
+  const server = await fakeServer(t, Uint8Array.of(0x2a, 0, 0, 0));
+  const err = await t.throwsAsync(
+    Bot.connect({ url: server.url, manifest: "package.json", joinTimeoutMs: 60_000 }),
+    {
+      instanceOf: BotConnectError,
+    },
+  );
+  t.is(err?.reason, "bad-options");
+  t.regex(err?.message ?? "", /package\.json is not an RPC manifest/);
+  const empty = await t.throwsAsync(Bot.connect({ url: server.url, auth: "", joinTimeoutMs: 60_000 }), {
+    instanceOf: BotConnectError,
+  });
+  t.is(empty?.reason, "bad-options");
+  t.regex(empty?.message ?? "", /an empty token/);
+  await until(() => server.seen.closes.length === 2, "the bots to close their connections");
+});
+
 test("told godot: 4, a Godot 3 greeting is no 4-byte id: the join fails at once, typed", async (t) => {
   const server = await startGameServer(t, "node");
   const err = await t.throwsAsync(

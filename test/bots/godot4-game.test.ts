@@ -233,17 +233,16 @@ for (const [kind, start] of SERVERS) {
     bot.node(`Main/World/Players/${bot.id}`).rpc("update_position", new Vector2(77, 1));
     bot.sendBytes(Uint8Array.of(30, 1), aliceId);
     // Alice's session, relayed to us: her chat, her moves (unicast, broadcast), raw, Arena.move.
-    const aliceBye = bot.waitForRpc("Main", "chat_message", {
-      match: (args) => args[0] === aliceId && args[1] === "bye",
-      timeoutMs: 20_000,
-    });
-    await aliceBye;
+    // Her session may run (to her "bye") as soon as she knows the bot, before our joinGame4 returned.
+    const saidBye = (from: number) =>
+      gb.calls.some((c) => c.method === "chat_message" && c.args[0] === from && c.args[1] === "bye");
+    await until(() => saidBye(aliceId), "alice's bye", 20_000);
     bot.node("Main").rpcId(1, "chat", "bye");
     await alice.waitForEvent("settled", () => true, 20_000);
     const texts = gb.calls
       .filter((c) => c.method === "chat_message" && c.args[0] === aliceId)
       .map((c) => c.args[1]);
-    t.deepEqual(texts, ["hello from alice"]); // her "bye" went to the wait
+    t.deepEqual(texts, ["hello from alice", "bye"]);
     t.deepEqual(positions(gb, aliceId), [bot.id % 1000, aliceId % 1000]);
     t.like(
       gb.calls.find((c) => c.method === "move"),

@@ -6,11 +6,12 @@
  */
 
 import type { WebSocketMultiplayerPeer4 } from "../../multiplayer/index.js";
-import type { RpcDeclaration, RpcNode, SceneMultiplayer } from "../../scene/index.js";
+import type { RpcDeclaration, SceneMultiplayer } from "../../scene/index.js";
 import type { WebSocketClient } from "../../websocket/index.js";
 import { Bot, type BotOptions } from "../bot.js";
 import type { BotEngine, OpeningTimes } from "../dialect.js";
 import { Godot4Dialect, type Godot4Options, type Mode4 } from "./dialect.js";
+import { type Godot4Calls, Godot4Node } from "./node.js";
 
 export class Godot4Bot extends Bot<Mode4> {
   /** The WebSocketMultiplayerPeer (4.x) under the bot: its drops, timings, lastClose. */
@@ -18,6 +19,8 @@ export class Godot4Bot extends Bot<Mode4> {
   /** The SceneMultiplayer (4.x): stats, nodes, auth, send_bytes, rpc sender. */
   readonly multiplayer: SceneMultiplayer;
   readonly #dialect: Godot4Dialect;
+  #nodes: Map<string, Godot4Node> | null = null;
+  #calls: Godot4Calls | null = null;
 
   constructor(client: WebSocketClient, options: BotOptions & Godot4Options, times: OpeningTimes) {
     let dialect: Godot4Dialect | undefined;
@@ -35,9 +38,23 @@ export class Godot4Bot extends Bot<Mode4> {
     return 4;
   }
 
-  /** The node at `path`, relative to the multiplayer root: from the manifest, declared in code, or one with no RPCs. */
-  override node(path: string): RpcNode {
-    return this.#dialect.node(path);
+  /**
+   * The node at `path`, relative to the multiplayer root (from the manifest, declared in code, or
+   * one with no RPCs): its authority and table, and calls that are the bot's, counted in
+   * telemetry.callsOut.
+   */
+  override node(path: string): Godot4Node {
+    this.#nodes ??= new Map();
+    let n = this.#nodes.get(path);
+    if (!n) {
+      this.#calls ??= {
+        call: (to, at, method, args) => this.sendCall(to, at, method, args),
+        resolve: (at) => this.#dialect.node(at),
+      };
+      n = new Godot4Node(this.#dialect.node(path).path, this.#calls);
+      this.#nodes.set(path, n);
+    }
+    return n;
   }
 
   /**
@@ -45,8 +62,9 @@ export class Godot4Bot extends Bot<Mode4> {
    * in `rpcs`, Node.rpc_config() names in `node_rpcs`): method ids are indices into all of them,
    * sorted. Handlers already set on the node stay. Only before the node's first RPC.
    */
-  declareNode(path: string, declaration: RpcDeclaration): RpcNode {
-    return this.#dialect.declareNode(path, declaration);
+  declareNode(path: string, declaration: RpcDeclaration): Godot4Node {
+    this.#dialect.declareNode(path, declaration);
+    return this.node(path);
   }
 
   /** SceneMultiplayer.send_auth(1, data), inside the auth exchange (a string goes as UTF-8). */

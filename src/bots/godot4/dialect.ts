@@ -207,6 +207,11 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
     if (options.authTimeout !== undefined) mp.authTimeout = options.authTimeout;
     if (this.#auth !== undefined) {
       const auth = this.#auth;
+      if (typeof auth !== "function") {
+        const token = typeof auth === "object" && !(auth instanceof Uint8Array) ? auth.token : auth;
+        if (bytesOf(token).length === 0)
+          throw new RangeError("auth: an empty token (send_auth refuses empty data)");
+      }
       mp.authCallback =
         typeof auth === "function" ? (_peer, data) => auth(this.#requireBot(), data) : () => undefined;
     }
@@ -362,6 +367,11 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
     const config = godot4Config(mode);
     let node = this.multiplayer.getNode(path);
     if (!node?.config.byName(method)) {
+      if (this.#hasManifest && !node?.fromManifest && !node?.config.names.length) {
+        throw new RangeError(
+          `no node ${path} in the manifest: if the game makes it at run time, declare it with every RPC name it has (declareNode)`,
+        );
+      }
       if (node?.fromManifest) {
         throw new RangeError(
           `"${method}" is not an RPC of ${node.path} in the manifest (its names: ${node.config.names.join(", ") || "none"}): ` +
@@ -402,7 +412,8 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
 
   call(to: number, path: string, method: string, args: readonly Variant[]): void {
     const node = this.multiplayer.getNode(path);
-    if (!node) {
+    // Unknown, or only looked at (node() gives a node with no RPCs): its ids are unknown.
+    if (!node || (!node.fromManifest && node.config.names.length === 0)) {
       throw new RpcError4(
         "unknown-node",
         `no node ${path} ${this.#hasManifest ? "in the manifest, nor declared in code" : "declared (no manifest given: declare its names with declareNode or handle)"}: its method ids are unknown`,

@@ -8,3 +8,4 @@ export {
   loadManifest,
   type Mode4,
 } from "./dialect.js";
+export { type Godot4Calls, Godot4Node } from "./node.js";
