@@ -43,6 +43,8 @@ async function mixed(t: ExecutionContext, start: StartServer): Promise<string[]>
   const realId = await real.connected();
   const ts = await tsPlayer(t, server);
   await real.waitForEvent("settled");
+  // The TypeScript client's move is relayed beside the session's calls: it may land after "settled".
+  await real.waitForEvent("position", (e) => e.from === ts.id);
   await server.waitForEvent("chat", (e) => e.id === realId && e.text === "bye");
   t.deepEqual(real.errorLines(), []);
   t.deepEqual(
