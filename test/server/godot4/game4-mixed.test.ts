@@ -14,8 +14,17 @@ import type { Game4Server, StartServer } from "../../godot4/game4-scenarios.js";
 import { startGodot4Client, startGodot4Server } from "../../harness/godot4-game.js";
 import { startNodeGame4Server } from "../../harness/node-godot4-game.js";
 
-/** Joins, says hello, moves its mover, and says bye: what the real client's session waits for. */
-async function tsPlayer(t: ExecutionContext, server: Game4Server): Promise<{ id: number; calls: string[] }> {
+/**
+ * Joins, says hello, moves its mover, and says bye: what the real client's session waits for. Like
+ * the real client's own session, it waits to know the other client first: a broadcast sent before
+ * the server's ADD_PEER names no simplified path to that client, which then drops it (the engine's
+ * own race, the same with a GDScript client).
+ */
+async function tsPlayer(
+  t: ExecutionContext,
+  server: Game4Server,
+  other: number,
+): Promise<{ id: number; calls: string[] }> {
   const peer = new WebSocketMultiplayerPeer4({ autoPoll: true });
   const mp = new SceneMultiplayer({ manifest: game4Manifest(), autoProcess: true });
   t.teardown(() => peer.close());
@@ -25,6 +34,16 @@ async function tsPlayer(t: ExecutionContext, server: Game4Server): Promise<{ id:
   peer.createClient(server.url);
   mp.multiplayerPeer = peer;
   await new Promise<void>((resolve) => mp.once("connected_to_server", () => resolve()));
+  if (!mp.getPeers().includes(other)) {
+    await new Promise<void>((resolve) => {
+      const seen = (peer: number): void => {
+        if (peer !== other) return;
+        mp.off("peer_connected", seen);
+        resolve();
+      };
+      mp.on("peer_connected", seen);
+    });
+  }
   const id = mp.getUniqueId();
   const main = mp.node("Main");
   main.rpcId(1, "join", "ts");
@@ -41,7 +60,7 @@ async function mixed(t: ExecutionContext, start: StartServer): Promise<string[]>
   // The real client's session starts once it knows one other client: the TypeScript one.
   const real = await startGodot4Client(t, server.url, { name: "real", peers: 1 });
   const realId = await real.connected();
-  const ts = await tsPlayer(t, server);
+  const ts = await tsPlayer(t, server, realId);
   await real.waitForEvent("settled");
   // The TypeScript client's move is relayed beside the session's calls: it may land after "settled".
   await real.waitForEvent("position", (e) => e.from === ts.id);
