@@ -291,7 +291,8 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
 
   /** Whether `path` is a declared spawner or synchronizer (nodes the path cache may name). */
   declares(path: string): boolean {
-    return this.#spawners.has(path) || this.#syncSettings(path) !== undefined;
+    // A synchronizer of a spawned scene (a pattern) exists only while its node does.
+    return this.#spawners.has(path) || this.#exactSyncs.has(path) || this.#spawnedSyncs.has(path);
   }
 
   setSpawnerAuthority(path: string, authority: number): void {
@@ -582,10 +583,15 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       return;
     }
     const sceneId = p[1] as number;
-    const cached = this.#cache.getCached(from, getU32(p, 2));
+    const spawnerId = getU32(p, 2);
+    const cached = this.#cache.getCached(from, spawnerId);
     const spawner = cached ? this.#spawners.get(cached.path) : undefined;
     if (!cached || !spawner) {
-      this.#drop(from, "spawn-unknown-spawner", 'Parameter "spawner" is null.', cached?.path);
+      // get_cached_object names the id it lacks; the spawner's null check follows (SceneServer4 prints both).
+      const message = cached
+        ? 'Parameter "spawner" is null.'
+        : `ID ${spawnerId} not found in cache of peer ${from}.`;
+      this.#drop(from, "spawn-unknown-spawner", message, cached?.path);
       return;
     }
     const spawnerPath = cached.path;
@@ -956,11 +962,16 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
   /** _find_synchronizer: by path cache id (static) or by the net id the peer's SPAWN gave. */
   #findSynchronizer(from: number, netId: number): Synchronizer | undefined {
     if (netId & STATIC_SYNC_ID) {
-      const cached = this.#cache.getCached(from, (netId & 0x7fffffff) >>> 0);
-      if (!cached) return undefined;
+      const id = (netId & 0x7fffffff) >>> 0;
+      const cached = this.#cache.getCached(from, id);
+      if (!cached) {
+        this.#drop(from, "sync-unknown-cache-id", `ID ${id} not found in cache of peer ${from}.`);
+        return undefined;
+      }
       const known = this.#spawnedSyncs.get(cached.path) ?? this.#static.get(cached.path);
       if (known) return known;
-      const settings = this.#syncSettings(cached.path);
+      // Only a synchronizer of the scene itself; one of a spawned scene not (or no longer) there is not received yet.
+      const settings = this.#exactSyncs.get(cached.path);
       return settings ? this.#staticSync(cached.path, settings, null) : undefined;
     }
     return this.#info(from)?.recvSyncIds.get(netId);

@@ -100,6 +100,9 @@ export class SceneServer4 {
     switch (reason) {
       case "unknown-cache-id":
         return [message, REQUESTED_NOT_FOUND];
+      case "spawn-unknown-spawner":
+        // get_cached_object's line, then on_spawn_receive's null check.
+        return message.startsWith("ID ") ? [message, 'Parameter "spawner" is null.'] : [message];
       case "unknown-node": {
         const m = /^Failed to get path from RPC: (.*)\.$/.exec(message);
         if (!m) return [message, REQUESTED_NOT_FOUND];

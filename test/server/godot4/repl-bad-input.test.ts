@@ -54,6 +54,13 @@ function badPackets(id: number): [string, Buffer][] {
     ["SYNC whose size runs past the packet", sync(2, STATIC | 6, value(new Vector2(9, 9)), 0xff)],
     ["delta SYNC with no property bit", delta(STATIC | 6, 0, value(9))],
     ["SYNC of a net id never spawned", sync(3, 77, value(new Vector2(9, 9)))],
+    ["SIMPLIFY_PATH of the Sync of a player not there", simplify(8, "Main/World/Players/99/Sync")],
+    ["SYNC by a path id never given", sync(3, STATIC | 55, value(new Vector2(9, 9)))],
+    ["delta SYNC by a path id never given", delta(STATIC | 55, 1, value(9))],
+    [
+      "SPAWN by a spawner id never given",
+      Buffer.concat([Buffer.of(4, 0), u32(99), u32(9), u32(0), u32(2), cstr("x")]),
+    ],
     ["SIMPLIFY_PATH of the PlayerSpawner", simplify(7, "Main/PlayerSpawner")],
     ["SPAWN from a client", Buffer.concat([Buffer.of(4, 0), u32(7), u32(9), u32(0), u32(2), cstr("x")])],
     ["DESPAWN of a net id it never spawned", Buffer.concat([Buffer.of(5), u32(1)])],
@@ -61,13 +68,23 @@ function badPackets(id: number): [string, Buffer][] {
   ];
 }
 
-/** What 4.6.3 prints for badPackets, in order (a SYNC of a net id never spawned is skipped silently). */
+/**
+ * What 4.6.3 prints for badPackets, in order: a SYNC of a net id never spawned is skipped silently;
+ * one by a path id never given names it (get_cached_object), and so does a SPAWN by one.
+ */
 const EXPECTED = [
   "ERROR: Invalid sync packet received",
   "ERROR: Ignoring sync data from non-authority or for missing node.",
   "ERROR: Ignoring delta for non-authority or invalid synchronizer.",
   'ERROR: Condition "size > uint32_t(p_buffer_len - ofs)" is true. Returning: ERR_INVALID_DATA',
   'ERROR: Condition "props.is_empty()" is true. Returning: ERR_INVALID_DATA',
+  'ERROR: Node not found: "Main/World/Players/99/Sync" (relative to "/root").',
+  'ERROR: Parameter "node" is null.',
+  "ERROR: ID 55 not found in cache of peer <id>.",
+  "ERROR: ID 55 not found in cache of peer <id>.",
+  "ERROR: Ignoring delta for non-authority or invalid synchronizer.",
+  "ERROR: ID 99 not found in cache of peer <id>.",
+  'ERROR: Parameter "spawner" is null.',
   'ERROR: Condition "p_from != spawner->get_multiplayer_authority()" is true. Returning: ERR_UNAUTHORIZED',
   'ERROR: Condition "!pinfo.recv_nodes.has(net_id)" is true. Returning: ERR_UNAUTHORIZED',
   "ERROR: Invalid spawn packet received",
@@ -128,7 +145,7 @@ test("random SPAWN / DESPAWN / SYNC packets (fast-check) never take our replicat
   t.true(log.errorLines().length > 0, "the bad ones were dropped, with their lines");
   // Every line is one the engine prints for replication input.
   const known =
-    /^ERROR: (Invalid (sync|spawn) packet|Ignoring|Condition|Parameter|Invalid spawn packet size|Zero spawn name|Invalid node name|Index p_id|Unable to spawn|Custom spawn|The (spawn|sync|delta) (argument|state)|The MultiplayerSynchronizer|Method\/function failed|Node not found|Invalid packet received)/;
+    /^ERROR: (Invalid (sync|spawn) packet|Ignoring|Condition|Parameter|Invalid spawn packet size|ID \d+ not found in cache|Zero spawn name|Invalid node name|Index p_id|Unable to spawn|Custom spawn|The (spawn|sync|delta) (argument|state)|The MultiplayerSynchronizer|Method\/function failed|Node not found|Invalid packet received)/;
   t.deepEqual(
     log.errorLines().filter((l) => !known.test(l)),
     [],
