@@ -34,6 +34,17 @@ test("set_visibility_for after the spawn: the other peer is sent the SPAWN, then
   const secret = g.server.replication.getNode(secretPath);
   const sync = secret?.synchronizers[0];
   if (!secret || !sync) throw new Error("no secret on the server");
+  const iface = g.server.replication.interface;
+  // is_rpc_visible follows the spawn: an RPC on the secret may go to its owner only, on a player to anyone.
+  t.deepEqual(
+    [
+      iface.isRpcVisible(secretPath, a.id),
+      iface.isRpcVisible(secretPath, b.id),
+      iface.isRpcVisible(secretPath, 0),
+    ],
+    [true, false, false],
+  );
+  t.true(iface.isRpcVisible(`Main/World/Players/${a.id}`, 0));
   sync.setVisibilityFor(b.id, true);
   const seen = await b.replication.waitForSpawn(secretPath);
   t.deepEqual(seen.get("position"), new Vector2(a.id % 1000, 1), "with its spawn state");
@@ -41,6 +52,7 @@ test("set_visibility_for after the spawn: the other peer is sent the SPAWN, then
   await b.replication.waitForProperty(secretPath, "position", (v) => v instanceof Vector2 && v.x === 5);
   sync.setVisibilityFor(b.id, false);
   await b.replication.waitForDespawn(secretPath);
+  t.false(iface.isRpcVisible(secretPath, b.id));
   t.true(g.server.replication.interface.isSpawnedTo(secret, a.id));
   t.false(g.server.replication.interface.isSpawnedTo(secret, b.id));
   t.truthy(a.replication.getNode(secretPath), "the owner still has it");
