@@ -1014,17 +1014,36 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     if (this.frozen || this.#owned.size === 0) return;
     for (const sync of this.#owned) this.#watchChanges(sync, usec);
     const self = this.#host.uniqueId();
+    // Per peer sync_nodes, built in one pass: the public synchronizers, and each restricted one
+    // under the peers it names (a server with a secret per peer stays linear in peers).
+    const open: Synchronizer[] = [];
+    let restricted: Map<number, Synchronizer[]> | null = null;
+    for (const s of this.#owned) {
+      if (s.publicVisibility) {
+        open.push(s);
+        continue;
+      }
+      for (const peer of s.visibleTo) {
+        restricted ??= new Map();
+        const list = restricted.get(peer);
+        if (list) list.push(s);
+        else restricted.set(peer, [s]);
+      }
+    }
     for (const [peer, info] of this.#peers) {
       if (peer === self) continue;
       let any = false;
       // The path of a synchronizer sent by path goes out first (the writer then holds the SYNC).
       const ready: Synchronizer[] = [];
-      for (const s of this.#owned) {
-        if (!s.isVisibleTo(peer)) continue;
-        // A synchronizer of our spawn goes to the peers that were sent the SPAWN.
-        if (this.#spawned.has(s.node) && !info.spawnNodes.has(s.node)) continue;
-        any = true;
-        if (this.#verify(s, peer)) ready.push(s);
+      for (let k = 0; k < 2; k++) {
+        const list = k === 0 ? open : restricted?.get(peer);
+        if (!list) continue;
+        for (const s of list) {
+          // A synchronizer of our spawn goes to the peers that were sent the SPAWN.
+          if (this.#spawned.has(s.node) && !info.spawnNodes.has(s.node)) continue;
+          any = true;
+          if (this.#verify(s, peer)) ready.push(s);
+        }
       }
       if (!any) continue;
       info.lastSentSync = (info.lastSentSync + 1) & 0xffff;
