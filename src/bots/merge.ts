@@ -178,7 +178,7 @@ function parseSeries(
   count: (x: Json, at: string) => number,
   hist: (x: Json, at: string) => EncodedHistogram,
   counts: (x: Json, at: string) => Record<string, number>,
-): void {
+): undefined {
   if (!isRecord(x)) return fail("series is not an object");
   const w = count(x.bucketMs, "series.bucketMs");
   const k = Math.log2(w / SERIES_BUCKET_MS);
