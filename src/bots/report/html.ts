@@ -779,6 +779,9 @@ function distributionChart(result: SwarmResult): string {
     const d = distributionOf(enc);
     return DISTRIBUTION_PERCENTILES.map((_, i) => d[i] ?? null);
   };
+  if ([result.rttMs, result.connectMs, result.joinMs].every((enc) => distributionOf(enc).length === 0)) {
+    return `<p class="muted" id="no-distribution">No latency measured: no distribution to draw.</p>`;
+  }
   return chart(
     {
       id: "distribution",
