@@ -23,7 +23,7 @@ async function render(html: string) {
   return renderPage(path, { height: 6000 });
 }
 
-const unescape = (s: string) =>
+const unescapeHtml = (s: string) =>
   s
     .replace(/&lt;/g, "<")
     .replace(/&gt;/g, ">")
@@ -43,7 +43,7 @@ function chartOf(dom: string, id: string) {
   )) {
     const inner = g[3] as string;
     const lines = [...inner.matchAll(/<polyline[^>]*points="([^"]*)"/g)];
-    series.set(unescape(g[1] as string), {
+    series.set(unescapeHtml(g[1] as string), {
       points: Number(g[2]),
       lines: lines.length,
       vertices: lines.reduce((n, p) => n + (p[1] as string).trim().split(/\s+/).length, 0),
@@ -52,9 +52,9 @@ function chartOf(dom: string, id: string) {
   }
   const hovers = [
     ...(svg?.[2] ?? "").matchAll(/<rect class="hover" data-t="(\d+)"[^>]*><title>([^<]*)<\/title>/g),
-  ].map((m) => ({ t: Number(m[1]), lines: unescape(m[2] as string).split("\n") }));
+  ].map((m) => ({ t: Number(m[1]), lines: unescapeHtml(m[2] as string).split("\n") }));
   const legend = [...body.matchAll(/<span class="key[^"]*" data-key="[^"]*"[^>]*>([^<]*)<\/span>/g)].map(
-    (m) => unescape(m[1] as string),
+    (m) => unescapeHtml(m[1] as string),
   );
   const label = /aria-labelledby="([^"]+)"/.exec(svg?.[1] ?? "")?.[1];
   const title = /<title id="[^"]+-title">([^<]*)<\/title>/.exec(svg?.[2] ?? "")?.[1];

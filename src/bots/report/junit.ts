@@ -126,7 +126,7 @@ function properties(result: SwarmResult): string[] {
   const add = (prefix: string, r: SwarmResult) => {
     const rep = toReport(r);
     const lat = (name: string, l: PlainLatency | undefined) => {
-      if (!l || !l.count) return;
+      if (!l?.count) return;
       props.push([`${prefix}${name}.count`, l.count]);
       for (const p of ["p50", "p95", "p99", "max"] as const) {
         const v = l[p];
