@@ -178,3 +178,24 @@ test("merge keeps it all exact: the shards' stages, scenarios, iterations, check
   t.deepEqual(rep.perScenario?.chat?.latency.rtt, wholeRep.latency.rtt);
   t.deepEqual(toReport(m.scenarios?.chat as SwarmResult).overTime, wholeRep.overTime);
 });
+
+test("the HTML shows the stages, each scenario's iterations and checks, the checks' share and p95 columns", (t) => {
+  const r = staged(0);
+  const html = toHtml(r);
+  t.regex(html, /data-metric="checks\.rate">90% \(9\/10\)</);
+  t.regex(html, /<td>✗ welcome has a spawn point<\/td><td>9<\/td><td>1<\/td><td>90%<\/td>/);
+  const stages = /<table data-table="stages">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? "";
+  t.is([...stages.matchAll(/<tr><td>\d<\/td>/g)].length, 3);
+  t.regex(stages, /<td>10s<\/td><td>12s<\/td><td>60 → 0 bots<\/td>/);
+  const sc = /<table data-table="scenarios">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? "";
+  t.regex(sc, /<th>iterations<\/th><th>iteration p95<\/th><th>checks<\/th>/);
+  t.regex(
+    sc,
+    /<td>chat<\/td><td>room:a<\/td>(<td>[^<]*<\/td>){4}<td>4<\/td><td>[\d.]+<\/td><td>90% \(9\/10\)<\/td>/,
+  );
+  t.regex(html, /<table data-table="methods"><thead><tr>(<th>[^<]*<\/th>)*<th>p95 ms<\/th>/);
+  t.regex(
+    html,
+    /data-table="custom"[\s\S]*move_ack<\/td><td>trend<\/td><td>n 4, p50 [\d.]+, p95 [\d.]+, p99/,
+  );
+});

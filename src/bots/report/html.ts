@@ -561,7 +561,21 @@ export function toHtml(
     body.push(
       tableHtml(
         "scenarios",
-        ["scenario", "tags", "started", "connected", "failed", "errors", "rtt n", "p50", "p95", "p99"],
+        [
+          "scenario",
+          "tags",
+          "started",
+          "connected",
+          "failed",
+          "errors",
+          "iterations",
+          "iteration p95",
+          "checks",
+          "rtt n",
+          "p50",
+          "p95",
+          "p99",
+        ],
         Object.entries(result.scenarios).map(([name, r]) => {
           const l = latency(r.rttMs);
           const tags = Object.entries(r.tags ?? {})
@@ -575,6 +589,9 @@ export function toHtml(
             num(r.bots.connected),
             num(r.bots.failed),
             num(errs),
+            num(latency(r.iterationMs).count),
+            ms(latency(r.iterationMs).p95),
+            checksShare(r),
             num(l.count),
             ms(l.p50),
             ms(l.p95),
@@ -588,11 +605,21 @@ export function toHtml(
   if (result.checks && Object.keys(result.checks).length > 0) {
     body.push("<h2>Checks</h2>");
     body.push(
+      cards([
+        {
+          label: "checks passed",
+          value: checksShare(result),
+          metric: "checks.rate",
+          bad: Object.values(result.checks).some((c) => c.fails > 0),
+        },
+      ]),
+    );
+    body.push(
       tableHtml(
         "checks",
         ["check", "passes", "fails", "rate"],
         Object.entries(result.checks).map(([name, c]) => [
-          name,
+          `${c.fails === 0 ? "✓" : "✗"} ${name}`,
           num(c.passes),
           num(c.fails),
           c.passes + c.fails > 0 ? `${num((c.passes / (c.passes + c.fails)) * 100, 2)}%` : "–",
@@ -926,4 +953,15 @@ function stagesSection(result: SwarmResult): string[] {
       "",
     ),
   ];
+}
+
+/** All checks of a result as one share ("99.5% (199/200)"), "–" without any. */
+function checksShare(r: SwarmResult): string {
+  let passes = 0;
+  let all = 0;
+  for (const c of Object.values(r.checks ?? {})) {
+    passes += c.passes;
+    all += c.passes + c.fails;
+  }
+  return all === 0 ? "–" : `${num((passes / all) * 100, 2)}% (${num(passes)}/${num(all)})`;
 }
