@@ -129,11 +129,11 @@ export function mergeSeries(
   cap = MAX_BUCKETS,
 ): TimeSeries {
   const present = inputs.filter((s) => s.buckets.length > 0);
-  const finest = Math.max(SERIES_BUCKET_MS, ...inputs.map((s) => s.bucketMs));
-  if (present.length === 0) return { bucketMs: finest, buckets: [] };
+  const coarsest = Math.max(SERIES_BUCKET_MS, ...inputs.map((s) => s.bucketMs));
+  if (present.length === 0) return { bucketMs: coarsest, buckets: [] };
   const first = Math.min(...present.map((s) => (s.buckets[0] as SeriesBucket).t));
   const last = Math.max(...present.map((s) => (s.buckets.at(-1) as SeriesBucket).t));
-  const w = widthFor(first, last, finest, cap);
+  const w = widthFor(first, last, coarsest, cap);
   const from = Math.floor(first / w);
   const accs = Array.from({ length: Math.floor(last / w) - from + 1 }, emptyAcc);
   for (const [i, s] of inputs.entries()) {

@@ -84,7 +84,7 @@ test("rendered in Chromium: every chart has one point per second of data, and th
     connected: { connected: n },
     throughput: { msgsIn: n, msgsOut: n, rpcs: n },
     bytes: { bytesIn: n, bytesOut: n },
-    latency: { p50: withRtt, p90: withRtt, p99: withRtt },
+    latency: { p50: withRtt, p90: withRtt, p95: withRtt, p99: withRtt },
     generator: { lag: n },
   };
   for (const [id, series] of Object.entries(expectSeries)) {
@@ -114,6 +114,11 @@ test("rendered in Chromium: every chart has one point per second of data, and th
       t.true(
         Math.abs(asNumber(p99?.[1] ?? "") - sum.p99) <= sum.p99 * 0.001 + 0.001,
         `${title} vs ${sum.p99}`,
+      );
+      const p95 = /p95: ([\d.,]+) ms/.exec(title);
+      t.true(
+        Math.abs(asNumber(p95?.[1] ?? "") - sum.p95) <= sum.p95 * 0.001 + 0.001,
+        `${title} vs p95 ${sum.p95}`,
       );
     }
   });

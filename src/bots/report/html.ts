@@ -294,18 +294,21 @@ footer{margin-top:32px;color:var(--muted);font-size:12px}
 function percentileSeries(seconds: readonly SecondSample[]): {
   p50: (number | null)[];
   p90: (number | null)[];
+  p95: (number | null)[];
   p99: (number | null)[];
 } {
   const p50: (number | null)[] = [];
   const p90: (number | null)[] = [];
+  const p95: (number | null)[] = [];
   const p99: (number | null)[] = [];
   for (const s of seconds) {
     const sum = summarize(decodeHistogram(s.rtt));
     p50.push(sum.count > 0 ? sum.p50 : null);
     p90.push(sum.count > 0 ? sum.p90 : null);
+    p95.push(sum.count > 0 ? sum.p95 : null);
     p99.push(sum.count > 0 ? sum.p99 : null);
   }
-  return { p50, p90, p99 };
+  return { p50, p90, p95, p99 };
 }
 
 export interface HtmlOptions {
@@ -471,7 +474,8 @@ export function toHtml(
           fmt: (v) => `${ms(v)} ms`,
           series: [
             { key: "p50", label: "p50", color: "#16a34a", values: pct.p50 },
-            { key: "p90", label: "p90", color: "#eab308", values: pct.p90 },
+            { key: "p90", label: "p90", color: "#0891b2", values: pct.p90 },
+            { key: "p95", label: "p95", color: "#eab308", values: pct.p95 },
             { key: "p99", label: "p99", color: "#dc2626", values: pct.p99 },
           ],
         },
