@@ -124,6 +124,14 @@ export {
   defineBot,
 } from "./script.js";
 export {
+  MAX_BUCKETS,
+  mergeSeries,
+  SERIES_BUCKET_MS,
+  type SeriesBucket,
+  SeriesRecorder,
+  type TimeSeries,
+} from "./series.js";
+export {
   type BackoffOptions,
   BotSession,
   backoffDelay,
@@ -148,6 +156,7 @@ export {
 export type {
   EncodedHistogram,
   ErrorMessage,
+  LoadShape,
   MethodResult,
   SecondSample,
   SwarmResult,
