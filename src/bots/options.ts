@@ -89,7 +89,7 @@ export interface TestOptions extends ShapeOptions {
   readonly metricsPort?: number;
   /** The address the metrics listen on (default every interface). */
   readonly metricsHost?: string;
-  /** After the run, keep serving until a scrape read the final values, at most this long. */
+  /** After the run, keep serving until two scrapes read the final values, at most this long. */
   readonly metricsLinger?: DurationOption;
 }
 

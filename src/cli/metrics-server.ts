@@ -34,6 +34,9 @@ export interface MetricsServerOptions {
   readonly log?: ((line: string) => void) | undefined;
 }
 
+/** Scrapes of the final values that end a linger. */
+export const FINAL_SCRAPES = 2;
+
 export class MetricsServer {
   readonly #server: Server;
   readonly #sources = new Map<string, MetricFamily[]>();
@@ -46,7 +49,8 @@ export class MetricsServer {
   #done = false;
   /** Resolves the linger: a scrape served the final values. */
   #finalScraped: (() => void) | null = null;
-  #sawFinal = false;
+  /** Scrapes served with the final values. */
+  #finalServed = 0;
   /** `http://host:port/metrics`. */
   readonly url: string;
 
@@ -129,11 +133,12 @@ export class MetricsServer {
   }
 
   /**
-   * After finish(): waits until a scrape has served the final values, or `ms` passed, so that a
-   * Prometheus scraping every few seconds sees how the run ended before the process exits.
+   * After finish(): waits until FINAL_SCRAPES scrapes have served the final values, or `ms`
+   * passed, so that a Prometheus scraping every few seconds sees how the run ended before the
+   * process exits (two: one the scraper gave up on is not the only one, and an HA pair gets both).
    */
   async linger(ms: number): Promise<void> {
-    if (ms <= 0 || this.#sawFinal) return;
+    if (ms <= 0 || this.#finalServed >= FINAL_SCRAPES) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.#finalScraped = () => {
@@ -165,8 +170,8 @@ export class MetricsServer {
         res.writeHead(200, { "content-type": contentType });
         res.end(req.method === "HEAD" ? undefined : text, () => {
           if (!final) return;
-          this.#sawFinal = true;
-          this.#finalScraped?.();
+          this.#finalServed++;
+          if (this.#finalServed >= FINAL_SCRAPES) this.#finalScraped?.();
         });
       },
       (err: unknown) => {

@@ -83,8 +83,8 @@ Live metrics (Prometheus):
   --metrics-port N      serve the run's metrics at http://HOST:N/metrics while it
                         runs (0: any free port; the address is printed on stderr)
   --metrics-host H      the address to listen on (default 0.0.0.0, every interface)
-  --metrics-linger T    after the run, keep serving until a scrape has read the
-                        final values, at most T (default 0: exit at once)
+  --metrics-linger T    after the run, keep serving until two scrapes have read
+                        the final values, at most T (default 0: exit at once)
   -h, --help            this text
 
 Exit codes: 0 pass, 1 bots failed or a threshold broke, 2 usage error, 3 no run,

@@ -62,7 +62,13 @@ test("a real Prometheus scraping a run on two workers stores the numbers of the 
       at = finished?.values?.find(([, v]) => v === "1")?.[0];
       if (at === undefined) await new Promise((res) => setTimeout(res, 100));
     }
-    if (at === undefined) return t.fail(`no final scrape in Prometheus; its log: ${prom.log()}`);
+    if (at === undefined) {
+      const targets = await fetch(`${prom.url}/api/v1/targets`).then((x) => x.text());
+      const up = await prom.query("up[10m]");
+      return t.fail(
+        `no final scrape in Prometheus; its targets: ${targets}; up: ${JSON.stringify(up)}; its log: ${prom.log()}`,
+      );
+    }
     const q = (promql: string) => prom.query(promql, at);
     const one = async (promql: string) => Number((await q(promql))[0]?.value?.[1] ?? Number.NaN);
 
@@ -160,6 +166,76 @@ test("a real Prometheus scraping a run on two workers stores the numbers of the 
     t.is(await one("sum(godot_peer_metrics_errors_total)"), 0);
   } finally {
     await prom.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("on one thread, the endpoint serves the JSON's numbers once the run finished, and scrapes of them end the linger", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "gp-prom-"));
+  try {
+    const json = join(dir, "run.json");
+    let final = "";
+    const run = await runCli(
+      [
+        "swarm",
+        FIXTURE,
+        "--metrics-port",
+        "0",
+        "--metrics-host",
+        "127.0.0.1",
+        "--metrics-linger",
+        "60s",
+        "--json",
+        json,
+        "--progress",
+        "none",
+        "--allow-errors",
+      ],
+      {
+        onSpawn: (child) => {
+          let err = "";
+          child.stderr?.on("data", (d: string) => {
+            err += d;
+            const url = /Live metrics \(Prometheus\) on (http:\S+)/.exec(err)?.[1];
+            if (url && !final) {
+              final = "polling";
+              void (async () => {
+                // Scrape as Prometheus would, until the run says it finished (bounded by the run's exit).
+                while (child.exitCode === null) {
+                  const text = await fetch(url).then(
+                    (r) => r.text(),
+                    () => "",
+                  );
+                  // The first answer with the final values is kept; scraping goes on (the linger waits for two).
+                  if (final === "polling" && /^godot_peer_run_finished\{shard="0"\} 1$/m.test(text))
+                    final = text;
+                  await new Promise((res) => setTimeout(res, 100));
+                }
+              })();
+            }
+          });
+        },
+      },
+    );
+    t.is(run.code, 0, run.stderr);
+    t.true(final.includes("godot_peer_run_finished"), "a scrape saw the run finished before it exited");
+    const r = JSON.parse(await readFile(json, "utf8")) as SwarmResult;
+    const value = (series: string) => {
+      const m = new RegExp(`^${series.replace(/[{}"]/g, "\\$&")} (\\S+)$`, "m").exec(final);
+      return m ? Number(m[1]) : Number.NaN;
+    };
+    for (const [scenario, s] of Object.entries(r.scenarios ?? {})) {
+      const at = `shard="0",worker="0",scenario="${scenario}"`;
+      t.is(value(`godot_peer_connects_total{${at}}`), s.bots.connected, scenario);
+      t.is(value(`godot_peer_bots_started_total{${at}}`), s.bots.started, scenario);
+      t.is(
+        value(`godot_peer_round_trip_seconds_count{${at}}`),
+        decodeHistogram(s.rttMs).totalCount,
+        scenario,
+      );
+    }
+    t.true(decodeHistogram(r.rttMs).totalCount > 0);
+  } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });
