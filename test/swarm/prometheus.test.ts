@@ -11,7 +11,8 @@ import { join } from "node:path";
 import test from "ava";
 import type { SwarmResult } from "../../src/bots/index.js";
 import { decodeHistogram, newHistogram, recordMs } from "../../src/bots/index.js";
-import { BUCKETS_SECONDS, bucketCounts } from "../../src/cli/live-metrics.js";
+import { BUCKETS_SECONDS, bucketCounts, type MetricFamily } from "../../src/cli/live-metrics.js";
+import { MetricsServer } from "../../src/cli/metrics-server.js";
 import { OptionsError, validateOptions } from "../../src/cli/swarm-options.js";
 import { runCli } from "../harness/cli.js";
 import { freePort, type Series, startPrometheus } from "../harness/prometheus.js";
@@ -275,6 +276,46 @@ test("--metrics-port and options.metricsPort take a port from 0 to 65535, named 
     message: /^options\.metricsLinger: /,
   });
   t.notThrows(() => validateOptions({ metricsPort: 0, metricsHost: "127.0.0.1", metricsLinger: "5s" }));
+});
+
+test("a scrape that fails is answered 500, logged once and counted, and the server goes on", async (t) => {
+  const lines: string[] = [];
+  const server = await MetricsServer.start({
+    port: 0,
+    host: "127.0.0.1",
+    shard: "0",
+    log: (l) => lines.push(l),
+  });
+  try {
+    const good: MetricFamily = {
+      name: "godot_peer_connects_total",
+      help: "Bots that completed the join",
+      type: "counter",
+      aggregator: "sum",
+      values: [{ value: 3, labels: { shard: "0", worker: "0", scenario: "default" } }],
+    };
+    // A family prom-client cannot aggregate (what a bug of ours would hand it).
+    const broken = { ...good, aggregator: "median" } as unknown as MetricFamily;
+    server.update("0/default", [broken]);
+    for (let i = 0; i < 2; i++) {
+      const r = await fetch(server.url);
+      t.is(r.status, 500);
+      await r.text();
+    }
+    t.is(lines.length, 1);
+    t.regex(lines[0] ?? "", /live metrics: a scrape failed: 'median' is not a defined aggregator/);
+    server.update("0/default", [good]);
+    const ok = await fetch(server.url);
+    t.is(ok.status, 200);
+    t.regex(ok.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+    const text = await ok.text();
+    t.regex(text, /^godot_peer_connects_total\{shard="0",worker="0",scenario="default"\} 3$/m);
+    t.regex(text, /^godot_peer_metrics_errors_total\{shard="0"\} 2$/m);
+    t.regex(text, /^godot_peer_run_finished\{shard="0"\} 0$/m);
+    t.is((await fetch(new URL("/other", server.url))).status, 404);
+  } finally {
+    await server.close();
+  }
 });
 
 test("a histogram is served with cumulative buckets in seconds counting each value at or below a bound", (t) => {
