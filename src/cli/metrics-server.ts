@@ -121,6 +121,12 @@ export class MetricsServer {
     this.#finishedGauge.set({ shard: this.#shard }, 1);
   }
 
+  /** A failure on the way to these metrics (a tick that could not compute them): logged once, counted. */
+  noteError(what: string, err: unknown): void {
+    this.#errors.inc({ shard: this.#shard });
+    this.#problem(`live metrics: ${what}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
   /** Has finish() been called? */
   get finished(): boolean {
     return this.#done;

@@ -45,8 +45,14 @@ const labels = {
   shard: String(Math.floor(input.shard.index / input.threads)),
   worker: String(input.shard.index % input.threads),
 };
-const postMetrics = (finished: boolean) =>
-  port.postMessage({ type: "metrics", families: familiesOfParts(parts, labels, finished) });
+const postMetrics = (finished: boolean) => {
+  // Live metrics never stop the run: a tick that fails is told to the main thread, which counts it.
+  try {
+    port.postMessage({ type: "metrics", families: familiesOfParts(parts, labels, finished) });
+  } catch (err) {
+    port.postMessage({ type: "metrics-error", message: err instanceof Error ? err.message : String(err) });
+  }
+};
 const live = setInterval(() => {
   const all = [...parts.values()];
   if (all.length === 0) return;

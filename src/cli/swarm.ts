@@ -354,10 +354,13 @@ async function runInWorkers(
             | { type: "live"; stats: LiveStats }
             | { type: "snapshot"; result: SwarmResult }
             | { type: "metrics"; families: Record<string, MetricFamily[]> }
+            | { type: "metrics-error"; message: string }
             | { type: "result"; result: SwarmResult },
         ) => {
           if (m.type === "metrics") {
             for (const [scenario, f] of Object.entries(m.families)) metrics?.update(`${w}/${scenario}`, f);
+          } else if (m.type === "metrics-error") {
+            metrics?.noteError(`worker ${w}'s tick failed`, m.message);
           } else if (m.type === "live") {
             live.set(w, m.stats);
             onLive(sumLive([...live.values()]));
@@ -582,8 +585,13 @@ async function swarmRun(argv: readonly string[], live: LiveServing): Promise<num
       }, 250);
       const stopWatch = abortWatch(plan.aborts, () => snapshotOf(plan, parts), stop);
       const serve = (finished: boolean) => {
-        const families = familiesOfParts(parts, { shard: shardLabel, worker: "0" }, finished);
-        for (const [scenario, f] of Object.entries(families)) metrics?.update(`0/${scenario}`, f);
+        // Live metrics never stop the run: a tick that fails is logged once and counted.
+        try {
+          const families = familiesOfParts(parts, { shard: shardLabel, worker: "0" }, finished);
+          for (const [scenario, f] of Object.entries(families)) metrics?.update(`0/${scenario}`, f);
+        } catch (err) {
+          metrics?.noteError("a tick failed", err);
+        }
       };
       const tick = metrics ? setInterval(() => serve(false), 1000) : null;
       try {
