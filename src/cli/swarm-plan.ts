@@ -283,10 +283,20 @@ export async function planRun(
   };
 }
 
-/** Live metrics from the flags over the options (a host or linger alone serves nothing). */
+/** Live metrics from the flags over the options. */
 function metricsOf(flags: SwarmFlags, o: TestOptions): Pick<RunPlan, "metrics"> {
   const port = flags.metricsPort ?? o.metricsPort;
-  if (port === undefined) return {};
+  if (port === undefined) {
+    // A host or a linger alone would serve nothing: said, not ignored.
+    const alone =
+      flags.metricsHost !== undefined
+        ? "--metrics-host"
+        : flags.metricsLingerMs !== undefined
+          ? "--metrics-linger"
+          : undefined;
+    if (alone) throw new UsageError(`${alone}: needs --metrics-port (or options.metricsPort)`);
+    return {};
+  }
   const lingerMs =
     flags.metricsLingerMs ??
     (o.metricsLinger !== undefined ? optionMs(o.metricsLinger, "options.metricsLinger", { zero: true }) : 0);

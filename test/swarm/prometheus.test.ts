@@ -269,6 +269,9 @@ test("--metrics-port and options.metricsPort take a port from 0 to 65535, named 
   const bad = await runCli(["swarm", FIXTURE, "--metrics-port", "70000"]);
   t.is(bad.code, 2);
   t.regex(bad.stderr, /--metrics-port: 70000 is not between 0 and 65535/);
+  const alone = await runCli(["swarm", FIXTURE, "--metrics-linger", "5s"]);
+  t.is(alone.code, 2);
+  t.regex(alone.stderr, /--metrics-linger: needs --metrics-port \(or options\.metricsPort\)/);
   const err = t.throws(() => validateOptions({ metricsPort: -1 }), { instanceOf: OptionsError });
   t.regex(err?.message ?? "", /^options\.metricsPort: -1 is not a whole number from 0 to 65535/);
   t.throws(() => validateOptions({ metricsPort: 9464, metricsLinger: "soon" }), {
