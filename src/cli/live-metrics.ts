@@ -74,6 +74,7 @@ export const HELP = {
   rpc_calls_sent_total: "RPC calls the bots made, by method (counted as each bot leaves)",
   rpc_calls_received_total: "RPC calls the bots received, by method (counted as each bot leaves)",
   round_trip_seconds: "Request/response round trips",
+  method_round_trip_seconds: "Request/response round trips by the method of the request",
   connect_seconds: "TCP (+TLS) + WebSocket upgrade, per bot",
   join_seconds: "WebSocket open to the server's admission, per bot",
   iteration_seconds: "Runs of a bot's script (iterations)",
@@ -199,6 +200,9 @@ export function familiesOf(
   f.each("rpc_calls_sent_total", "method", sent);
   f.each("rpc_calls_received_total", "method", received);
   f.histogram("round_trip_seconds", decodeHistogram(result.rttMs));
+  for (const [method, m] of Object.entries(result.methods)) {
+    if (m.rtt !== undefined) f.histogram("method_round_trip_seconds", decodeHistogram(m.rtt), { method });
+  }
   f.histogram("connect_seconds", decodeHistogram(result.connectMs));
   f.histogram("join_seconds", decodeHistogram(result.joinMs));
   if (result.iterationMs !== undefined) f.histogram("iteration_seconds", decodeHistogram(result.iterationMs));

@@ -128,6 +128,14 @@ test("a real Prometheus scraping a run on two workers stores the numbers of the 
     for (const [i, le] of BUCKETS_SECONDS.entries()) t.is(buckets[String(le)], expected[i], `le=${le}`);
     t.is(buckets["+Inf"], rtt.totalCount);
     t.is(await one("sum(godot_peer_connect_seconds_count)"), decodeHistogram(r.connectMs).totalCount);
+    const perMethod: Record<string, number> = {};
+    for (const [m, x] of Object.entries(r.methods))
+      if (x.rtt) perMethod[m] = decodeHistogram(x.rtt).totalCount;
+    t.deepEqual(
+      byLabels(await q("sum by (method) (godot_peer_method_round_trip_seconds_count)"), ["method"]),
+      perMethod,
+    );
+    t.true((perMethod["Game:ping"] ?? 0) > 0);
 
     // Checks and the script's metrics.
     const checks: Record<string, number> = {};
