@@ -109,6 +109,25 @@ export function bucketCounts(h: Histogram): { counts: number[]; sumSeconds: numb
   return { counts, sumSeconds: (h.mean * h.totalCount) / 1e6 };
 }
 
+/**
+ * Bucket counts by serialized histogram: most histograms do not change from one tick to the next
+ * (connect and join times once the bots are in, idle methods), and decoding one allocates a full
+ * HdrHistogram. Bounded: cleared when it grows past CACHE_MAX.
+ */
+const cache = new Map<string, { counts: number[]; sumSeconds: number; total: number }>();
+const CACHE_MAX = 256;
+
+function countsOf(encoded: string): { counts: number[]; sumSeconds: number; total: number } {
+  let c = cache.get(encoded);
+  if (!c) {
+    const h = decodeHistogram(encoded);
+    c = { ...bucketCounts(h), total: h.totalCount };
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(encoded, c);
+  }
+  return c;
+}
+
 class Families {
   readonly #byName = new Map<string, MetricFamily>();
   constructor(readonly labels: LabelValues) {}
@@ -135,17 +154,18 @@ class Families {
     for (const [k, n] of Object.entries(record)) this.add(name, "counter", n, { [label]: k });
   }
 
-  histogram(name: Name, h: Histogram, extra?: LabelValues): void {
+  /** A serialized HdrHistogram as one histogram series. */
+  histogram(name: Name, encoded: string, extra?: LabelValues): void {
     const f = this.#family(name, "histogram");
     const labels = extra ? { ...this.labels, ...extra } : this.labels;
-    const { counts, sumSeconds } = bucketCounts(h);
+    const { counts, sumSeconds, total } = countsOf(encoded);
     const bucket = `${f.name}_bucket`;
     for (const [i, le] of BUCKETS_SECONDS.entries()) {
       f.values.push({ value: counts[i] as number, labels: { ...labels, le }, metricName: bucket });
     }
-    f.values.push({ value: h.totalCount, labels: { ...labels, le: "+Inf" }, metricName: bucket });
+    f.values.push({ value: total, labels: { ...labels, le: "+Inf" }, metricName: bucket });
     f.values.push({ value: sumSeconds, labels, metricName: `${f.name}_sum` });
-    f.values.push({ value: h.totalCount, labels, metricName: `${f.name}_count` });
+    f.values.push({ value: total, labels, metricName: `${f.name}_count` });
   }
 
   list(): MetricFamily[] {
@@ -199,13 +219,13 @@ export function familiesOf(
   }
   f.each("rpc_calls_sent_total", "method", sent);
   f.each("rpc_calls_received_total", "method", received);
-  f.histogram("round_trip_seconds", decodeHistogram(result.rttMs));
+  f.histogram("round_trip_seconds", result.rttMs);
   for (const [method, m] of Object.entries(result.methods)) {
-    if (m.rtt !== undefined) f.histogram("method_round_trip_seconds", decodeHistogram(m.rtt), { method });
+    if (m.rtt !== undefined) f.histogram("method_round_trip_seconds", m.rtt, { method });
   }
-  f.histogram("connect_seconds", decodeHistogram(result.connectMs));
-  f.histogram("join_seconds", decodeHistogram(result.joinMs));
-  if (result.iterationMs !== undefined) f.histogram("iteration_seconds", decodeHistogram(result.iterationMs));
+  f.histogram("connect_seconds", result.connectMs);
+  f.histogram("join_seconds", result.joinMs);
+  if (result.iterationMs !== undefined) f.histogram("iteration_seconds", result.iterationMs);
   for (const [check, c] of Object.entries(result.checks ?? {})) {
     f.add("checks_total", "counter", c.passes, { check, result: "pass" });
     f.add("checks_total", "counter", c.fails, { check, result: "fail" });
@@ -216,7 +236,7 @@ export function familiesOf(
       f.add("script_rate_passes_total", "counter", m.passes, { metric });
       f.add("script_rate_samples_total", "counter", m.total, { metric });
     } else if (m.type === "gauge") f.add("script_gauge", "gauge", m.value, { metric });
-    else f.histogram("script_trend_seconds", decodeHistogram(m.hist), { metric });
+    else f.histogram("script_trend_seconds", m.hist, { metric });
   }
   const last = result.seconds.at(-1);
   f.add("generator_cpu_percent", "gauge", last?.cpuPercent ?? 0);

@@ -31,7 +31,8 @@ const nonZero = (r: Readonly<Record<string, number>>) =>
 
 test("a real Prometheus scraping a run on two workers stores the numbers of the run's JSON", async (t) => {
   const metricsPort = await freePort();
-  const prom = await startPrometheus({ targets: [`127.0.0.1:${metricsPort}`], scrapeIntervalMs: 200 });
+  // 500 ms: short, with room for a scrape on a loaded machine (a scrape may take as long as its interval).
+  const prom = await startPrometheus({ targets: [`127.0.0.1:${metricsPort}`], scrapeIntervalMs: 500 });
   const dir = await mkdtemp(join(tmpdir(), "gp-prom-"));
   try {
     const json = join(dir, "run.json");
