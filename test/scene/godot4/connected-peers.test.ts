@@ -1,0 +1,74 @@
+/**
+ * ConnectedPeers (a Godot 4 client's connected_peers) behaves as Godot's insertion-ordered
+ * HashSet whatever happens, and the clients of one game, greeted as a Godot 4 server greets them,
+ * end up holding one copy of their peer ids.
+ */
+import test from "ava";
+import fc from "fast-check";
+import { ConnectedPeers } from "../../../src/scene/godot4/connected-peers.js";
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+test("agrees with an insertion-ordered Set under any adds, deletes, own ids, ticks and clears", async (t) => {
+  const id = fc.integer({ min: 1, max: 40 }); // beyond 16: the sorted index too
+  const op = fc.oneof(
+    fc.record({ add: id }),
+    fc.record({ del: id }),
+    fc.record({ self: id }),
+    fc.constant({ tick: true as const }),
+    fc.constant({ clear: true as const }),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { maxLength: 200 }), async (ops) => {
+      const ours = new ConnectedPeers();
+      const ref = new Set<number>();
+      for (const o of ops) {
+        if ("add" in o) {
+          ours.add(o.add);
+          ref.add(o.add);
+        } else if ("del" in o) {
+          if (ours.delete(o.del) !== ref.delete(o.del)) return false;
+        } else if ("self" in o) ours.setSelf(o.self);
+        else if ("tick" in o) await tick();
+        else {
+          ours.clear();
+          ref.clear();
+        }
+        if (ours.size !== ref.size) return false;
+        for (let i = 1; i <= 40; i++) if (ours.has(i) !== ref.has(i)) return false;
+        if (JSON.stringify([...ours]) !== JSON.stringify([...ref])) return false;
+      }
+      return true;
+    }),
+    { numRuns: 300 },
+  );
+  t.pass();
+});
+
+test("clients greeted as a Godot 4 server greets them share one copy of the ids, in the server's order", async (t) => {
+  // Server ids in admission order (not ascending); each newcomer gets 1, then ADD_PEER for each
+  // earlier one in that order, and every earlier client gets ADD_PEER(newcomer).
+  const ids = [907, 13, 4410, 88, 2_000_000_001, 5, 61];
+  const clients: ConnectedPeers[] = [];
+  for (const [k, id] of ids.entries()) {
+    const c = new ConnectedPeers();
+    c.setSelf(id);
+    c.add(1);
+    for (const earlier of ids.slice(0, k)) c.add(earlier);
+    for (const other of clients) other.add(id);
+    clients.push(c);
+    await tick();
+  }
+  // One more join after everyone settled, and a leave.
+  await tick();
+  for (const [k, c] of clients.entries()) {
+    t.deepEqual([...c], [1, ...ids.filter((_, i) => i !== k)]);
+  }
+  for (const c of clients.slice(1)) t.true(ConnectedPeers.shareStorage(clients[0]!, c));
+  for (const c of clients) if (c !== clients[2]) c.delete(ids[2]!);
+  await tick();
+  for (const c of clients.slice(1)) if (c !== clients[2]) t.true(ConnectedPeers.shareStorage(clients[0]!, c));
+  t.deepEqual([...clients[0]!], [1, 13, 88, 2_000_000_001, 5, 61]);
+  t.false(clients[0]!.has(907));
+  t.true(clients[0]!.has(13));
+});
