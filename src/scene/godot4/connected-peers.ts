@@ -171,10 +171,12 @@ export class ConnectedPeers {
 
   add(id: number): this {
     if (id === this.#self) {
-      if (!this.#placed) {
-        this.#append(id);
-        this.#placed = true;
-      }
+      if (this.#selfAnnounced) return this;
+      // Announced (a server naming us to ourselves, as Godot lists it): it goes last, as any
+      // newcomer, not where it sat hidden.
+      if (this.#placed) this.#remove(id);
+      this.#append(id);
+      this.#placed = true;
       this.#selfAnnounced = true;
       return this;
     }
