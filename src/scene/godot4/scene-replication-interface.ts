@@ -206,6 +206,11 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
   readonly #static = new Map<string, Synchronizer>();
   /** Synchronizers we are the authority of. */
   readonly #owned = new Set<Synchronizer>();
+  /**
+   * Godot's peers_info, made for a peer on first use: its membership is the connected peers'
+   * (with server_relay on a client is told of every peer, and a swarm's bots would hold N² empty
+   * records otherwise).
+   */
   readonly #peers = new Map<number, PeerInfo>();
   readonly #clock: () => number;
 
@@ -299,13 +304,9 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
   // ---- peers ----
 
   onPeerChange(id: number, connected: boolean): void {
+    // A newcomer starts with an empty record (made when first needed), as Godot's new PeerInfo.
     if (connected) {
-      this.#peers.set(id, {
-        recvNodes: new Map(),
-        recvSyncIds: new Map(),
-        lastSentSync: 0,
-        lastWatchUsecs: new Map(),
-      });
+      this.#peers.delete(id);
       return;
     }
     const info = this.#peers.get(id);
@@ -324,8 +325,19 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     }
   }
 
+  /** peers_info[from], if `from` is a connected peer (its record made on first use). */
   #info(from: number): PeerInfo | undefined {
-    return this.#peers.get(from);
+    const known = this.#peers.get(from);
+    if (known) return known;
+    if (!this.#host.connectedPeers.has(from)) return undefined;
+    const made: PeerInfo = {
+      recvNodes: new Map(),
+      recvSyncIds: new Map(),
+      lastSentSync: 0,
+      lastWatchUsecs: new Map(),
+    };
+    this.#peers.set(from, made);
+    return made;
   }
 
   #drop(from: number, reason: SceneDropReason4, message: string, path?: string): void {
@@ -721,7 +733,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       const settings = this.#syncSettings(cached.path);
       return settings ? this.#staticSync(cached.path, settings, null) : undefined;
     }
-    return this.#info(from)?.recvSyncIds.get(netId);
+    return this.#peers.get(from)?.recvSyncIds.get(netId);
   }
 
   /** Decodes `props.length` compressed values from p[at, end) onto `node`; the offset after them. */
@@ -761,7 +773,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     if (this.frozen || this.#owned.size === 0) return;
     for (const sync of this.#owned) this.#watchChanges(sync, usec);
     const self = this.#host.uniqueId();
-    for (const [peer, info] of this.#peers) {
+    for (const peer of this.#host.connectedPeers) {
       if (peer === self) continue;
       let any = false;
       // The path of a synchronizer sent by path goes out first (the writer then holds the SYNC).
@@ -772,6 +784,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
         if (this.#verify(s, peer)) ready.push(s);
       }
       if (!any) continue;
+      const info = this.#info(peer) as PeerInfo;
       info.lastSentSync = (info.lastSentSync + 1) & 0xffff;
       this.#sendSync(peer, ready, info.lastSentSync, usec);
       this.#sendDelta(peer, ready, info, usec);
