@@ -284,6 +284,9 @@ const SWARM4_TARGET_RELAY_ON = quick ? 200 : 10_000;
 interface SwarmResult {
   readonly held: number;
   readonly stopReason: string;
+  /** "target", "fd-limit" (RLIMIT_NOFILE allows no more sockets), "latency", "budget" or "connect". */
+  readonly stoppedBy: string;
+  readonly fdLimit: number;
   readonly elapsedMs: number;
   readonly last: Record<string, number>;
 }
@@ -311,7 +314,7 @@ async function largestSwarm(godot4?: { relay: boolean; target: number }): Promis
       600_000,
     );
     console.error(
-      `  largest swarm${godot4 ? ` (Godot 4, ${relay})` : ""}: held ${r.held} (${r.stopReason}) in ${r.elapsedMs} ms; last step ${JSON.stringify(r.last)}`,
+      `  largest swarm${godot4 ? ` (Godot 4, ${relay})` : ""}: held ${r.held} of ${target} (stopped by ${r.stoppedBy}: ${r.stopReason}) in ${r.elapsedMs} ms; last step ${JSON.stringify(r.last)}`,
     );
     return r.held;
   } finally {
