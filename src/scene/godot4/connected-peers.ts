@@ -100,6 +100,58 @@ function find(order: readonly number[], hash: number, extra: number): Snapshot |
   return known;
 }
 
+/** The interned snapshot that is `order` with `self` inserted somewhere, if one is alive. */
+function findWith(order: readonly number[], hash: number, self: number): Snapshot | undefined {
+  const n = order.length + 1;
+  const known = interned.get(`${n}:${(hash + mix(self)) | 0}`)?.deref();
+  if (!known || known.order.length !== n) return undefined;
+  const o = known.order;
+  let skipped = false;
+  for (let i = 0, j = 0; i < n; i++) {
+    if (!skipped && o[i] === self) {
+      skipped = true;
+      continue;
+    }
+    if (o[i] !== order[j++]) return undefined;
+  }
+  return skipped ? known : undefined;
+}
+
+/**
+ * The whole sequence from two sets that each lack only their own id (`a` lacks `selfA`, `b` lacks
+ * `selfB`) and agree on the others' order; null if they do not, or if the two ids sit side by side
+ * (then either order fits both).
+ */
+function merge(a: readonly number[], selfA: number, b: readonly number[], selfB: number): number[] | null {
+  if (a.length !== b.length) return null;
+  const out: number[] = [];
+  let i = 0;
+  let k = 0;
+  while (i < a.length || k < b.length) {
+    const x = a[i];
+    const y = b[k];
+    if (x !== undefined && x === y) {
+      out.push(x);
+      i++;
+      k++;
+    } else if (x === selfB && y === selfA) {
+      return null; // side by side: neither content tells which comes first
+    } else if (x === selfB) {
+      out.push(x);
+      i++;
+    } else if (y === selfA) {
+      out.push(y);
+      k++;
+    } else return null;
+  }
+  return out;
+}
+
+/** Is `s` the snapshot interned for its content (not one that lost to another order of the same ids)? */
+function isInterned(s: Snapshot): boolean {
+  return interned.get(`${s.order.length}:${s.hash}`)?.deref() === s;
+}
+
 function intern(order: readonly number[], hash: number): Snapshot {
   const known = find(order, hash, 0);
   if (known) return known;
@@ -121,12 +173,6 @@ function mix(id: number): number {
   return (h ^ (h >>> 16)) | 0;
 }
 
-/**
- * Where each id was appended in the shared sequence (its index), as the first placed set to see it
- * recorded it: a newcomer learns from it where its own id sits. Forgotten when the id leaves.
- */
-const positionOf = new Map<number, number>();
-
 export class ConnectedPeers {
   /** Sets with a private table to intern at the end of the tick. */
   static readonly #dirty: ConnectedPeers[] = [];
@@ -134,6 +180,8 @@ export class ConnectedPeers {
   static #tick = 0;
   /** Sets whose id still floats: placed at the end of the tick if the others have placed it by then. */
   static #floating: ConnectedPeers[] = [];
+  /** Sets whose hidden id sits elsewhere than in the interned snapshot of the same ids: moved there at the end of the tick. */
+  static #astray: ConnectedPeers[] = [];
   /** End-of-tick placements still to try for this set (0: not queued). */
   #placeTries = 0;
 
@@ -234,19 +282,56 @@ export class ConnectedPeers {
     if (this.#placed || this.#self === 0 || this.#own || this.#shared.order.length === 0) return;
     const from = this.#shared;
     const self = this.#self;
-    let to = from.next(self) ?? find(from.order, from.hash, self);
-    if (!to) {
-      const at = positionOf.get(self);
-      if (at === undefined || at < 1 || at > from.order.length) return;
-      to = intern(from.order.toSpliced(at, 0, self), (from.hash + mix(self)) | 0);
-    }
+    const to = from.next(self) ?? findWith(from.order, from.hash, self);
+    if (!to) return;
     this.#shared = to;
     this.#placed = true;
   }
 
-  /** A placed set (or one with no id yet) records where a newcomer landed, for the newcomer. */
-  #record(id: number, at: number): void {
-    if ((this.#placed || this.#self === 0) && !positionOf.has(id)) positionOf.set(id, at);
+  /**
+   * A placed set whose hidden id a guess put elsewhere than the others have it holds a copy of
+   * its own: it moves to the shared one, which differs only in where our hidden id sits.
+   */
+  #checkAstray(): void {
+    if (this.#placed && !this.#selfAnnounced && !this.#own && !isInterned(this.#shared)) {
+      ConnectedPeers.#astray.push(this);
+    }
+  }
+
+  #rehome(): void {
+    if (!this.#placed || this.#selfAnnounced || this.#own) return;
+    const s = this.#shared;
+    const self = this.#self;
+    if (isInterned(s)) return;
+    const to = findWith(
+      s.order.filter((v) => v !== self),
+      (s.hash - mix(self)) | 0,
+      self,
+    );
+    if (to) this.#shared = to;
+  }
+
+  /** The interning key of our content with our id in it. */
+  #wholeKey(): string {
+    const from = this.#shared;
+    return `${from.order.length + 1}:${(from.hash + mix(this.#self)) | 0}`;
+  }
+
+  /**
+   * Two floating sets of one game (a batch of newcomers greeted together, none placed yet to tell
+   * the others where they landed): each one's content shows where the other's id sits, so
+   * together they make the whole sequence, and both place on it.
+   */
+  #pairWith(other: ConnectedPeers): boolean {
+    if (other.#self === this.#self) return false; // two games: one id cannot be missing twice
+    const whole = merge(this.#shared.order, this.#self, other.#shared.order, other.#self);
+    if (!whole || whole.length !== this.#shared.order.length + 1) return false;
+    const to = intern(whole, (this.#shared.hash + mix(this.#self)) | 0);
+    this.#shared = to;
+    other.#shared = to;
+    this.#placed = true;
+    other.#placed = true;
+    return true;
   }
 
   /** Our id floats and the content changed: look again at the end of the tick (a few times: the others may be told later). */
@@ -260,7 +345,6 @@ export class ConnectedPeers {
   #append(id: number): void {
     this.#queuePlace();
     const own = this.#own;
-    if (id !== this.#self) this.#record(id, own ? own.length : this.#shared.order.length);
     if (own) {
       own.push(id);
       this.#ownSet?.add(id);
@@ -283,12 +367,12 @@ export class ConnectedPeers {
     from.setNext(id, to);
     this.#shared = to;
     this.#madeAt = ConnectedPeers.#tick;
+    this.#checkAstray();
     ConnectedPeers.#scheduleFlush();
   }
 
   #remove(id: number): void {
     this.#queuePlace();
-    positionOf.delete(id);
     const own = this.#own;
     if (own) {
       own.splice(own.indexOf(id), 1);
@@ -315,6 +399,7 @@ export class ConnectedPeers {
     from.setNext(-id, to);
     this.#shared = to;
     this.#madeAt = ConnectedPeers.#tick;
+    this.#checkAstray();
     ConnectedPeers.#scheduleFlush();
   }
 
@@ -344,11 +429,23 @@ export class ConnectedPeers {
       set.#ownSet = null;
       set.#shared = intern(own, set.#ownHash);
       set.#place();
+      set.#checkAstray();
     }
+    for (const set of ConnectedPeers.#astray.splice(0)) set.#rehome();
     const floating = ConnectedPeers.#floating;
     ConnectedPeers.#floating = [];
+    /** Floating sets by the key their whole sequence would have: two of one game place each other. */
+    let waiting: Map<string, ConnectedPeers> | null = null;
     for (const set of floating) {
       set.#place();
+      if (!set.#placed && set.#self !== 0 && !set.#own && set.#shared.order.length > 0) {
+        const key = set.#wholeKey();
+        waiting ??= new Map();
+        const other = waiting.get(key);
+        // One that cannot pair (its id next to ours: either order fits) leaves the older waiting.
+        if (!other || other.#placed || other.#wholeKey() !== key) waiting.set(key, set);
+        else if (set.#pairWith(other)) waiting.delete(key);
+      }
       if (set.#placed || set.#self === 0 || --set.#placeTries === 0) {
         set.#placeTries = 0;
         continue;

@@ -45,8 +45,28 @@ test("agrees with an insertion-ordered Set under any adds, deletes, own ids, tic
   t.pass();
 });
 
-// Serial (before the others): how much is shared depends on process-wide state (where each id
-// landed) that the other tests' ids change; what each set answers never does.
+// Serial (first, in this order): how much is shared depends on process-wide state (the live
+// snapshots) that the other tests' ids change; what each set answers never does.
+test.serial(
+  "a batch of clients admitted together ends up sharing one copy, none of them placed by another first",
+  async (t) => {
+    // As a swarm connects a hundred bots at once: the server admits them all, then each client
+    // reads its id, its greeting (the earlier ones) and the announcements of the later ones in a
+    // tick of its own. No client has placed its id when the others learn of it.
+    const ids = Array.from({ length: 40 }, (_, i) => 1_000_003 * (i + 7) + 11 * i);
+    const clients = ids.map(() => new ConnectedPeers());
+    for (const [k, c] of clients.entries()) {
+      c.setSelf(ids[k]!);
+      c.add(1);
+      for (const other of ids) if (other !== ids[k]) c.add(other);
+      await tick();
+    }
+    for (let i = 0; i < 4; i++) await tick();
+    for (const [k, c] of clients.entries()) t.deepEqual([...c], [1, ...ids.filter((_, i) => i !== k)]);
+    for (const c of clients.slice(1)) t.true(ConnectedPeers.shareStorage(clients[0]!, c));
+  },
+);
+
 test.serial(
   "clients greeted as a Godot 4 server greets them share one copy of the ids, in the server's order",
   async (t) => {
