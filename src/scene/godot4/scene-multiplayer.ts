@@ -280,8 +280,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   readonly #host: MultiplayerHost = new SceneMultiplayer.#Host(this);
   readonly #cache: SceneCacheInterface;
   readonly #rpc: SceneRPCInterface;
-  /** SceneMultiplayer's replicator: MultiplayerSpawner / MultiplayerSynchronizer traffic. */
-  readonly replication: SceneReplicationInterface;
+  /** Made on first use: a bot of a game without spawners or synchronizers needs none (its tables cost ~1 KB). */
+  #replication: SceneReplicationInterface | null = null;
+  /** The manifest loaded last, for a replicator made after it. */
+  #rawManifest: RpcManifest | null = null;
 
   constructor(options: SceneMultiplayerOptions = {}) {
     super();
@@ -290,13 +292,21 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     this.#maxNodes = options.limits?.maxNodes ?? 262_144;
     this.#cache = new SceneCacheInterface(this.#host, options.limits);
     this.#rpc = new SceneRPCInterface(this.#host, this.#cache);
-    this.replication = new SceneReplicationInterface(
+    if (options.manifest) this.loadManifest(options.manifest);
+  }
+
+  /** SceneMultiplayer's replicator: MultiplayerSpawner / MultiplayerSynchronizer traffic. */
+  get replication(): SceneReplicationInterface {
+    if (this.#replication) return this.#replication;
+    const r = new SceneReplicationInterface(
       this.#host,
       this.#cache,
       (path) => this.node(path),
       (path) => this.removeNode(path),
     );
-    if (options.manifest) this.loadManifest(options.manifest);
+    this.#replication = r;
+    if (this.#rawManifest) r.loadManifest(this.#rawManifest);
+    return r;
   }
 
   /** Counters, made on first use: an idle bot in a big swarm should cost next to nothing. */
@@ -373,7 +383,11 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   loadManifest(manifest: RpcManifest): void {
     this.#manifest = ManifestIndex.of(manifest);
     this.rootPath = this.#manifest.root;
-    this.replication.loadManifest(manifest);
+    this.#rawManifest = manifest;
+    const replicates =
+      Object.keys(manifest.spawners ?? {}).length > 0 || Object.keys(manifest.synchronizers ?? {}).length > 0;
+    if (this.#replication) this.#replication.loadManifest(manifest);
+    else if (replicates) void this.replication; // made now, with this manifest's tables
     if (!this.#nodes) return;
     for (const [path, n] of this.#nodes) {
       if (!n.fromManifest) continue;
@@ -432,7 +446,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (known) return known;
     const decl = this.#manifest?.lookup(path);
     // A MultiplayerSpawner / MultiplayerSynchronizer the replication knows: a node with no RPCs.
-    if (!decl && !this.replication.declares(path)) return null;
+    if (!decl && !this.#replication?.declares(path)) return null;
     const n = decl
       ? new RpcNode(this, path, decl.config, decl.key, true)
       : new RpcNode(this, path, NO_RPCS, path, true);
@@ -473,7 +487,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     this.#pending = null;
     this.#connected.clear();
     this.#cache.clear();
-    this.replication.clear();
+    this.#replication?.clear();
     this.#stats?.byPeer.clear();
     if (this.#authTimer) clearTimeout(this.#authTimer);
     this.#authTimer = null;
@@ -488,7 +502,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (this.#lastStatus !== ConnectionStatus.CONNECTED) return;
     this.#drain();
     this.#checkAuthTimeouts();
-    this.replication.process();
+    this.#replication?.process();
   }
 
   #updateStatus(): void {
@@ -972,7 +986,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     const connected = this.#connected;
     if (connected instanceof ConnectedPeers && peer) connected.setSelf(peer.getUniqueId());
     connected.add(id);
-    this.replication.onPeerChange(id, true);
+    this.#replication?.onPeerChange(id, true);
     if (id === 1) this.#emit("connected_to_server");
     this.#emit("peer_connected", id);
   }
@@ -991,7 +1005,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         if (other !== id) this.#putTo(other, gone, TRANSFER_RELIABLE, 0);
       }
     }
-    this.replication.onPeerChange(id, false);
+    this.#replication?.onPeerChange(id, false);
     this.#cache.onPeerGone(id);
     this.#connected.delete(id);
     this.#stats?.byPeer.delete(id);
