@@ -8,11 +8,12 @@
  * Every client of one game sees the same sequence: the server (1), then the others in the
  * server's admission order (a newcomer is greeted with the earlier ones in that order, later ones
  * are appended). A set is a handle on an immutable snapshot of that sequence with its own id in
- * it, hidden (a server never announces a client to itself); the first bot to see a change makes
- * the next snapshot and leaves it on the old one as a transition, the others follow it. A
- * newcomer does not know where its own id sits until it finds a snapshot that is its content
- * with its id appended (what the others made when told of it): until then its id "floats", out
- * of the content. A burst of changes in one tick (a greeting) goes to a private table, interned by
+ * it, hidden (a server that announces a client to itself makes Godot list it: then it is shown,
+ * last); the first bot to see a change makes the next snapshot and leaves it on the old one as a
+ * transition, the others follow it. A newcomer does not know where its own id sits until it finds
+ * a live snapshot that is its content with its id in it (what the others made when told of it),
+ * or another newcomer whose content shows where its id is: until then its id "floats", out of the
+ * content. A burst of changes in one tick (a greeting) goes to a private table, interned by
  * content at the end of the tick. Sharing is only ever a saving: each set's answers are its own.
  */
 
