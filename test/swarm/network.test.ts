@@ -4,7 +4,11 @@
  * each direction: a round trip gains twice it), scheduled drops in the close and reconnect counts,
  * and bad values are errors naming the key.
  */
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
+import type { SwarmReport } from "../../src/bots/report/index.js";
 import {
   type BotContext,
   decodeHistogram,
@@ -14,6 +18,7 @@ import {
   summarize,
 } from "../../src/index.js";
 import { ExampleGame } from "../../src/server/index.js";
+import { runCli } from "../harness/cli.js";
 
 async function game(t: ExecutionContext): Promise<{ url: string; left: () => number }> {
   const g = new ExampleGame({ bindIp: "127.0.0.1" });
@@ -119,4 +124,30 @@ test("bad network conditions fail the bot's start with the key named, not the ru
   t.true(
     result.messages?.some((m) => /network\.drops\[0\]\.rejoinAfter: .*not less than every/.test(m.message)),
   );
+});
+
+test("the command line: a module's scenarios each with their own network conditions, in the JSON report", async (t) => {
+  const { url } = await game(t);
+  const dir = await mkdtemp(join(tmpdir(), "gp-net-"));
+  const run = await runCli([
+    "swarm",
+    "test/swarm/fixtures/network.ts",
+    "--url",
+    url,
+    "--progress",
+    "none",
+    "--json",
+    join(dir, "r.json"),
+  ]);
+  t.is(run.code, 0, run.stderr);
+  const res = JSON.parse(await readFile(join(dir, "r.json"), "utf8")) as SwarmReport;
+  const slow = res.scenarios?.slow;
+  const flaky = res.scenarios?.flaky;
+  t.true(summarize(decodeHistogram(slow?.rttMs ?? "")).min >= 120 - HDR_SLACK_MS);
+  t.true((flaky?.bots.dropped ?? 0) >= 1);
+  t.is(slow?.bots.dropped, undefined);
+  t.is(res.bots.dropped, flaky?.bots.dropped);
+  t.is(res.counters.bots_dropped, flaky?.bots.dropped);
+  t.is(res.counters.bots_reconnects, flaky?.bots.reconnects);
+  t.regex(run.stdout, /network conditions: \d+ connections dropped as scheduled, \d+ rejoins/);
 });
