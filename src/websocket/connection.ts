@@ -173,6 +173,12 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     return this.socket.writableLength + this.#pendingBytes + (this.#up?.queuedBytes ?? 0);
   }
 
+  /** Bytes waiting on the shaped link, each way (null: no network conditions). */
+  get linkBacklog(): { readonly up: number; readonly down: number } | null {
+    if (this.#up === null && this.#down === null) return null;
+    return { up: this.#up?.queuedBytes ?? 0, down: this.#down?.queuedBytes ?? 0 };
+  }
+
   /** Messages sent whose write has not completed. */
   get inFlight(): number {
     return this.#inFlight;

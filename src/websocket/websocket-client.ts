@@ -302,6 +302,15 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     this.#conn?.terminate(initiatedBy);
   }
 
+  /**
+   * Beyond Godot: bytes waiting on the network conditions' link, each way (null: none set, or not
+   * connected). Up counts in the output buffer; down stays under the input buffer's size plus one
+   * socket read, past which the socket is not read (the server's send buffer fills, as TCP's).
+   */
+  get linkBacklog(): { readonly up: number; readonly down: number } | null {
+    return this.#conn?.linkBacklog ?? null;
+  }
+
   getConnectedHost(): string {
     return this.#peer.getConnectedHost();
   }

@@ -286,3 +286,86 @@ test("a scheduled drop: no close frame (the server sees 1006), and the client's 
   while (server.closes.length === 0) await new Promise((r) => setTimeout(r, 10));
   t.deepEqual(server.closes, [1006]);
 });
+
+test("a slow download link stays bounded: past the input buffer's size the socket is not read, and bytes arrive at the rate", async (t) => {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise<void>((r) => wss.once("listening", () => r()));
+  t.teardown(() => new Promise<void>((r) => wss.close(() => r())));
+  const port = (wss.address() as { port: number }).port;
+  wss.on("connection", (ws) => {
+    for (let i = 0; i < 40; i++) ws.send(Buffer.alloc(60_000, i));
+  });
+  const rate = 200_000;
+  const client = new WebSocketClient({ autoPoll: true, network: { bandwidth: { down: rate } } });
+  t.teardown(() => client.dropConnection());
+  let received = 0;
+  const order: number[] = [];
+  client.on("data_received", () => {
+    const p = client.getPeer(1)?.getPacket() ?? new Uint8Array(0);
+    received += p.length;
+    order.push(p[0] ?? -1);
+  });
+  await client.connectToUrlAsync(`ws://127.0.0.1:${port}`);
+  const started = performance.now();
+  const limit = client.getBufferLimits().maxMessageBytes;
+  let most = 0;
+  for (let i = 0; i < 60; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    most = Math.max(most, client.linkBacklog?.down ?? 0);
+    // Delivered bytes (payloads; frame headers on top) never outrun the rate.
+    t.true(received <= (rate * (performance.now() - started)) / 1000 + SLICE_BYTES);
+  }
+  t.true(most > 0, "the link held bytes back");
+  // One input buffer on the link, plus at most one socket read (64 KiB) past it.
+  t.true(most <= limit + 65_536, `${most} bytes waited on the link`);
+  t.deepEqual(
+    order,
+    [...order].sort((a, b) => a - b),
+    "in order",
+  );
+});
+
+test("poll mode under latency: nothing is lost or reordered while the client does not poll and the backlog pauses reading", async (t) => {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise<void>((r) => wss.once("listening", () => r()));
+  t.teardown(() => new Promise<void>((r) => wss.close(() => r())));
+  const port = (wss.address() as { port: number }).port;
+  const n = 3000;
+  wss.on("connection", (ws) => {
+    for (let i = 0; i < n; i++) ws.send(Buffer.from(String(i)));
+  });
+  const client = new WebSocketClient({ network: { latency: "20ms", jitter: "15ms" } });
+  t.teardown(() => client.dropConnection());
+  const connected = client.connectToUrlAsync(`ws://127.0.0.1:${port}`);
+  const got: number[] = [];
+  const deadline = Date.now() + 20_000;
+  let polls = 0;
+  while (got.length < n && Date.now() < deadline) {
+    client.poll();
+    const peer = client.getPeer(1);
+    while ((peer?.getAvailablePacketCount() ?? 0) > 0)
+      got.push(Number(Buffer.from(peer!.getPacket()).toString()));
+    // Long gaps between polls: the backlog reaches the input limits and reading pauses.
+    await new Promise((r) => setTimeout(r, polls++ % 5 === 0 ? 150 : 2));
+  }
+  await connected;
+  t.is(got.length, n);
+  t.deepEqual(
+    got,
+    Array.from({ length: n }, (_, i) => i),
+  );
+});
+
+test("no conditions, no shaper: a plain client's connection has no link, and one with conditions has", async (t) => {
+  const server = await echoServer(t);
+  const plain = new WebSocketClient({ autoPoll: true, network: { latency: 0 } });
+  const shaped = new WebSocketClient({ autoPoll: true, network: { latency: "1ms" } });
+  t.teardown(() => {
+    plain.dropConnection();
+    shaped.dropConnection();
+  });
+  await open(plain, server.url);
+  await open(shaped, server.url);
+  t.is(plain.linkBacklog, null);
+  t.deepEqual(shaped.linkBacklog, { up: 0, down: 0 });
+});
