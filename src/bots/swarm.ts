@@ -330,17 +330,6 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
         typeof options.connect === "function"
           ? options.connect({ index: b.index, name: b.name, data: row, env })
           : options.connect;
-      // The first connect of a bot with drops starts its timeline; a rejoin keeps it.
-      const network = own?.network !== undefined ? own.network : options.network;
-      if (b.timeline === null && network) {
-        let rules: ReturnType<typeof checkNetwork>;
-        try {
-          rules = checkNetwork(network);
-        } catch (err) {
-          throw new BotConnectError(`${b.name}: ${(err as Error).message}`, "bad-options", { cause: err });
-        }
-        if (rules.length > 0) b.timeline = new DropTimeline(rules);
-      }
     } catch (err) {
       refuse(b, err);
       return;
@@ -356,16 +345,36 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
         iteration,
         check,
       });
-    pending++;
-    const network = own?.network !== undefined ? own.network : options.network;
+    // Options in order: the run's, the scenario's network, the script's own per-bot options
+    // (defineBot's connectOptions), then options.connect's.
+    let given: SwarmConnectOptions;
     try {
-      bot = await Bot.connect({
+      given = {
         ...options.botOptions,
-        // The script's own per-bot options (defineBot's connectOptions), then options.connect's.
+        ...(options.network !== undefined ? { network: options.network } : {}),
         ...options.script.connectOptions?.(context(b.iteration)),
         ...own,
+      };
+      // The first connect of a bot with drops starts its timeline; a rejoin keeps it.
+      if (b.timeline === null && given.network) {
+        let rules: ReturnType<typeof checkNetwork>;
+        try {
+          rules = checkNetwork(given.network);
+        } catch (err) {
+          throw new BotConnectError(`${b.name}: ${(err as Error).message}`, "bad-options", { cause: err });
+        }
+        if (rules.length > 0) b.timeline = new DropTimeline(rules);
+      }
+    } catch (err) {
+      refuse(b, err);
+      return;
+    }
+    pending++;
+    try {
+      bot = await Bot.connect({
+        ...given,
         // The link's conditions go to the socket; the drops stay here.
-        network: linkPart(network),
+        network: linkPart(given.network),
         url: own?.url ?? options.url,
         signal: abandon.signal,
       } as ConnectOptions);
