@@ -404,7 +404,8 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
       b.dropTimer = setTimeout(
         () => {
           b.dropTimer = null;
-          if (b.settled || b.leaving) return;
+          // The run's end: bots are leaving cleanly, no drop then.
+          if (b.settled || b.leaving || run.signal.aborted) return;
           b.dropped = drop;
           bot.terminate("network-condition").catch(() => undefined);
         },

@@ -520,14 +520,21 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** @internal Every socket error is followed by 'close'; the first one is kept for the report there. */
   _onError(err: Error): void {
+    // A reset behind bytes still on the incoming link is seen after them (TCP's order).
+    if (this.#down !== null && this.#down.queued > 0) this.#down.after(() => this.#onError(err));
+    else this.#onError(err);
+  }
+
+  #onError(err: Error): void {
     this.error ??= err;
     if (this.#state < ReadyState.CLOSING) this.#state = ReadyState.CLOSING;
     this.socket.destroy();
   }
 
-  /** @internal The socket is closed. */
+  /** @internal The socket is closed: seen once the bytes still on the incoming link are delivered (TCP's order). */
   _onClose(): void {
-    this.#closed();
+    if (this.#down !== null && this.#down.queued > 0) this.#down.after(() => this.#closed());
+    else this.#closed();
   }
 }
 

@@ -191,7 +191,7 @@ export const SLICE_BYTES = 1460;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Entry {
-  /** null: the end of the stream. */
+  /** null: the end of the stream (or, with `done`, a mark: after()). */
   readonly chunk: Buffer | null;
   readonly due: number;
   readonly done: (() => void) | undefined;
@@ -256,6 +256,20 @@ export class LinkDirection {
     this.#arm();
   }
 
+  /**
+   * Runs `fn` once everything given before has been delivered (at once if nothing is queued):
+   * what happened behind those bytes (the peer's reset) is seen after them, as TCP orders it.
+   */
+  after(fn: () => void): void {
+    if (this.#stopped || this.#head >= this.#queue.length) {
+      fn();
+      return;
+    }
+    const last = this.#queue[this.#queue.length - 1] as Entry;
+    this.#queue.push({ chunk: null, due: last.due, done: fn });
+    this.#arm();
+  }
+
   /** Delivers what is due, after the sink refused (reading resumed). */
   kick(): void {
     if (this.#timer !== null) {
@@ -300,7 +314,8 @@ export class LinkDirection {
       if (e.due > now) break;
       if (e.chunk === null) {
         this.#take();
-        this.sink.end();
+        if (e.done) e.done();
+        else this.sink.end();
         continue;
       }
       if (!this.sink.write(e.chunk, e.done)) {

@@ -19,6 +19,7 @@ import {
 } from "../../src/index.js";
 import { ExampleGame } from "../../src/server/index.js";
 import { runCli } from "../harness/cli.js";
+import { startFixture } from "../harness/godot.js";
 
 async function game(t: ExecutionContext): Promise<{ url: string; left: () => number }> {
   const g = new ExampleGame({ bindIp: "127.0.0.1" });
@@ -150,4 +151,28 @@ test("the command line: a module's scenarios each with their own network conditi
   t.is(res.counters.bots_dropped, flaky?.bots.dropped);
   t.is(res.counters.bots_reconnects, flaky?.bots.reconnects);
   t.regex(run.stdout, /network conditions: \d+ connections dropped as scheduled, \d+ rejoins/);
+});
+
+test("real Godot 3.6.2: each scheduled drop is a PEER_DISCONNECTED to the engine, each rejoin a new PEER_CONNECTED, and the run has no error", async (t) => {
+  t.timeout(60_000);
+  const godot = await startFixture(t, "3.6.2", "game_server.gd");
+  const result = await runSwarm({
+    url: `ws://127.0.0.1:${godot.port}`,
+    bots: 2,
+    // Drops at 0.5 s and 1.5 s of each bot's life; the next (2.5 s) would come after the run.
+    durationMs: 2200,
+    network: { latency: "10ms", drops: [{ at: "500ms", every: "1s", rejoinAfter: "200ms" }] },
+    script: pinger,
+  });
+  const dropped = result.bots.dropped ?? 0;
+  t.true(dropped >= 2, `${dropped} drops`);
+  t.deepEqual(result.errors, {});
+  t.is(result.closes["1006"], dropped);
+  const count = (re: RegExp) => godot.lines.filter((l) => re.test(l)).length;
+  const until = Date.now() + 10_000;
+  while (count(/^PEER_DISCONNECTED /) < dropped && Date.now() < until)
+    await new Promise((r) => setTimeout(r, 20));
+  t.true(count(/^PEER_DISCONNECTED /) >= dropped);
+  t.is(count(/^PEER_CONNECTED /), result.bots.connected);
+  t.is(result.bots.connected, 2 + (result.bots.reconnects ?? 0));
 });

@@ -305,8 +305,9 @@ test("a slow download link stays bounded: past the input buffer's size the socke
     received += p.length;
     order.push(p[0] ?? -1);
   });
-  await client.connectToUrlAsync(`ws://127.0.0.1:${port}`);
+  // Before the connect: the link carries nothing earlier (the server's bytes follow its 101 at once).
   const started = performance.now();
+  await client.connectToUrlAsync(`ws://127.0.0.1:${port}`);
   const limit = client.getBufferLimits().maxMessageBytes;
   let most = 0;
   for (let i = 0; i < 60; i++) {
@@ -368,4 +369,27 @@ test("no conditions, no shaper: a plain client's connection has no link, and one
   await open(shaped, server.url);
   t.is(plain.linkBacklog, null);
   t.deepEqual(shaped.linkBacklog, { up: 0, down: 0 });
+});
+
+test("a reset behind bytes still on the link is seen after them: the last message arrives, then the close", async (t) => {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise<void>((r) => wss.once("listening", () => r()));
+  t.teardown(() => new Promise<void>((r) => wss.close(() => r())));
+  const port = (wss.address() as { port: number }).port;
+  wss.on("connection", (ws) => {
+    ws.send(Buffer.from("last words"));
+    // Out well before the reset; the client's link still holds it (50 ms one-way).
+    setTimeout(() => (ws as unknown as { _socket: import("node:net").Socket })._socket.resetAndDestroy(), 10);
+  });
+  const client = new WebSocketClient({ autoPoll: true, network: { latency: { down: "50ms" } } });
+  const seen: string[] = [];
+  client.on("data_received", () => seen.push(Buffer.from(client.getPeer(1)?.getPacket() ?? []).toString()));
+  const closed = new Promise<CloseInfo>((resolve) =>
+    client.once("connection_closed", (_c, info) => resolve(info)),
+  );
+  client.on("connection_established", () => seen.push("open"));
+  await client.connectToUrlAsync(`ws://127.0.0.1:${port}`);
+  const info = await closed;
+  seen.push(`closed ${info.code}`);
+  t.deepEqual(seen, ["open", "last words", "closed 1006"]);
 });
