@@ -13,6 +13,8 @@ import {
   type BotContext,
   decodeHistogram,
   type EngineBot,
+  evaluateThresholds,
+  parseThreshold,
   RpcMode,
   runSwarm,
   summarize,
@@ -106,6 +108,9 @@ test("scheduled drops: no close frame (closes 1006), counted as drops, not error
   t.is(b.started, 2 + reconnects);
   t.is(b.started, (b.ended ?? 0) + b.failed + (b.errored ?? 0) + (b.disconnected ?? 0) + dropped);
   t.is(result.closes["1006"], dropped);
+  // Thresholds read them.
+  const [judged] = evaluateThresholds(result, [parseThreshold(`bots.dropped==${dropped}`)]);
+  t.true(judged?.passed, judged?.message);
   // The server saw each drop as a peer leaving.
   while (left() < dropped) await new Promise((r) => setTimeout(r, 20));
   t.true(left() >= dropped);
