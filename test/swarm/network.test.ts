@@ -14,6 +14,7 @@ import {
   decodeHistogram,
   type EngineBot,
   evaluateThresholds,
+  mergeResults,
   parseThreshold,
   RpcMode,
   runSwarm,
@@ -111,6 +112,12 @@ test("scheduled drops: no close frame (closes 1006), counted as drops, not error
   // Thresholds read them.
   const [judged] = evaluateThresholds(result, [parseThreshold(`bots.dropped==${dropped}`)]);
   t.true(judged?.passed, judged?.message);
+  // A merge (the same run again as another shard) sums them, exactly.
+  const other = { ...result, shards: result.shards.map((s) => ({ ...s, startedAt: s.startedAt + 1 })) };
+  const merged = mergeResults([result, other]);
+  t.is(merged.bots.dropped, 2 * dropped);
+  t.is(merged.bots.reconnects, 2 * reconnects);
+  t.is(mergeResults([result]).bots.dropped, dropped);
   // The server saw each drop as a peer leaving.
   while (left() < dropped) await new Promise((r) => setTimeout(r, 20));
   t.true(left() >= dropped);
