@@ -135,6 +135,14 @@ export {
   defineBot,
 } from "./script.js";
 export {
+  MAX_BUCKETS,
+  mergeSeries,
+  SERIES_BUCKET_MS,
+  type SeriesBucket,
+  SeriesRecorder,
+  type TimeSeries,
+} from "./series.js";
+export {
   type BackoffOptions,
   BotSession,
   backoffDelay,
@@ -159,6 +167,7 @@ export {
 export type {
   EncodedHistogram,
   ErrorMessage,
+  LoadShape,
   MethodResult,
   SecondSample,
   SwarmResult,
