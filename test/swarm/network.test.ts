@@ -19,6 +19,8 @@ import {
   RpcMode,
   runSwarm,
   summarize,
+  summaryTable,
+  toHtml,
 } from "../../src/index.js";
 import { ExampleGame } from "../../src/server/index.js";
 import { runCli } from "../harness/cli.js";
@@ -118,6 +120,13 @@ test("scheduled drops: no close frame (closes 1006), counted as drops, not error
   t.is(merged.bots.dropped, 2 * dropped);
   t.is(merged.bots.reconnects, 2 * reconnects);
   t.is(mergeResults([result]).bots.dropped, dropped);
+  // The reports show them.
+  t.regex(
+    summaryTable(result),
+    new RegExp(`${dropped} connections dropped as scheduled, ${reconnects} rejoins`),
+  );
+  const html = toHtml(result);
+  t.true(html.includes("dropped as scheduled") && html.includes("rejoins"));
   // The server saw each drop as a peer leaving.
   while (left() < dropped) await new Promise((r) => setTimeout(r, 20));
   t.true(left() >= dropped);
