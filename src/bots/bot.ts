@@ -777,10 +777,13 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     await this.#untilClosed();
   }
 
-  /** Drops the connection with no close handshake (a crash, a pulled cable) and resolves once it is gone. */
-  async terminate(): Promise<void> {
+  /**
+   * Drops the connection with no close handshake (a crash, a pulled cable) and resolves once it is
+   * gone. "network-condition": a scheduled drop (its close says so, initiatedBy "network-condition").
+   */
+  async terminate(cause?: "network-condition"): Promise<void> {
     if (!this.#connected) return;
-    this.#client.dropConnection();
+    this.#client.dropConnection(cause);
     await this.#untilClosed();
   }
 

@@ -90,6 +90,17 @@ export {
   SwarmMetrics,
 } from "./metrics.js";
 export {
+  checkNetwork,
+  type DropOption,
+  type DropRule,
+  DropTimeline,
+  linkPart,
+  type NetworkConditions,
+  type NetworkDuration,
+  NetworkOptionError,
+  type NextDrop,
+} from "./network.js";
+export {
   type DataOption,
   type DurationOption,
   defineOptions,

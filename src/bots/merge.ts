@@ -75,7 +75,7 @@ export function parseSwarmResult(value: Json, source: string): SwarmResult {
   if (!isRecord(v.bots)) fail("bots is not an object");
   const bots = v.bots as Record<string, Json>;
   for (const k of ["started", "connected", "failed", "peak"]) count(bots[k], `bots.${k}`);
-  for (const k of ["ended", "errored", "disconnected"])
+  for (const k of ["ended", "errored", "disconnected", "dropped", "reconnects"])
     if (bots[k] !== undefined) count(bots[k], `bots.${k}`);
   hist(v.connectMs, "connectMs");
   hist(v.joinMs, "joinMs");
@@ -334,6 +334,9 @@ export function mergeResults(
   const drops: Record<string, number> = {};
   const closes: Record<string, number> = {};
   const bots = { started: 0, connected: 0, failed: 0, peak: 0, ended: 0, errored: 0, disconnected: 0 };
+  // Scheduled drops of network conditions and their rejoins: present when any input has them.
+  let dropped = 0;
+  let reconnects = 0;
   const generator = { cpuMaxPercent: 0, saturatedSeconds: 0, lagResolutionMs: 0, loadMax: 0, cores: 0 };
   let timeouts = 0;
   const stopped = new Set<string>();
@@ -354,6 +357,8 @@ export function mergeResults(
     bots.ended += r.bots.ended ?? 0;
     bots.errored += r.bots.errored ?? 0;
     bots.disconnected += r.bots.disconnected ?? 0;
+    dropped += r.bots.dropped ?? 0;
+    reconnects += r.bots.reconnects ?? 0;
     timeouts += r.timeouts ?? 0;
     if (r.stopped !== undefined) stopped.add(r.stopped);
     generator.lagResolutionMs = Math.max(generator.lagResolutionMs, r.generator.lagResolutionMs ?? 0);
@@ -425,7 +430,11 @@ export function mergeResults(
   // Outcomes only when the inputs have them (results of before they were counted have not).
   const outcomes = results.some((r) => r.bots.ended !== undefined);
   const mergedBots = outcomes
-    ? bots
+    ? {
+        ...bots,
+        ...(dropped > 0 ? { dropped } : {}),
+        ...(reconnects > 0 ? { reconnects } : {}),
+      }
     : { started: bots.started, connected: bots.connected, failed: bots.failed, peak: bots.peak };
   const seconds = mergeSeconds(
     results.map((r) => r.seconds),

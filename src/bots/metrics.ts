@@ -31,7 +31,7 @@ export function correctedLagMs(maxNs: number, resolutionMs = LAG_RESOLUTION_MS):
 }
 
 /** How a started bot that joined ended (one that did not join is connectFailed). */
-export type BotOutcome = "ended" | "errored" | "disconnected";
+export type BotOutcome = "ended" | "errored" | "disconnected" | "dropped";
 
 export interface LiveStats {
   readonly elapsedMs: number;
@@ -116,6 +116,9 @@ export class SwarmMetrics {
   #ended = 0;
   #errored = 0;
   #disconnected = 0;
+  /** Connections ended by a scheduled drop of the network conditions, and the rejoins after them. */
+  #dropped = 0;
+  #reconnects = 0;
   #timeouts = 0;
   #loadMax = 0;
 
@@ -169,11 +172,21 @@ export class SwarmMetrics {
       this.#ended++;
       return;
     }
+    if (outcome === "dropped") {
+      // A scheduled drop (network conditions): not an error; the bot rejoins.
+      this.#dropped++;
+      return;
+    }
     const kind = outcome === "disconnected" ? "disconnected" : (kindOf ?? errorKind(err));
     if (outcome === "disconnected") this.#disconnected++;
     else this.#errored++;
     this.error(kind);
     this.#messages.note(kind, err, botName);
+  }
+
+  /** A bot rejoins after a scheduled drop (its new connection is also a start). */
+  botRejoined(): void {
+    this.#reconnects++;
   }
 
   /** An error of a bot that had already ended (a late timer): counted and kept, its bot unchanged. */
@@ -381,6 +394,8 @@ export class SwarmMetrics {
         ended: this.#ended,
         errored: this.#errored,
         disconnected: this.#disconnected,
+        ...(this.#dropped > 0 ? { dropped: this.#dropped } : {}),
+        ...(this.#reconnects > 0 ? { reconnects: this.#reconnects } : {}),
       },
       messages: this.#messages.list(),
       timeouts: this.#timeouts,

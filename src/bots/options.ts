@@ -5,6 +5,7 @@
  * number per second. The CLI checks every key before the run (a typo is an error naming the key).
  */
 import type { DataOrder } from "./data.js";
+import type { NetworkConditions } from "./network.js";
 import type { BotConnect } from "./swarm.js";
 
 export type DurationOption = string | number;
@@ -59,6 +60,13 @@ export interface ShapeOptions {
   /** Bot.connect's options (URL, headers, subprotocols, TLS, heartbeat, join timeout, engine, auth…), or a function of the bot. */
   readonly connect?: BotConnect;
   readonly data?: DataOption;
+  /**
+   * Network conditions of every bot (a per-bot `connect.network` wins): latency ± jitter and
+   * bandwidth per direction on its own socket, scheduled drops and rejoins (`{ latency: "50ms",
+   * jitter: "10ms", bandwidth: { up: "256kbit", down: "1mbit" }, drops: [{ at: "5s", every: "10s",
+   * rejoinAfter: "1s" }] }`).
+   */
+  readonly network?: NetworkConditions;
 }
 
 /** One scenario of a run: its own script (a file or an export of this module), shape, options and tags. */

@@ -9,6 +9,7 @@
  * a re-declaration replaces), the current bot, at most one backoff timer and one pending
  * ready(); each ended bot is dropped with its waiters (rejected), listeners and frame loop.
  */
+import { performance } from "node:perf_hooks";
 import { SignalEmitter } from "../core/index.js";
 import type { ScriptErrorSite } from "../scene/index.js";
 import type { Variant } from "../variant/index.js";
@@ -18,6 +19,14 @@ import { Bot as BotClass } from "./bot.js";
 import type { BotRpcDeclaration } from "./dialect.js";
 import type { BotByEngine, EngineBot } from "./engines.js";
 import { BotConnectError, BotDisconnectedError } from "./errors.js";
+import {
+  checkNetwork,
+  type DropRule,
+  DropTimeline,
+  linkPart,
+  type NetworkConditions,
+  type NextDrop,
+} from "./network.js";
 
 /**
  * Reconnect delays: attempt n (1, 2, …; reset to 1 by each successful join) waits
@@ -73,6 +82,12 @@ export interface SessionOptions extends Omit<ConnectOptions, "signal"> {
   readonly maxAttempts?: number;
   /** stop() waits this long for the server's close answer, then drops the connection (default 2 s). */
   readonly stopTimeoutMs?: number;
+  /**
+   * Network conditions: the link's (latency, jitter, bandwidth) on every connection, and drops
+   * scheduled from start(): each ends the connection with no close frame, and the session rejoins
+   * `rejoinAfter` after it (no backoff: the drop is no failure).
+   */
+  readonly network?: NetworkConditions | undefined;
   // heartbeatIntervalMs (ConnectOptions): SESSION_HEARTBEAT_MS by default here, 0 turns it off.
 }
 
@@ -144,6 +159,7 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
   readonly #random: () => number;
   readonly #maxAttempts: number;
   readonly #stopTimeoutMs: number;
+  readonly #drops: readonly DropRule[];
   readonly #declarations = new Map<string, Declaration>();
   readonly #setups: ((bot: B) => void)[] = [];
   #bot: B | null = null;
@@ -176,7 +192,12 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
     if (!(stopTimeoutMs >= 0)) throw new RangeError(`stopTimeoutMs must be ≥ 0, not ${stopTimeoutMs}`);
     this.#stopTimeoutMs = stopTimeoutMs;
     this.#random = options.random ?? Math.random;
-    this.#options = { ...options, heartbeatIntervalMs: options.heartbeatIntervalMs ?? SESSION_HEARTBEAT_MS };
+    this.#drops = checkNetwork(options.network);
+    this.#options = {
+      ...options,
+      network: linkPart(options.network),
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? SESSION_HEARTBEAT_MS,
+    };
   }
 
   /** The bot of the current connection (null while reconnecting or stopped). */
@@ -320,6 +341,7 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
   async #run(): Promise<void> {
     let failures = 0;
     let cause: Error | null = null;
+    const timeline = this.#drops.length > 0 ? new DropTimeline(this.#drops) : null;
     while (!this.#stopped) {
       if (cause) {
         failures++;
@@ -356,10 +378,32 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
       this.#settleReady(bot);
       if (first) this.#emit("connected", [bot]);
       else this.#emit("reconnected", [bot]);
+      // The next scheduled drop of this connection, if any.
+      const next = timeline?.next() ?? null;
+      let dropped: NextDrop | null = null;
+      const dropTimer =
+        next === null
+          ? null
+          : setTimeout(
+              () => {
+                dropped = next;
+                bot.terminate("network-condition").catch(() => undefined);
+              },
+              Math.max(0, next.at - performance.now()),
+            );
       const [info, error] = await ended;
+      if (dropTimer !== null) clearTimeout(dropTimer);
       this.#bot = null;
       this.#emit("disconnected", [info, error]);
       cause = lossOf(info, error);
+      const drop = dropped as NextDrop | null;
+      if (drop !== null && info?.initiatedBy === "network-condition" && !this.#stopped) {
+        // A scheduled drop: rejoin once the link is back, with no backoff (no failure to count).
+        const delayMs = Math.max(0, drop.at + drop.rejoinAfterMs - performance.now());
+        this.#emit("reconnecting", [1, delayMs, cause]);
+        await this.#wait(delayMs);
+        cause = null;
+      }
     }
     this.#settleReady(new BotDisconnectedError("the session was stopped"));
   }

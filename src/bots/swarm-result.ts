@@ -70,6 +70,13 @@ export interface SwarmResult {
     errored?: number;
     /** Disconnected by the server or the network while its script ran, not expected: errors.disconnected. */
     disconnected?: number;
+    /**
+     * Connections ended by a scheduled drop of the network conditions (close 1006, no close frame):
+     * not errors. With them, started == ended + failed + errored + disconnected + dropped.
+     */
+    dropped?: number;
+    /** Rejoins after a scheduled drop (each also counted in started). */
+    reconnects?: number;
   };
   /**
    * Distinct messages behind errors, disconnects, connect failures and drops, with counts, the

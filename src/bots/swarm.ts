@@ -14,6 +14,7 @@ import { DataFeed, type DataOrder, type DataRows } from "./data.js";
 import type { EngineBot } from "./engines.js";
 import { BotConnectError, BotDisconnectedError } from "./errors.js";
 import { type BotOutcome, SwarmMetrics } from "./metrics.js";
+import { checkNetwork, DropTimeline, linkPart, type NetworkConditions, type NextDrop } from "./network.js";
 import { type BotScript, botContext, type DataRow } from "./script.js";
 import { type Stage, shardShare, targetAt } from "./stages.js";
 import type { LoadShape, SwarmResult } from "./swarm-result.js";
@@ -27,8 +28,10 @@ export interface BotInfo {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-/** Bot.connect's options for a bot (its URL included, else the run's), the same for all or per bot. */
-export type SwarmConnectOptions = Partial<Omit<ConnectOptions, "signal">>;
+/** Bot.connect's options for a bot (its URL included, else the run's), the same for all or per bot; its network conditions drops included. */
+export type SwarmConnectOptions = Partial<Omit<ConnectOptions, "signal" | "network">> & {
+  readonly network?: NetworkConditions | null | undefined;
+};
 export type BotConnect = SwarmConnectOptions | ((bot: BotInfo) => SwarmConnectOptions);
 
 export interface Shard {
@@ -70,6 +73,11 @@ export interface SwarmOptions extends SwarmLoad {
   readonly connect?: BotConnect | undefined;
   /** Rows of a data file and how they are handed out (ctx.data). */
   readonly data?: { readonly rows: DataRows; readonly order: DataOrder } | undefined;
+  /**
+   * Every bot's network conditions (under `connect`'s own): latency, jitter, bandwidth on its
+   * socket, and drops with rejoins over its life (network.ts).
+   */
+  readonly network?: NetworkConditions | undefined;
   /** Ends the run early (Ctrl-C): scripts are told, bots disconnect, the result is returned. */
   readonly signal?: AbortSignal;
   /** Time scripts get to return (and bots to leave, one by one) after the run ends before the rest are dropped (default END_GRACE_MS, 2 s). */
@@ -109,6 +117,11 @@ class BotRun {
   expectClose = false;
   /** Our own disconnect is under way: its close is no error. */
   leaving = false;
+  /** The iteration running (a rejoin after a scheduled drop runs it again). */
+  current: number;
+  /** The scheduled drop armed on this connection, and the one that happened. */
+  dropTimer: NodeJS.Timeout | null = null;
+  dropped: NextDrop | null = null;
   #end: () => void = () => undefined;
   /** Resolves when the bot ended by an error or a disconnect: its script is no longer waited for. */
   readonly ended = new Promise<void>((resolve) => {
@@ -120,7 +133,11 @@ class BotRun {
     /** Closed model: the slot this bot fills (its next iteration reconnects into the same slot). */
     readonly slot: Slot | null = null,
     readonly iteration = 0,
-  ) {}
+    /** The bot's scheduled drops, from its first connect (kept across rejoins). */
+    public timeline: DropTimeline | null = null,
+  ) {
+    this.current = iteration;
+  }
   get name(): string {
     return `bot-${this.index + 1}`;
   }
@@ -236,12 +253,16 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     if (b.settled) return;
     b.settled = true;
     b.outcomeEnded = outcome === "ended";
+    if (b.dropTimer !== null) clearTimeout(b.dropTimer);
+    b.dropTimer = null;
     all.delete(b);
     metrics.botEnded(outcome, err, b.name, kind);
     if (outcome !== "ended") b.endNow();
   };
   const control: SwarmRun = {
     fail(b, err, kind) {
+      // What a scheduled drop cut short is no error of the bot.
+      if (b.dropped !== null && err instanceof BotDisconnectedError) return;
       if (b.settled) metrics.lateError(err, b.name, kind);
       else settle(b, "errored", err, kind);
     },
@@ -253,8 +274,23 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   };
   enterRun(control);
 
+  /** Rejoins waiting out their scheduled drop (cancelled at the end of the run). */
+  const rejoins = new Set<NodeJS.Timeout>();
   const onGone = (b: BotRun, info: CloseInfo | null, error: Error | null) => {
     if (b.settled || b.leaving || run.signal.aborted) return;
+    if (info?.initiatedBy === "network-condition" && b.dropped !== null) {
+      // A scheduled drop: no error; the same bot rejoins (a new connection) once the link is back.
+      settle(b, "dropped");
+      const wait = Math.max(0, b.dropped.at + b.dropped.rejoinAfterMs - performance.now());
+      const timer = setTimeout(() => {
+        rejoins.delete(timer);
+        if (run.signal.aborted || b.slot?.retired === true) return;
+        metrics.botRejoined();
+        launch(b.index, b.slot, b.current, b.timeline);
+      }, wait);
+      rejoins.add(timer);
+      return;
+    }
     if (b.expectClose) {
       settle(b, "ended");
       b.endNow();
@@ -309,13 +345,36 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
         iteration,
         check,
       });
+    // Options in order: the run's, the scenario's network, the script's own per-bot options
+    // (defineBot's connectOptions), then options.connect's.
+    let given: SwarmConnectOptions;
+    try {
+      given = {
+        ...options.botOptions,
+        ...(options.network !== undefined ? { network: options.network } : {}),
+        ...options.script.connectOptions?.(context(b.iteration)),
+        ...own,
+      };
+      // The first connect of a bot with drops starts its timeline; a rejoin keeps it.
+      if (b.timeline === null && given.network) {
+        let rules: ReturnType<typeof checkNetwork>;
+        try {
+          rules = checkNetwork(given.network);
+        } catch (err) {
+          throw new BotConnectError(`${b.name}: ${(err as Error).message}`, "bad-options", { cause: err });
+        }
+        if (rules.length > 0) b.timeline = new DropTimeline(rules);
+      }
+    } catch (err) {
+      refuse(b, err);
+      return;
+    }
     pending++;
     try {
       bot = await Bot.connect({
-        ...options.botOptions,
-        // The script's own per-bot options (defineBot's connectOptions), then options.connect's.
-        ...options.script.connectOptions?.(context(b.iteration)),
-        ...own,
+        ...given,
+        // The link's conditions go to the socket; the drops stay here.
+        network: linkPart(given.network),
         url: own?.url ?? options.url,
         signal: abandon.signal,
       } as ConnectOptions);
@@ -340,10 +399,24 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     metrics.watch(bot);
     bot.on("script_error", (err) => control.fail(b, err, "handler"));
     bot.once("disconnected", (info, error) => onGone(b, info, error));
+    const drop = b.timeline?.next() ?? null;
+    if (drop !== null) {
+      b.dropTimer = setTimeout(
+        () => {
+          b.dropTimer = null;
+          // The run's end: bots are leaving cleanly, no drop then.
+          if (b.settled || b.leaving || run.signal.aborted) return;
+          b.dropped = drop;
+          bot.terminate("network-condition").catch(() => undefined);
+        },
+        Math.max(0, drop.at - performance.now()),
+      );
+    }
     if (run.signal.aborted) b.stop.abort();
     try {
       // Iterations on one connection: again until the run (or the bot's stage) ends or the count is reached.
       for (let it = b.iteration; ; it++) {
+        b.current = it;
         const t0 = performance.now();
         await Promise.race([options.script(bot, context(it)), b.ended]);
         if (b.settled) break;
@@ -359,6 +432,8 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
       else settle(b, "errored", err);
     } finally {
       live.delete(b);
+      if (b.dropTimer !== null) clearTimeout(b.dropTimer);
+      b.dropTimer = null;
       if (bot.connected) {
         b.leaving = true;
         // At the end of the run, bots leave one after another: a Godot 3 server whose peers close
@@ -377,9 +452,14 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
       if (b.outcomeEnded) launch(b.index, b.slot, next);
     }
   };
-  const launch = (index: number, slot: Slot | null = null, iteration = 0) => {
+  const launch = (
+    index: number,
+    slot: Slot | null = null,
+    iteration = 0,
+    timeline: DropTimeline | null = null,
+  ) => {
     firstLaunchAt ??= Date.now();
-    const b = new BotRun(control, index, slot, iteration);
+    const b = new BotRun(control, index, slot, iteration, timeline);
     if (slot) slot.current = b;
     const p = currentBot
       .run(b, () => metricSink.run(metrics.custom, () => one(b)))
@@ -490,6 +570,8 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   }
   clearInterval(watchdog);
   run.abort();
+  for (const timer of rejoins) clearTimeout(timer);
+  rejoins.clear();
   // The end: scripts are told; connects still pending get the grace too (a bot that joins then
   // ends at once). Whatever is not done within it is abandoned or dropped, so the run returns at
   // most graceMs (≤ 2 s by default) after its time. No bot could connect: no point waiting.

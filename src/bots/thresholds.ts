@@ -137,6 +137,11 @@ export const METRICS: readonly {
     unit: "count",
     description: "bots started, joined, failed; most at once",
   },
+  {
+    name: "bots.{dropped,reconnects}",
+    unit: "count",
+    description: "connections the network conditions dropped as scheduled; rejoins after them",
+  },
   { name: "rpcs", unit: "count", description: "round trips completed" },
   { name: "rps", unit: "per second", description: "round trips per second over the run" },
   { name: "msgs_in, msgs_out", unit: "count", description: "WebSocket messages received / sent" },
@@ -234,6 +239,7 @@ const METHOD_FIELDS = {
 } as const;
 type MethodField = keyof typeof METHOD_FIELDS;
 const BOTS = ["started", "connected", "failed", "peak"] as const;
+const NETWORK_BOTS = ["dropped", "reconnects"] as const;
 const TOTALS = ["msgs_in", "msgs_out", "bytes_in", "bytes_out"] as const;
 const TOTAL_FIELDS = {
   msgs_in: "msgsIn",
@@ -414,6 +420,10 @@ function resolveMetric(name: string, custom: CustomMetricLookup = declaredMetric
   if (head === "bots" && parts.length === 2 && isOneOf(BOTS, second)) {
     return { unit: "count", read: (r) => r.bots[second] };
   }
+  // Network conditions' scheduled drops and the rejoins after them (absent: none).
+  if (head === "bots" && parts.length === 2 && isOneOf(NETWORK_BOTS, second)) {
+    return { unit: "count", read: (r) => r.bots[second] ?? 0 };
+  }
   if (parts.length === 1 && head === "rpcs")
     return { unit: "count", read: (r, hist) => hist(r.rttMs).totalCount };
   if (parts.length === 1 && head === "rps") {
@@ -469,6 +479,7 @@ const STATIC_NAMES: readonly string[] = [
   "closes",
   ...["1000", "1001", "1006", "open"].map((k) => `closes.${k}`),
   ...BOTS.map((b) => `bots.${b}`),
+  ...NETWORK_BOTS.map((b) => `bots.${b}`),
   "rpcs",
   "rps",
   ...TOTALS,

@@ -13,7 +13,13 @@ import type {
   TestOptions,
   ThinkTime,
 } from "../bots/index.js";
-import { thinkAround, thinkProblem } from "../bots/index.js";
+import {
+  checkNetwork,
+  type NetworkConditions,
+  NetworkOptionError,
+  thinkAround,
+  thinkProblem,
+} from "../bots/index.js";
 import { DurationSyntaxError, durationMs } from "./durations.js";
 import { closest } from "./suggest.js";
 
@@ -38,6 +44,7 @@ const SHAPE_KEYS = [
   "think",
   "connect",
   "data",
+  "network",
 ] as const;
 const TEST_KEYS = [
   ...SHAPE_KEYS,
@@ -183,6 +190,7 @@ function connectOption(v: Json, at: string): BotConnect {
     const type = CONNECT_TYPES[k];
     const here = `${at}.${k}`;
     if (k === "signal") fail(here, "the runner owns each bot's signal");
+    if (k === "network" && x !== undefined) networkOption(x, here);
     if (type === undefined || x === undefined) continue;
     if (type === "strings") {
       if (!Array.isArray(x) || x.some((s) => typeof s !== "string"))
@@ -202,6 +210,17 @@ function connectOption(v: Json, at: string): BotConnect {
   return v as BotConnect;
 }
 
+/** Network conditions (bots' network.ts checks them; its error names the key). */
+function networkOption(v: Json, at: string): NetworkConditions {
+  try {
+    checkNetwork(v as NetworkConditions, at);
+  } catch (err) {
+    if (err instanceof NetworkOptionError) throw new OptionsError(err.message);
+    throw err;
+  }
+  return v as NetworkConditions;
+}
+
 function shapeChecks(v: Record<string, Json>, at: string): void {
   if (v.bots !== undefined) whole(v.bots, `${at}.bots`, 0);
   if (v.ramp !== undefined) optionRate(v.ramp, `${at}.ramp`);
@@ -215,6 +234,7 @@ function shapeChecks(v: Record<string, Json>, at: string): void {
   }
   if (v.think !== undefined) thinkOption(v.think, `${at}.think`);
   if (v.connect !== undefined) connectOption(v.connect, `${at}.connect`);
+  if (v.network !== undefined) networkOption(v.network, `${at}.network`);
   if (v.data !== undefined) {
     const d = v.data;
     if (isRecord(d)) {
@@ -350,6 +370,7 @@ export interface ResolvedShape {
   readonly think?: ThinkTime | undefined;
   readonly connect?: BotConnect | undefined;
   readonly data?: { readonly file: string; readonly order: DataOrder } | undefined;
+  readonly network?: NetworkConditions | undefined;
 }
 
 export function resolveShape(o: ShapeOptions | ScenarioOptions, at: string): ResolvedShape {
@@ -374,6 +395,7 @@ export function resolveShape(o: ShapeOptions | ScenarioOptions, at: string): Res
     reuseConnection: o.reuseConnection,
     think: o.think !== undefined ? thinkOption(o.think, `${at}.think`) : undefined,
     connect: o.connect,
+    network: o.network,
     data:
       o.data === undefined
         ? undefined

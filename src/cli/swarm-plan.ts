@@ -323,6 +323,7 @@ export function swarmOptionsOf(
     reuseConnection: sh.reuseConnection,
     think: sh.think,
     connect: sh.connect,
+    network: sh.network,
     env: plan.env,
     ...(s.rows && sh.data ? { data: { rows: s.rows, order: sh.data.order } } : {}),
   };

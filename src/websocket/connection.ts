@@ -20,6 +20,7 @@ import * as tls from "node:tls";
 import { ConnectError, HandshakeError, type ProtocolError } from "./errors.js";
 import { checkAnswer, MAX_RESPONSE_HEAD, newKey, parseAnswer, upgradeRequest } from "./handshake.js";
 import { Heartbeat, type HeartbeatOptions, type HeartbeatTarget } from "./heartbeat.js";
+import { drawDelayMs, LinkDirection, type LinkShape, type LinkSink } from "./link-conditions.js";
 import { FrameReceiver } from "./receiver.js";
 import { EMPTY, encodeClose, encodeFrame, Opcode } from "./sender.js";
 import type { CloseInitiator } from "./signals.js";
@@ -64,6 +65,8 @@ export interface ConnectOptions {
   readonly closeTimeoutMs: number;
   readonly noDelay: boolean;
   readonly heartbeat: HeartbeatOptions | null;
+  /** Network conditions on this connection (link-conditions.ts), or null: the socket is used bare. */
+  readonly link?: LinkShape | null;
 }
 
 export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
@@ -91,6 +94,11 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   #pendingCount = 0;
   /** Messages sent whose write has not completed. */
   #inFlight = 0;
+  /** The shaped directions (network conditions), or null: bytes go straight to and from the socket. */
+  #up: LinkDirection | null = null;
+  #down: LinkDirection | null = null;
+  /** Reading the socket stopped because the incoming link holds an input buffer's worth. */
+  #linkHeld = false;
 
   /** The subprotocol the server chose ("" if none). */
   protocol = "";
@@ -126,11 +134,24 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     socket.on("end", socketOnEnd);
     socket.on("error", socketOnError);
     socket.on("close", socketOnClose);
-    // Written at once: the socket holds it until it is connected (and TLS is up).
-    socket.write(
-      upgradeRequest(options.path, options.hostHeader, this.#key, options.protocols, options.headers),
-      "latin1",
+    const request = upgradeRequest(
+      options.path,
+      options.hostHeader,
+      this.#key,
+      options.protocols,
+      options.headers,
     );
+    const link = options.link ?? null;
+    if (link === null) {
+      // Written at once: the socket holds it until it is connected (and TLS is up).
+      socket.write(request, "latin1");
+    } else {
+      this.#shape(link);
+      // TCP's handshake takes a round trip through the link before the request can leave.
+      const rtt = (link.up ? drawDelayMs(link.up) : 0) + (link.down ? drawDelayMs(link.down) : 0);
+      this.#up?.hold(rtt);
+      this.#write(Buffer.from(request, "latin1"));
+    }
     this.#timer = setTimeout(connectTimedOut, options.connectTimeoutMs, this);
     this.#timer.unref();
   }
@@ -149,7 +170,13 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** Bytes given to send that are not yet handed to the kernel (frame headers included). */
   get bufferedAmount(): number {
-    return this.socket.writableLength + this.#pendingBytes;
+    return this.socket.writableLength + this.#pendingBytes + (this.#up?.queuedBytes ?? 0);
+  }
+
+  /** Bytes waiting on the shaped link, each way (null: no network conditions). */
+  get linkBacklog(): { readonly up: number; readonly down: number } | null {
+    if (this.#up === null && this.#down === null) return null;
+    return { up: this.#up?.queuedBytes ?? 0, down: this.#down?.queuedBytes ?? 0 };
   }
 
   /** Messages sent whose write has not completed. */
@@ -185,14 +212,16 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     this.#sendClose(code, reason);
   }
 
-  /** Drops the TCP connection at once, with no close frame. */
-  terminate(): void {
+  /** Drops the TCP connection at once, with no close frame; `initiatedBy` says who, if not the user. */
+  terminate(initiatedBy?: CloseInitiator): void {
     if (this.#state === ReadyState.CLOSED) return;
+    if (initiatedBy !== undefined) this.initiatedBy ??= initiatedBy;
     if (this.#state === ReadyState.CONNECTING) {
       this.error ??= new Error("WebSocket was closed before the connection was established");
     }
     this.#state = ReadyState.CLOSING;
     this.stopReading();
+    this.#stopLink();
     this.socket.destroy();
   }
 
@@ -207,7 +236,8 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    if (this.hasUnread) setImmediate(readOn, this);
+    // A shaped link delivers what it held on the next turn too (never inside the caller's poll).
+    if (this.hasUnread || this.#down !== null) setImmediate(readOn, this);
     else this.socket.resume();
   }
 
@@ -215,7 +245,9 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   _readOn(): void {
     if (this.#paused || this.#state === ReadyState.CLOSED) return;
     this.readUnread();
-    if (!this.#paused) this.socket.resume();
+    if (this.#paused) return;
+    this.#resumeSocket();
+    this.#down?.kick();
   }
 
   heartbeatDead(timeoutMs: number): void {
@@ -237,7 +269,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
       this.#inFlight -= count;
       return;
     }
-    this.socket.write(Array.isArray(pending) ? Buffer.concat(pending, bytes) : pending, () => {
+    this.#write(Array.isArray(pending) ? Buffer.concat(pending, bytes) : pending, () => {
       this.#inFlight -= count;
     });
   }
@@ -279,7 +311,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     this.closeCode = code;
     this.closeReason = reason;
     // Reading goes on (to see the end of the TCP connection) even if backpressure paused it.
-    if (this.#paused) this.socket.resume();
+    if (this.#paused) this.#resumeSocket();
     this.#sendClose(code, reason);
   }
 
@@ -287,7 +319,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     this.#faulted = true;
     this.error ??= error;
     this.initiatedBy ??= "client";
-    if (this.#paused) this.socket.resume();
+    if (this.#paused) this.#resumeSocket();
     this.#sendClose(error.closeCode, EMPTY);
   }
 
@@ -301,13 +333,13 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
       return;
     }
     if (this.#state === ReadyState.CLOSING) {
-      if (this.#closeSent && (this.#closeReceived || this.#faulted)) this.socket.end();
+      if (this.#closeSent && (this.#closeReceived || this.#faulted)) this.#end();
       return;
     }
     this.#state = ReadyState.CLOSING;
     this.#writeNow(encodeClose(code, reason));
     this.#closeSent = true;
-    if (this.#closeReceived || this.#faulted) this.socket.end();
+    if (this.#closeReceived || this.#faulted) this.#end();
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = setTimeout(closeTimedOut, this.#closeTimeoutMs, this);
   }
@@ -315,7 +347,62 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   /** A control frame: after the frames already queued this tick, at once. */
   #writeNow(frame: Buffer): void {
     this._flush();
-    if (this.socket.writable) this.socket.write(frame);
+    if (this.socket.writable) this.#write(frame);
+  }
+
+  /** To the socket, or down the shaped link. */
+  #write(bytes: Buffer, done?: () => void): void {
+    if (this.#up === null) this.socket.write(bytes, done);
+    else this.#up.push(bytes, done);
+  }
+
+  /** Ends our side: at once, or after the bytes still on the shaped link. */
+  #end(): void {
+    if (this.#up === null) this.socket.end();
+    else this.#up.end();
+  }
+
+  #resumeSocket(): void {
+    if (!this.#linkHeld) this.socket.resume();
+  }
+
+  /** Installs the shaped directions: the up one writes to the socket, the down one feeds the frame reader. */
+  #shape(link: LinkShape): void {
+    if (link.up) this.#up = new LinkDirection(link.up, new UpSink(this));
+    if (link.down) this.#down = new LinkDirection(link.down, new DownSink(this));
+  }
+
+  #stopLink(): void {
+    this.#up?.stop();
+    this.#down?.stop();
+  }
+
+  /** @internal Bytes off the outgoing link, to the socket. */
+  _linkWrite(chunk: Buffer, done: (() => void) | undefined): void {
+    if (this.socket.writable) this.socket.write(chunk, done);
+    else done?.();
+  }
+
+  /** @internal Our side's end, off the outgoing link. */
+  _linkEnd(): void {
+    if (!this.socket.destroyed) this.socket.end();
+  }
+
+  /** @internal Bytes off the incoming link; false while reading is paused (they wait on the link). */
+  _linkRead(chunk: Buffer): boolean {
+    if (this.#paused && !this.stopped && this.#state !== ReadyState.CLOSED) return false;
+    this.#take(chunk, false);
+    const down = this.#down;
+    if (this.#linkHeld && down !== null && down.queuedBytes < this.maxPayload / 2) {
+      this.#linkHeld = false;
+      if (!this.#paused) this.socket.resume();
+    }
+    return true;
+  }
+
+  /** @internal The server's end of the stream, off the incoming link. */
+  _linkReadEnd(): void {
+    if (this.#state !== ReadyState.CLOSED) this.#ended();
   }
 
   #handshake(chunk: Buffer, transient: boolean): void {
@@ -383,9 +470,12 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     if (this.opened && !this.stopped) {
       this.#paused = false;
       this.readUnread();
+      // What the link held back (due, but reading was paused) had arrived: it counts too.
+      this.#down?.kick();
       const rest = this.socket.readableEnded ? null : (this.socket.read() as Buffer | null);
       if (rest !== null) this.receive(rest);
     }
+    this.#stopLink();
     this.stopReading();
     this.#pending = null;
     this.#owner._wsClose(this);
@@ -393,6 +483,22 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** @internal Bytes from the socket; `transient`: the chunk is read into again after this call. */
   _onData(chunk: Buffer, transient: boolean): void {
+    const down = this.#down;
+    if (down !== null) {
+      // Copied: the link keeps it past this call. Past an input buffer's worth on the link, the
+      // socket is not read: the server's send buffer fills, as behind a slow link.
+      down.push(transient ? Buffer.from(chunk) : chunk);
+      if (!this.#linkHeld && down.queuedBytes >= this.maxPayload) {
+        this.#linkHeld = true;
+        this.socket.pause();
+      }
+      return;
+    }
+    this.#take(chunk, transient);
+  }
+
+  /** Bytes that arrived (through the link, if any): the handshake's answer, then frames. */
+  #take(chunk: Buffer, transient: boolean): void {
     if (this.#state === ReadyState.CONNECTING) {
       this.#handshake(chunk, transient);
       return;
@@ -403,20 +509,32 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** @internal The server ended its side: end ours (the socket then closes). */
   _onEnd(): void {
+    if (this.#down !== null) this.#down.end();
+    else this.#ended();
+  }
+
+  #ended(): void {
     if (this.#state < ReadyState.CLOSING) this.#state = ReadyState.CLOSING;
-    this.socket.end();
+    this.#end();
   }
 
   /** @internal Every socket error is followed by 'close'; the first one is kept for the report there. */
   _onError(err: Error): void {
+    // A reset behind bytes still on the incoming link is seen after them (TCP's order).
+    if (this.#down !== null && this.#down.queued > 0) this.#down.after(() => this.#onError(err));
+    else this.#onError(err);
+  }
+
+  #onError(err: Error): void {
     this.error ??= err;
     if (this.#state < ReadyState.CLOSING) this.#state = ReadyState.CLOSING;
     this.socket.destroy();
   }
 
-  /** @internal The socket is closed. */
+  /** @internal The socket is closed: seen once the bytes still on the incoming link are delivered (TCP's order). */
   _onClose(): void {
-    this.#closed();
+    if (this.#down !== null && this.#down.queued > 0) this.#down.after(() => this.#closed());
+    else this.#closed();
   }
 }
 
@@ -445,6 +563,29 @@ function socketOnError(this: OwnedSocket, err: Error): void {
 
 function socketOnClose(this: OwnedSocket): void {
   this[kConnection]!._onClose();
+}
+
+/** The outgoing link's end: the socket. */
+class UpSink implements LinkSink {
+  constructor(readonly conn: ClientConnection) {}
+  write(chunk: Buffer, done: (() => void) | undefined): boolean {
+    this.conn._linkWrite(chunk, done);
+    return true;
+  }
+  end(): void {
+    this.conn._linkEnd();
+  }
+}
+
+/** The incoming link's end: the frame reader. */
+class DownSink implements LinkSink {
+  constructor(readonly conn: ClientConnection) {}
+  write(chunk: Buffer): boolean {
+    return this.conn._linkRead(chunk);
+  }
+  end(): void {
+    this.conn._linkReadEnd();
+  }
 }
 
 function flushTick(conn: ClientConnection): void {

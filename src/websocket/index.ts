@@ -18,6 +18,21 @@ export {
   WebSocketArgumentError,
   WebSocketError,
 } from "./errors.js";
+export {
+  type DirectionShape,
+  drawDelayMs,
+  type JitterDistribution,
+  type LinkClock,
+  type LinkConditions,
+  LinkDirection,
+  type LinkDuration,
+  type LinkRate,
+  type LinkShape,
+  type LinkSink,
+  linkShape,
+  type PerDirection,
+  SLICE_BYTES,
+} from "./link-conditions.js";
 export type { MultiplayerSink } from "./multiplayer-sink.js";
 export type {
   CloseInfo,

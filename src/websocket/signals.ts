@@ -10,7 +10,8 @@ export type CloseInitiator =
   | "client" // disconnectFromHost() / getPeer(1).close()
   | "server" // the server sent a close frame first
   | "heartbeat" // no answer to our pings within heartbeatTimeoutMs: the link is dead
-  | "network"; // the TCP connection ended without a close frame (server killed, reset …)
+  | "network" // the TCP connection ended without a close frame (server killed, reset …)
+  | "network-condition"; // a scheduled drop of the network conditions (no close frame): not a fault
 
 /** Everything known about a close. */
 export interface CloseInfo {

@@ -23,6 +23,7 @@ import {
 } from "./errors.js";
 import { isInvalidHeaderValue } from "./handshake.js";
 import type { HeartbeatOptions } from "./heartbeat.js";
+import { type LinkConditions, type LinkShape, linkShape } from "./link-conditions.js";
 import type { MultiplayerSink } from "./multiplayer-sink.js";
 import type { CloseInfo, CloseInitiator, WebSocketClientEvents, WebSocketClientSignal } from "./signals.js";
 import { readCertificate, tlsConnectOptions, tlsFailureOf } from "./tls.js";
@@ -58,6 +59,11 @@ export interface WebSocketClientOptions {
   readonly buffers?: BufferSizes;
   /** TCP_NODELAY on connect (default true). */
   readonly noDelay?: boolean;
+  /**
+   * Beyond Godot: network conditions on this client's connections (latency, jitter, bandwidth per
+   * direction; link-conditions.ts). Absent: the socket is used bare, at no cost.
+   */
+  readonly network?: LinkConditions | null;
 }
 
 /** A transport event not yet delivered (poll mode). */
@@ -90,6 +96,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   #closeTimeoutMs: number;
   #noDelay: boolean;
   #buffers: BufferSizes;
+  #link: LinkShape | null;
   #peer = new WebSocketPeer();
   /** The connection of the current attempt (connecting or connected); replaced on every connectToUrl. */
   #conn: ClientConnection | null = null;
@@ -149,6 +156,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     this.#noDelay = options.noDelay ?? true;
     this.#buffers = options.buffers ?? GODOT3_CLIENT_BUFFERS;
     bufferLimits(this.#buffers);
+    this.#link = linkShape(options.network, "network");
   }
 
   // ---- WebSocketClient ----
@@ -225,6 +233,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
         closeTimeoutMs: this.#closeTimeoutMs,
         noDelay: this.#noDelay,
         heartbeat: this.#heartbeat,
+        link: this.#link,
       });
     } catch (err) {
       return this.#fail(
@@ -286,10 +295,20 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
 
   /**
    * Beyond Godot: drops the TCP connection at once, with no close frame — what a crash or a pulled
-   * cable looks like to the server. connection_closed(false) follows, as for any such loss.
+   * cable looks like to the server. connection_closed(false) follows, as for any such loss, its
+   * CloseInfo initiated by "network" (or "network-condition": a scheduled drop says so).
    */
-  dropConnection(): void {
-    this.#conn?.terminate();
+  dropConnection(initiatedBy?: "network-condition"): void {
+    this.#conn?.terminate(initiatedBy);
+  }
+
+  /**
+   * Beyond Godot: bytes waiting on the network conditions' link, each way (null: none set, or not
+   * connected). Up counts in the output buffer; down stays under the input buffer's size plus one
+   * socket read, past which the socket is not read (the server's send buffer fills, as TCP's).
+   */
+  get linkBacklog(): { readonly up: number; readonly down: number } | null {
+    return this.#conn?.linkBacklog ?? null;
   }
 
   getConnectedHost(): string {

@@ -396,6 +396,13 @@ export function toHtml(
         metric: "bots.disconnected",
         bad: (result.bots.disconnected ?? 0) > 0,
       },
+      // Network conditions: scheduled drops and the rejoins after them (not errors).
+      ...(result.bots.dropped !== undefined
+        ? [
+            { label: "dropped as scheduled", value: num(result.bots.dropped), metric: "bots.dropped" },
+            { label: "rejoins", value: num(result.bots.reconnects ?? 0), metric: "bots.reconnects" },
+          ]
+        : []),
       { label: "messages in", value: num(rt.total.msgsIn), metric: "msgs_in" },
       { label: "messages out", value: num(rt.total.msgsOut), metric: "msgs_out" },
     ]),

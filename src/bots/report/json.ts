@@ -168,6 +168,8 @@ export function toReport(
     bots_errored: result.bots.errored ?? 0,
     bots_disconnected: result.bots.disconnected ?? 0,
     bots_ended: result.bots.ended ?? 0,
+    bots_dropped: result.bots.dropped ?? 0,
+    bots_reconnects: result.bots.reconnects ?? 0,
     bots_peak: result.bots.peak,
     msgs_in: rt.total.msgsIn,
     msgs_out: rt.total.msgsOut,

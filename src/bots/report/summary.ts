@@ -96,6 +96,11 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
       `  ended: ${num(b.ended)} normally, ${num(b.failed)} failed to connect or join, ${num(b.errored ?? 0)} by an error, ${num(b.disconnected ?? 0)} disconnected unexpectedly`,
     );
   }
+  if (b.dropped !== undefined) {
+    out.push(
+      `  network conditions: ${num(b.dropped)} connections dropped as scheduled, ${num(b.reconnects ?? 0)} rejoins`,
+    );
+  }
   out.push("");
 
   out.push("Latency (ms)");
