@@ -14,6 +14,7 @@ import {
   type ConnectError,
   ConnectionStatus,
   GodotError,
+  type LinkConditions,
   type MultiplayerSink,
   type Traffic,
   WebSocketArgumentError,
@@ -55,6 +56,8 @@ export interface WebSocketMultiplayerPeer4Options {
   readonly autoPoll?: boolean;
   /** After our close frame, how long to wait for the server's (ms, default 30 000). */
   readonly closeTimeoutMs?: number;
+  /** Beyond Godot: network conditions on the connection (latency, jitter, bandwidth per direction). */
+  readonly network?: LinkConditions | null;
 }
 
 /** How a connection ended: its close, or why it never came up (a ConnectError, a MultiplayerPeer4Error). */
@@ -134,6 +137,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   #serverInbound: number;
   readonly #autoPoll: boolean;
   readonly #closeTimeoutMs: number | undefined;
+  readonly #network: LinkConditions | null;
   /** The subprotocol the server chose ("" if none). */
   selectedProtocol = "";
   readonly timings: Timings4 = { startedAt: 0, openedAt: 0, greetedAt: 0 };
@@ -158,6 +162,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
     );
     this.#autoPoll = options.autoPoll ?? false;
     this.#closeTimeoutMs = options.closeTimeoutMs;
+    this.#network = options.network ?? null;
   }
 
   /**
@@ -178,6 +183,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
       ...(heartbeatMs > 0 ? { heartbeatIntervalMs: heartbeatMs } : {}),
       ...(this.#closeTimeoutMs !== undefined ? { closeTimeoutMs: this.#closeTimeoutMs } : {}),
       ...(tlsOptions ? tlsOptions.clientOptions() : {}),
+      ...(this.#network ? { network: this.#network } : {}),
     };
   }
 

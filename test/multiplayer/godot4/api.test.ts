@@ -3,6 +3,7 @@
  * output limits (Godot's error codes), disconnect_peer and close, several subscribers, and a
  * connection that is already open handed over with its first message (adoptClient).
  */
+import { performance } from "node:perf_hooks";
 import test from "ava";
 import {
   type MultiplayerPeerHandlers,
@@ -61,6 +62,17 @@ test("createClient refuses a second call, server TLS options, a bad URL; putPack
   t.is(peer.getConnectionStatus(), ConnectionStatus.CONNECTING);
   t.is(peer.createClient(server.url), GodotError.ERR_ALREADY_IN_USE);
   t.is(peer.putPacket(Uint8Array.of(3, 1)), GodotError.ERR_UNCONFIGURED);
+});
+
+test("network conditions reach the peer's own connection: the id greeting comes after the connect's four one-way latencies", async (t) => {
+  const server = await greetingServer(t);
+  const peer = new WebSocketMultiplayerPeer4({ autoPoll: true, network: { latency: "50ms" } });
+  const started = performance.now();
+  await connected(t, server, peer);
+  // TCP's handshake and the upgrade, each a round trip through the shaped link.
+  t.true(performance.now() - started >= 200, `greeted after ${performance.now() - started} ms`);
+  t.not(peer.clientOptions().network, undefined);
+  t.is(new WebSocketMultiplayerPeer4().clientOptions().network, undefined);
 });
 
 test("the greeting: id as the server sent it, peer_connected(1) then CONNECTED; sender always 1", async (t) => {
