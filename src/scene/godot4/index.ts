@@ -62,6 +62,7 @@ export {
   SceneReplicationInterface,
   Synchronizer,
   type SynchronizerAuthority,
+  type SynchronizerStats,
 } from "./scene-replication-interface.js";
 export {
   decodeRemoteCall,

@@ -89,6 +89,8 @@ export class Synchronizer {
   readonly visibleTo = new Set<number>();
   publicVisibility: boolean;
   rpcNode: RpcNode | null = null;
+  /** Its declaration's counters (shared by every instance of a pattern): ReplicationStats.synchronizers. */
+  stats: SynchronizerStats = newSynchronizerStats();
   constructor(
     readonly path: string,
     readonly node: ReplicatedNode,
@@ -129,6 +131,23 @@ export interface SceneReplicationEvents {
   delta_synchronized: [sync: Synchronizer];
 }
 
+/** One declared synchronizer's share of ReplicationStats: SYNC entries, not packets. */
+export interface SynchronizerStats {
+  syncsIn: number;
+  deltasIn: number;
+  syncsStale: number;
+  /** Entries sent (one per peer per SYNC packet it is in). */
+  syncsOut: number;
+  deltasOut: number;
+  /** The entries' state bytes, their headers not counted. */
+  bytesIn: number;
+  bytesOut: number;
+}
+
+function newSynchronizerStats(): SynchronizerStats {
+  return { syncsIn: 0, deltasIn: 0, syncsStale: 0, syncsOut: 0, deltasOut: 0, bytesIn: 0, bytesOut: 0 };
+}
+
 export interface ReplicationStats {
   spawnsIn: number;
   despawnsIn: number;
@@ -144,6 +163,8 @@ export interface ReplicationStats {
   deltasOut: number;
   bytesIn: number;
   bytesOut: number;
+  /** By declaration: the synchronizer's path, or its pattern (a `*` for a spawned node's name). */
+  readonly synchronizers: Map<string, SynchronizerStats>;
 }
 
 /**
@@ -192,7 +213,10 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     deltasOut: 0,
     bytesIn: 0,
     bytesOut: 0,
+    synchronizers: new Map(),
   };
+  /** Each declaration's counters, by its settings (what a Synchronizer knows of its declaration). */
+  readonly #statsOf = new Map<SynchronizerConfig, SynchronizerStats>();
   readonly #host: MultiplayerHost;
   readonly #cache: SceneCacheInterface;
   readonly #nodeAt: (path: string) => RpcNode;
@@ -253,6 +277,12 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     sync: Partial<ManifestSynchronizer> & Pick<ManifestSynchronizer, "properties">,
   ): void {
     const settings = synchronizerConfig(sync);
+    let counts = this.stats.synchronizers.get(path);
+    if (!counts) {
+      counts = newSynchronizerStats();
+      this.stats.synchronizers.set(path, counts);
+    }
+    this.#statsOf.set(settings, counts);
     if (path.includes("*")) this.#syncPatterns.push({ key: path, segments: path.split("/"), settings });
     else this.#exactSyncs.set(path, settings);
   }
@@ -505,6 +535,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       const root = resolveRelative(syncPath, settings.root_path) ?? path;
       const target = root === path ? node : this.#nodeFor(root);
       const sync = new Synchronizer(syncPath, target, settings, authority);
+      sync.stats = this.#statsOf.get(settings) ?? sync.stats;
       target.synchronizers.push(sync);
       if (authority === this.#host.uniqueId()) this.#owned.add(sync);
       if (failed || authority !== from) continue;
@@ -626,6 +657,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       }
       if (!isNewerSyncTime(sync.syncStarted, sync.lastInboundSync, time)) {
         this.stats.syncsStale++;
+        sync.stats.syncsStale++;
         ofs += size;
         continue;
       }
@@ -644,6 +676,8 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       }
       ofs += size;
       this.stats.syncsIn++;
+      sync.stats.syncsIn++;
+      sync.stats.bytesIn += size;
       this.emit("synchronized", sync);
     }
   }
@@ -707,6 +741,8 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       }
       ofs += size;
       this.stats.deltasIn++;
+      sync.stats.deltasIn++;
+      sync.stats.bytesIn += size;
       this.emit("delta_synchronized", sync);
     }
   }
@@ -810,6 +846,8 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       w.u32(sync.netId);
       w.u32(entry.length);
       w.bytes(entry);
+      sync.stats.syncsOut++;
+      sync.stats.bytesOut += entry.length;
     }
     this.#flush(peer, TRANSFER_UNRELIABLE, 3);
   }
@@ -849,6 +887,8 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       w.u32(entry.length);
       w.bytes(entry);
       info.lastWatchUsecs.set(sync, usec);
+      sync.stats.deltasOut++;
+      sync.stats.bytesOut += entry.length;
     }
     this.#flush(peer, TRANSFER_RELIABLE, 1);
   }
@@ -951,6 +991,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       settings,
       authority ?? this.synchronizerAuthority(path, node, 1),
     );
+    sync.stats = this.#statsOf.get(settings) ?? sync.stats;
     node.synchronizers.push(sync);
     this.#static.set(path, sync);
     return sync;
