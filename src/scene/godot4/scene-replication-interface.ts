@@ -91,6 +91,8 @@ export class Synchronizer {
   rpcNode: RpcNode | null = null;
   /** Its declaration's counters (shared by every instance of a pattern): ReplicationStats.synchronizers. */
   stats: SynchronizerStats = newSynchronizerStats();
+  /** The property keys of its full SYNC, by index (the SYNC path sets them with no string work). */
+  readonly syncKeys: readonly string[];
   constructor(
     readonly path: string,
     readonly node: ReplicatedNode,
@@ -102,6 +104,7 @@ export class Synchronizer {
     this.watchChangeUsec = new Array<number>(n).fill(-1);
     this.watchSeen = new Array<Variant | undefined>(n).fill(undefined);
     this.publicVisibility = settings.public_visibility;
+    this.syncKeys = settings.config.syncProperties.map(propertyKey);
   }
 
   get config(): ReplicationConfig {
@@ -555,7 +558,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       if (at >= len) continue;
       const props = settings.config.spawnProperties;
       try {
-        at = this.#applyState(target, props, p, at, len);
+        at = this.#applyState(target, props.map(propertyKey), p, at, len);
       } catch (err) {
         this.#drop(
           from,
@@ -626,6 +629,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       return;
     }
     const time = getU16(p, 1);
+    const recv = this.#info(from)?.recvSyncIds;
     let ofs = 3;
     while (ofs + 8 < len) {
       const netId = getU32(p, ofs);
@@ -639,7 +643,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
         );
         return;
       }
-      const sync = this.#findSynchronizer(from, netId);
+      const sync = netId & STATIC_SYNC_ID ? this.#findSynchronizer(from, netId) : recv?.get(netId);
       if (!sync) {
         this.stats.syncsUnknown++;
         ofs += size;
@@ -664,7 +668,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       sync.syncStarted = true;
       sync.lastInboundSync = time;
       try {
-        this.#applyState(sync.node, sync.config.syncProperties, p, ofs, ofs + size);
+        this.#applyState(sync.node, sync.syncKeys, p, ofs, ofs + size);
       } catch (err) {
         this.#drop(
           from,
@@ -678,7 +682,8 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       this.stats.syncsIn++;
       sync.stats.syncsIn++;
       sync.stats.bytesIn += size;
-      this.emit("synchronized", sync);
+      // emit() gathers its arguments: not done for nobody.
+      if (this.listenerCount("synchronized") > 0) this.emit("synchronized", sync);
     }
   }
 
@@ -720,7 +725,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
         return;
       }
       try {
-        const end = this.#applyState(sync.node, props, p, ofs, ofs + size);
+        const end = this.#applyState(sync.node, props.map(propertyKey), p, ofs, ofs + size);
         if (end !== ofs + size) {
           this.#drop(
             from,
@@ -760,31 +765,43 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     return this.#info(from)?.recvSyncIds.get(netId);
   }
 
-  /** Decodes `props.length` compressed values from p[at, end) onto `node`; the offset after them. */
-  #applyState(
-    node: ReplicatedNode,
-    props: readonly string[],
-    p: Uint8Array,
-    at: number,
-    end: number,
-  ): number {
-    const values: Variant[] = [];
-    for (let i = 0; i < props.length; i++) {
+  /**
+   * Decodes `keys.length` compressed values from p[at, end) onto `node` (all or none); the offset
+   * after them. The values are read in `p` itself (no view per value) and a value that runs past
+   * `end` is refused as truncated, as Godot's decode of the entry's bytes alone would refuse it.
+   */
+  #applyState(node: ReplicatedNode, keys: readonly string[], p: Uint8Array, at: number, end: number): number {
+    const values = this.#values;
+    const allowObjects = this.#host.allowObjectDecoding;
+    for (let i = 0; i < keys.length; i++) {
       if (at >= end)
-        throw new DecodeError("truncated", at, `${props.length - i} of ${props.length} values missing`);
-      const d = readCompressedVariant(p, at, end, this.#host.allowObjectDecoding);
-      values.push(d.value);
+        throw new DecodeError("truncated", at, `${keys.length - i} of ${keys.length} values missing`);
+      const d = readCompressedVariant(p, at, p.length, allowObjects);
+      if (at + d.length > end)
+        throw new DecodeError("truncated", at, `a value of ${d.length} bytes, ${end - at} left`);
+      values[i] = d.value;
       at += d.length;
     }
-    for (let i = 0; i < props.length; i++) {
-      const key = propertyKey(props[i] as string);
+    const props = node.properties;
+    // "changed" compares old and new: only when someone listens.
+    const watched = this.listenerCount("changed") > 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
       const v = values[i] as Variant;
-      const old = node.properties.get(key);
-      node.properties.set(key, v);
+      values[i] = null;
+      if (!watched) {
+        props.set(key, v);
+        continue;
+      }
+      const old = props.get(key);
+      props.set(key, v);
       if (old === undefined || !variantEquals(old, v)) this.emit("changed", node, key, v);
     }
     return at;
   }
+
+  /** The values of one state being decoded (applied only once all decoded). */
+  readonly #values: Variant[] = [];
 
   // ---- sending: on_network_process ----
 
