@@ -106,7 +106,7 @@ const ours: Side = {
     );
     await followers.line(/^JOINED$/, 120_000);
     server.child.process.stdin?.write("START\n");
-    await followers.line(/^READY$/, 30_000);
+    await followers.line(/^READY$/, 120_000);
   },
   async teardown() {
     await followers?.stop();
