@@ -126,6 +126,14 @@ export {
   defineBot,
 } from "./script.js";
 export {
+  MAX_BUCKETS,
+  mergeSeries,
+  SERIES_BUCKET_MS,
+  type SeriesBucket,
+  SeriesRecorder,
+  type TimeSeries,
+} from "./series.js";
+export {
   type BackoffOptions,
   BotSession,
   backoffDelay,
@@ -150,6 +158,7 @@ export {
 export type {
   EncodedHistogram,
   ErrorMessage,
+  LoadShape,
   MethodResult,
   ReplicationResult,
   SecondSample,

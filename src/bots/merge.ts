@@ -6,7 +6,8 @@
 import type { CheckResult, CustomMetricResult } from "./custom-metrics.js";
 import type { ReplicationCounts } from "./dialect.js";
 import { mergeMessages } from "./error-messages.js";
-import { addEncoded, encodeHistogram, type Histogram, newHistogram } from "./histogram.js";
+import { addEncoded, decodeHistogram, encodeHistogram, type Histogram, newHistogram } from "./histogram.js";
+import { mergeSeries, SERIES_BUCKET_MS } from "./series.js";
 import type {
   EncodedHistogram,
   MethodResult,
@@ -164,6 +165,22 @@ export function parseSwarmResult(value: Json, source: string): SwarmResult {
       for (const f of SYNCHRONIZER_FIELDS) count(s[f], `replication.synchronizers["${k}"].${f}`);
     }
   }
+  if (v.series !== undefined) parseSeries(v.series, fail, count, hist, counts);
+  if (v.shape !== undefined) {
+    if (!isRecord(v.shape)) fail("shape is not an object");
+    const sh = v.shape as Record<string, Json>;
+    if (sh.model !== "closed" && sh.model !== "open") fail("shape.model is not closed or open");
+    count(sh.bots, "shape.bots");
+    count(sh.durationMs, "shape.durationMs");
+    if (sh.stages !== undefined) {
+      if (!Array.isArray(sh.stages)) fail("shape.stages is not an array");
+      for (const [i, st] of (sh.stages as Json[]).entries()) {
+        if (!isRecord(st)) return fail(`shape.stages[${i}] is not an object`);
+        count(st.durationMs, `shape.stages[${i}].durationMs`);
+        count(st.target, `shape.stages[${i}].target`);
+      }
+    }
+  }
   if (!isRecord(v.generator)) fail("generator is not an object");
   const g = v.generator as Record<string, Json>;
   hist(g.lagMs, "generator.lagMs");
@@ -260,6 +277,39 @@ function sortedReplication(r: ReplicationResult): ReplicationResult {
   for (const k of Object.keys(r.synchronizers).sort())
     synchronizers[k] = r.synchronizers[k] as SynchronizerResult;
   return { ...r, synchronizers };
+}
+
+/** A series: its width a power-of-two multiple of the finest, its buckets consecutive and aligned. */
+function parseSeries(
+  x: Json,
+  fail: (msg: string) => never,
+  count: (x: Json, at: string) => number,
+  hist: (x: Json, at: string) => EncodedHistogram,
+  counts: (x: Json, at: string) => Record<string, number>,
+): undefined {
+  if (!isRecord(x)) return fail("series is not an object");
+  const w = count(x.bucketMs, "series.bucketMs");
+  const k = Math.log2(w / SERIES_BUCKET_MS);
+  if (!Number.isInteger(k)) fail(`series.bucketMs ${w} is not ${SERIES_BUCKET_MS} ms × a power of two`);
+  if (!Array.isArray(x.buckets)) return fail("series.buckets is not an array");
+  let prev: number | undefined;
+  for (const [i, b] of (x.buckets as Json[]).entries()) {
+    const at = `series.buckets[${i}]`;
+    if (!isRecord(b)) return fail(`${at} is not an object`);
+    const t = count(b.t, `${at}.t`);
+    if (t % w !== 0) fail(`${at}.t ${t} is not a multiple of series.bucketMs`);
+    if (prev !== undefined && t !== prev + w) fail(`${at}.t ${t} does not follow ${prev}`);
+    prev = t;
+    if (b.connect !== undefined) hist(b.connect, `${at}.connect`);
+    if (b.join !== undefined) hist(b.join, `${at}.join`);
+    if (b.methods !== undefined) {
+      if (!isRecord(b.methods)) fail(`${at}.methods is not an object`);
+      for (const [m, enc] of Object.entries(b.methods as Record<string, Json>))
+        hist(enc, `${at}.methods["${m}"]`);
+    }
+    if (b.errors !== undefined) counts(b.errors, `${at}.errors`);
+    if (b.connectFailures !== undefined) counts(b.connectFailures, `${at}.connectFailures`);
+  }
 }
 
 function addCounts(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
@@ -528,6 +578,22 @@ export function mergeResults(
     ...(Object.keys(checks).length > 0 ? { checks } : {}),
     ...(Object.keys(custom).length > 0 ? { custom: mergedCustom(custom, trends) } : {}),
     ...(replication ? { replication: sortedReplication(replication) } : {}),
+    // Exact only when every input has its series (older results have none).
+    ...(results.every((r) => r.series !== undefined)
+      ? {
+          series: mergeSeries(
+            results.map((r) => r.series as NonNullable<SwarmResult["series"]>),
+            (enc, i, what) => {
+              try {
+                return decodeHistogram(enc);
+              } catch (err) {
+                throw new SwarmResultFormatError(`${what}: ${(err as Error).message}`, name(i));
+              }
+            },
+          ),
+        }
+      : {}),
+    ...(options.sameRun ? {} : sameShape(results)),
     ...mergedScenarios(results, sources),
     generator: {
       lagMs: encodeHistogram(lag),
@@ -538,6 +604,14 @@ export function mergeResults(
         : {}),
     },
   };
+}
+
+/** The inputs' load shape when they all ran the same one (shards of one run). */
+function sameShape(results: readonly SwarmResult[]): { shape?: NonNullable<SwarmResult["shape"]> } {
+  const first = results[0]?.shape;
+  if (first === undefined) return {};
+  const key = JSON.stringify(first);
+  return results.every((r) => JSON.stringify(r.shape) === key) ? { shape: structuredClone(first) } : {};
 }
 
 /** Custom metrics by name, sorted, each trend's histogram encoded once. */

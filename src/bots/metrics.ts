@@ -13,6 +13,7 @@ import { ErrorMessages } from "./error-messages.js";
 import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
 import { encodeHistogram, type Histogram, newHistogram, recordMs, summarize } from "./histogram.js";
 import { addBotReplication, newReplicationResult } from "./merge.js";
+import { SeriesRecorder } from "./series.js";
 import type { MethodResult, ReplicationResult, SecondSample, SwarmResult } from "./swarm-result.js";
 
 /** A second is "saturated" when the generator's event loop was held up this long… */
@@ -84,6 +85,8 @@ export function errorKind(err: unknown): string {
 export class SwarmMetrics {
   readonly #startedAt = Date.now();
   readonly #t0 = performance.now();
+  /** Latencies and errors over time, in wall-clock buckets. */
+  readonly #series = new SeriesRecorder(this.#startedAt);
   readonly #connect = newHistogram();
   readonly #join = newHistogram();
   readonly #rtt = newHistogram();
@@ -160,6 +163,7 @@ export class SwarmMetrics {
     const reason =
       err instanceof BotConnectError ? err.reason : err instanceof DataExhaustedError ? err.reason : "error";
     this.#connectFailures[reason] = (this.#connectFailures[reason] ?? 0) + 1;
+    this.#series.connectFailed(reason);
     this.#messages.note(`connect:${reason}`, err, botName);
   }
 
@@ -204,6 +208,7 @@ export class SwarmMetrics {
   error(kind: string): void {
     this.#errors[kind] = (this.#errors[kind] ?? 0) + 1;
     this.#secondErrors++;
+    this.#series.error(kind);
   }
 
   /** A bot joined: record its connect and join times and follow it until it leaves. */
@@ -214,6 +219,7 @@ export class SwarmMetrics {
     const t = bot.telemetry;
     recordMs(this.#connect, t.openedAt - t.startedAt);
     recordMs(this.#join, t.joinedAt - t.openedAt);
+    this.#series.joined(t.openedAt - t.startedAt, t.joinedAt - t.openedAt);
     bot.on("round_trip", (rawKey, rttMs) => {
       const key = methodKey(rawKey);
       recordMs(this.#rtt, rttMs);
@@ -224,6 +230,7 @@ export class SwarmMetrics {
         this.#methodRtt.set(key, h);
       }
       recordMs(h, rttMs);
+      this.#series.roundTrip(key, rttMs);
       this.#secondRpcs++;
     });
     // Counted, not an error: only a timeout that ends its bot is one (botEnded), and only once.
@@ -353,6 +360,7 @@ export class SwarmMetrics {
     this.sample(last !== undefined && last >= now ? last + 1 : now);
     this.#loop.disable();
     for (const bot of [...this.#live]) this.#retire(bot, "open");
+    this.#series.finish();
     return this.snapshot();
   }
 
@@ -398,6 +406,7 @@ export class SwarmMetrics {
       closes: { ...this.#closes },
       seconds: this.#seconds.slice(),
       iterationMs: encodeHistogram(this.#iteration),
+      series: this.#series.snapshot(),
       ...(Object.keys(checks).length > 0 ? { checks } : {}),
       ...(Object.keys(custom).length > 0 ? { custom } : {}),
       ...(this.#replication ? { replication: structuredClone(this.#replication) } : {}),

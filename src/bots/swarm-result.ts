@@ -4,6 +4,8 @@
  */
 
 import type { CheckResult, CustomMetricResult } from "./custom-metrics.js";
+import type { TimeSeries } from "./series.js";
+import type { Stage } from "./stages.js";
 
 /** Serialized HdrHistogram of durations in microseconds (see histogram.ts). */
 export type EncodedHistogram = string;
@@ -147,6 +149,13 @@ export interface SwarmResult {
   custom?: Record<string, CustomMetricResult>;
   /** Godot 4 replication, when a bot reported it (Godot 3 bots have none). */
   replication?: ReplicationResult;
+  /**
+   * Latencies and errors over time (series.ts): epoch-aligned buckets of connect, join and
+   * per-method round-trip histograms and of errors by kind (absent in older results).
+   */
+  series?: TimeSeries;
+  /** The load shape as run (absent in older results, and at the top of a run of several scenarios). */
+  shape?: LoadShape;
   generator: {
     /** Event-loop delay samples of the generator process(es). */
     lagMs: EncodedHistogram;
@@ -172,4 +181,21 @@ export interface ErrorMessage {
   readonly stack?: string;
   /** The user's frame ("bots/my-bot.ts:12:11") when the stack has one. */
   readonly at?: string;
+}
+
+/** How the load was shaped: the closed model (bots) or the open one (arrivals per second). */
+export interface LoadShape {
+  readonly model: "closed" | "open";
+  /** Closed: bots across the swarm. Open: the most at once per shard. */
+  readonly bots: number;
+  readonly durationMs: number;
+  /** Closed: bots started per second. */
+  readonly rampPerSec?: number;
+  /** Open: arrivals per second. */
+  readonly arrivalPerSec?: number;
+  /** The target's stages: bots (closed) or arrivals per second (open). */
+  readonly stages?: readonly Stage[];
+  /** A closed-model bot runs its script at most this many times. */
+  readonly iterations?: number;
+  readonly reuseConnection?: boolean;
 }

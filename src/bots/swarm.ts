@@ -16,7 +16,7 @@ import { BotConnectError, BotDisconnectedError } from "./errors.js";
 import { type BotOutcome, SwarmMetrics } from "./metrics.js";
 import { type BotScript, botContext, type DataRow } from "./script.js";
 import { type Stage, shardShare, targetAt } from "./stages.js";
-import type { SwarmResult } from "./swarm-result.js";
+import type { LoadShape, SwarmResult } from "./swarm-result.js";
 import type { ThinkTime } from "./think.js";
 
 /** What a bot's connection options may be computed from (each bot can carry its own token). */
@@ -518,6 +518,25 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   options.signal?.removeEventListener("abort", stop);
   leaveRun(control);
   const result = metrics.finish();
+  result.shape = shapeOf(options);
   if (stopped !== undefined) result.stopped = stopped;
   return result;
+}
+
+/** The load shape a run was given, as its result records it. */
+function shapeOf(o: SwarmLoad): LoadShape {
+  const open = o.arrivalPerSec !== undefined || o.arrivalStages !== undefined;
+  const stages = open ? o.arrivalStages : o.stages;
+  return {
+    model: open ? "open" : "closed",
+    bots: o.bots,
+    durationMs: o.durationMs,
+    ...(!open && o.rampPerSec !== undefined ? { rampPerSec: o.rampPerSec } : {}),
+    ...(open && o.arrivalPerSec !== undefined ? { arrivalPerSec: o.arrivalPerSec } : {}),
+    ...(stages !== undefined
+      ? { stages: stages.map((s) => ({ durationMs: s.durationMs, target: s.target })) }
+      : {}),
+    ...(!open && o.iterations !== undefined ? { iterations: o.iterations } : {}),
+    ...(!open && o.reuseConnection !== undefined ? { reuseConnection: o.reuseConnection } : {}),
+  };
 }

@@ -5,7 +5,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { mergeResults, parseSwarmResult, SwarmResultFormatError } from "../bots/merge.js";
-import { summaryTable, toHtml, toJUnit } from "../bots/report/index.js";
+import { summaryTable, toHtml, toJson, toJUnit } from "../bots/report/index.js";
 import type { SwarmResult } from "../bots/swarm-result.js";
 import {
   customOf,
@@ -24,7 +24,7 @@ exactly: counters are summed and latency histograms added, so the merged percent
 those of the whole swarm. Prints the summary and judges the thresholds on the merge.
 
 Options:
-  --json FILE           write the merged result (itself mergeable)
+  --json FILE           the merged result with its plain numbers, as a run's (itself mergeable)
   --junit FILE          JUnit XML, one test case per threshold, plus "bot errors"
   --html FILE           one self-contained page with charts
   --threshold EXPR      e.g. 'rtt.p99<50ms', 'errors==0' (repeatable)
@@ -160,7 +160,8 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   for (const w of shardWarnings(result)) process.stderr.write(`${w}\n`);
   process.stdout.write(`${summaryTable(result, outcomes)}\n`);
   const reports: [string | undefined, () => string][] = [
-    [a.json, () => JSON.stringify(result)],
+    // The same report as a run's --json (plain numbers, over time, verdicts), itself mergeable.
+    [a.json, () => toJson(result, outcomes, { allowErrors: a.allowErrors })],
     [a.junit, () => toJUnit(result, outcomes, { allowErrors: a.allowErrors })],
     [a.html, () => toHtml(result, outcomes, { title: "godot-peer swarm report (merged)" })],
   ];

@@ -20,7 +20,14 @@ export {
   game4Manifest,
 } from "./godot4/example-game4.js";
 export { GameOutput4, type GameOutput4Events } from "./godot4/game-output4.js";
+export {
+  ReplGame4,
+  type ReplGame4Options,
+  repl4Manifest,
+  repl4SynchronizerAuthority,
+} from "./godot4/repl-game4.js";
 export { SceneServer4, type SceneServer4Options } from "./godot4/scene-server4.js";
+export { ServerReplication4, type ServerReplication4Options } from "./godot4/server-replication4.js";
 export { show4, TYPE_NAMES, typeOf4, varToStr4 } from "./godot4/var-to-str.js";
 /** Godot 4's WebSocketMultiplayerPeer, server side: the transport a Node SceneMultiplayer server runs on. */
 export {

@@ -3,62 +3,21 @@
  * MultiplayerSpawner spawns (scene and custom), despawns and synchronized values exactly as a
  * real 4.6.3 client does, see only what the server lets them see (set_visibility_for), and move
  * their own player (each client owns its player's MultiplayerSynchronizer) so that the server and
- * a real client see it move.
+ * a real client see it move. The same test body runs against our Node server playing the same game
+ * (src/server/godot4/repl-game4.ts), with real 4.6.3 clients connected to it.
  */
 import test, { type ExecutionContext } from "ava";
 import { Bot, type Godot4Bot } from "../../src/bots/index.js";
-import type { RpcManifest } from "../../src/scene/index.js";
+import { repl4Manifest, repl4SynchronizerAuthority } from "../../src/server/index.js";
 import { Vector2 } from "../../src/variant/index.js";
 import { startFixture } from "../harness/godot.js";
 import { type GameEvent, GameLog, GODOT4_VERSION } from "../harness/godot4-game.js";
+import { startNodeRepl4Server } from "../harness/node-godot4-game.js";
 
-const SYNC = { replication_interval: 0.05, public_visibility: true, root_path: ".." } as const;
-/** What `godot-peer manifest` says of repl4.tscn (the spawners and synchronizers), and Main's one RPC. */
-const MANIFEST: RpcManifest = {
-  format: "godot-peer-rpc-manifest",
-  version: 1,
-  scripts: {},
-  nodes: {
-    Main: {
-      rpcs: {
-        move_crate: { rpc_mode: "any_peer", call_local: false, transfer_mode: "reliable", channel: 0 },
-      },
-    },
-  },
-  spawners: {
-    "Main/PlayerSpawner": {
-      spawn_path: "../World/Players",
-      spawnable_scenes: ["res://repl4_player.tscn"],
-      spawn_limit: 0,
-    },
-    "Main/ObjectSpawner": {
-      spawn_path: "../World/Objects",
-      spawnable_scenes: ["res://repl4_object.tscn"],
-      spawn_limit: 0,
-    },
-    "Main/ItemSpawner": {
-      spawn_path: "../World/Items",
-      spawnable_scenes: [],
-      spawn_limit: 0,
-      spawn_function: true,
-    },
-  },
-  synchronizers: {
-    "Main/World/Players/*/Sync": {
-      ...SYNC,
-      delta_interval: 0.05,
-      properties: [
-        { path: ".:position", spawn: true, replication_mode: 1 },
-        { path: ".:hp", spawn: false, replication_mode: 2 },
-      ],
-    },
-    "Main/World/Objects/*/ServerSync": {
-      ...SYNC,
-      delta_interval: 0,
-      properties: [{ path: ".:position", spawn: true, replication_mode: 1 }],
-    },
-  },
-};
+/** What `godot-peer manifest` says of repl4.tscn (its spawners and synchronizers) and Main's one RPC: the server's own. */
+const MANIFEST = repl4Manifest();
+
+type StartReplServer = (t: ExecutionContext) => Promise<{ log: GameLog; url: string }>;
 
 async function startServer(t: ExecutionContext): Promise<{ log: GameLog; url: string }> {
   const proc = await startFixture(t, GODOT4_VERSION, "repl4_main.gd", { args: ["--", "mode=server"] });
@@ -84,8 +43,7 @@ async function joinBot(
   if (bot.godot !== 4) throw new Error("not a Godot 4 server");
   before(bot);
   const r = bot.replication.interface;
-  r.synchronizerAuthority = (path, node, spawner) =>
-    path.endsWith("/Sync") && node.path.startsWith("Main/World/Players/") ? Number(node.name) : spawner;
+  r.synchronizerAuthority = repl4SynchronizerAuthority;
   return bot;
 }
 
@@ -121,8 +79,8 @@ function capture(bot: Godot4Bot): { dir: "in" | "out"; from: number; bytes: Uint
 
 const near = (x: number, y: number) => (v: unknown) => v instanceof Vector2 && v.x === x && v.y === y;
 
-test("bots on a real 4.6.3 replication game: spawns (scene and custom), owner-only visibility, server moves, their own players seen moving by the server and a real client, despawns", async (t) => {
-  const { log: server, url } = await startServer(t);
+async function replicationGame(t: ExecutionContext, start: StartReplServer): Promise<void> {
+  const { log: server, url } = await start(t);
   const client = await startClient(t, url);
   const cid = Number((await client.waitForEvent("connected")).id);
   const n = Number(process.env.GP_REPL_BOTS ?? 20);
@@ -251,4 +209,15 @@ test("bots on a real 4.6.3 replication game: spawns (scene and custom), owner-on
     [],
     "no error on the server",
   );
-});
+  t.deepEqual(
+    client.errorLines().filter((l) => !/WebSocket|disconnect/i.test(l)),
+    [],
+    "no error on the real client",
+  );
+}
+
+test("bots on a real 4.6.3 replication game: spawns (scene and custom), owner-only visibility, server moves, their own players seen moving by the server and a real client, despawns", (t) =>
+  replicationGame(t, startServer));
+
+test("bots and real 4.6.3 clients on our Node server playing the same replication game: the same spawns, visibility, moves both ways and despawns", (t) =>
+  replicationGame(t, startNodeRepl4Server));

@@ -145,17 +145,6 @@ test("abortOnFail: a threshold that breaks stops the run after its delay, long b
   t.true((w.result as SwarmResult).endedAt - (w.result as SwarmResult).startedAt < 15_000);
 });
 
-test("the README's k6 / Artillery comparison test runs as written (its stages shortened)", async (t) => {
-  const r = await run([`${FIX}/readme-chat.ts`]);
-  t.is(r.code, 0, r.stderr);
-  const res = r.result as SwarmResult;
-  t.is(res.bots.started, 3);
-  t.deepEqual(res.closes, { "1000": 3 });
-  t.true((res.checks?.echoed?.passes ?? 0) > 3);
-  t.is(res.checks?.echoed?.fails, 0);
-  t.regex(r.stdout, /PASS {2}checks\.rate>99%/);
-});
-
 test("data across worker threads: rows shared from the main thread, each unique row given once", async (t) => {
   const r = await run([`${FIX}/unique.ts`, "--workers", "2"]);
   t.is(r.code, 0, r.stderr);

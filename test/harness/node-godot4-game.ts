@@ -5,7 +5,7 @@
  * runs against either. Stopped at the end of the test; its log is attached on failure.
  */
 import type { ExecutionContext } from "ava";
-import { ExampleGame4 } from "../../src/server/index.js";
+import { ExampleGame4, ReplGame4 } from "../../src/server/index.js";
 import { GameLog, type Godot4ServerOptions } from "./godot4-game.js";
 
 export class NodeGame4Server extends GameLog {
@@ -32,4 +32,15 @@ export async function startNodeGame4Server(
   });
   await game.listen(options.port ?? 0);
   return new NodeGame4Server(game);
+}
+
+/** Our Node server playing the replication game (src/server/godot4/repl-game4.ts, repl4.gd's twin). */
+export async function startNodeRepl4Server(t: ExecutionContext): Promise<{ log: GameLog; url: string }> {
+  const game = new ReplGame4();
+  t.teardown(async () => {
+    if (!t.passed) t.log(`Node repl4 server log:\n${game.output.lines.slice(-200).join("\n")}`);
+    await game.stop();
+  });
+  await game.listen(0);
+  return { log: new GameLog(game.output), url: game.url };
 }

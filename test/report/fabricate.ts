@@ -5,6 +5,7 @@
  * into a SwarmResult, so a whole run and its shards come from the very same events.
  */
 import { encodeHistogram, type Histogram, newHistogram, recordMs } from "../../src/bots/histogram.js";
+import { SeriesRecorder } from "../../src/bots/series.js";
 import type { MethodResult, SecondSample, SwarmResult } from "../../src/bots/swarm-result.js";
 
 /** Deterministic PRNG (mulberry32), so every test sees the same swarm. */
@@ -188,6 +189,14 @@ export function resultOf(
   let connected = 0;
   let failed = 0;
   const secondRtt = Array.from({ length: swarm.seconds }, () => newHistogram());
+  const startedAt = swarm.t0 * 1000 + 120;
+  const endedAt = (swarm.t0 + swarm.seconds - 1) * 1000 + 640;
+  // Events at a fixed point of their second, as the collector's recorder would see them.
+  const series = new SeriesRecorder(startedAt);
+  const at = (s: number, ms = 500) => (swarm.t0 + s) * 1000 + ms;
+  // Recorded in time order, as they would happen (bot by bot, time goes back).
+  const events: { t: number; record: (t: number) => void }[] = [];
+  const later = (t: number, record: (t: number) => void) => events.push({ t, record });
   const samples: SecondSample[] = [];
   for (let s = 0; s < swarm.seconds; s++) {
     samples.push({
@@ -210,11 +219,13 @@ export function resultOf(
       failed++;
       const reason = b.failure ?? "error";
       connectFailures[reason] = (connectFailures[reason] ?? 0) + 1;
+      later(at(0, (300 + b.id) % 1000), (t) => series.connectFailed(reason, t));
       continue;
     }
     connected++;
     recordMs(connect, b.connectMs);
     recordMs(join, b.joinMs);
+    later(at(b.joinedAt, (200 + b.id) % 1000), (t) => series.joined(b.connectMs, b.joinMs, t));
     for (const rt of b.roundTrips) {
       recordMs(rtt, rt.ms);
       recordMs(secondRtt[rt.second] as Histogram, rt.ms);
@@ -224,6 +235,7 @@ export function resultOf(
         methodRtt.set(rt.method, h);
       }
       recordMs(h, rt.ms);
+      later(at(rt.second, 600), (t) => series.roundTrip(rt.method, rt.ms, t));
       (samples[rt.second] as SecondSample).rpcs++;
     }
     for (const [s, tr] of b.traffic) {
@@ -236,6 +248,7 @@ export function resultOf(
     for (const e of b.errors) {
       errors[e.kind] = (errors[e.kind] ?? 0) + 1;
       (samples[e.second] as SecondSample).errors++;
+      later(at(e.second, 700), (t) => series.error(e.kind, t));
     }
     const code = b.closeCode ?? "open";
     closes[code] = (closes[code] ?? 0) + 1;
@@ -251,14 +264,13 @@ export function resultOf(
     }
   }
   for (const [key, h] of methodRtt) (methods[key] as MethodResult).rtt = encodeHistogram(h);
+  for (const e of events.sort((a, b) => a.t - b.t)) e.record(e.t);
   let cpuMax = 0;
   samples.forEach((x, s) => {
     x.rtt = encodeHistogram(secondRtt[s] as Histogram);
     recordMs(lag, x.lagMaxMs);
     cpuMax = Math.max(cpuMax, x.cpuPercent);
   });
-  const startedAt = swarm.t0 * 1000 + 120;
-  const endedAt = (swarm.t0 + swarm.seconds - 1) * 1000 + 640;
   const shard = options.shard ?? { index: 0, count: 1 };
   return {
     format: "godot-peer-swarm/1",
@@ -281,6 +293,7 @@ export function resultOf(
     drops: {},
     closes,
     seconds: samples,
+    series: series.finish(endedAt),
     generator: {
       lagMs: encodeHistogram(lag),
       cpuMaxPercent: cpuMax,

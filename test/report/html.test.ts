@@ -84,7 +84,7 @@ test("rendered in Chromium: every chart has one point per second of data, and th
     connected: { connected: n },
     throughput: { msgsIn: n, msgsOut: n, rpcs: n },
     bytes: { bytesIn: n, bytesOut: n },
-    latency: { p50: withRtt, p90: withRtt, p99: withRtt },
+    latency: { p50: withRtt, p90: withRtt, p95: withRtt, p99: withRtt },
     generator: { lag: n },
   };
   for (const [id, series] of Object.entries(expectSeries)) {
@@ -114,6 +114,11 @@ test("rendered in Chromium: every chart has one point per second of data, and th
       t.true(
         Math.abs(asNumber(p99?.[1] ?? "") - sum.p99) <= sum.p99 * 0.001 + 0.001,
         `${title} vs ${sum.p99}`,
+      );
+      const p95 = /p95: ([\d.,]+) ms/.exec(title);
+      t.true(
+        Math.abs(asNumber(p95?.[1] ?? "") - sum.p95) <= sum.p95 * 0.001 + 0.001,
+        `${title} vs p95 ${sum.p95}`,
       );
     }
   });
@@ -199,9 +204,13 @@ test("names from the run are escaped: a hostile method name is text, not markup"
 });
 
 test("a run too short for any sample still renders, and says so", async (t) => {
-  const r: SwarmResult = { ...result, seconds: [] };
+  const r: SwarmResult = { ...result, seconds: [], series: { bucketMs: 1000, buckets: [] } };
   const { dom } = await render(toHtml(r, []));
-  t.false(dom.includes("data-chart="));
+  // No chart over time; the latency distribution (of the whole run's histograms) only.
+  t.deepEqual(
+    [...dom.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1]),
+    ["distribution"],
+  );
   t.regex(dom, /No per-second samples/);
   t.regex(dom, /data-metric="bots\.connected">\d/);
 });

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import { decodeHistogram, summarize } from "../../src/bots/histogram.js";
-import { mergeResults } from "../../src/bots/merge.js";
+import { mergeResults, parseSwarmResult } from "../../src/bots/merge.js";
+import { type SwarmReport, toReport } from "../../src/bots/report/index.js";
 import type { SwarmResult } from "../../src/bots/swarm-result.js";
 import { type CliRun, runCli } from "../harness/cli.js";
 import { fabricateSwarm, resultOf, shardBots } from "./fabricate.js";
@@ -53,8 +54,27 @@ test("merges shard files exactly, prints the summary, writes every report, exit 
   ]);
   t.is(r.code, 0, r.stderr);
   t.is(r.stderr, "");
-  const all = JSON.parse(await readFile(out("all.json"), "utf8")) as SwarmResult;
-  t.deepEqual(all, mergeResults(parts, files));
+  const all = JSON.parse(await readFile(out("all.json"), "utf8")) as SwarmReport;
+  const exact = mergeResults(parts, files);
+  // The merged JSON is the run's report of the merge: the result, its plain numbers, over time…
+  const { latency, counters, rates, overTime, stages, perScenario, thresholds, verdict, ...bare } = all;
+  t.deepEqual(bare, JSON.parse(JSON.stringify(exact)));
+  const expected = toReport(exact);
+  t.deepEqual(latency, JSON.parse(JSON.stringify(expected.latency)));
+  t.is(latency.rtt.p95, summarize(decodeHistogram(exact.rttMs)).p95);
+  t.deepEqual(counters, expected.counters);
+  t.deepEqual(overTime, JSON.parse(JSON.stringify(expected.overTime)));
+  t.is(overTime?.buckets.length, 8);
+  t.is(thresholds.length, 2);
+  t.true(verdict.passed);
+  t.is(stages, undefined);
+  t.is(perScenario, undefined);
+  t.deepEqual(rates, {});
+  // …and itself mergeable: merged again, it is the same result.
+  t.deepEqual(
+    JSON.parse(JSON.stringify(mergeResults([parseSwarmResult(all, "all.json")]))),
+    JSON.parse(JSON.stringify(mergeResults([exact]))),
+  );
   const p99 = summarize(decodeHistogram(all.rttMs)).p99;
   t.regex(r.stdout, /Swarm summary: .*3 shards merged/);
   t.regex(r.stdout, /Thresholds: 2 passed, 0 broken/);

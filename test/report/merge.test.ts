@@ -37,6 +37,18 @@ function content(r: SwarmResult) {
       ]),
     ),
     seconds: r.seconds.map((s) => ({ ...s, rtt: hist(s.rtt), lagMaxMs: 0, cpuPercent: 0 })),
+    series: r.series && {
+      bucketMs: r.series.bucketMs,
+      buckets: r.series.buckets.map((b) => ({
+        ...b,
+        connect: b.connect === undefined ? undefined : hist(b.connect),
+        join: b.join === undefined ? undefined : hist(b.join),
+        methods:
+          b.methods === undefined
+            ? undefined
+            : Object.fromEntries(Object.entries(b.methods).map(([k, m]) => [k, hist(m)])),
+      })),
+    },
   };
 }
 

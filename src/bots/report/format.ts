@@ -147,3 +147,126 @@ export function saturationAdvice(r: SwarmResult): string[] {
   }
   return ["Use more --workers, --shard over machines, or fewer bots."];
 }
+
+/** One stage of the load shape as run, with what was measured during it (by whole seconds). */
+export interface StageRow {
+  /** 1-based. */
+  readonly index: number;
+  /** ms from the run's start. */
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** The target (bots, or arrivals per second) moves from → to over the stage. */
+  readonly fromTarget: number;
+  readonly toTarget: number;
+  /** Bots connected at the end of the stage's last second. */
+  readonly connected: number;
+  readonly rpcs: number;
+  readonly errors: number;
+  /** Round trips completed during the stage. */
+  readonly rtt: LatencySummary;
+}
+
+/**
+ * The result's stages (none when its shape has none), each with what its seconds measured:
+ * a second belongs to the stage holding its middle, counted from the run's start.
+ */
+export function stagesOf(r: SwarmResult): StageRow[] {
+  const stages = r.shape?.stages;
+  if (!stages || stages.length === 0) return [];
+  const sec = secondsOf(r);
+  const rows: StageRow[] = [];
+  let from = 0;
+  let target = 0;
+  for (const [i, st] of stages.entries()) {
+    const to = from + st.durationMs;
+    // A second belongs to the stage holding its middle (the first and last stages take the edges).
+    const first = i === 0;
+    const last = i === stages.length - 1;
+    const inside = sec.filter((s) => {
+      const mid = s.t * 1000 + 500 - r.startedAt;
+      return (first || mid >= from) && (last || mid < to);
+    });
+    const h = newHistogram();
+    for (const s of inside) h.add(decodeHistogram(s.rtt));
+    rows.push({
+      index: i + 1,
+      fromMs: from,
+      toMs: to,
+      fromTarget: target,
+      toTarget: st.target,
+      connected: inside.at(-1)?.connected ?? 0,
+      rpcs: inside.reduce((n, s) => n + s.rpcs, 0),
+      errors: inside.reduce((n, s) => n + s.errors, 0),
+      rtt: summarize(h),
+    });
+    from = to;
+    target = st.target;
+  }
+  return rows;
+}
+
+/** The load shape in words: "closed model, 200 bots, stages 30 s → 200, 2 m → 200, 20 s → 0". */
+export function shapeText(r: SwarmResult): string | undefined {
+  const s = r.shape;
+  if (!s) return undefined;
+  const parts = [s.model === "closed" ? "closed model" : "open model"];
+  if (s.model === "closed") parts.push(`${num(s.bots)} bots`);
+  if (s.rampPerSec !== undefined) parts.push(`ramp ${num(s.rampPerSec, 2)}/s`);
+  if (s.arrivalPerSec !== undefined) parts.push(`${num(s.arrivalPerSec, 2)} arrivals/s`);
+  if (s.stages) {
+    const unit = s.model === "closed" ? "" : "/s";
+    parts.push(
+      `stages ${s.stages.map((st) => `${durationText(st.durationMs)} → ${num(st.target, 2)}${unit}`).join(", ")}`,
+    );
+  } else parts.push(durationText(s.durationMs));
+  if (s.iterations !== undefined) parts.push(`at most ${num(s.iterations)} iterations`);
+  if (s.reuseConnection === false) parts.push("a new connection per iteration");
+  return parts.join(", ");
+}
+
+/** 90000 → "1m30s", 1500 → "1.5s". */
+export function durationText(msIn: number): string {
+  if (msIn < 60_000) return `${num(msIn / 1000, 3)}s`;
+  const m = Math.floor(msIn / 60_000);
+  const s = (msIn % 60_000) / 1000;
+  return s === 0 ? `${m}m` : `${m}m${num(s, 3)}s`;
+}
+
+/** A bucket of the series, its histograms read. */
+export interface BucketView {
+  /** Epoch seconds where it starts. */
+  readonly t: number;
+  readonly connect: LatencySummary;
+  readonly join: LatencySummary;
+  readonly methods: Readonly<Record<string, LatencySummary>>;
+  readonly errors: Readonly<Record<string, number>>;
+  readonly connectFailures: Readonly<Record<string, number>>;
+}
+
+/** The result's series, each bucket's histograms summarized (empty without a series). */
+export function bucketsOf(r: SwarmResult): BucketView[] {
+  return (r.series?.buckets ?? []).map((b) => ({
+    t: b.t / 1000,
+    connect: latency(b.connect),
+    join: latency(b.join),
+    methods: Object.fromEntries(Object.entries(b.methods ?? {}).map(([k, enc]) => [k, latency(enc)])),
+    errors: b.errors ?? {},
+    connectFailures: b.connectFailures ?? {},
+  }));
+}
+
+/** Percentiles a latency distribution is drawn at (0: min, 100: max). */
+export const DISTRIBUTION_PERCENTILES = [0, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100] as const;
+
+/** A histogram's values at DISTRIBUTION_PERCENTILES, ms (empty without data). */
+export function distributionOf(enc: EncodedHistogram | undefined): number[] {
+  const hist = enc === undefined ? newHistogram() : decodeHistogram(enc);
+  if (hist.totalCount === 0) return [];
+  return DISTRIBUTION_PERCENTILES.map((p) =>
+    p === 0
+      ? hist.minNonZeroValue / 1000
+      : p === 100
+        ? hist.maxValue / 1000
+        : hist.getValueAtPercentile(p) / 1000,
+  );
+}

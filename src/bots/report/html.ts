@@ -8,8 +8,12 @@ import { SATURATED_CPU_PERCENT, SATURATED_LAG_MS } from "../metrics.js";
 import type { SecondSample, SwarmResult } from "../swarm-result.js";
 import type { ThresholdOutcome } from "../thresholds.js";
 import {
+  bucketsOf,
   byCount,
   bytes,
+  DISTRIBUTION_PERCENTILES,
+  distributionOf,
+  durationText,
   isoTime,
   latency,
   messagesOf,
@@ -19,7 +23,9 @@ import {
   SHOWN_MESSAGES,
   saturationAdvice,
   secondsOf,
+  shapeText,
   shortStack,
+  stagesOf,
   stoppedText,
   sumOf,
 } from "./format.js";
@@ -49,12 +55,20 @@ interface ChartSpec {
   /** Formats an axis/tooltip value. */
   readonly fmt: (v: number) => string;
   readonly series: readonly Series[];
-  /** Bars instead of lines (one series). */
+  /** Bars instead of lines. */
   readonly bars?: boolean;
+  /** Bars stacked, one series on another (a total per point). */
+  readonly stacked?: boolean;
   /** A horizontal reference line (e.g. the saturation limit). */
   readonly rule?: { readonly value: number; readonly label: string };
   /** Values are bytes: axis steps in powers of 1024. */
   readonly binary?: boolean;
+  /** Seconds between points (a series' bucket width; default 1): a wider gap breaks a line. */
+  readonly step?: number;
+  /** The x axis is not time: each point's label (ticks and tooltips), points evenly spaced. */
+  readonly xLabels?: readonly string[];
+  /** What the x axis shows, for screen readers (default "time since the start"). */
+  readonly xName?: string;
 }
 
 const W = 1100;
@@ -90,37 +104,53 @@ function compact(v: number): string {
   return num(v, a < 10 ? 2 : 1);
 }
 
+/** `ts`: each point's epoch second (or index, with xLabels). */
 function chart(spec: ChartSpec, ts: readonly number[]): string {
+  const step = spec.xLabels ? 1 : (spec.step ?? 1);
   const t0 = ts[0] ?? 0;
-  const span = Math.max(1, (ts.at(-1) ?? t0) - t0);
-  // Bars need room for the last second too.
-  const slots = spec.bars ? span + 1 : span;
+  const span = Math.max(spec.xLabels ? 1 : step, (ts.at(-1) ?? t0) - t0);
+  // Bars need room for the last point too.
+  const slots = spec.bars ? span + step : span;
   const x = (t: number) => M.left + ((t - t0) / slots) * PW;
+  const xText = (t: number) => (spec.xLabels ? (spec.xLabels[t - t0] ?? "") : clock(t - t0));
   let max = 0;
-  for (const s of spec.series) for (const v of s.values) if (v !== null && v > max) max = v;
+  if (spec.stacked) {
+    ts.forEach((_, i) => {
+      let sum = 0;
+      for (const s of spec.series) sum += s.values[i] ?? 0;
+      max = Math.max(max, sum);
+    });
+  } else for (const s of spec.series) for (const v of s.values) if (v !== null && v > max) max = v;
   if (spec.rule) max = Math.max(max, spec.rule.value);
   // Bytes step in powers of 1024, so that the axis reads 10 KiB, 20 KiB rather than 9.8 KiB.
   const scale = spec.binary
     ? 1024 ** Math.max(0, Math.floor(Math.log(Math.max(1, max / 4)) / Math.log(1024)))
     : 1;
-  const step = niceStep((max / 4 || 1) / scale) * scale;
-  const top = Math.max(step, Math.ceil(max / step) * step);
+  const yStep = niceStep((max / 4 || 1) / scale) * scale;
+  const top = Math.max(yStep, Math.ceil(max / yStep) * yStep);
   const y = (v: number) => M.top + PH - (v / top) * PH;
   const out: string[] = [];
+  const names = spec.series.map((s) => s.label).join(", ");
   out.push(
-    `<svg class="chart" data-chart="${spec.id}" data-seconds="${ts.length}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${h(spec.title)}">`,
+    `<svg class="chart" data-chart="${spec.id}" data-seconds="${ts.length}" data-step="${step}" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="chart-${spec.id}-title chart-${spec.id}-desc">`,
+    `<title id="chart-${spec.id}-title">${h(spec.title)}</title>`,
+    `<desc id="chart-${spec.id}-desc">${h(
+      `${spec.stacked ? "Stacked bars" : spec.bars ? "Bars" : "Lines"} of ${names}, ${ts.length} points over ${spec.xName ?? "time since the start"}.`,
+    )}</desc>`,
   );
   // Grid and axes.
-  for (let v = 0; v <= top + step / 2; v += step) {
+  for (let v = 0; v <= top + yStep / 2; v += yStep) {
     const yy = y(v).toFixed(1);
     out.push(`<line class="grid" x1="${M.left}" x2="${W - M.right}" y1="${yy}" y2="${yy}"/>`);
     out.push(`<text class="ylab" x="${M.left - 6}" y="${yy}" dy="0.32em">${h(spec.fmt(v))}</text>`);
   }
-  const tStep = TIME_STEPS.find((s) => span / s <= 10) ?? 3600 * Math.ceil(span / 36000);
+  const tStep = spec.xLabels
+    ? 1
+    : Math.max(step, TIME_STEPS.find((s) => span / s <= 10) ?? 3600 * Math.ceil(span / 36000));
   for (let s = 0; s <= span; s += tStep) {
     const xx = x(t0 + s).toFixed(1);
     out.push(`<line class="tick" x1="${xx}" x2="${xx}" y1="${M.top + PH}" y2="${M.top + PH + 4}"/>`);
-    out.push(`<text class="xlab" x="${xx}" y="${H - 8}">${clock(s)}</text>`);
+    out.push(`<text class="xlab" x="${xx}" y="${H - 8}">${h(xText(t0 + s))}</text>`);
   }
   out.push(`<line class="axis" x1="${M.left}" x2="${W - M.right}" y1="${M.top + PH}" y2="${M.top + PH}"/>`);
   if (spec.rule) {
@@ -131,16 +161,19 @@ function chart(spec: ChartSpec, ts: readonly number[]): string {
     );
   }
   // Data.
+  const base = ts.map(() => 0);
   for (const s of spec.series) {
     const n = s.values.filter((v) => v !== null).length;
-    out.push(`<g class="series" data-series="${s.key}" data-points="${n}" style="--c:${s.color}">`);
+    out.push(`<g class="series" data-series="${h(s.key)}" data-points="${n}" style="--c:${s.color}">`);
     if (spec.bars) {
-      const bw = Math.max(1, PW / slots - 1);
+      const bw = Math.max(1, (PW * step) / slots - 1);
       s.values.forEach((v, i) => {
         if (v === null) return;
         const t = ts[i] as number;
+        const from = spec.stacked ? (base[i] as number) : 0;
+        if (spec.stacked) base[i] = from + v;
         out.push(
-          `<rect class="bar" x="${x(t).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(M.top + PH - y(v)).toFixed(1)}" data-v="${v}"/>`,
+          `<rect class="bar" x="${x(t).toFixed(1)}" y="${y(from + v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(y(from) - y(from + v)).toFixed(1)}" data-v="${v}"/>`,
         );
       });
     } else {
@@ -152,8 +185,8 @@ function chart(spec: ChartSpec, ts: readonly number[]): string {
         run = [];
       };
       s.values.forEach((v, i) => {
-        // A missing value, or seconds missing between samples (shards run apart), break the line.
-        if (i > 0 && (ts[i] as number) - (ts[i - 1] as number) > 1) flush();
+        // A missing value, or points missing between samples (shards run apart), break the line.
+        if (i > 0 && (ts[i] as number) - (ts[i - 1] as number) > step) flush();
         if (v === null) flush();
         else run.push(`${x(ts[i] as number).toFixed(1)},${y(v).toFixed(1)}`);
       });
@@ -161,21 +194,27 @@ function chart(spec: ChartSpec, ts: readonly number[]): string {
     }
     out.push("</g>");
   }
-  // One hover strip per second, with every series' value as its tooltip.
-  const hw = PW / (span + 1);
+  // One hover strip per point, with every series' value as its tooltip.
+  const hw = (PW * step) / (span + step);
   ts.forEach((t, i) => {
     const lines = spec.series.map((s) => {
       const v = s.values[i];
       return `${s.label}: ${v === null || v === undefined ? "no data" : spec.fmt(v)}`;
     });
+    if (spec.stacked) {
+      lines.push(`total: ${spec.fmt(spec.series.reduce((n, s) => n + (s.values[i] ?? 0), 0))}`);
+    }
     const cx = spec.bars ? x(t) : x(t) - hw / 2;
     out.push(
-      `<rect class="hover" data-t="${t}" x="${cx.toFixed(1)}" y="${M.top}" width="${hw.toFixed(1)}" height="${PH}"><title>${h(`${clock(t - t0)}\n${lines.join("\n")}`)}</title></rect>`,
+      `<rect class="hover" data-t="${t}" x="${cx.toFixed(1)}" y="${M.top}" width="${hw.toFixed(1)}" height="${PH}"><title>${h(`${xText(t)}\n${lines.join("\n")}`)}</title></rect>`,
     );
   });
   out.push("</svg>");
   const legend = spec.series
-    .map((s) => `<span class="key${s.dashed ? " dashed" : ""}" style="--c:${s.color}">${h(s.label)}</span>`)
+    .map(
+      (s) =>
+        `<span class="key${s.dashed ? " dashed" : ""}" data-key="${h(s.key)}" style="--c:${s.color}">${h(s.label)}</span>`,
+    )
     .join("");
   return `<figure class="card" id="chart-${spec.id}"><figcaption><h3>${h(spec.title)}</h3><div class="legend">${legend}</div></figcaption>${out.join("")}</figure>`;
 }
@@ -255,18 +294,21 @@ footer{margin-top:32px;color:var(--muted);font-size:12px}
 function percentileSeries(seconds: readonly SecondSample[]): {
   p50: (number | null)[];
   p90: (number | null)[];
+  p95: (number | null)[];
   p99: (number | null)[];
 } {
   const p50: (number | null)[] = [];
   const p90: (number | null)[] = [];
+  const p95: (number | null)[] = [];
   const p99: (number | null)[] = [];
   for (const s of seconds) {
     const sum = summarize(decodeHistogram(s.rtt));
     p50.push(sum.count > 0 ? sum.p50 : null);
     p90.push(sum.count > 0 ? sum.p90 : null);
+    p95.push(sum.count > 0 ? sum.p95 : null);
     p99.push(sum.count > 0 ? sum.p99 : null);
   }
-  return { p50, p90, p99 };
+  return { p50, p90, p95, p99 };
 }
 
 export interface HtmlOptions {
@@ -298,7 +340,9 @@ export function toHtml(
   body.push(
     `<header><h1>${h(title)}</h1><div class="muted">${h(
       `${isoTime(result.startedAt)} → ${isoTime(result.endedAt)} · ${num(rt.durationS, 1)} s${shardNote}`,
-    )}${target.length ? `<br>${h(target.join(" · "))}` : ""}</div></header>`,
+    )}${target.length ? `<br>${h(target.join(" · "))}` : ""}${
+      shapeText(result) ? `<br><span id="shape">${h(shapeText(result) as string)}</span>` : ""
+    }</div></header>`,
   );
 
   if (g.saturatedSeconds > 0) {
@@ -336,6 +380,7 @@ export function toHtml(
         metric: "rps",
       },
       { label: "RTT p50 (ms)", value: ms(rtt.p50), metric: "rtt.p50" },
+      { label: "RTT p95 (ms)", value: ms(rtt.p95), metric: "rtt.p95" },
       { label: "RTT p99 (ms)", value: ms(rtt.p99), metric: "rtt.p99" },
       { label: "RTT max (ms)", value: ms(rtt.max), metric: "rtt.max" },
       { label: "errors", value: num(errors), metric: "errors", bad: errors > 0 },
@@ -369,6 +414,8 @@ export function toHtml(
         .join("")}</tbody></table>`,
     );
   }
+
+  body.push(...stagesSection(result));
 
   body.push("<h2>Over time</h2>");
   if (sec.length === 0)
@@ -427,7 +474,8 @@ export function toHtml(
           fmt: (v) => `${ms(v)} ms`,
           series: [
             { key: "p50", label: "p50", color: "#16a34a", values: pct.p50 },
-            { key: "p90", label: "p90", color: "#eab308", values: pct.p90 },
+            { key: "p90", label: "p90", color: "#0891b2", values: pct.p90 },
+            { key: "p95", label: "p95", color: "#eab308", values: pct.p95 },
             { key: "p99", label: "p99", color: "#dc2626", values: pct.p99 },
           ],
         },
@@ -457,6 +505,7 @@ export function toHtml(
       ),
     );
   }
+  body.push(...seriesCharts(result));
 
   body.push("<h2>Latency (ms)</h2>");
   const latRow = (label: string, enc: string | undefined) => {
@@ -468,6 +517,7 @@ export function toHtml(
       ms(s.mean),
       ms(s.p50),
       ms(s.p90),
+      ms(s.p95),
       ms(s.p99),
       ms(s.p999),
       ms(s.max),
@@ -476,7 +526,7 @@ export function toHtml(
   body.push(
     tableHtml(
       "latency",
-      ["", "count", "min", "mean", "p50", "p90", "p99", "p99.9", "max"],
+      ["", "count", "min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"],
       [
         latRow("connect", result.connectMs),
         latRow("join", result.joinMs),
@@ -485,6 +535,7 @@ export function toHtml(
       "",
     ),
   );
+  body.push(distributionChart(result));
 
   const it = result.iterationMs !== undefined ? latency(result.iterationMs) : undefined;
   if (it && it.count > 0) {
@@ -514,7 +565,21 @@ export function toHtml(
     body.push(
       tableHtml(
         "scenarios",
-        ["scenario", "tags", "started", "connected", "failed", "errors", "rtt n", "p50", "p95", "p99"],
+        [
+          "scenario",
+          "tags",
+          "started",
+          "connected",
+          "failed",
+          "errors",
+          "iterations",
+          "iteration p95",
+          "checks",
+          "rtt n",
+          "p50",
+          "p95",
+          "p99",
+        ],
         Object.entries(result.scenarios).map(([name, r]) => {
           const l = latency(r.rttMs);
           const tags = Object.entries(r.tags ?? {})
@@ -528,6 +593,9 @@ export function toHtml(
             num(r.bots.connected),
             num(r.bots.failed),
             num(errs),
+            num(latency(r.iterationMs).count),
+            ms(latency(r.iterationMs).p95),
+            checksShare(r),
             num(l.count),
             ms(l.p50),
             ms(l.p95),
@@ -541,11 +609,21 @@ export function toHtml(
   if (result.checks && Object.keys(result.checks).length > 0) {
     body.push("<h2>Checks</h2>");
     body.push(
+      cards([
+        {
+          label: "checks passed",
+          value: checksShare(result),
+          metric: "checks.rate",
+          bad: Object.values(result.checks).some((c) => c.fails > 0),
+        },
+      ]),
+    );
+    body.push(
       tableHtml(
         "checks",
         ["check", "passes", "fails", "rate"],
         Object.entries(result.checks).map(([name, c]) => [
-          name,
+          `${c.fails === 0 ? "✓" : "✗"} ${name}`,
           num(c.passes),
           num(c.fails),
           c.passes + c.fails > 0 ? `${num((c.passes / (c.passes + c.fails)) * 100, 2)}%` : "–",
@@ -595,6 +673,7 @@ export function toHtml(
         "round trips",
         "p50 ms",
         "p90 ms",
+        "p95 ms",
         "p99 ms",
         "max ms",
       ],
@@ -612,6 +691,7 @@ export function toHtml(
             num(s.count),
             ms(s.p50),
             ms(s.p90),
+            ms(s.p95),
             ms(s.p99),
             ms(s.max),
           ];
@@ -702,4 +782,190 @@ export function toHtml(
 <title>${h(title)}</title><style>${CSS}</style></head>
 <body><main>${body.join("\n")}</main></body></html>
 `;
+}
+
+/** Colours for series of many members (methods, error kinds). */
+const PALETTE = [
+  "#2563eb",
+  "#f97316",
+  "#16a34a",
+  "#dc2626",
+  "#7c3aed",
+  "#0891b2",
+  "#ca8a04",
+  "#db2777",
+  "#475467",
+  "#65a30d",
+];
+const colour = (i: number) => PALETTE[i % PALETTE.length] as string;
+
+/** The label of each point of the latency distribution ("min", "p50", …, "max"). */
+export const DISTRIBUTION_LABELS: readonly string[] = DISTRIBUTION_PERCENTILES.map((p) =>
+  p === 0 ? "min" : p === 100 ? "max" : `p${p}`,
+);
+
+/** Round trips, connects and joins at each percentile, from their HdrHistograms. */
+function distributionChart(result: SwarmResult): string {
+  const of = (enc: string | undefined) => {
+    const d = distributionOf(enc);
+    return DISTRIBUTION_PERCENTILES.map((_, i) => d[i] ?? null);
+  };
+  if ([result.rttMs, result.connectMs, result.joinMs].every((enc) => distributionOf(enc).length === 0)) {
+    return `<p class="muted" id="no-distribution">No latency measured: no distribution to draw.</p>`;
+  }
+  return chart(
+    {
+      id: "distribution",
+      title: "Latency distribution: ms at each percentile",
+      fmt: (v) => `${ms(v)} ms`,
+      xLabels: DISTRIBUTION_LABELS,
+      xName: "percentiles, from the least to the most",
+      series: [
+        { key: "rtt", label: "round trip", color: "#2563eb", values: of(result.rttMs) },
+        { key: "connect", label: "connect", color: "#f97316", values: of(result.connectMs) },
+        { key: "join", label: "join", color: "#16a34a", values: of(result.joinMs) },
+      ],
+    },
+    DISTRIBUTION_PERCENTILES.map((_, i) => i),
+  );
+}
+
+/** Connect and join latency, errors by kind and per-method latency over time, from the result's series. */
+function seriesCharts(result: SwarmResult): string[] {
+  const buckets = bucketsOf(result);
+  if (buckets.length === 0) return [];
+  const step = (result.series?.bucketMs ?? 1000) / 1000;
+  const ts = buckets.map((b) => b.t);
+  const per = step === 1 ? "per second" : `per ${durationText(step * 1000)} bucket`;
+  const msFmt = (v: number) => `${ms(v)} ms`;
+  const pcts = (pick: (b: (typeof buckets)[number]) => ReturnType<typeof latency> | undefined): Series[] =>
+    (
+      [
+        ["p50", "#16a34a"],
+        ["p95", "#eab308"],
+        ["p99", "#dc2626"],
+      ] as const
+    ).map(([p, color]) => ({
+      key: p,
+      label: p,
+      color,
+      values: buckets.map((b) => {
+        const l = pick(b);
+        return l && l.count > 0 ? l[p] : null;
+      }),
+    }));
+  const out: string[] = [];
+  out.push(
+    chart(
+      {
+        id: "connect-time",
+        title: `Connect latency ${per} (ms, by the time bots joined)`,
+        fmt: msFmt,
+        step,
+        series: pcts((b) => b.connect),
+      },
+      ts,
+    ),
+    chart(
+      { id: "join-time", title: `Join latency ${per} (ms)`, fmt: msFmt, step, series: pcts((b) => b.join) },
+      ts,
+    ),
+  );
+  const kinds = [...new Set(buckets.flatMap((b) => Object.keys(b.errors)))].sort();
+  const reasons = [...new Set(buckets.flatMap((b) => Object.keys(b.connectFailures)))].sort();
+  const errSeries: Series[] = [
+    ...kinds.map((k, i) => ({
+      key: `errors.${k}`,
+      label: k,
+      color: colour(i + 3),
+      values: buckets.map((b) => b.errors[k] ?? 0),
+    })),
+    ...reasons.map((r, i) => ({
+      key: `connect_failures.${r}`,
+      label: `connect failure: ${r}`,
+      color: colour(kinds.length + i + 3),
+      values: buckets.map((b) => b.connectFailures[r] ?? 0),
+    })),
+  ];
+  if (errSeries.length === 0)
+    out.push(`<p class="muted" id="no-errors-over-time">No errors or connect failures to chart.</p>`);
+  else
+    out.push(
+      chart(
+        {
+          id: "errors-kind",
+          title: `Errors and connect failures by kind ${per} (stacked)`,
+          fmt: (v) => compact(v),
+          bars: true,
+          stacked: true,
+          step,
+          series: errSeries,
+        },
+        ts,
+      ),
+    );
+  const methods = [...new Set(buckets.flatMap((b) => Object.keys(b.methods)))].sort();
+  if (methods.length > 0) {
+    for (const p of ["p95", "p99"] as const) {
+      out.push(
+        chart(
+          {
+            id: `methods-${p}`,
+            title: `Round-trip ${p} per method, ${per} (ms)`,
+            fmt: msFmt,
+            step,
+            series: methods.map((m, i) => ({
+              key: m,
+              label: m,
+              color: colour(i),
+              values: buckets.map((b) => {
+                const l = b.methods[m];
+                return l && l.count > 0 ? l[p] : null;
+              }),
+            })),
+          },
+          ts,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** The load shape's stages with what each measured. */
+function stagesSection(result: SwarmResult): string[] {
+  const rows = stagesOf(result);
+  if (rows.length === 0) return [];
+  const unit = result.shape?.model === "open" ? " arrivals/s" : " bots";
+  return [
+    "<h2>Stages</h2>",
+    tableHtml(
+      "stages",
+      ["stage", "from", "to", "target", "connected at end", "round trips", "errors", "rtt p50", "p95", "p99"],
+      rows.map((r) => [
+        String(r.index),
+        durationText(r.fromMs),
+        durationText(r.toMs),
+        `${num(r.fromTarget, 2)} → ${num(r.toTarget, 2)}${unit}`,
+        num(r.connected),
+        num(r.rpcs),
+        num(r.errors),
+        ms(r.rtt.p50),
+        ms(r.rtt.p95),
+        ms(r.rtt.p99),
+      ]),
+      "",
+    ),
+  ];
+}
+
+/** All checks of a result as one share ("99.5% (199/200)"), "–" without any. */
+function checksShare(r: SwarmResult): string {
+  let passes = 0;
+  let all = 0;
+  for (const c of Object.values(r.checks ?? {})) {
+    passes += c.passes;
+    all += c.passes + c.fails;
+  }
+  return all === 0 ? "–" : `${num((passes / all) * 100, 2)}% (${num(passes)}/${num(all)})`;
 }

@@ -6,7 +6,7 @@
 import type { LatencySummary } from "../histogram.js";
 import type { SwarmResult } from "../swarm-result.js";
 import { judgeRun, type ThresholdOutcome } from "../thresholds.js";
-import { latency, rates, sumOf } from "./format.js";
+import { bucketsOf, latency, rates, stagesOf, sumOf } from "./format.js";
 
 /** A latency as plain numbers, ms; null where there was no data. */
 export type PlainLatency = { readonly [K in keyof LatencySummary]: number | null };
@@ -41,6 +41,14 @@ export interface SwarmReport extends SwarmResult {
     readonly custom?: Record<string, PlainLatency>;
   };
   readonly counters: Record<string, number>;
+  /** Shares, 0…1 (null: nothing counted): `checks`, `checks.<name>`, each custom Rate. */
+  readonly rates: Record<string, number | null>;
+  /** The load shape's stages with what each measured (absent without stages). */
+  readonly stages?: PlainStage[];
+  /** Each scenario's plain numbers, by name (absent in a run of one). */
+  readonly perScenario?: Record<string, ScenarioPlain>;
+  /** The series' buckets as plain numbers (absent without a series). */
+  readonly overTime?: { readonly bucketMs: number; readonly buckets: PlainBucket[] };
   readonly thresholds: {
     readonly expr: string;
     readonly metric: string;
@@ -49,6 +57,93 @@ export interface SwarmReport extends SwarmResult {
     readonly message: string;
   }[];
   readonly verdict: { readonly passed: boolean; readonly reasons: string[]; readonly allowed: string[] };
+}
+
+export interface PlainStage {
+  readonly index: number;
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly fromTarget: number;
+  readonly toTarget: number;
+  readonly connected: number;
+  readonly rpcs: number;
+  readonly errors: number;
+  readonly rtt: PlainLatency;
+}
+
+export interface PlainBucket {
+  /** Epoch ms where the bucket starts. */
+  readonly t: number;
+  readonly connect: PlainLatency;
+  readonly join: PlainLatency;
+  readonly methods: Record<string, PlainLatency>;
+  readonly errors: Record<string, number>;
+  readonly connectFailures: Record<string, number>;
+}
+
+export interface ScenarioPlain {
+  readonly tags?: Record<string, string>;
+  readonly latency: SwarmReport["latency"];
+  readonly counters: Record<string, number>;
+  readonly rates: Record<string, number | null>;
+  readonly stages?: PlainStage[];
+}
+
+const share = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
+
+/** Checks' and custom Rates' shares. */
+function ratesOf(result: SwarmResult): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  let passes = 0;
+  let all = 0;
+  for (const [k, c] of Object.entries(result.checks ?? {})) {
+    out[`checks.${k}`] = share(c.passes, c.passes + c.fails);
+    passes += c.passes;
+    all += c.passes + c.fails;
+  }
+  if (result.checks !== undefined) out.checks = share(passes, all);
+  for (const [k, m] of Object.entries(result.custom ?? {}))
+    if (m.type === "rate") out[k] = share(m.passes, m.total);
+  return out;
+}
+
+function stagesPlain(result: SwarmResult): { stages?: PlainStage[] } {
+  const rows = stagesOf(result);
+  return rows.length === 0 ? {} : { stages: rows.map((r) => ({ ...r, rtt: plain(r.rtt) })) };
+}
+
+function perScenario(result: SwarmResult): { perScenario?: Record<string, ScenarioPlain> } {
+  const scenarios = Object.entries(result.scenarios ?? {});
+  if (scenarios.length === 0) return {};
+  const out: Record<string, ScenarioPlain> = {};
+  for (const [name, sc] of scenarios) {
+    const r = toReport(sc);
+    out[name] = {
+      ...(sc.tags ? { tags: sc.tags } : {}),
+      latency: r.latency,
+      counters: r.counters,
+      rates: r.rates,
+      ...(r.stages ? { stages: r.stages } : {}),
+    };
+  }
+  return { perScenario: out };
+}
+
+function overTime(result: SwarmResult): Pick<SwarmReport, "overTime"> {
+  if (!result.series) return {};
+  return {
+    overTime: {
+      bucketMs: result.series.bucketMs,
+      buckets: bucketsOf(result).map((b) => ({
+        t: b.t * 1000,
+        connect: plain(b.connect),
+        join: plain(b.join),
+        methods: Object.fromEntries(Object.entries(b.methods).map(([k, l]) => [k, plain(l)])),
+        errors: { ...b.errors },
+        connectFailures: { ...b.connectFailures },
+      })),
+    },
+  };
 }
 
 /** The result with its plain numbers and verdicts. */
@@ -118,6 +213,7 @@ export function toReport(
     } else if (m.type === "gauge") counters[k] = m.value;
     else custom[k] = plain(latency(m.hist));
   }
+  if (result.iterationMs !== undefined) counters.iterations = latency(result.iterationMs).count;
   return {
     ...result,
     latency: {
@@ -130,6 +226,10 @@ export function toReport(
       ...(Object.keys(custom).length > 0 ? { custom } : {}),
     },
     counters,
+    rates: ratesOf(result),
+    ...stagesPlain(result),
+    ...perScenario(result),
+    ...overTime(result),
     thresholds: outcomes.map((o) => ({
       expr: o.threshold.expr,
       metric: o.metric,

@@ -2,7 +2,8 @@
 import type { SwarmResult } from "../swarm-result.js";
 import type { ThresholdOutcome } from "../thresholds.js";
 import { judgeRun } from "../thresholds.js";
-import { messagesOf, SHOWN_MESSAGES, shortStack } from "./format.js";
+import { messagesOf, SHOWN_MESSAGES, shapeText, shortStack } from "./format.js";
+import { type PlainLatency, toReport } from "./json.js";
 import { summaryTable } from "./summary.js";
 
 /** Is this UTF-16 code unit, at `i` of `s`, a character XML 1.0 can hold? */
@@ -104,10 +105,55 @@ export function toJUnit(
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<testsuites name="${xmlEscape(suite)}" tests="${cases.length}" failures="${failures}" errors="0" time="${seconds}">`,
     `  <testsuite name="${xmlEscape(suite)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${seconds}" timestamp="${stamp}">`,
+    ...properties(result),
     ...cases,
     `    <system-out>${xmlEscape(summaryTable(result, outcomes))}</system-out>`,
     "  </testsuite>",
     "</testsuites>",
     "",
   ].join("\n");
+}
+
+/**
+ * The run's figures as suite properties, for CI dashboards that read them: the load shape and
+ * stages, latency percentiles (p50, p95, p99) of connect, join, round trips, iterations and
+ * custom trends, every counter, the check and rate shares, and each scenario's own.
+ */
+function properties(result: SwarmResult): string[] {
+  const props: [string, string | number][] = [];
+  const shape = shapeText(result);
+  if (shape) props.push(["shape", shape]);
+  const add = (prefix: string, r: SwarmResult) => {
+    const rep = toReport(r);
+    const lat = (name: string, l: PlainLatency | undefined) => {
+      if (!l?.count) return;
+      props.push([`${prefix}${name}.count`, l.count]);
+      for (const p of ["p50", "p95", "p99", "max"] as const) {
+        const v = l[p];
+        if (v !== null) props.push([`${prefix}${name}.${p}`, v]);
+      }
+    };
+    lat("connect", rep.latency.connect);
+    lat("join", rep.latency.join);
+    lat("rtt", rep.latency.rtt);
+    lat("iteration", rep.latency.iteration);
+    for (const [k, l] of Object.entries(rep.latency.custom ?? {})) lat(k, l);
+    for (const [k, n] of Object.entries(rep.counters)) props.push([`${prefix}${k}`, n]);
+    for (const [k, v] of Object.entries(rep.rates)) if (v !== null) props.push([`${prefix}${k}.rate`, v]);
+    for (const st of rep.stages ?? []) {
+      props.push([
+        `${prefix}stage.${st.index}.target`,
+        `${st.fromTarget}→${st.toTarget} over ${st.toMs - st.fromMs} ms`,
+      ]);
+      if (st.rtt.p95 !== null) props.push([`${prefix}stage.${st.index}.rtt.p95`, st.rtt.p95]);
+    }
+  };
+  add("", result);
+  for (const [name, sc] of Object.entries(result.scenarios ?? {})) add(`scenario.${name}.`, sc);
+  if (props.length === 0) return [];
+  return [
+    "    <properties>",
+    ...props.map(([k, v]) => `      <property name="${xmlEscape(k)}" value="${xmlEscape(String(v))}"/>`),
+    "    </properties>",
+  ];
 }

@@ -5,6 +5,7 @@ import type { ThresholdOutcome } from "../thresholds.js";
 import {
   byCount,
   bytes,
+  durationText,
   isoTime,
   latency,
   messagesOf,
@@ -13,7 +14,9 @@ import {
   rates,
   SHOWN_MESSAGES,
   saturationAdvice,
+  shapeText,
   shortStack,
+  stagesOf,
   stoppedText,
   sumOf,
 } from "./format.js";
@@ -43,7 +46,18 @@ function table(rows: readonly (readonly string[])[], align: readonly Align[] = [
 }
 
 function latencyRow(label: string, s: LatencySummary): string[] {
-  return [label, num(s.count), ms(s.min), ms(s.mean), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.p999), ms(s.max)];
+  return [
+    label,
+    num(s.count),
+    ms(s.min),
+    ms(s.mean),
+    ms(s.p50),
+    ms(s.p90),
+    ms(s.p95),
+    ms(s.p99),
+    ms(s.p999),
+    ms(s.max),
+  ];
 }
 
 function countsLine(rec: Readonly<Record<string, number>>): string {
@@ -63,7 +77,10 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
   if (target.length > 0) out.push(`  ${target.join("  ")}`);
   const stopped = stoppedText(result);
   if (stopped) out.push(`  (${stopped})`);
+  const shape = shapeText(result);
+  if (shape) out.push(`  ${shape}`);
   out.push("");
+  out.push(...stagesLines(result));
 
   const b = result.bots;
   out.push("Bots");
@@ -84,7 +101,7 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
   out.push("Latency (ms)");
   out.push(
     ...table([
-      ["", "count", "min", "mean", "p50", "p90", "p99", "p99.9", "max"],
+      ["", "count", "min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"],
       latencyRow("connect", latency(result.connectMs)),
       latencyRow("join", latency(result.joinMs)),
       latencyRow("round trip", latency(result.rttMs)),
@@ -97,7 +114,19 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
   if (keys.length === 0) out.push("  none called");
   else {
     const rows: string[][] = [
-      ["", "calls out", "packets out", "calls in", "bytes out", "bytes in", "rtt n", "p50", "p99", "max"],
+      [
+        "",
+        "calls out",
+        "packets out",
+        "calls in",
+        "bytes out",
+        "bytes in",
+        "rtt n",
+        "p50",
+        "p95",
+        "p99",
+        "max",
+      ],
     ];
     for (const key of keys) {
       const m = result.methods[key];
@@ -112,6 +141,7 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
         bytes(m.bytesIn),
         num(s.count),
         ms(s.p50),
+        ms(s.p95),
         ms(s.p99),
         ms(s.max),
       ]);
@@ -258,7 +288,20 @@ function k6Sections(result: SwarmResult): string[] {
   if (scenarios.length > 0) {
     out.push("Scenarios");
     const rows: string[][] = [
-      ["", "tags", "started", "connected", "failed", "errors", "rtt n", "p50", "p95", "p99"],
+      [
+        "",
+        "tags",
+        "started",
+        "connected",
+        "failed",
+        "errors",
+        "iterations",
+        "checks",
+        "rtt n",
+        "p50",
+        "p95",
+        "p99",
+      ],
     ];
     for (const [name, r] of scenarios) {
       const s = latency(r.rttMs);
@@ -272,6 +315,8 @@ function k6Sections(result: SwarmResult): string[] {
         num(r.bots.connected),
         num(r.bots.failed),
         num(sumOf(r.errors)),
+        num(latency(r.iterationMs).count),
+        checksText(r),
         num(s.count),
         ms(s.p50),
         ms(s.p95),
@@ -323,4 +368,41 @@ function k6Sections(result: SwarmResult): string[] {
     out.push(...table(rows, ["l", "l", "l"]), "");
   }
   return out;
+}
+
+/** All checks of a result as one rate ("99.5% (199/200)"), "–" without checks. */
+function checksText(r: SwarmResult): string {
+  let passes = 0;
+  let all = 0;
+  for (const c of Object.values(r.checks ?? {})) {
+    passes += c.passes;
+    all += c.passes + c.fails;
+  }
+  return all === 0 ? "–" : shareText(passes, all);
+}
+
+/** The load shape's stages, each with what it measured. */
+function stagesLines(result: SwarmResult): string[] {
+  const rows = stagesOf(result);
+  if (rows.length === 0) return [];
+  const unit = result.shape?.model === "open" ? " arrivals/s" : " bots";
+  return [
+    "Stages (the seconds of each, from the run's start)",
+    ...table([
+      ["", "from", "to", "target", "connected at end", "round trips", "errors", "p50", "p95", "p99"],
+      ...rows.map((r) => [
+        `stage ${r.index}`,
+        durationText(r.fromMs),
+        durationText(r.toMs),
+        `${num(r.fromTarget, 2)} → ${num(r.toTarget, 2)}${unit}`,
+        num(r.connected),
+        num(r.rpcs),
+        num(r.errors),
+        ms(r.rtt.p50),
+        ms(r.rtt.p95),
+        ms(r.rtt.p99),
+      ]),
+    ]),
+    "",
+  ];
 }

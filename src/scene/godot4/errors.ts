@@ -55,6 +55,8 @@ export type SceneDropReason4 =
   | "despawn-not-authority"
   | "sync-too-short"
   | "sync-bad-size"
+  /** A SYNC entry by path cache id the peer never gave: get_cached_object's line, then skipped. */
+  | "sync-unknown-cache-id"
   | "sync-not-authority"
   | "sync-bad-state"
   | "delta-no-properties";

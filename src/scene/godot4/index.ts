@@ -60,6 +60,7 @@ export {
   type ReplicationStats,
   type SceneReplicationEvents,
   SceneReplicationInterface,
+  type SpawnOptions,
   Synchronizer,
   type SynchronizerAuthority,
   type SynchronizerStats,

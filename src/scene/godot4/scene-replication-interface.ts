@@ -13,7 +13,7 @@ import { DecodeError, type Variant, variantEquals } from "../../variant/index.js
 import type { SceneDropReason4 } from "./errors.js";
 import { type MultiplayerHost, PACKET_START } from "./host.js";
 import { NetworkCommand } from "./network-commands.js";
-import { getU16, getU32, PacketWriter } from "./packet-writer.js";
+import { getU16, getU32, PacketWriter, putU32 } from "./packet-writer.js";
 import {
   CUSTOM_SPAWN,
   isNewerSyncTime,
@@ -54,8 +54,8 @@ export class ReplicatedNode {
     readonly scene: string | null,
     /** A custom spawn's argument (what spawn() was given). */
     readonly spawnArgument: Variant | undefined,
-    /** The net id the spawning peer gave it (0: not spawned). */
-    readonly netId: number,
+    /** The net id the spawning peer gave it (ours: given at its first SPAWN; 0: not spawned). */
+    public netId: number,
     /** The peer that spawned it (0: not spawned). */
     readonly remotePeer: number,
   ) {}
@@ -93,6 +93,8 @@ export class Synchronizer {
   stats: SynchronizerStats = newSynchronizerStats();
   /** The property keys of its full SYNC, by index (the SYNC path sets them with no string work). */
   readonly syncKeys: readonly string[];
+  /** The replication interface's visibility_changed handler (synchronizers of our spawns). */
+  onVisibilityChanged: ((peer: number) => void) | null = null;
   constructor(
     readonly path: string,
     readonly node: ReplicatedNode,
@@ -116,6 +118,12 @@ export class Synchronizer {
     if (peer === 0) this.publicVisibility = visible;
     else if (visible) this.visibleTo.add(peer);
     else this.visibleTo.delete(peer);
+    this.onVisibilityChanged?.(peer);
+  }
+
+  /** MultiplayerSynchronizer.public_visibility (setting it is set_visibility_for(0, …)). */
+  setPublicVisibility(visible: boolean): void {
+    this.setVisibilityFor(0, visible);
   }
 
   isVisibleTo(peer: number): boolean {
@@ -164,6 +172,9 @@ export interface ReplicationStats {
   /** Packets sent: full SYNC and delta SYNC. */
   syncsOut: number;
   deltasOut: number;
+  /** SPAWN / DESPAWN packets we sent as a spawner's authority. */
+  spawnsOut: number;
+  despawnsOut: number;
   bytesIn: number;
   bytesOut: number;
   /** By declaration: the synchronizer's path, or its pattern (a `*` for a spawned node's name). */
@@ -182,8 +193,22 @@ interface SyncPattern {
   readonly settings: SynchronizerConfig;
 }
 
+/** MultiplayerSpawner.spawn / add_child under a spawn_path, by the spawner's authority. */
+export interface SpawnOptions {
+  /** A spawnable scene, by index or res:// path; absent: a custom spawn (spawn_function). */
+  readonly scene?: number | string;
+  /** A custom spawn's argument (what spawn() is given; sent in the SPAWN). */
+  readonly argument?: Variant;
+  /** The node's properties before it enters the tree (the spawn state is read from them). */
+  readonly properties?: Iterable<readonly [string, Variant]>;
+  /** Runs once the synchronizers exist, before the SPAWN goes out (_enter_tree / _ready). */
+  readonly setup?: (node: ReplicatedNode) => void;
+}
+
 interface PeerInfo {
   recvNodes: Map<number, ReplicatedNode>;
+  /** spawn_nodes: our spawns this peer was sent. */
+  spawnNodes: Set<ReplicatedNode>;
   recvSyncIds: Map<number, Synchronizer>;
   lastSentSync: number;
   lastWatchUsecs: Map<Synchronizer, number>;
@@ -214,6 +239,8 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     syncsUnknown: 0,
     syncsOut: 0,
     deltasOut: 0,
+    spawnsOut: 0,
+    despawnsOut: 0,
     bytesIn: 0,
     bytesOut: 0,
     synchronizers: new Map(),
@@ -231,6 +258,11 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
   readonly #nodes = new Map<string, ReplicatedNode>();
   /** Static synchronizers (not spawned) by path. */
   readonly #static = new Map<string, Synchronizer>();
+  /** Every synchronizer of a spawned node, by path (a peer may name one by path cache id). */
+  readonly #spawnedSyncs = new Map<string, Synchronizer>();
+  /** spawned_nodes: what we spawned as a spawner's authority. */
+  readonly #spawned = new Set<ReplicatedNode>();
+  #lastNetId = 0;
   /** Synchronizers we are the authority of. */
   readonly #owned = new Set<Synchronizer>();
   readonly #peers = new Map<number, PeerInfo>();
@@ -292,7 +324,8 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
 
   /** Whether `path` is a declared spawner or synchronizer (nodes the path cache may name). */
   declares(path: string): boolean {
-    return this.#spawners.has(path) || this.#syncSettings(path) !== undefined;
+    // A synchronizer of a spawned scene (a pattern) exists only while its node does.
+    return this.#spawners.has(path) || this.#exactSyncs.has(path) || this.#spawnedSyncs.has(path);
   }
 
   setSpawnerAuthority(path: string, authority: number): void {
@@ -335,10 +368,12 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     if (connected) {
       this.#peers.set(id, {
         recvNodes: new Map(),
+        spawnNodes: new Set(),
         recvSyncIds: new Map(),
         lastSentSync: 0,
         lastWatchUsecs: new Map(),
       });
+      for (const node of this.#spawned) this.#updateSpawnVisibility(id, node);
       return;
     }
     const info = this.#peers.get(id);
@@ -355,6 +390,12 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       s.syncStarted = false;
       s.lastInboundSync = 0;
     }
+    // on_reset: our spawns keep their nodes; ids are given again.
+    for (const node of this.#spawned) {
+      node.netId = 0;
+      for (const s of node.synchronizers) s.netId = 0;
+    }
+    this.#lastNetId = 0;
   }
 
   #info(from: number): PeerInfo | undefined {
@@ -363,6 +404,208 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
 
   #drop(from: number, reason: SceneDropReason4, message: string, path?: string): void {
     this.#host.drop(from, reason, message, path);
+  }
+
+  // ---- spawning, as a spawner's authority (on_spawn, _update_spawn_visibility, on_despawn) ----
+
+  /**
+   * A node added under the spawn_path of a MultiplayerSpawner we are the authority of (its
+   * spawn(), or add_child of a spawnable scene): every peer its synchronizers are visible to gets
+   * a SPAWN with the state of the synchronizers we are the authority of, as 4.6.3 makes it.
+   * Throws RangeError for what Godot refuses (the same texts).
+   */
+  spawn(spawnerPath: string, name: string, options: SpawnOptions = {}): ReplicatedNode {
+    const spawner = this.#spawners.get(spawnerPath);
+    if (!spawner) throw new RangeError(`no MultiplayerSpawner declared at ${spawnerPath}`);
+    const self = this.#host.uniqueId();
+    if (spawner.authority !== self)
+      throw new RangeError('Condition "!is_multiplayer_authority()" is true. Returning: nullptr');
+    if (spawner.parent === null) throw new RangeError('Parameter "parent" is null.');
+    if (name === "" || !isValidNodeName(name)) throw new RangeError(`Invalid node name: '${name}'.`);
+    const path = spawner.parent === "" ? name : `${spawner.parent}/${name}`;
+    if (this.#nodes.has(path)) throw new RangeError(`A node named ${name} is already at ${spawner.parent}.`);
+    const limit = spawner.config.spawn_limit;
+    if (limit && limit <= spawner.tracked.size)
+      throw new RangeError("Unable to spawn node. The spawn limit has been reached!");
+    let sceneIndex: number | null = null;
+    if (options.scene !== undefined) {
+      const scenes = spawner.config.spawnable_scenes;
+      sceneIndex = typeof options.scene === "number" ? options.scene : scenes.indexOf(options.scene);
+      if (!(sceneIndex >= 0 && sceneIndex < scenes.length && sceneIndex < CUSTOM_SPAWN))
+        throw new RangeError(`${String(options.scene)} is not a spawnable scene of ${spawnerPath}.`);
+    } else if (spawner.config.spawn_function === false) {
+      throw new RangeError("Custom spawn requires a valid 'spawn_function'.");
+    }
+    const node = new ReplicatedNode(
+      path,
+      spawnerPath,
+      sceneIndex,
+      sceneIndex === null ? null : (spawner.config.spawnable_scenes[sceneIndex] ?? null),
+      sceneIndex === null ? (options.argument ?? null) : undefined,
+      0,
+      0,
+    );
+    for (const [k, v] of options.properties ?? []) node.properties.set(propertyKey(k), v);
+    this.#nodes.set(path, node);
+    spawner.tracked.add(node);
+    for (const [syncPath, settings] of this.#syncsUnder(path)) {
+      const root = resolveRelative(syncPath, settings.root_path) ?? path;
+      const target = root === path ? node : this.#nodeFor(root);
+      const sync = new Synchronizer(
+        syncPath,
+        target,
+        settings,
+        this.synchronizerAuthority(syncPath, node, self),
+      );
+      sync.stats = this.#statsOf.get(settings) ?? sync.stats;
+      target.synchronizers.push(sync);
+      this.#spawnedSyncs.set(syncPath, sync);
+      if (sync.authority === self) this.#owned.add(sync);
+    }
+    options.setup?.(node);
+    for (const sync of node.synchronizers)
+      sync.onVisibilityChanged = (peer) => this.#visibilityChanged(node, peer);
+    this.#spawned.add(node);
+    this.#updateSpawnVisibility(0, node);
+    return node;
+  }
+
+  /** The node we spawned leaves the tree (queue_free): a DESPAWN to every peer that has it. */
+  despawn(node: ReplicatedNode | string): boolean {
+    const n = typeof node === "string" ? this.#nodes.get(node) : node;
+    if (!n || !this.#spawned.has(n)) return false;
+    const packet = this.#despawnPacket(n);
+    for (const [peer, info] of this.#peers) if (info.spawnNodes.has(n)) this.#sendRaw(peer, packet, true);
+    this.#removeNode(n);
+    return true;
+  }
+
+  /** What we spawned (spawned_nodes). */
+  get spawnedNodes(): ReadonlySet<ReplicatedNode> {
+    return this.#spawned;
+  }
+
+  /** Whether `peer` was sent the SPAWN of our node (peers_info[peer].spawn_nodes). */
+  isSpawnedTo(node: ReplicatedNode, peer: number): boolean {
+    return this.#peers.get(peer)?.spawnNodes.has(node) ?? false;
+  }
+
+  /**
+   * is_rpc_visible: may an RPC on the node at `path` go to `peer` (0: to everyone)? Untracked
+   * nodes and nodes with no synchronizer always; the peer that spawned a node always.
+   */
+  isRpcVisible(path: string, peer: number): boolean {
+    const node = this.#nodes.get(path);
+    if (!node || node.synchronizers.length === 0) return true;
+    if (node.remotePeer && peer === node.remotePeer) return true;
+    if (this.#spawned.has(node)) {
+      if (peer) return this.#peers.get(peer)?.spawnNodes.has(node) ?? false;
+      for (const info of this.#peers.values()) if (!info.spawnNodes.has(node)) return false;
+      return true;
+    }
+    for (const s of node.synchronizers) if (s.isVisibleTo(peer)) return true;
+    return false;
+  }
+
+  #visibilityChanged(node: ReplicatedNode, peer: number): void {
+    if (this.#spawned.has(node) && peer !== this.#host.uniqueId()) this.#updateSpawnVisibility(peer, node);
+  }
+
+  /** _update_spawn_visibility: spawn visibility is the OR of our synchronizers' (public with none). */
+  #updateSpawnVisibility(peer: number, node: ReplicatedNode): void {
+    const self = this.#host.uniqueId();
+    let visible = true;
+    for (const s of node.synchronizers) {
+      if (s.authority !== self) continue;
+      if (s.isVisibleTo(peer)) {
+        visible = true;
+        break;
+      }
+      visible = false;
+    }
+    const toSpawn: number[] = [];
+    const toDespawn: number[] = [];
+    if (peer) {
+      const info = this.#peers.get(peer);
+      if (!info || visible === info.spawnNodes.has(node)) return;
+      (visible ? toSpawn : toDespawn).push(peer);
+    } else {
+      for (const [id, info] of this.#peers) {
+        if (!visible) this.#updateSpawnVisibility(id, node);
+        else if (!info.spawnNodes.has(node)) toSpawn.push(id);
+      }
+    }
+    if (toSpawn.length > 0) {
+      const packet = this.#spawnPacket(node);
+      const spawner = this.#nodeAt(node.spawner as string);
+      for (const id of toSpawn) {
+        this.#cache.sendObjectCache(spawner, id);
+        this.#sendRaw(id, packet, true);
+        this.#peers.get(id)?.spawnNodes.add(node);
+        this.stats.spawnsOut++;
+      }
+    }
+    if (toDespawn.length > 0) {
+      const packet = this.#despawnPacket(node);
+      for (const id of toDespawn) {
+        this.#peers.get(id)?.spawnNodes.delete(node);
+        this.#sendRaw(id, packet, true);
+        this.stats.despawnsOut++;
+      }
+    }
+  }
+
+  /** _make_spawn_packet: scene id, spawner's cache id, net id, our synchronizers' ids, name, argument, state. */
+  #spawnPacket(node: ReplicatedNode): Uint8Array {
+    if (node.netId === 0) node.netId = ++this.#lastNetId;
+    const self = this.#host.uniqueId();
+    const ours = node.synchronizers.filter((s) => s.authority === self);
+    for (const s of ours) if (s.netId === 0) s.netId = ++this.#lastNetId;
+    const spawnerId = this.#cache.makeObjectCache(this.#nodeAt(node.spawner as string));
+    const name = new TextEncoder().encode(node.name);
+    const w = this.#scratch;
+    w.pos = 0;
+    w.u8(NetworkCommand.SPAWN);
+    w.u8(node.sceneIndex ?? CUSTOM_SPAWN);
+    w.u32(spawnerId);
+    w.u32(node.netId);
+    w.u32(ours.length);
+    w.u32(name.length + 1);
+    for (const s of ours) w.u32(s.netId);
+    w.bytes(name);
+    w.u8(0);
+    if (node.sceneIndex === null) {
+      const at = w.pos;
+      w.u32(0);
+      writeCompressedVariant(w, node.spawnArgument ?? null);
+      putU32(w.buf, at, w.pos - at - 4);
+    }
+    for (const s of ours) {
+      for (const prop of s.config.spawnProperties) {
+        const v = s.node.properties.get(propertyKey(prop));
+        if (v === undefined)
+          throw new RangeError(`Unable to retrieve spawn state: ${node.path} has no ${prop}.`);
+        writeCompressedVariant(w, v);
+      }
+    }
+    return w.take(0, w.pos);
+  }
+
+  #despawnPacket(node: ReplicatedNode): Uint8Array {
+    const p = new Uint8Array(5);
+    p[0] = NetworkCommand.DESPAWN;
+    putU32(p, 1, node.netId);
+    return p;
+  }
+
+  /** _send_raw: channel 0, reliable or not. */
+  #sendRaw(peer: number, packet: Uint8Array, reliable: boolean): void {
+    const w = this.#host.writer;
+    w.pos = PACKET_START;
+    w.bytes(packet);
+    this.#host.setTransfer(reliable ? TRANSFER_RELIABLE : TRANSFER_UNRELIABLE, 0);
+    this.#host.sendCommand(peer, w.pos);
+    this.stats.bytesOut += packet.length;
   }
 
   // ---- SPAWN ----
@@ -374,10 +617,15 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       return;
     }
     const sceneId = p[1] as number;
-    const cached = this.#cache.getCached(from, getU32(p, 2));
+    const spawnerId = getU32(p, 2);
+    const cached = this.#cache.getCached(from, spawnerId);
     const spawner = cached ? this.#spawners.get(cached.path) : undefined;
     if (!cached || !spawner) {
-      this.#drop(from, "spawn-unknown-spawner", 'Parameter "spawner" is null.', cached?.path);
+      // get_cached_object names the id it lacks; the spawner's null check follows (SceneServer4 prints both).
+      const message = cached
+        ? 'Parameter "spawner" is null.'
+        : `ID ${spawnerId} not found in cache of peer ${from}.`;
+      this.#drop(from, "spawn-unknown-spawner", message, cached?.path);
       return;
     }
     const spawnerPath = cached.path;
@@ -540,6 +788,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       const sync = new Synchronizer(syncPath, target, settings, authority);
       sync.stats = this.#statsOf.get(settings) ?? sync.stats;
       target.synchronizers.push(sync);
+      this.#spawnedSyncs.set(syncPath, sync);
       if (authority === this.#host.uniqueId()) this.#owned.add(sync);
       if (failed || authority !== from) continue;
       const id = syncIds.shift();
@@ -755,11 +1004,16 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
   /** _find_synchronizer: by path cache id (static) or by the net id the peer's SPAWN gave. */
   #findSynchronizer(from: number, netId: number): Synchronizer | undefined {
     if (netId & STATIC_SYNC_ID) {
-      const cached = this.#cache.getCached(from, (netId & 0x7fffffff) >>> 0);
-      if (!cached) return undefined;
-      const known = this.#static.get(cached.path);
+      const id = (netId & 0x7fffffff) >>> 0;
+      const cached = this.#cache.getCached(from, id);
+      if (!cached) {
+        this.#drop(from, "sync-unknown-cache-id", `ID ${id} not found in cache of peer ${from}.`);
+        return undefined;
+      }
+      const known = this.#spawnedSyncs.get(cached.path) ?? this.#static.get(cached.path);
       if (known) return known;
-      const settings = this.#syncSettings(cached.path);
+      // Only a synchronizer of the scene itself; one of a spawned scene not (or no longer) there is not received yet.
+      const settings = this.#exactSyncs.get(cached.path);
       return settings ? this.#staticSync(cached.path, settings, null) : undefined;
     }
     return this.#info(from)?.recvSyncIds.get(netId);
@@ -814,15 +1068,36 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     if (this.frozen || this.#owned.size === 0) return;
     for (const sync of this.#owned) this.#watchChanges(sync, usec);
     const self = this.#host.uniqueId();
+    // Per peer sync_nodes, built in one pass: the public synchronizers, and each restricted one
+    // under the peers it names (a server with a secret per peer stays linear in peers).
+    const open: Synchronizer[] = [];
+    let restricted: Map<number, Synchronizer[]> | null = null;
+    for (const s of this.#owned) {
+      if (s.publicVisibility) {
+        open.push(s);
+        continue;
+      }
+      for (const peer of s.visibleTo) {
+        restricted ??= new Map();
+        const list = restricted.get(peer);
+        if (list) list.push(s);
+        else restricted.set(peer, [s]);
+      }
+    }
     for (const [peer, info] of this.#peers) {
       if (peer === self) continue;
       let any = false;
       // The path of a synchronizer sent by path goes out first (the writer then holds the SYNC).
       const ready: Synchronizer[] = [];
-      for (const s of this.#owned) {
-        if (!s.isVisibleTo(peer)) continue;
-        any = true;
-        if (this.#verify(s, peer)) ready.push(s);
+      for (let k = 0; k < 2; k++) {
+        const list = k === 0 ? open : restricted?.get(peer);
+        if (!list) continue;
+        for (const s of list) {
+          // A synchronizer of our spawn goes to the peers that were sent the SPAWN.
+          if (this.#spawned.has(s.node) && !info.spawnNodes.has(s.node)) continue;
+          any = true;
+          if (this.#verify(s, peer)) ready.push(s);
+        }
       }
       if (!any) continue;
       info.lastSentSync = (info.lastSentSync + 1) & 0xffff;
@@ -1029,9 +1304,13 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     for (const [path, n] of this.#nodes) {
       if (path !== node.path && !path.startsWith(prefix)) continue;
       this.#nodes.delete(path);
+      this.#spawned.delete(n);
+      for (const info of this.#peers.values()) info.spawnNodes.delete(n);
       for (const s of n.synchronizers) {
         this.#owned.delete(s);
-        if (s.rpcNode) this.#forget(s.path);
+        if (this.#spawnedSyncs.get(s.path) === s) this.#spawnedSyncs.delete(s.path);
+        // tree_exited: the path cache forgets the synchronizer (a peer may have named it by path).
+        this.#forget(s.path);
         for (const info of this.#peers.values()) {
           if (s.netId && info.recvSyncIds.get(s.netId) === s) info.recvSyncIds.delete(s.netId);
           info.lastWatchUsecs.delete(s);

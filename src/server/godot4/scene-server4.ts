@@ -21,6 +21,7 @@ import {
 } from "../../scene/index.js";
 import { GodotError, WebSocketError } from "../../websocket/index.js";
 import { GameOutput4 } from "./game-output4.js";
+import { ServerReplication4 } from "./server-replication4.js";
 import {
   WebSocketMultiplayerServer4,
   type WebSocketMultiplayerServer4Options,
@@ -39,6 +40,8 @@ export interface SceneServer4Options {
   readonly clock?: () => number;
   /** How Godot names the node at a root-relative path in call errors, e.g. "Node(game4.gd)". Default "Node". */
   readonly nodeClass?: (path: string) => string;
+  /** Network frames per second for replication (Engine.max_fps; default 60). */
+  readonly fps?: number;
 }
 
 const REQUESTED_NOT_FOUND = "Invalid packet received. Requested node was not found.";
@@ -52,6 +55,8 @@ function scriptError(err: unknown, where: { path: string; method: string; from: 
 export class SceneServer4 {
   readonly multiplayer: SceneMultiplayer;
   readonly output: GameOutput4;
+  /** MultiplayerSpawner / MultiplayerSynchronizer: spawns, despawns and the SYNC network frame. */
+  readonly replication: ServerReplication4;
   #peer: MultiplayerPeer | null = null;
   #stopping: Promise<void> | null = null;
 
@@ -63,6 +68,9 @@ export class SceneServer4 {
       ...(options.clock ? { clock: options.clock } : {}),
     });
     this.multiplayer.serverRelay = options.serverRelay ?? true;
+    this.replication = new ServerReplication4(this.multiplayer, {
+      ...(options.fps !== undefined ? { fps: options.fps } : {}),
+    });
     const out = this.output;
     const mp = this.multiplayer;
     this.#nodeClass = options.nodeClass ?? (() => "Node");
@@ -92,6 +100,9 @@ export class SceneServer4 {
     switch (reason) {
       case "unknown-cache-id":
         return [message, REQUESTED_NOT_FOUND];
+      case "spawn-unknown-spawner":
+        // get_cached_object's line, then on_spawn_receive's null check.
+        return message.startsWith("ID ") ? [message, 'Parameter "spawner" is null.'] : [message];
       case "unknown-node": {
         const m = /^Failed to get path from RPC: (.*)\.$/.exec(message);
         if (!m) return [message, REQUESTED_NOT_FOUND];
@@ -193,6 +204,7 @@ export class SceneServer4 {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       const peer = this.#peer;
+      this.replication.stop();
       this.multiplayer.multiplayerPeer = null;
       peer?.close();
       const closing = peer as { stop?: () => Promise<void> } | null;

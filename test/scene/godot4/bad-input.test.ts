@@ -53,6 +53,7 @@ const REASONS: readonly SceneDropReason4[] = [
   "despawn-not-authority",
   "sync-too-short",
   "sync-bad-size",
+  "sync-unknown-cache-id",
   "sync-not-authority",
   "sync-bad-state",
   "delta-no-properties",
