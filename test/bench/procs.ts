@@ -89,12 +89,13 @@ export function startChild(
   };
 }
 
-/** Starts a server fixture and resolves with it and the port it printed. */
+/** Starts a server fixture (with its own `args`) and resolves with it and the port it printed. */
 export async function startServer(
   script: string,
   nodeArgs: readonly string[] = [],
+  args: readonly string[] = [],
 ): Promise<{ child: Child; port: number }> {
-  const child = startChild(script, [], nodeArgs);
+  const child = startChild(script, args, nodeArgs);
   const m = await child.line(/^PORT (\d+)$/, 30_000);
   return { child, port: Number(m[1]) };
 }

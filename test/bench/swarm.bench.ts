@@ -12,6 +12,11 @@
  * - swarm/largest-swarm: bots one process holds at 1 rpc/s each with p99 < 100 ms ÷ the target
  *   of 10,000. Higher is better. Slow (minutes): select it alone with --filter largest-swarm.
  *
+ * - swarm4/…: the same for the Godot 4 bot (Bot.connect with the game's manifest) against our
+ *   Node server's ExampleGame4 (fixtures/game-server4.ts) — memory-per-idle-bot (server_relay on:
+ *   every bot told of every other), rpc-round-trips (Main.ping → Main.pong), and the largest swarm
+ *   with server_relay off (target 20,000) and on (target 10,000).
+ *
  * --quick shrinks every swarm (for the contract test); its figures are not the ones to quote.
  */
 import { readdir, readFile } from "node:fs/promises";
@@ -24,6 +29,8 @@ import type { Benchmark, Side } from "./harness.js";
 import { runForResult, startServer } from "./procs.js";
 
 const quick = process.argv.includes("--quick");
+/** The Godot 4 example game's RPC manifest (what `godot-peer manifest` makes of test/godot/g4). */
+const GAME4_MANIFEST = fileURLToPath(new URL("../godot4/fixtures/game4-manifest.json", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface MemorySample {
@@ -56,11 +63,14 @@ const IDLE_SETTLE_MS = quick ? 500 : 15_000;
  * greets them with the same frames, which they drop) or a plain ws server (`"plain"`: no frames).
  */
 async function rssPerConnection(
-  kind: "bots" | "ws",
+  kind: "bots" | "bots4" | "ws",
   n: number,
-  server: "game" | "plain" = "game",
+  server: "game" | "game4" | "plain" = "game",
 ): Promise<number> {
-  const child = await startServer(server === "game" ? "game-server.ts" : "ws-echo-server.ts");
+  const child =
+    server === "game4"
+      ? await startServer("game-server4.ts", [], ["relay-on"])
+      : await startServer(server === "game" ? "game-server.ts" : "ws-echo-server.ts");
   try {
     const url = `ws://127.0.0.1:${child.port}`;
     const r = await runForResult<HolderResult>(
@@ -71,11 +81,12 @@ async function rssPerConnection(
         String(n),
         String(IDLE_SETTLE_MS),
         ...(kind === "ws" && server === "game" ? ["greeted"] : []),
+        ...(kind === "bots4" ? [GAME4_MANIFEST, String(n)] : []),
       ],
       ["--expose-gc", "--max-old-space-size=16384"],
       600_000,
     );
-    if (kind === "bots" && r.peersSeen < n) throw new Error(`bots saw ${r.peersSeen} peers of ${n}`);
+    if (kind !== "ws" && r.peersSeen < n) throw new Error(`bots saw ${r.peersSeen} peers of ${n}`);
     if (kind === "ws" && server === "game" && r.frames < n * (n + 1)) {
       throw new Error(`ws clients got ${r.frames} greeting frames of ${n * (n + 1)}`);
     }
@@ -104,23 +115,30 @@ interface Echoer {
 
 let pingFrame: Uint8Array | null = null; // what a bot sends for Game.ping(seq), captured in setup
 
-async function botEchoer(url: string): Promise<Echoer> {
-  const bots = await Promise.all(Array.from({ length: CLIENTS }, () => Bot.connect({ url })));
+async function botEchoer(url: string, godot: 3 | 4 = 3): Promise<Echoer> {
+  const options = godot === 4 ? { godot: 4 as const, manifest: GAME4_MANIFEST } : {};
+  const bots = await Promise.all(Array.from({ length: CLIENTS }, () => Bot.connect({ url, ...options })));
+  const node = godot === 4 ? "Main" : "Game";
   let seq = 0;
   const ping = (bot: Bot) => {
     const s = ++seq;
-    return bot.request(1, "Game", "ping", [s], { method: "pong", match: (a) => a[0] === s });
+    return bot.request(1, node, "ping", [s], { method: "pong", match: (a) => a[0] === s });
   };
   // The first call simplifies the path (Godot's path cache); capture a steady-state call.
   const probe = bots[0]!;
   await ping(probe);
-  // The frame is what the peer sends for this packet: Godot's 9-byte header, then the packet.
+  // The frame is what the peer sends for this packet: Godot 3, its 9-byte header, then the
+  // packet; Godot 4, the packet alone.
   const peer = probe.peer;
   const putPacket = peer.putPacket;
   peer.putPacket = (payload: Uint8Array) => {
-    pingFrame ??= makeFrame(SysType.NONE, probe.id, peer.getTargetPeer(), payload);
+    pingFrame ??=
+      godot === 4
+        ? Uint8Array.from(payload)
+        : makeFrame(SysType.NONE, probe.id, peer.getTargetPeer(), payload);
     return putPacket.call(peer, payload);
   };
+  pingFrame = null;
   await ping(probe);
   peer.putPacket = putPacket;
   for (const b of bots.slice(1)) await ping(b);
@@ -259,27 +277,44 @@ async function godotClientRss(): Promise<number> {
 // ---- the largest swarm -------------------------------------------------------------------------
 
 const SWARM_TARGET = quick ? 200 : 10_000;
+/** Godot 4 (issue #12, point 10): 20,000 bots with server_relay off, 10,000 with it on. */
+const SWARM4_TARGET_RELAY_OFF = quick ? 200 : 20_000;
+const SWARM4_TARGET_RELAY_ON = quick ? 200 : 10_000;
 
 interface SwarmResult {
   readonly held: number;
   readonly stopReason: string;
+  /** "target", "fd-limit" (RLIMIT_NOFILE allows no more sockets), "latency", "budget" or "connect". */
+  readonly stoppedBy: string;
+  readonly fdLimit: number;
   readonly elapsedMs: number;
   readonly last: Record<string, number>;
 }
 
-async function largestSwarm(): Promise<number> {
-  const server = await startServer("game-server.ts", ["--max-old-space-size=16384"]);
+async function largestSwarm(godot4?: { relay: boolean; target: number }): Promise<number> {
+  const relay = godot4?.relay ? "relay-on" : "relay-off";
+  const server = godot4
+    ? await startServer("game-server4.ts", ["--max-old-space-size=16384"], [relay])
+    : await startServer("game-server.ts", ["--max-old-space-size=16384"]);
   try {
-    // Steps of 1,000 held 10 s each: ten steps to the target, within 7 min.
-    const args = quick ? ["100", "2000", "60000"] : ["1000", "10000", "420000"];
+    // Steps of 1,000 (2,000 to 20,000) held 10 s each: ten steps to the target, within 7 min (10 min).
+    const target = godot4?.target ?? SWARM_TARGET;
+    const args = quick
+      ? ["100", "2000", "60000"]
+      : [String(target / 10), "10000", godot4 ? "560000" : "420000"];
     const r = await runForResult<SwarmResult>(
       "swarm-holder.ts",
-      [`ws://127.0.0.1:${server.port}`, String(SWARM_TARGET), ...args],
+      [
+        `ws://127.0.0.1:${server.port}`,
+        String(target),
+        ...args,
+        ...(godot4 ? ["godot4", GAME4_MANIFEST, relay] : []),
+      ],
       ["--max-old-space-size=16384"],
       600_000,
     );
     console.error(
-      `  largest swarm: held ${r.held} (${r.stopReason}) in ${r.elapsedMs} ms; last step ${JSON.stringify(r.last)}`,
+      `  largest swarm${godot4 ? ` (Godot 4, ${relay})` : ""}: held ${r.held} of ${target} (stopped by ${r.stoppedBy}: ${r.stopReason}) in ${r.elapsedMs} ms; last step ${JSON.stringify(r.last)}`,
     );
     return r.held;
   } finally {
@@ -345,6 +380,61 @@ const benchmarks: Benchmark[] = [
     unit: "bots at 1 rpc/s, p99 < 100 ms (higher is better)",
     ours: measured("one process", largestSwarm),
     baseline: measured("target", async () => SWARM_TARGET),
+    measure: byFn,
+    maxRounds: 1,
+  },
+  // ---- Godot 4 (issue #12, point 10): the Godot 4 bot against our Node server's ExampleGame4 ----
+  {
+    name: "swarm4/memory-per-idle-bot",
+    unit: "B RSS/connection (lower is better)",
+    ours: measured(`${IDLE_N} idle Godot 4 bots (server_relay on)`, () =>
+      rssPerConnection("bots4", IDLE_N, "game4"),
+    ),
+    baseline: measured(`${IDLE_N} bare ws clients`, () => rssPerConnection("ws", IDLE_N, "plain")),
+    measure: byFn,
+    maxRounds: 3,
+  },
+  {
+    name: "swarm4/rpc-round-trips",
+    unit: "round trips/s",
+    ours: roundTripSide("Godot 4 bot.request Main.ping/pong", async () => {
+      const server = await startServer("game-server4.ts", [], ["relay-on"]);
+      const echoer = await botEchoer(`ws://127.0.0.1:${server.port}`, 4);
+      const stop = async () => {
+        await echoer.close();
+        await server.child.stop();
+      };
+      return { echoer, stop };
+    }),
+    baseline: roundTripSide("raw ws echo, same bytes", async () => {
+      if (!pingFrame) throw new Error("the bot side captures the ping frame first");
+      const server = await startServer("ws-echo-server.ts");
+      const echoer = await wsEchoer(`ws://127.0.0.1:${server.port}`, pingFrame);
+      const stop = async () => {
+        await echoer.close();
+        await server.child.stop();
+      };
+      return { echoer, stop };
+    }),
+    measure: byFn,
+  },
+  {
+    name: "swarm4/largest-swarm-relay-off",
+    unit: "bots at 1 rpc/s, p99 < 100 ms (higher is better)",
+    ours: measured("one process, server_relay off", () =>
+      largestSwarm({ relay: false, target: SWARM4_TARGET_RELAY_OFF }),
+    ),
+    baseline: measured("target", async () => SWARM4_TARGET_RELAY_OFF),
+    measure: byFn,
+    maxRounds: 1,
+  },
+  {
+    name: "swarm4/largest-swarm-relay-on",
+    unit: "bots at 1 rpc/s, p99 < 100 ms (higher is better)",
+    ours: measured("one process, server_relay on", () =>
+      largestSwarm({ relay: true, target: SWARM4_TARGET_RELAY_ON }),
+    ),
+    baseline: measured("target", async () => SWARM4_TARGET_RELAY_ON),
     measure: byFn,
     maxRounds: 1,
   },

@@ -24,6 +24,8 @@ import {
   RpcMode4,
   type RpcNode,
   SceneMultiplayer,
+  type SceneMultiplayerEvents,
+  type SceneMultiplayerObserver,
   SysCommand,
 } from "../../scene/index.js";
 import type { Variant } from "../../variant/index.js";
@@ -170,7 +172,7 @@ const utf8 = new TextEncoder();
 const bytesOf = (data: string | Uint8Array): Uint8Array =>
   typeof data === "string" ? utf8.encode(data) : data;
 
-export class Godot4Dialect implements BotDialect<Mode4> {
+export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserver {
   readonly godot = 4;
   readonly peer: WebSocketMultiplayerPeer4;
   readonly multiplayer: SceneMultiplayer;
@@ -214,27 +216,52 @@ export class Godot4Dialect implements BotDialect<Mode4> {
       mp.authCallback =
         typeof auth === "function" ? (_peer, data) => auth(this.#requireBot(), data) : () => undefined;
     }
-    mp.on("connected_to_server", () => {
-      this.#joined = true;
-      host.joined();
-    });
-    mp.on("peer_authenticating", (id) => this.#onAuthenticating(id));
-    mp.on("peer_authentication_failed", (id) => {
-      if (id === 1) this.#authFailed = true;
-    });
-    mp.on("connection_failed", () => this.#onClosed());
-    mp.on("server_disconnected", () => this.#onClosed());
-    mp.on("peer_connected", (id) => host.peerConnected(id));
-    mp.on("peer_disconnected", (id) => host.peerDisconnected(id));
-    mp.on("peer_packet", (id, bytes) => host.raw(id, bytes));
-    mp.on("packet_dropped", (d: DroppedPacket4) => host.dropped(d.reason, d.message));
-    mp.on("manifest_error", (e: ManifestError) => {
-      this.#manifestErrors++;
-      host.manifestError(e);
-    });
-    mp.on("script_error", (err, where) =>
-      host.scriptError(err, { path: where.path, name: where.method, from: where.from }),
-    );
+    // One observer (this dialect), not a listener per signal: a swarm makes no closures per bot.
+    mp.observer = this;
+  }
+
+  /** SceneMultiplayerObserver: the signals the bot turns into its own events and join state. */
+  observe<K extends keyof SceneMultiplayerEvents>(signal: K, args: SceneMultiplayerEvents[K]): void {
+    const host = this.#host;
+    switch (signal) {
+      case "connected_to_server":
+        this.#joined = true;
+        host.joined();
+        return;
+      case "peer_authenticating":
+        this.#onAuthenticating(args[0] as number);
+        return;
+      case "peer_authentication_failed":
+        if (args[0] === 1) this.#authFailed = true;
+        return;
+      case "connection_failed":
+      case "server_disconnected":
+        this.#onClosed();
+        return;
+      case "peer_connected":
+        host.peerConnected(args[0] as number);
+        return;
+      case "peer_disconnected":
+        host.peerDisconnected(args[0] as number);
+        return;
+      case "peer_packet":
+        host.raw(args[0] as number, args[1] as Uint8Array);
+        return;
+      case "packet_dropped": {
+        const d = args[0] as DroppedPacket4;
+        host.dropped(d.reason, d.message);
+        return;
+      }
+      case "manifest_error":
+        this.#manifestErrors++;
+        host.manifestError(args[0] as ManifestError);
+        return;
+      case "script_error": {
+        const where = args[1] as SceneMultiplayerEvents["script_error"][1];
+        host.scriptError(args[0], { path: where.path, name: where.method, from: where.from });
+        return;
+      }
+    }
   }
 
   #requireBot(): Godot4Bot {

@@ -12,9 +12,16 @@ import type { RpcNode } from "./rpc-node.js";
 /** Packets are written at this offset of the scratch, leaving room for a relay header in front. */
 export const PACKET_START = 6;
 
+/** The admitted peers in admission order: a Set on a server, a ConnectedPeers (shared by the bots of a process) on a client. */
+export interface PeerIds {
+  has(id: number): boolean;
+  readonly size: number;
+  [Symbol.iterator](): Iterator<number>;
+}
+
 export interface MultiplayerHost {
   readonly writer: PacketWriter;
-  readonly connectedPeers: ReadonlySet<number>;
+  readonly connectedPeers: PeerIds;
   readonly allowObjectDecoding: boolean;
   /** Every RPC name our declarations know (for naming a checksum's differences). */
   readonly knownNames: ReadonlySet<string>;

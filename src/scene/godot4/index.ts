@@ -50,6 +50,7 @@ export {
   type PeerStats4,
   SceneMultiplayer,
   type SceneMultiplayerEvents,
+  type SceneMultiplayerObserver,
   type SceneMultiplayerOptions,
   type SceneMultiplayerStats,
 } from "./scene-multiplayer.js";

@@ -17,7 +17,20 @@ interface Pattern extends NodeDeclaration {
   readonly wildcards: number;
 }
 
+/** The index of each manifest object: its tables (names, ids, MD5s) are immutable, so every bot of a process shares them. */
+const INDEXES = new WeakMap<RpcManifest, ManifestIndex>();
+
 export class ManifestIndex {
+  /** The shared index of `manifest` (made on first use; a manifest is not to be changed once used). */
+  static of(manifest: RpcManifest): ManifestIndex {
+    let index = INDEXES.get(manifest);
+    if (!index) {
+      index = new ManifestIndex(manifest);
+      INDEXES.set(manifest, index);
+    }
+    return index;
+  }
+
   readonly root: string;
   readonly #exact = new Map<string, NodeDeclaration>();
   readonly #patterns: Pattern[] = [];

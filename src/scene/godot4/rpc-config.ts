@@ -37,8 +37,6 @@ export interface RpcMethod {
   readonly id: number;
   readonly config: RpcConfig;
   readonly mode: RpcMode4;
-  /** Counters, made on the first call in or out. */
-  stats: MethodStats | null;
 }
 
 /** What a declaration in code may leave out: a name list, or configs with defaults filled in. */
@@ -118,7 +116,6 @@ export class RpcNodeConfig {
       id,
       config,
       mode: MODE_OF[config.rpc_mode],
-      stats: null,
     });
     this.node = node.map((e, i) => make(e, NODE_RPC_FLAG | i));
     this.script = script.map((e, i) => make(e, i));

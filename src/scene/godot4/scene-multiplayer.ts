@@ -12,6 +12,7 @@ import { SignalEmitter } from "../../core/index.js";
 import type { MultiplayerPeer, MultiplayerPeerHandlers } from "../../multiplayer/index.js";
 import type { Variant } from "../../variant/index.js";
 import { ConnectionStatus, GodotError } from "../../websocket/index.js";
+import { ConnectedPeers } from "./connected-peers.js";
 import {
   type DroppedPacket4,
   type ManifestError,
@@ -21,7 +22,7 @@ import {
   type SceneDropReason4,
   type ScenePacketErrorReason4,
 } from "./errors.js";
-import { type MultiplayerHost, PACKET_START } from "./host.js";
+import { type MultiplayerHost, PACKET_START, type PeerIds } from "./host.js";
 import { ManifestIndex } from "./manifest-index.js";
 import { CMD_MASK, NetworkCommand, SYS_CMD_SIZE, SysCommand } from "./network-commands.js";
 import { copyBytes, getI32, PacketWriter, putU32 } from "./packet-writer.js";
@@ -57,6 +58,14 @@ export interface SceneMultiplayerEvents {
   script_error: [error: unknown, where: { path: string; method: string; from: number }];
 }
 
+/**
+ * One object told of every signal before its listeners (beyond Godot): what a bot's dialect uses
+ * instead of a closure per signal, so that a swarm makes no listener per bot.
+ */
+export interface SceneMultiplayerObserver {
+  observe<K extends keyof SceneMultiplayerEvents>(signal: K, args: SceneMultiplayerEvents[K]): void;
+}
+
 export interface PeerStats4 {
   packetsIn: number;
   packetsOut: number;
@@ -75,6 +84,38 @@ export interface SceneMultiplayerStats {
   scriptErrors: number;
   /** Packets the peer refused (put_packet error; Godot ignores these too). */
   sendErrors: number;
+}
+
+/** The stats, each map made on first use (a bot that only calls and is called needs two of five). */
+class Stats4 implements SceneMultiplayerStats {
+  #byMethod: Map<string, MethodStats> | null = null;
+  #byPeer: Map<number, PeerStats4> | null = null;
+  #dropped: Map<SceneDropReason4, number> | null = null;
+  #errors: Map<ScenePacketErrorReason4, number> | null = null;
+  #manifest: Map<ManifestErrorReason, number> | null = null;
+  scriptErrors = 0;
+  sendErrors = 0;
+
+  get byMethod(): Map<string, MethodStats> {
+    this.#byMethod ??= new Map();
+    return this.#byMethod;
+  }
+  get byPeer(): Map<number, PeerStats4> {
+    this.#byPeer ??= new Map();
+    return this.#byPeer;
+  }
+  get dropped(): Map<SceneDropReason4, number> {
+    this.#dropped ??= new Map();
+    return this.#dropped;
+  }
+  get errors(): Map<ScenePacketErrorReason4, number> {
+    this.#errors ??= new Map();
+    return this.#errors;
+  }
+  get manifest(): Map<ManifestErrorReason, number> {
+    this.#manifest ??= new Map();
+    return this.#manifest;
+  }
 }
 
 export interface SceneMultiplayerOptions {
@@ -109,6 +150,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   allowObjectDecoding = false;
   /** Process packets when the peer queues them (event style), not only in poll(). */
   autoProcess: boolean;
+  /** Beyond Godot: told of every signal before its listeners (SceneMultiplayerObserver). */
+  observer: SceneMultiplayerObserver | null = null;
   /** Beyond Godot: sees every incoming call that passed Godot's checks (a bot's waiters use it). */
   onRpcReceived: ((node: RpcNode, method: string, args: readonly Variant[], from: number) => void) | null =
     null;
@@ -117,8 +160,12 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #authTimeoutMs = 3000;
   #peer: MultiplayerPeer | null = null;
   #lastStatus: ConnectionStatus = ConnectionStatus.DISCONNECTED;
-  /** Admitted peers, in admission order (Godot's HashSet keeps insertion order). */
-  readonly #connected = new Set<number>();
+  /**
+   * Admitted peers, in admission order (Godot's HashSet keeps insertion order; a client's rpc()
+   * sends one relay per peer in it). A client's in a ConnectedPeers: with server_relay on every
+   * client holds every peer id, and the bots of one process share one copy.
+   */
+  #connected: Set<number> | ConnectedPeers = new Set<number>();
   #pending: Map<number, PendingPeer> | null = null;
   #remoteSenderId = 0;
   #remoteSenderOverride = 0;
@@ -132,6 +179,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #authTimer: ReturnType<typeof setTimeout> | null = null;
   #sendFailure: { error: GodotError; message: string } | null = null;
   #stats: SceneMultiplayerStats | null = null;
+  /** This instance's counters of each table entry it called or was called by (made on first use). */
+  #statsOf: Map<RpcMethod, MethodStats> | null = null;
 
   static readonly #PeerHandlers = class implements MultiplayerPeerHandlers {
     constructor(readonly mp: SceneMultiplayer) {}
@@ -162,7 +211,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       this.mp.#writer ??= new PacketWriter(256);
       return this.mp.#writer;
     }
-    get connectedPeers(): ReadonlySet<number> {
+    get connectedPeers(): PeerIds {
       return this.mp.#connected;
     }
     get allowObjectDecoding(): boolean {
@@ -231,8 +280,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   readonly #host: MultiplayerHost = new SceneMultiplayer.#Host(this);
   readonly #cache: SceneCacheInterface;
   readonly #rpc: SceneRPCInterface;
-  /** SceneMultiplayer's replicator: MultiplayerSpawner / MultiplayerSynchronizer traffic. */
-  readonly replication: SceneReplicationInterface;
+  /** Made on first use: a bot of a game without spawners or synchronizers needs none (its tables cost ~1 KB). */
+  #replication: SceneReplicationInterface | null = null;
+  /** The manifest loaded last, for a replicator made after it. */
+  #rawManifest: RpcManifest | null = null;
 
   constructor(options: SceneMultiplayerOptions = {}) {
     super();
@@ -241,26 +292,26 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     this.#maxNodes = options.limits?.maxNodes ?? 262_144;
     this.#cache = new SceneCacheInterface(this.#host, options.limits);
     this.#rpc = new SceneRPCInterface(this.#host, this.#cache);
-    this.replication = new SceneReplicationInterface(
+    if (options.manifest) this.loadManifest(options.manifest);
+  }
+
+  /** SceneMultiplayer's replicator: MultiplayerSpawner / MultiplayerSynchronizer traffic. */
+  get replication(): SceneReplicationInterface {
+    if (this.#replication) return this.#replication;
+    const r = new SceneReplicationInterface(
       this.#host,
       this.#cache,
       (path) => this.node(path),
       (path) => this.removeNode(path),
     );
-    if (options.manifest) this.loadManifest(options.manifest);
+    this.#replication = r;
+    if (this.#rawManifest) r.loadManifest(this.#rawManifest);
+    return r;
   }
 
   /** Counters, made on first use: an idle bot in a big swarm should cost next to nothing. */
   get stats(): SceneMultiplayerStats {
-    this.#stats ??= {
-      byMethod: new Map(),
-      byPeer: new Map(),
-      dropped: new Map(),
-      errors: new Map(),
-      manifest: new Map(),
-      scriptErrors: 0,
-      sendErrors: 0,
-    };
+    this.#stats ??= new Stats4();
     return this.#stats;
   }
 
@@ -285,6 +336,9 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       this.clear();
     }
     this.#peer = peer;
+    if (peer && !peer.isServer()) {
+      if (!(this.#connected instanceof ConnectedPeers)) this.#connected = new ConnectedPeers();
+    } else if (this.#connected instanceof ConnectedPeers) this.#connected = new Set<number>();
     peer?.subscribe(this.#handlers);
     this.#updateStatus();
   }
@@ -327,9 +381,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** Takes the nodes (and root path) of a manifest; nodes made from an earlier one are forgotten. */
   loadManifest(manifest: RpcManifest): void {
-    this.#manifest = new ManifestIndex(manifest);
+    this.#manifest = ManifestIndex.of(manifest);
     this.rootPath = this.#manifest.root;
-    this.replication.loadManifest(manifest);
+    this.#rawManifest = manifest;
+    const replicates =
+      Object.keys(manifest.spawners ?? {}).length > 0 || Object.keys(manifest.synchronizers ?? {}).length > 0;
+    if (this.#replication) this.#replication.loadManifest(manifest);
+    else if (replicates) void this.replication; // made now, with this manifest's tables
     if (!this.#nodes) return;
     for (const [path, n] of this.#nodes) {
       if (!n.fromManifest) continue;
@@ -388,7 +446,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (known) return known;
     const decl = this.#manifest?.lookup(path);
     // A MultiplayerSpawner / MultiplayerSynchronizer the replication knows: a node with no RPCs.
-    if (!decl && !this.replication.declares(path)) return null;
+    if (!decl && !this.#replication?.declares(path)) return null;
     const n = decl
       ? new RpcNode(this, path, decl.config, decl.key, true)
       : new RpcNode(this, path, NO_RPCS, path, true);
@@ -429,7 +487,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     this.#pending = null;
     this.#connected.clear();
     this.#cache.clear();
-    this.replication.clear();
+    this.#replication?.clear();
     this.#stats?.byPeer.clear();
     if (this.#authTimer) clearTimeout(this.#authTimer);
     this.#authTimer = null;
@@ -444,7 +502,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (this.#lastStatus !== ConnectionStatus.CONNECTED) return;
     this.#drain();
     this.#checkAuthTimeouts();
-    this.replication.process();
+    this.#replication?.process();
   }
 
   #updateStatus(): void {
@@ -918,14 +976,17 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #admitPeer(id: number): void {
     const peer = this.#peer;
     if (peer && this.serverRelay && peer.getUniqueId() === 1 && peer.isServerRelaySupported()) {
-      // Tell the others about the newcomer, and the newcomer about the others.
+      // Tell the others about the newcomer (one packet for all), and the newcomer about the others.
+      const announce = sysPacket(SysCommand.ADD_PEER, id);
       for (const other of this.#connected) {
-        this.#putTo(other, sysPacket(SysCommand.ADD_PEER, id), TRANSFER_RELIABLE, 0);
+        this.#putTo(other, announce, TRANSFER_RELIABLE, 0);
         this.#putTo(id, sysPacket(SysCommand.ADD_PEER, other), TRANSFER_RELIABLE, 0);
       }
     }
-    this.#connected.add(id);
-    this.replication.onPeerChange(id, true);
+    const connected = this.#connected;
+    if (connected instanceof ConnectedPeers && peer) connected.setSelf(peer.getUniqueId());
+    connected.add(id);
+    this.#replication?.onPeerChange(id, true);
     if (id === 1) this.#emit("connected_to_server");
     this.#emit("peer_connected", id);
   }
@@ -939,11 +1000,12 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (!this.#connected.has(id)) return;
     const peer = this.#peer;
     if (peer && this.serverRelay && peer.getUniqueId() === 1 && peer.isServerRelaySupported()) {
+      const gone = sysPacket(SysCommand.DEL_PEER, id);
       for (const other of this.#connected) {
-        if (other !== id) this.#putTo(other, sysPacket(SysCommand.DEL_PEER, id), TRANSFER_RELIABLE, 0);
+        if (other !== id) this.#putTo(other, gone, TRANSFER_RELIABLE, 0);
       }
     }
-    this.replication.onPeerChange(id, false);
+    this.#replication?.onPeerChange(id, false);
     this.#cache.onPeerGone(id);
     this.#connected.delete(id);
     this.#stats?.byPeer.delete(id);
@@ -1018,9 +1080,11 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   #scriptError(err: unknown, path: string, method: string, from: number): void {
     this.stats.scriptErrors++;
-    if (this.listenerCount("script_error") > 0) {
+    if (this.observer || this.listenerCount("script_error") > 0) {
       try {
-        this.emit("script_error", err, { path, method, from });
+        const where = { path, method, from };
+        this.observer?.observe("script_error", [err, where]);
+        if (this.listenerCount("script_error") > 0) this.emit("script_error", err, where);
         return;
       } catch {
         // A throwing script_error listener: fall through to the warning.
@@ -1037,6 +1101,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (this.#blockSignals) return;
     this.#emitting = signal;
     this.#onListenerError ??= (err: unknown): void => this.#scriptError(err, "", String(this.#emitting), 0);
+    if (this.observer) {
+      try {
+        this.observer.observe(signal, args);
+      } catch (err) {
+        this.#onListenerError(err);
+      }
+    }
     this.emitCatching(signal, args, this.#onListenerError);
   }
 
@@ -1047,7 +1118,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #drop(from: number, reason: SceneDropReason4, message: string, path?: string, method?: string): void {
     const dropped = this.stats.dropped;
     dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
-    if (this.listenerCount("packet_dropped") === 0) return;
+    if (this.listenerCount("packet_dropped") === 0 && !this.observer) return;
     this.#emit("packet_dropped", {
       from,
       reason,
@@ -1068,7 +1139,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   }
 
   #methodStats(node: RpcNode, method: RpcMethod): MethodStats {
-    if (method.stats) return method.stats;
+    // By table entry: the tables of a manifest are shared by every SceneMultiplayer of the process.
+    this.#statsOf ??= new Map();
+    const known = this.#statsOf.get(method);
+    if (known) return known;
     const key = `${node.declaredAs}:${method.name}`;
     const byMethod = this.stats.byMethod;
     let m = byMethod.get(key);
@@ -1076,7 +1150,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       m = { callsIn: 0, callsOut: 0, bytesIn: 0, bytesOut: 0 };
       byMethod.set(key, m);
     }
-    method.stats = m;
+    this.#statsOf.set(method, m);
     return m;
   }
 

@@ -265,6 +265,11 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
   #lastNetId = 0;
   /** Synchronizers we are the authority of. */
   readonly #owned = new Set<Synchronizer>();
+  /**
+   * Godot's peers_info, made for a peer on first use: its membership is the connected peers'
+   * (with server_relay on a client is told of every peer, and a swarm's bots would hold N² empty
+   * records otherwise).
+   */
   readonly #peers = new Map<number, PeerInfo>();
   readonly #clock: () => number;
 
@@ -365,14 +370,10 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
   // ---- peers ----
 
   onPeerChange(id: number, connected: boolean): void {
+    // A newcomer starts with an empty record (made when first needed), as Godot's new PeerInfo.
     if (connected) {
-      this.#peers.set(id, {
-        recvNodes: new Map(),
-        spawnNodes: new Set(),
-        recvSyncIds: new Map(),
-        lastSentSync: 0,
-        lastWatchUsecs: new Map(),
-      });
+      this.#peers.delete(id);
+      // A newcomer is sent every spawn of ours it may see (its record is then made).
       for (const node of this.#spawned) this.#updateSpawnVisibility(id, node);
       return;
     }
@@ -398,8 +399,20 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     this.#lastNetId = 0;
   }
 
+  /** peers_info[from], if `from` is a connected peer (its record made on first use). */
   #info(from: number): PeerInfo | undefined {
-    return this.#peers.get(from);
+    const known = this.#peers.get(from);
+    if (known) return known;
+    if (!this.#host.connectedPeers.has(from)) return undefined;
+    const made: PeerInfo = {
+      recvNodes: new Map(),
+      spawnNodes: new Set(),
+      recvSyncIds: new Map(),
+      lastSentSync: 0,
+      lastWatchUsecs: new Map(),
+    };
+    this.#peers.set(from, made);
+    return made;
   }
 
   #drop(from: number, reason: SceneDropReason4, message: string, path?: string): void {
@@ -500,7 +513,10 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     if (node.remotePeer && peer === node.remotePeer) return true;
     if (this.#spawned.has(node)) {
       if (peer) return this.#peers.get(peer)?.spawnNodes.has(node) ?? false;
-      for (const info of this.#peers.values()) if (!info.spawnNodes.has(node)) return false;
+      const self = this.#host.uniqueId();
+      for (const id of this.#host.connectedPeers) {
+        if (id !== self && !this.#peers.get(id)?.spawnNodes.has(node)) return false;
+      }
       return true;
     }
     for (const s of node.synchronizers) if (s.isVisibleTo(peer)) return true;
@@ -526,13 +542,14 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     const toSpawn: number[] = [];
     const toDespawn: number[] = [];
     if (peer) {
-      const info = this.#peers.get(peer);
+      const info = this.#info(peer);
       if (!info || visible === info.spawnNodes.has(node)) return;
       (visible ? toSpawn : toDespawn).push(peer);
     } else {
-      for (const [id, info] of this.#peers) {
+      for (const id of this.#host.connectedPeers) {
+        if (id === self) continue;
         if (!visible) this.#updateSpawnVisibility(id, node);
-        else if (!info.spawnNodes.has(node)) toSpawn.push(id);
+        else if (!this.#info(id)?.spawnNodes.has(node)) toSpawn.push(id);
       }
     }
     if (toSpawn.length > 0) {
@@ -1016,7 +1033,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       const settings = this.#exactSyncs.get(cached.path);
       return settings ? this.#staticSync(cached.path, settings, null) : undefined;
     }
-    return this.#info(from)?.recvSyncIds.get(netId);
+    return this.#peers.get(from)?.recvSyncIds.get(netId);
   }
 
   /**
@@ -1084,7 +1101,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
         else restricted.set(peer, [s]);
       }
     }
-    for (const [peer, info] of this.#peers) {
+    for (const peer of this.#host.connectedPeers) {
       if (peer === self) continue;
       let any = false;
       // The path of a synchronizer sent by path goes out first (the writer then holds the SYNC).
@@ -1094,12 +1111,13 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
         if (!list) continue;
         for (const s of list) {
           // A synchronizer of our spawn goes to the peers that were sent the SPAWN.
-          if (this.#spawned.has(s.node) && !info.spawnNodes.has(s.node)) continue;
+          if (this.#spawned.has(s.node) && !this.#peers.get(peer)?.spawnNodes.has(s.node)) continue;
           any = true;
           if (this.#verify(s, peer)) ready.push(s);
         }
       }
       if (!any) continue;
+      const info = this.#info(peer) as PeerInfo;
       info.lastSentSync = (info.lastSentSync + 1) & 0xffff;
       this.#sendSync(peer, ready, info.lastSentSync, usec);
       this.#sendDelta(peer, ready, info, usec);

@@ -454,7 +454,7 @@ export class WebSocketMultiplayerServer4 extends MultiplayerPeer4Base {
       if (!c?.announced || c.forgotten) {
         return this.#fail(new WebSocketArgumentError(`Peer not found: ${to}`, "targetPeer"));
       }
-      this.#write(c, wireFrame(payload), payload.length);
+      this.#write(c, this.#frameOf(payload), payload.length);
       return GodotError.OK;
     }
     const frame = wireFrame(payload);
@@ -463,6 +463,28 @@ export class WebSocketMultiplayerServer4 extends MultiplayerPeer4Base {
       this.#write(c, frame, payload.length);
     }
     return GodotError.OK;
+  }
+
+  /** The last small frame made: a packet sent to many peers one by one (ADD_PEER) is framed once. */
+  #lastFrame: Buffer | null = null;
+
+  #frameOf(payload: Uint8Array): Buffer {
+    const last = this.#lastFrame;
+    const n = payload.length;
+    if (last !== null && last.length === n + 2) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (last[i + 2] !== payload[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return last;
+    }
+    const frame = wireFrame(payload);
+    // Small frames only (a 2-byte header: up to 125 bytes), compared in full before reuse.
+    this.#lastFrame = n <= 32 ? frame : null;
+    return frame;
   }
 
   /** One message to a client, in this turn's write, within the output limits (else refused and reported). */

@@ -330,3 +330,19 @@ test("past maxNodes, a node matched by a pattern still works but is sent by full
   t.is(fromServer.filter((w) => w.startsWith("1>2 01")).length, 1, "one SIMPLIFY_PATH, for a only");
   t.deepEqual(got, ["Main", "Main/Players/a", "Main/Players/b", "Main/Players/b"]);
 });
+
+test("one manifest, one set of tables: every SceneMultiplayer given it shares its node configs, and each keeps its own stats", (t) => {
+  const g = new Game();
+  const c = g.client(2);
+  const d = g.client(3);
+  g.run();
+  // Method ids, names and MD5s are computed once per manifest, not once per bot.
+  t.is(c.mp.node("Main/Players/4").config, d.mp.node("Main/Players/5").config);
+  t.is(c.mp.node("Main").config, g.server.mp.node("Main").config);
+  c.mp.node("Main/Players/9").onRpc("hit", () => {});
+  g.server.mp.rpc(2, "Main/Players/9", "hit", []);
+  g.run();
+  t.is(c.mp.stats.byMethod.get("Main/Players/*:hit")?.callsIn, 1);
+  t.is(d.mp.stats.byMethod.get("Main/Players/*:hit"), undefined);
+  t.is(g.server.mp.stats.byMethod.get("Main/Players/*:hit")?.callsIn, 0);
+});

@@ -191,3 +191,30 @@ test('a relayed SYS packet is not a command: dropped as Godot\'s "Invalid networ
     [["unknown-command", `Invalid network command from ${A}`]],
   );
 });
+
+test("clients of one process joining over several ticks each list exactly the others, in the server's order, never themselves, and a call to everyone never comes back to its sender", async (t) => {
+  const tick = () => new Promise<void>((r) => setImmediate(r));
+  const g = new Game();
+  const ids = [0x51, 0x7a3c0001, 9, 0x10000, 4242, 77, 0x2fffffff, 12];
+  const players = [];
+  const heard: string[] = [];
+  for (const [k, id] of ids.entries()) {
+    const p = g.client(id);
+    p.mp.node("Main").onRpc("r_three", () => heard.push(`${p.mp.getRemoteSenderId()}>${id}`));
+    players.push(p);
+    // Two joins per run (a greeting and an announcement in one tick), ticks between.
+    if (k % 2 === 1) {
+      g.run();
+      await tick();
+    }
+  }
+  g.run();
+  await tick();
+  for (const [k, p] of players.entries()) {
+    t.deepEqual(p.mp.getPeers(), [1, ...ids.filter((_, i) => i !== k)], `client ${ids[k]}`);
+  }
+  for (const p of players) p.mp.rpc(0, "Main", "r_three");
+  g.run();
+  const expected = ids.flatMap((from) => ids.filter((to) => to !== from).map((to) => `${from}>${to}`));
+  t.deepEqual(heard.toSorted(), expected.toSorted());
+});

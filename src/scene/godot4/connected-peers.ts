@@ -1,0 +1,458 @@
+/**
+ * A Godot 4 client's connected_peers, made so that the bots of one process share one copy. With
+ * server_relay on a Godot 4 server announces every peer to every client (ADD_PEER), so a swarm of
+ * N bots holds N² ids. Unlike Godot 3's PeerIdSet (src/multiplayer/peer-id-set.ts, sorted) the
+ * order is kept: Godot's HashSet iterates in insertion order, and a client's rpc() sends one relay
+ * per peer in that order.
+ *
+ * Every client of one game sees the same sequence: the server (1), then the others in the
+ * server's admission order (a newcomer is greeted with the earlier ones in that order, later ones
+ * are appended). A set is a handle on an immutable snapshot of that sequence with its own id in
+ * it, hidden (a server that announces a client to itself makes Godot list it: then it is shown,
+ * last); the first bot to see a change makes the next snapshot and leaves it on the old one as a
+ * transition, the others follow it. A newcomer does not know where its own id sits until it finds
+ * a live snapshot that is its content with its id in it (what the others made when told of it),
+ * or another newcomer whose content shows where its id is: until then its id "floats", out of the
+ * content. A burst of changes in one tick (a greeting) goes to a private table, interned by
+ * content at the end of the tick. Sharing is only ever a saving: each set's answers are its own.
+ */
+
+/** An immutable sequence of ids, shared by every set holding exactly it. */
+class Snapshot {
+  /** Snapshots one change away that some set made: +id appended, -id removed. Weak: only sets keep snapshots alive. */
+  #next: Map<number, WeakRef<Snapshot>> | null = null;
+  /** The ids ascending, for has(): made on first use, once for all holders. */
+  #sorted: readonly number[] | null = null;
+
+  constructor(
+    /** Insertion order; a plain array of small integers, in the GC's heap. */
+    readonly order: readonly number[],
+    /** Sum of mix(id) as an int32: order-free, so a table built in any order finds its candidates. */
+    readonly hash: number,
+  ) {}
+
+  next(change: number): Snapshot | undefined {
+    return this.#next?.get(change)?.deref();
+  }
+
+  setNext(change: number, to: Snapshot): void {
+    if (!this.#next || this.#next.size >= 8) this.#next = new Map();
+    this.#next.set(change, new WeakRef(to));
+  }
+
+  has(id: number): boolean {
+    const order = this.order;
+    // The server (first) and the newest peer (last) are what a client asks about most.
+    if (order[0] === id || order[order.length - 1] === id) return true;
+    if (order.length < 16) return order.includes(id);
+    return search(this.sorted(), id) >= 0;
+  }
+
+  sorted(): readonly number[] {
+    this.#sorted ??= this.order.toSorted((a, b) => a - b);
+    return this.#sorted;
+  }
+
+  /** The ascending ids of this snapshot with `id` added (or removed), from ours if made: no sort per join. */
+  sortedWith(id: number, add: boolean): readonly number[] | null {
+    const s = this.#sorted;
+    if (!s) return null;
+    const at = search(s, id);
+    if (add) return at >= 0 ? s : s.toSpliced(-at - 1, 0, id);
+    return at >= 0 ? s.toSpliced(at, 1) : s;
+  }
+
+  /** Takes an ascending index made from the snapshot it came from. */
+  adoptSorted(sorted: readonly number[] | null): void {
+    if (sorted && this.#sorted === null && sorted.length === this.order.length) this.#sorted = sorted;
+  }
+}
+
+/** Binary search of ascending ids: the index of `id`, or −(where it would go) − 1. */
+function search(ids: readonly number[], id: number): number {
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = ids[mid] as number;
+    if (v === id) return mid;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -(lo + 1);
+}
+
+const EMPTY = new Snapshot([], 0);
+
+/** Live snapshots by length and hash, so that equal sequences are held once. */
+const interned = new Map<string, WeakRef<Snapshot>>();
+const forget = new FinalizationRegistry<string>((key) => {
+  if (interned.get(key)?.deref() === undefined) interned.delete(key);
+});
+
+/** The interned snapshot of `order` followed by `extra` (0: none), if one is alive. */
+function find(order: readonly number[], hash: number, extra: number): Snapshot | undefined {
+  const n = order.length + (extra ? 1 : 0);
+  const known = interned.get(`${n}:${extra ? (hash + mix(extra)) | 0 : hash}`)?.deref();
+  if (!known || known.order.length !== n) return undefined;
+  const o = known.order;
+  for (let i = 0; i < order.length; i++) if (o[i] !== order[i]) return undefined;
+  if (extra && o[n - 1] !== extra) return undefined;
+  return known;
+}
+
+/** The interned snapshot that is `order` with `self` inserted somewhere, if one is alive. */
+function findWith(order: readonly number[], hash: number, self: number): Snapshot | undefined {
+  const n = order.length + 1;
+  const known = interned.get(`${n}:${(hash + mix(self)) | 0}`)?.deref();
+  if (!known || known.order.length !== n) return undefined;
+  const o = known.order;
+  let skipped = false;
+  for (let i = 0, j = 0; i < n; i++) {
+    if (!skipped && o[i] === self) {
+      skipped = true;
+      continue;
+    }
+    if (o[i] !== order[j++]) return undefined;
+  }
+  return skipped ? known : undefined;
+}
+
+/**
+ * The whole sequence from two sets that each lack only their own id (`a` lacks `selfA`, `b` lacks
+ * `selfB`) and agree on the others' order; null if they do not, or if the two ids sit side by side
+ * (then either order fits both).
+ */
+function merge(a: readonly number[], selfA: number, b: readonly number[], selfB: number): number[] | null {
+  if (a.length !== b.length) return null;
+  const out: number[] = [];
+  let i = 0;
+  let k = 0;
+  while (i < a.length || k < b.length) {
+    const x = a[i];
+    const y = b[k];
+    if (x !== undefined && x === y) {
+      out.push(x);
+      i++;
+      k++;
+    } else if (x === selfB && y === selfA) {
+      return null; // side by side: neither content tells which comes first
+    } else if (x === selfB) {
+      out.push(x);
+      i++;
+    } else if (y === selfA) {
+      out.push(y);
+      k++;
+    } else return null;
+  }
+  return out;
+}
+
+/** Is `s` the snapshot interned for its content (not one that lost to another order of the same ids)? */
+function isInterned(s: Snapshot): boolean {
+  return interned.get(`${s.order.length}:${s.hash}`)?.deref() === s;
+}
+
+function intern(order: readonly number[], hash: number): Snapshot {
+  const known = find(order, hash, 0);
+  if (known) return known;
+  const made = new Snapshot(order, hash);
+  const key = `${order.length}:${hash}`;
+  // A collision with different content leaves the older one interned: only sharing is lost.
+  if (!interned.get(key)?.deref()) {
+    interned.set(key, new WeakRef(made));
+    forget.register(made, key);
+  }
+  return made;
+}
+
+/** Murmur3's finalizer: spreads sequential ids over 32 bits. */
+function mix(id: number): number {
+  let h = id;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+export class ConnectedPeers {
+  /** Sets with a private table to intern at the end of the tick. */
+  static readonly #dirty: ConnectedPeers[] = [];
+  static #flushPending = false;
+  static #tick = 0;
+  /** Sets whose id still floats: placed at the end of the tick if the others have placed it by then. */
+  static #floating: ConnectedPeers[] = [];
+  /** Sets whose hidden id sits elsewhere than in the interned snapshot of the same ids: moved there at the end of the tick. */
+  static #astray: ConnectedPeers[] = [];
+  /** End-of-tick placements still to try for this set (0: not queued). */
+  #placeTries = 0;
+
+  #shared: Snapshot = EMPTY;
+  /** While changing fast: the sequence privately (then #shared is stale), and its members. */
+  #own: number[] | null = null;
+  #ownSet: Set<number> | null = null;
+  #ownHash = 0;
+  /** Our own id: hidden from has/size/iteration unless announced to us. */
+  #self = 0;
+  /** Is our id in the content (placed: where the others have it; or announced)? */
+  #placed = false;
+  #selfAnnounced = false;
+  #madeAt = -1;
+
+  get size(): number {
+    const n = this.#own ? this.#own.length : this.#shared.order.length;
+    return this.#placed && !this.#selfAnnounced ? n - 1 : n;
+  }
+
+  /** Our id, once the server gave it: floats until a snapshot of the others shows where it sits. */
+  setSelf(id: number): void {
+    if (id === this.#self || id <= 0) return;
+    if (this.#placed && !this.#selfAnnounced) this.#remove(this.#self);
+    this.#self = id;
+    this.#selfAnnounced = this.#contains(id);
+    this.#placed = this.#selfAnnounced;
+    this.#place();
+  }
+
+  has(id: number): boolean {
+    if (id === this.#self) return this.#selfAnnounced;
+    return this.#contains(id);
+  }
+
+  add(id: number): this {
+    if (id === this.#self) {
+      if (this.#selfAnnounced) return this;
+      // Announced (a server naming us to ourselves, as Godot lists it): it goes last, as any
+      // newcomer, not where it sat hidden.
+      if (this.#placed) this.#remove(id);
+      this.#append(id);
+      this.#placed = true;
+      this.#selfAnnounced = true;
+      return this;
+    }
+    if (this.#contains(id)) return this;
+    this.#place();
+    this.#append(id);
+    return this;
+  }
+
+  delete(id: number): boolean {
+    if (id === this.#self) {
+      const was = this.#selfAnnounced;
+      this.#selfAnnounced = false;
+      return was;
+    }
+    if (!this.#contains(id)) return false;
+    this.#remove(id);
+    return true;
+  }
+
+  clear(): void {
+    this.#shared = EMPTY;
+    this.#own = null;
+    this.#ownSet = null;
+    this.#self = 0;
+    this.#placed = false;
+    this.#selfAnnounced = false;
+    this.#placeTries = 0;
+  }
+
+  /** The ids in insertion order (a copy: the set may change meanwhile). */
+  [Symbol.iterator](): Iterator<number> {
+    const hide = this.#placed && !this.#selfAnnounced ? this.#self : 0;
+    const all = this.#own ?? this.#shared.order;
+    const out: number[] = [];
+    for (const v of all) if (v !== hide) out.push(v);
+    return out[Symbol.iterator]();
+  }
+
+  /** Do `a` and `b` hold one shared copy of their ids? (For tests and diagnostics.) */
+  static shareStorage(a: ConnectedPeers, b: ConnectedPeers): boolean {
+    return a.#own === null && b.#own === null && a.#shared === b.#shared;
+  }
+
+  #contains(id: number): boolean {
+    return this.#own ? (this.#ownSet as Set<number>).has(id) : this.#shared.has(id);
+  }
+
+  /**
+   * A floating id joins the shared sequence where the others put it. Only sharing depends on
+   * getting the place right: our id is hidden wherever it sits.
+   */
+  #place(): void {
+    // Never before the server (1): it comes first on every client.
+    if (this.#placed || this.#self === 0 || this.#own || this.#shared.order.length === 0) return;
+    const from = this.#shared;
+    const self = this.#self;
+    const to = from.next(self) ?? findWith(from.order, from.hash, self);
+    if (!to) return;
+    this.#shared = to;
+    this.#placed = true;
+  }
+
+  /**
+   * A placed set whose hidden id a guess put elsewhere than the others have it holds a copy of
+   * its own: it moves to the shared one, which differs only in where our hidden id sits.
+   */
+  #checkAstray(): void {
+    if (this.#placed && !this.#selfAnnounced && !this.#own && !isInterned(this.#shared)) {
+      ConnectedPeers.#astray.push(this);
+    }
+  }
+
+  #rehome(): void {
+    if (!this.#placed || this.#selfAnnounced || this.#own) return;
+    const s = this.#shared;
+    const self = this.#self;
+    if (isInterned(s)) return;
+    const to = findWith(
+      s.order.filter((v) => v !== self),
+      (s.hash - mix(self)) | 0,
+      self,
+    );
+    if (to) this.#shared = to;
+  }
+
+  /** The interning key of our content with our id in it. */
+  #wholeKey(): string {
+    const from = this.#shared;
+    return `${from.order.length + 1}:${(from.hash + mix(this.#self)) | 0}`;
+  }
+
+  /**
+   * Two floating sets of one game (a batch of newcomers greeted together, none placed yet to tell
+   * the others where they landed): each one's content shows where the other's id sits, so
+   * together they make the whole sequence, and both place on it.
+   */
+  #pairWith(other: ConnectedPeers): boolean {
+    if (other.#self === this.#self) return false; // two games: one id cannot be missing twice
+    const whole = merge(this.#shared.order, this.#self, other.#shared.order, other.#self);
+    if (!whole || whole.length !== this.#shared.order.length + 1) return false;
+    const to = intern(whole, (this.#shared.hash + mix(this.#self)) | 0);
+    this.#shared = to;
+    other.#shared = to;
+    this.#placed = true;
+    other.#placed = true;
+    return true;
+  }
+
+  /** Our id floats and the content changed: look again at the end of the tick (a few times: the others may be told later). */
+  #queuePlace(): void {
+    if (this.#placed || this.#self === 0 || this.#placeTries > 0) return;
+    this.#placeTries = 64;
+    ConnectedPeers.#floating.push(this);
+    ConnectedPeers.#scheduleFlush();
+  }
+
+  #append(id: number): void {
+    this.#queuePlace();
+    const own = this.#own;
+    if (own) {
+      own.push(id);
+      this.#ownSet?.add(id);
+      this.#ownHash = (this.#ownHash + mix(id)) | 0;
+      return;
+    }
+    const from = this.#shared;
+    const known = from.next(id);
+    if (known) {
+      this.#shared = known;
+      return;
+    }
+    if (this.#madeAt === ConnectedPeers.#tick) {
+      this.#goPrivate();
+      this.#append(id);
+      return;
+    }
+    const to = intern([...from.order, id], (from.hash + mix(id)) | 0);
+    to.adoptSorted(from.sortedWith(id, true));
+    from.setNext(id, to);
+    this.#shared = to;
+    this.#madeAt = ConnectedPeers.#tick;
+    this.#checkAstray();
+    ConnectedPeers.#scheduleFlush();
+  }
+
+  #remove(id: number): void {
+    this.#queuePlace();
+    const own = this.#own;
+    if (own) {
+      own.splice(own.indexOf(id), 1);
+      this.#ownSet?.delete(id);
+      this.#ownHash = (this.#ownHash - mix(id)) | 0;
+      return;
+    }
+    const from = this.#shared;
+    const known = from.next(-id);
+    if (known) {
+      this.#shared = known;
+      return;
+    }
+    if (this.#madeAt === ConnectedPeers.#tick) {
+      this.#goPrivate();
+      this.#remove(id);
+      return;
+    }
+    const to = intern(
+      from.order.filter((v) => v !== id),
+      (from.hash - mix(id)) | 0,
+    );
+    to.adoptSorted(from.sortedWith(id, false));
+    from.setNext(-id, to);
+    this.#shared = to;
+    this.#madeAt = ConnectedPeers.#tick;
+    this.#checkAstray();
+    ConnectedPeers.#scheduleFlush();
+  }
+
+  /** The second new snapshot in one tick: a burst. Collect it privately, intern it after. */
+  #goPrivate(): void {
+    this.#own = this.#shared.order.slice();
+    this.#ownSet = new Set(this.#own);
+    this.#ownHash = this.#shared.hash;
+    ConnectedPeers.#dirty.push(this);
+    ConnectedPeers.#scheduleFlush();
+  }
+
+  static #scheduleFlush(): void {
+    if (ConnectedPeers.#flushPending) return;
+    ConnectedPeers.#flushPending = true;
+    // Unref'd: a pending intern never keeps a process alive (private tables are correct too).
+    setImmediate(() => ConnectedPeers.#flush()).unref();
+  }
+
+  static #flush(): void {
+    ConnectedPeers.#flushPending = false;
+    ConnectedPeers.#tick++;
+    for (const set of ConnectedPeers.#dirty.splice(0)) {
+      const own = set.#own;
+      if (!own) continue;
+      set.#own = null;
+      set.#ownSet = null;
+      set.#shared = intern(own, set.#ownHash);
+      set.#place();
+      set.#checkAstray();
+    }
+    for (const set of ConnectedPeers.#astray.splice(0)) set.#rehome();
+    const floating = ConnectedPeers.#floating;
+    ConnectedPeers.#floating = [];
+    /** Floating sets by the key their whole sequence would have: two of one game place each other. */
+    let waiting: Map<string, ConnectedPeers> | null = null;
+    for (const set of floating) {
+      set.#place();
+      if (!set.#placed && set.#self !== 0 && !set.#own && set.#shared.order.length > 0) {
+        const key = set.#wholeKey();
+        waiting ??= new Map();
+        const other = waiting.get(key);
+        // One that cannot pair (its id next to ours: either order fits) leaves the older waiting.
+        if (!other || other.#placed || other.#wholeKey() !== key) waiting.set(key, set);
+        else if (set.#pairWith(other)) waiting.delete(key);
+      }
+      if (set.#placed || set.#self === 0 || --set.#placeTries === 0) {
+        set.#placeTries = 0;
+        continue;
+      }
+      ConnectedPeers.#floating.push(set);
+    }
+    if (ConnectedPeers.#floating.length > 0) ConnectedPeers.#scheduleFlush();
+  }
+}
