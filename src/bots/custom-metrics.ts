@@ -55,6 +55,9 @@ export const RESERVED_METRIC_NAMES: readonly string[] = [
   "iterations",
   "iteration",
   "iteration_duration",
+  "spawns",
+  "despawns",
+  "sync",
 ];
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

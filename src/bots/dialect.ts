@@ -117,6 +117,19 @@ export interface ReplicationCounts {
   readonly deltasOut: number;
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** By declared synchronizer (its path, or its pattern, a `*` for a spawned node's name): SYNC entries and their state bytes. */
+  readonly synchronizers?: ReadonlyMap<string, Readonly<SynchronizerCounts>>;
+}
+
+/** One synchronizer's entries applied, stale (skipped as Godot skips them) and sent, with their state bytes. */
+export interface SynchronizerCounts {
+  readonly syncsIn: number;
+  readonly deltasIn: number;
+  readonly syncsStale: number;
+  readonly syncsOut: number;
+  readonly deltasOut: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
 }
 
 /** When the connection came up, as the bot measured it (performance.now()). */

@@ -53,7 +53,9 @@ export type {
   DialectHost,
   GodotEngine,
   OpeningTimes,
+  ReplicationCounts,
   RpcAccess,
+  SynchronizerCounts,
 } from "./dialect.js";
 export type { BotByEngine, EngineBot, EngineOptions } from "./engines.js";
 export { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
@@ -169,8 +171,10 @@ export type {
   ErrorMessage,
   LoadShape,
   MethodResult,
+  ReplicationResult,
   SecondSample,
   SwarmResult,
+  SynchronizerResult,
 } from "./swarm-result.js";
 export { drawThink, type ThinkTime, thinkAround, thinkProblem } from "./think.js";
 export {

@@ -4,10 +4,18 @@
  * percentiles are never averaged, which would be wrong.
  */
 import type { CheckResult, CustomMetricResult } from "./custom-metrics.js";
+import type { ReplicationCounts } from "./dialect.js";
 import { mergeMessages } from "./error-messages.js";
 import { addEncoded, decodeHistogram, encodeHistogram, type Histogram, newHistogram } from "./histogram.js";
 import { mergeSeries, SERIES_BUCKET_MS } from "./series.js";
-import type { EncodedHistogram, MethodResult, SecondSample, SwarmResult } from "./swarm-result.js";
+import type {
+  EncodedHistogram,
+  MethodResult,
+  ReplicationResult,
+  SecondSample,
+  SwarmResult,
+  SynchronizerResult,
+} from "./swarm-result.js";
 
 export const SWARM_RESULT_FORMAT = "godot-peer-swarm/1";
 
@@ -147,6 +155,16 @@ export function parseSwarmResult(value: Json, source: string): SwarmResult {
       else fail(`${at}.type is not counter, rate, gauge or trend`);
     }
   }
+  if (v.replication !== undefined) {
+    if (!isRecord(v.replication)) fail("replication is not an object");
+    const r = v.replication as Record<string, Json>;
+    for (const f of REPLICATION_FIELDS) count(r[f], `replication.${f}`);
+    if (!isRecord(r.synchronizers)) fail("replication.synchronizers is not an object");
+    for (const [k, s] of Object.entries(r.synchronizers as Record<string, Json>)) {
+      if (!isRecord(s)) return fail(`replication.synchronizers["${k}"] is not an object`);
+      for (const f of SYNCHRONIZER_FIELDS) count(s[f], `replication.synchronizers["${k}"].${f}`);
+    }
+  }
   if (v.series !== undefined) parseSeries(v.series, fail, count, hist, counts);
   if (v.shape !== undefined) {
     if (!isRecord(v.shape)) fail("shape is not an object");
@@ -169,6 +187,96 @@ export function parseSwarmResult(value: Json, source: string): SwarmResult {
   count(g.cpuMaxPercent, "generator.cpuMaxPercent");
   count(g.saturatedSeconds, "generator.saturatedSeconds");
   return value as unknown as SwarmResult;
+}
+
+const REPLICATION_FIELDS = [
+  "spawns",
+  "despawns",
+  "syncsIn",
+  "deltasIn",
+  "syncsStale",
+  "syncsUnknown",
+  "syncsOut",
+  "deltasOut",
+  "bytesIn",
+  "bytesOut",
+] as const;
+const SYNCHRONIZER_FIELDS = [
+  "syncsIn",
+  "deltasIn",
+  "syncsStale",
+  "syncsOut",
+  "deltasOut",
+  "bytesIn",
+  "bytesOut",
+] as const;
+
+export function newReplicationResult(): ReplicationResult {
+  return {
+    spawns: 0,
+    despawns: 0,
+    syncsIn: 0,
+    deltasIn: 0,
+    syncsStale: 0,
+    syncsUnknown: 0,
+    syncsOut: 0,
+    deltasOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    synchronizers: {},
+  };
+}
+
+function addSynchronizers(
+  into: ReplicationResult,
+  from: Iterable<[string, Readonly<SynchronizerResult>]>,
+  key: (k: string) => string = (k) => k,
+): void {
+  for (const [raw, c] of from) {
+    const k = key(raw);
+    into.synchronizers[k] ??= {
+      syncsIn: 0,
+      deltasIn: 0,
+      syncsStale: 0,
+      syncsOut: 0,
+      deltasOut: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+    };
+    const s = into.synchronizers[k];
+    for (const f of SYNCHRONIZER_FIELDS) s[f] += c[f];
+  }
+}
+
+/** Adds one bot's replication counters (its engine's names) into a result's; `key` names its synchronizers. */
+export function addBotReplication(
+  into: ReplicationResult,
+  c: Readonly<ReplicationCounts>,
+  key: (k: string) => string,
+): void {
+  into.spawns += c.spawnsIn;
+  into.despawns += c.despawnsIn;
+  into.syncsIn += c.syncsIn;
+  into.deltasIn += c.deltasIn;
+  into.syncsStale += c.syncsStale;
+  into.syncsUnknown += c.syncsUnknown;
+  into.syncsOut += c.syncsOut;
+  into.deltasOut += c.deltasOut;
+  into.bytesIn += c.bytesIn;
+  into.bytesOut += c.bytesOut;
+  if (c.synchronizers) addSynchronizers(into, c.synchronizers, key);
+}
+
+function addReplication(into: ReplicationResult, r: ReplicationResult): void {
+  for (const f of REPLICATION_FIELDS) into[f] += r[f];
+  addSynchronizers(into, Object.entries(r.synchronizers));
+}
+
+function sortedReplication(r: ReplicationResult): ReplicationResult {
+  const synchronizers: Record<string, SynchronizerResult> = {};
+  for (const k of Object.keys(r.synchronizers).sort())
+    synchronizers[k] = r.synchronizers[k] as SynchronizerResult;
+  return { ...r, synchronizers };
 }
 
 /** A series: its width a power-of-two multiple of the finest, its buckets consecutive and aligned. */
@@ -343,6 +451,7 @@ export function mergeResults(
   const checks: Record<string, CheckResult> = {};
   const custom: Record<string, CustomMetricResult> = {};
   const trends = new Map<string, Histogram>();
+  let replication: ReplicationResult | null = null;
 
   for (const [i, r] of results.entries()) {
     add(connect, r.connectMs, i, "connectMs");
@@ -371,6 +480,10 @@ export function mergeResults(
     addCounts(errors, r.errors);
     addCounts(drops, r.drops);
     addCounts(closes, r.closes);
+    if (r.replication) {
+      replication ??= newReplicationResult();
+      addReplication(replication, r.replication);
+    }
     for (const [k, c] of Object.entries(r.checks ?? {})) {
       const into = checks[k] ?? { passes: 0, fails: 0 };
       into.passes += c.passes;
@@ -473,6 +586,7 @@ export function mergeResults(
     ...(results.some((r) => r.iterationMs !== undefined) ? { iterationMs: encodeHistogram(iteration) } : {}),
     ...(Object.keys(checks).length > 0 ? { checks } : {}),
     ...(Object.keys(custom).length > 0 ? { custom: mergedCustom(custom, trends) } : {}),
+    ...(replication ? { replication: sortedReplication(replication) } : {}),
     // Exact only when every input has its series (older results have none).
     ...(results.every((r) => r.series !== undefined)
       ? {

@@ -12,8 +12,9 @@ import { DataExhaustedError } from "./data.js";
 import { ErrorMessages } from "./error-messages.js";
 import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
 import { encodeHistogram, type Histogram, newHistogram, recordMs, summarize } from "./histogram.js";
+import { addBotReplication, newReplicationResult } from "./merge.js";
 import { SeriesRecorder } from "./series.js";
-import type { MethodResult, SecondSample, SwarmResult } from "./swarm-result.js";
+import type { MethodResult, ReplicationResult, SecondSample, SwarmResult } from "./swarm-result.js";
 
 /** A second is "saturated" when the generator's event loop was held up this long… */
 export const SATURATED_LAG_MS = 50;
@@ -65,8 +66,12 @@ interface Traffic {
  */
 export function methodKey(key: string): string {
   const at = key.lastIndexOf(":");
-  const path = key.slice(0, at).replace(/(^|\/)\d+(?=\/|$)/g, "$1*");
-  return `${path}${key.slice(at)}`;
+  return `${pathKey(key.slice(0, at))}${key.slice(at)}`;
+}
+
+/** A node path with its numeric names as "*" (see methodKey): how synchronizers are keyed too. */
+export function pathKey(path: string): string {
+  return path.replace(/(^|\/)\d+(?=\/|$)/g, "$1*");
 }
 
 /** The kind an error is charged as: its own (timeout, disconnected, rpc) or "script". */
@@ -95,6 +100,8 @@ export class SwarmMetrics {
   readonly #closes: Record<string, number> = {};
   readonly #seconds: SecondSample[] = [];
   readonly #live = new Set<Bot>();
+  /** Replication of bots gone; null until a bot reported some (Godot 4). */
+  #replication: ReplicationResult | null = null;
   /** Traffic of bots already gone, so per-second deltas include their last messages. */
   readonly #retired: Traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
   #lastTotal: Traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
@@ -263,6 +270,11 @@ export class SwarmMetrics {
     this.#retired.msgsOut += tr.msgsOut;
     this.#retired.bytesIn += tr.bytesIn;
     this.#retired.bytesOut += tr.bytesOut;
+    const repl = bot.telemetry.replication;
+    if (repl) {
+      this.#replication ??= newReplicationResult();
+      addBotReplication(this.#replication, repl, pathKey);
+    }
     // Calls as the bot made them (a broadcast is one), packets as the engine sent them.
     // Each counted under its own key: an engine may key its counters by the manifest's pattern
     // ("Main/World/Players/*") where the bot keys its calls by the node's path.
@@ -412,6 +424,7 @@ export class SwarmMetrics {
       series: this.#series.snapshot(),
       ...(Object.keys(checks).length > 0 ? { checks } : {}),
       ...(Object.keys(custom).length > 0 ? { custom } : {}),
+      ...(this.#replication ? { replication: structuredClone(this.#replication) } : {}),
       generator: {
         lagMs: encodeHistogram(this.#lag),
         cpuMaxPercent: this.#cpuMax,

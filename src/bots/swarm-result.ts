@@ -43,6 +43,40 @@ export interface MethodResult {
   rtt?: EncodedHistogram;
 }
 
+/** One declared synchronizer's SYNC entries, summed over the bots (SceneReplicationInterface's stats). */
+export interface SynchronizerResult {
+  /** Full SYNC entries applied, delta entries applied, full entries skipped as older (stale, as Godot skips them). */
+  syncsIn: number;
+  deltasIn: number;
+  syncsStale: number;
+  /** Entries sent: full and delta, one per peer each time. */
+  syncsOut: number;
+  deltasOut: number;
+  /** The entries' state bytes. */
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** Godot 4 replication (MultiplayerSpawner / MultiplayerSynchronizer) the bots received and sent, summed. */
+export interface ReplicationResult {
+  /** SPAWN and DESPAWN packets taken. */
+  spawns: number;
+  despawns: number;
+  /** SYNC entries applied (full, delta), full entries stale, entries for a net id not known (yet). */
+  syncsIn: number;
+  deltasIn: number;
+  syncsStale: number;
+  syncsUnknown: number;
+  /** SYNC packets sent (full, delta). */
+  syncsOut: number;
+  deltasOut: number;
+  /** SPAWN, DESPAWN and SYNC packets' bytes taken, SYNC packets' bytes sent. */
+  bytesIn: number;
+  bytesOut: number;
+  /** By declaration: the synchronizer's path, or its pattern (a `*` for a spawned node's name). */
+  synchronizers: Record<string, SynchronizerResult>;
+}
+
 export interface SwarmResult {
   readonly format: "godot-peer-swarm/1";
   /** Shards merged into this result (one entry for a single run). */
@@ -120,6 +154,8 @@ export interface SwarmResult {
   checks?: Record<string, CheckResult>;
   /** The script's own metrics (Counter, Rate, Gauge, Trend) by name. */
   custom?: Record<string, CustomMetricResult>;
+  /** Godot 4 replication, when a bot reported it (Godot 3 bots have none). */
+  replication?: ReplicationResult;
   /**
    * Latencies and errors over time (series.ts): epoch-aligned buckets of connect, join and
    * per-method round-trip histograms and of errors by kind (absent in older results).

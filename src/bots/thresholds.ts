@@ -6,7 +6,7 @@
 import { declaredMetric, declaredMetrics, type MetricType, RESERVED_METRIC_NAMES } from "./custom-metrics.js";
 import { decodeHistogram, type Histogram } from "./histogram.js";
 import { mergeResults } from "./merge.js";
-import type { EncodedHistogram, SwarmResult } from "./swarm-result.js";
+import type { EncodedHistogram, ReplicationResult, SwarmResult, SynchronizerResult } from "./swarm-result.js";
 
 export type ThresholdOp = "<" | "<=" | ">" | ">=" | "==" | "!=";
 
@@ -157,6 +157,38 @@ export const METRICS: readonly {
     description: "the generator's event-loop delay (per second)",
   },
   { name: "generator.cpu_max", unit: "%", description: "the generator's busiest second, % of one core" },
+  { name: "spawns, despawns", unit: "count", description: "Godot 4: SPAWN / DESPAWN the bots took" },
+  {
+    name: "sync.in{,.full,.delta}",
+    unit: "count",
+    description: "Godot 4: SYNC entries applied (full + delta)",
+  },
+  {
+    name: "sync.stale",
+    unit: "count",
+    description: "full SYNC entries older than the last (skipped, as Godot does)",
+  },
+  { name: "sync.unknown", unit: "count", description: "SYNC entries for a net id not known (yet)" },
+  {
+    name: "sync.out{,.full,.delta}",
+    unit: "count",
+    description: "SYNC packets sent; per synchronizer: its entries sent",
+  },
+  {
+    name: "sync.{bytes_in,bytes_out}",
+    unit: "bytes",
+    description: "SPAWN/DESPAWN/SYNC packets' bytes; per synchronizer: its state bytes",
+  },
+  {
+    name: "<spawns|sync.…>.per_second",
+    unit: "per second",
+    description: "any of them over the run's duration",
+  },
+  {
+    name: "sync.…{synchronizer:<path>}",
+    unit: "",
+    description: "one synchronizer, as declared (Main/Players/*/Sync)",
+  },
 ];
 
 /** The METRICS table as text, for `--help`. */
@@ -255,6 +287,67 @@ interface MetricDef {
   readonly method?: string;
   /** null: no data. */
   read(r: SwarmResult, hist: (h: EncodedHistogram) => Histogram): number | null;
+  /** A metric `{synchronizer:…}` selects: its value for that synchronizer (null: no such synchronizer). */
+  readSynchronizer?(r: SwarmResult, key: string): number | null;
+}
+
+/** The selector key that picks one synchronizer of the replication counters, not scenarios. */
+export const SYNCHRONIZER_TAG = "synchronizer";
+
+/** `sync.*` and `spawns`/`despawns` names → the replication result's field, and the synchronizer's when it has one. */
+const REPLICATION_METRICS: Readonly<
+  Record<string, { readonly field: keyof ReplicationResult; readonly sync?: keyof SynchronizerResult }>
+> = {
+  spawns: { field: "spawns" },
+  despawns: { field: "despawns" },
+  "sync.in.full": { field: "syncsIn", sync: "syncsIn" },
+  "sync.in.delta": { field: "deltasIn", sync: "deltasIn" },
+  "sync.stale": { field: "syncsStale", sync: "syncsStale" },
+  "sync.unknown": { field: "syncsUnknown" },
+  "sync.out.full": { field: "syncsOut", sync: "syncsOut" },
+  "sync.out.delta": { field: "deltasOut", sync: "deltasOut" },
+  "sync.bytes_in": { field: "bytesIn", sync: "bytesIn" },
+  "sync.bytes_out": { field: "bytesOut", sync: "bytesOut" },
+};
+
+/** A replication counter (sync.in and sync.out are full + delta); undefined for another name. */
+function replicationDef(name: string): MetricDef | undefined {
+  const perSecond = name.endsWith(".per_second");
+  const base = perSecond ? name.slice(0, -".per_second".length) : name;
+  type Pick = (x: ReplicationResult | SynchronizerResult) => number;
+  let whole: Pick;
+  let one: ((x: SynchronizerResult) => number) | undefined;
+  if (base === "sync.in" || base === "sync.out") {
+    const [full, delta] =
+      base === "sync.in" ? (["syncsIn", "deltasIn"] as const) : (["syncsOut", "deltasOut"] as const);
+    whole = (x) => x[full] + x[delta];
+    one = whole;
+  } else {
+    const m = REPLICATION_METRICS[base];
+    if (!m) return undefined;
+    whole = (x) => (x as ReplicationResult)[m.field] as number;
+    const f = m.sync;
+    one = f ? (x) => x[f] : undefined;
+  }
+  const seconds = (r: SwarmResult) => (r.endedAt - r.startedAt) / 1000;
+  const scale = (r: SwarmResult, n: number) => {
+    if (!perSecond) return n;
+    const s = seconds(r);
+    return s > 0 ? n / s : null;
+  };
+  const unit: MetricUnit = perSecond ? "per-second" : base.startsWith("sync.bytes") ? "bytes" : "count";
+  return {
+    unit,
+    read: (r) => scale(r, r.replication ? whole(r.replication) : 0),
+    ...(one
+      ? {
+          readSynchronizer(r: SwarmResult, key: string) {
+            const s = r.replication?.synchronizers[key];
+            return s === undefined ? null : scale(r, (one as (x: SynchronizerResult) => number)(s));
+          },
+        }
+      : {}),
+  };
 }
 
 function statDef(
@@ -332,6 +425,7 @@ function resolveMetric(name: string, custom: CustomMetricLookup = declaredMetric
     const type = custom(head);
     return type === undefined ? undefined : customDef(head, type, second);
   }
+  if (head === "spawns" || head === "despawns" || head === "sync") return replicationDef(parts.join("."));
   if ((head === "rtt" || head === "connect" || head === "join") && parts.length === 2) {
     const stat = parseStat(second);
     if (!stat) return undefined;
@@ -486,6 +580,9 @@ const STATIC_NAMES: readonly string[] = [
   "generator.saturated_seconds",
   "generator.cpu_max",
   ...LAG.map((s) => `generator.lag.${s}`),
+  "sync.in",
+  "sync.out",
+  ...Object.keys(REPLICATION_METRICS),
 ];
 
 function knownNames(result: SwarmResult | undefined, custom?: Iterable<string>): string[] {
@@ -591,6 +688,11 @@ export function parseThresholdWith(expr: string, custom: CustomMetricLookup): Th
   const unitText = m[4]?.toLowerCase();
   const def = resolveMetric(metric, custom);
   if (!def) throw unknownMetric(metric, undefined);
+  if (sel.selector?.[SYNCHRONIZER_TAG] !== undefined && !def.readSynchronizer) {
+    throw new ThresholdSyntaxError(
+      `"${expr}": ${metric} is not counted per synchronizer; {${SYNCHRONIZER_TAG}:…} goes with sync.in, sync.out, sync.stale, sync.bytes_in …`,
+    );
+  }
   let value = number;
   if (def.unit === "rate") {
     if (unitText !== undefined && unitText !== "%") {
@@ -750,11 +852,12 @@ export function evaluateThresholds(
   return thresholds.map((t, i) => {
     const def = defs[i] as MetricDef;
     let target: SwarmResult = result;
-    if (t.selector) {
-      const picked = selectScenarios(result, t.selector);
+    const { [SYNCHRONIZER_TAG]: synchronizer, ...scenarioTags } = t.selector ?? {};
+    if (Object.keys(scenarioTags).length > 0) {
+      const picked = selectScenarios(result, scenarioTags);
       if (!picked) {
         const names = Object.keys(result.scenarios ?? {});
-        const sel = Object.entries(t.selector)
+        const sel = Object.entries(scenarioTags)
           .map(([k, v]) => `${k}:${v}`)
           .join(",");
         return {
@@ -782,8 +885,24 @@ export function evaluateThresholds(
         message: `${t.expr}: unknown method: ${why}${hint ? `. Did you mean "${hint}"?` : ""}`,
       };
     }
-    const actual = def.read(target, hist);
     const limit = `${t.op} ${formatMetricValue(t.value, t.unit)}`;
+    if (synchronizer !== undefined && !target.replication?.synchronizers[synchronizer]) {
+      const known = Object.keys(target.replication?.synchronizers ?? {});
+      const why = known.length
+        ? `no synchronizer "${synchronizer}" in this run; synchronizers: ${known.join(", ")}`
+        : "the bots counted no synchronizer (no Godot 4 replication)";
+      return {
+        threshold: t,
+        metric: t.metric,
+        actual: null,
+        passed: false,
+        message: `${t.expr}: ${why}, so ${t.metric} ${limit} cannot hold`,
+      };
+    }
+    const actual =
+      synchronizer !== undefined
+        ? (def.readSynchronizer?.(target, synchronizer) ?? null)
+        : def.read(target, hist);
     if (actual === null) {
       const why = NO_DATA[(t.base ?? t.metric).split(".")[0] as string] ?? "no data";
       return {

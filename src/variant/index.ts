@@ -80,8 +80,15 @@ export function encode(value: Variant, options?: EncodeOptions): Uint8Array {
   return encoder.encode(value, dialectTable(options?.dialect));
 }
 
-/** Decodes one Variant at `offset`; `bytesRead` counts its bytes (trailing bytes are left alone). */
-export function decode(bytes: Uint8Array, options?: DecodeOptions): { value: Variant; bytesRead: number } {
+/**
+ * Decodes one Variant at `offset`; `bytesRead` counts its bytes (trailing bytes are left alone).
+ * `into`: an object of the caller's to fill and return instead of a new one (hot loops).
+ */
+export function decode(
+  bytes: Uint8Array,
+  options?: DecodeOptions,
+  into?: { value: Variant; bytesRead: number },
+): { value: Variant; bytesRead: number } {
   if (!(bytes instanceof Uint8Array)) throw new TypeError("decode expects a Uint8Array");
   const offset = options?.offset ?? 0;
   if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) {
@@ -97,6 +104,11 @@ export function decode(bytes: Uint8Array, options?: DecodeOptions): { value: Var
   );
   try {
     const value = decoder.value(0);
+    if (into) {
+      into.value = value;
+      into.bytesRead = decoder.pos - offset;
+      return into;
+    }
     return { value, bytesRead: decoder.pos - offset };
   } catch (err) {
     // A maxDepth raised past what the stack holds: the depth is refused, as any depth past maxDepth.

@@ -189,6 +189,19 @@ export function toReport(
   for (const [k, n] of Object.entries(result.connectFailures)) counters[`connect_failures.${k}`] = n;
   for (const [k, n] of Object.entries(result.drops)) counters[`drops.${k}`] = n;
   for (const [k, n] of Object.entries(result.closes)) counters[`closes.${k}`] = n;
+  const repl = result.replication;
+  if (repl) {
+    counters.spawns = repl.spawns;
+    counters.despawns = repl.despawns;
+    counters["sync.in"] = repl.syncsIn + repl.deltasIn;
+    counters["sync.in.full"] = repl.syncsIn;
+    counters["sync.in.delta"] = repl.deltasIn;
+    counters["sync.stale"] = repl.syncsStale;
+    counters["sync.unknown"] = repl.syncsUnknown;
+    counters["sync.out"] = repl.syncsOut + repl.deltasOut;
+    counters["sync.bytes_in"] = repl.bytesIn;
+    counters["sync.bytes_out"] = repl.bytesOut;
+  }
   for (const [k, c] of Object.entries(result.checks ?? {})) {
     counters[`checks.${k}.passes`] = c.passes;
     counters[`checks.${k}.fails`] = c.fails;

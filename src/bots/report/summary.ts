@@ -155,6 +155,7 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
   }
   out.push("");
 
+  out.push(...replicationSection(result));
   out.push(...k6Sections(result));
 
   out.push("Traffic (every WebSocket message, both ways)");
@@ -224,6 +225,39 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
     for (const o of outcomes) out.push(`  ${o.passed ? "PASS" : "FAIL"}  ${o.message}`);
   }
   return out.join("\n");
+}
+
+/** Godot 4 replication: spawns, despawns, syncs both ways, per synchronizer (when a bot counted any). */
+function replicationSection(result: SwarmResult): string[] {
+  const r = result.replication;
+  if (!r) return [];
+  const out = [
+    "Replication (MultiplayerSpawner / MultiplayerSynchronizer)",
+    `  spawns ${num(r.spawns)}, despawns ${num(r.despawns)}; SYNC in: ${num(r.syncsIn)} full + ${num(r.deltasIn)} delta entries, ${num(r.syncsStale)} stale, ${num(r.syncsUnknown)} for unknown ids, ${bytes(r.bytesIn)} bytes; out: ${num(r.syncsOut)} full + ${num(r.deltasOut)} delta packets, ${bytes(r.bytesOut)} bytes`,
+  ];
+  const keys = Object.keys(r.synchronizers);
+  if (keys.length > 0) {
+    const rows: string[][] = [
+      ["", "full in", "delta in", "stale", "bytes in", "full out", "delta out", "bytes out"],
+    ];
+    for (const k of keys) {
+      const s = r.synchronizers[k];
+      if (!s) continue;
+      rows.push([
+        k,
+        num(s.syncsIn),
+        num(s.deltasIn),
+        num(s.syncsStale),
+        bytes(s.bytesIn),
+        num(s.syncsOut),
+        num(s.deltasOut),
+        bytes(s.bytesOut),
+      ]);
+    }
+    out.push(...table(rows));
+  }
+  out.push("");
+  return out;
 }
 
 /** A share as a percentage with its counts: "99.5% (199/200)". */

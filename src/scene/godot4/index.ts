@@ -64,6 +64,7 @@ export {
   type SpawnOptions,
   Synchronizer,
   type SynchronizerAuthority,
+  type SynchronizerStats,
 } from "./scene-replication-interface.js";
 export {
   decodeRemoteCall,

@@ -89,6 +89,10 @@ export class Synchronizer {
   readonly visibleTo = new Set<number>();
   publicVisibility: boolean;
   rpcNode: RpcNode | null = null;
+  /** Its declaration's counters (shared by every instance of a pattern): ReplicationStats.synchronizers. */
+  stats: SynchronizerStats = newSynchronizerStats();
+  /** The property keys of its full SYNC, by index (the SYNC path sets them with no string work). */
+  readonly syncKeys: readonly string[];
   /** The replication interface's visibility_changed handler (synchronizers of our spawns). */
   onVisibilityChanged: ((peer: number) => void) | null = null;
   constructor(
@@ -102,6 +106,7 @@ export class Synchronizer {
     this.watchChangeUsec = new Array<number>(n).fill(-1);
     this.watchSeen = new Array<Variant | undefined>(n).fill(undefined);
     this.publicVisibility = settings.public_visibility;
+    this.syncKeys = settings.config.syncProperties.map(propertyKey);
   }
 
   get config(): ReplicationConfig {
@@ -137,6 +142,23 @@ export interface SceneReplicationEvents {
   delta_synchronized: [sync: Synchronizer];
 }
 
+/** One declared synchronizer's share of ReplicationStats: SYNC entries, not packets. */
+export interface SynchronizerStats {
+  syncsIn: number;
+  deltasIn: number;
+  syncsStale: number;
+  /** Entries sent (one per peer per SYNC packet it is in). */
+  syncsOut: number;
+  deltasOut: number;
+  /** The entries' state bytes, their headers not counted. */
+  bytesIn: number;
+  bytesOut: number;
+}
+
+function newSynchronizerStats(): SynchronizerStats {
+  return { syncsIn: 0, deltasIn: 0, syncsStale: 0, syncsOut: 0, deltasOut: 0, bytesIn: 0, bytesOut: 0 };
+}
+
 export interface ReplicationStats {
   spawnsIn: number;
   despawnsIn: number;
@@ -155,6 +177,8 @@ export interface ReplicationStats {
   despawnsOut: number;
   bytesIn: number;
   bytesOut: number;
+  /** By declaration: the synchronizer's path, or its pattern (a `*` for a spawned node's name). */
+  readonly synchronizers: Map<string, SynchronizerStats>;
 }
 
 /**
@@ -219,7 +243,10 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     despawnsOut: 0,
     bytesIn: 0,
     bytesOut: 0,
+    synchronizers: new Map(),
   };
+  /** Each declaration's counters, by its settings (what a Synchronizer knows of its declaration). */
+  readonly #statsOf = new Map<SynchronizerConfig, SynchronizerStats>();
   readonly #host: MultiplayerHost;
   readonly #cache: SceneCacheInterface;
   readonly #nodeAt: (path: string) => RpcNode;
@@ -290,6 +317,12 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     sync: Partial<ManifestSynchronizer> & Pick<ManifestSynchronizer, "properties">,
   ): void {
     const settings = synchronizerConfig(sync);
+    let counts = this.stats.synchronizers.get(path);
+    if (!counts) {
+      counts = newSynchronizerStats();
+      this.stats.synchronizers.set(path, counts);
+    }
+    this.#statsOf.set(settings, counts);
     if (path.includes("*")) this.#syncPatterns.push({ key: path, segments: path.split("/"), settings });
     else this.#exactSyncs.set(path, settings);
   }
@@ -437,6 +470,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
         settings,
         this.synchronizerAuthority(syncPath, node, self),
       );
+      sync.stats = this.#statsOf.get(settings) ?? sync.stats;
       target.synchronizers.push(sync);
       this.#spawnedSyncs.set(syncPath, sync);
       if (sync.authority === self) this.#owned.add(sync);
@@ -769,6 +803,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       const root = resolveRelative(syncPath, settings.root_path) ?? path;
       const target = root === path ? node : this.#nodeFor(root);
       const sync = new Synchronizer(syncPath, target, settings, authority);
+      sync.stats = this.#statsOf.get(settings) ?? sync.stats;
       target.synchronizers.push(sync);
       this.#spawnedSyncs.set(syncPath, sync);
       if (authority === this.#host.uniqueId()) this.#owned.add(sync);
@@ -789,7 +824,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       if (at >= len) continue;
       const props = settings.config.spawnProperties;
       try {
-        at = this.#applyState(target, props, p, at, len);
+        at = this.#applyState(target, props.map(propertyKey), p, at, len);
       } catch (err) {
         this.#drop(
           from,
@@ -860,6 +895,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       return;
     }
     const time = getU16(p, 1);
+    const recv = this.#info(from)?.recvSyncIds;
     let ofs = 3;
     while (ofs + 8 < len) {
       const netId = getU32(p, ofs);
@@ -873,7 +909,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
         );
         return;
       }
-      const sync = this.#findSynchronizer(from, netId);
+      const sync = netId & STATIC_SYNC_ID ? this.#findSynchronizer(from, netId) : recv?.get(netId);
       if (!sync) {
         this.stats.syncsUnknown++;
         ofs += size;
@@ -891,13 +927,14 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       }
       if (!isNewerSyncTime(sync.syncStarted, sync.lastInboundSync, time)) {
         this.stats.syncsStale++;
+        sync.stats.syncsStale++;
         ofs += size;
         continue;
       }
       sync.syncStarted = true;
       sync.lastInboundSync = time;
       try {
-        this.#applyState(sync.node, sync.config.syncProperties, p, ofs, ofs + size);
+        this.#applyState(sync.node, sync.syncKeys, p, ofs, ofs + size);
       } catch (err) {
         this.#drop(
           from,
@@ -909,7 +946,10 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       }
       ofs += size;
       this.stats.syncsIn++;
-      this.emit("synchronized", sync);
+      sync.stats.syncsIn++;
+      sync.stats.bytesIn += size;
+      // emit() gathers its arguments: not done for nobody.
+      if (this.listenerCount("synchronized") > 0) this.emit("synchronized", sync);
     }
   }
 
@@ -951,7 +991,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
         return;
       }
       try {
-        const end = this.#applyState(sync.node, props, p, ofs, ofs + size);
+        const end = this.#applyState(sync.node, props.map(propertyKey), p, ofs, ofs + size);
         if (end !== ofs + size) {
           this.#drop(
             from,
@@ -972,6 +1012,8 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       }
       ofs += size;
       this.stats.deltasIn++;
+      sync.stats.deltasIn++;
+      sync.stats.bytesIn += size;
       this.emit("delta_synchronized", sync);
     }
   }
@@ -994,31 +1036,43 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     return this.#peers.get(from)?.recvSyncIds.get(netId);
   }
 
-  /** Decodes `props.length` compressed values from p[at, end) onto `node`; the offset after them. */
-  #applyState(
-    node: ReplicatedNode,
-    props: readonly string[],
-    p: Uint8Array,
-    at: number,
-    end: number,
-  ): number {
-    const values: Variant[] = [];
-    for (let i = 0; i < props.length; i++) {
+  /**
+   * Decodes `keys.length` compressed values from p[at, end) onto `node` (all or none); the offset
+   * after them. The values are read in `p` itself (no view per value) and a value that runs past
+   * `end` is refused as truncated, as Godot's decode of the entry's bytes alone would refuse it.
+   */
+  #applyState(node: ReplicatedNode, keys: readonly string[], p: Uint8Array, at: number, end: number): number {
+    const values = this.#values;
+    const allowObjects = this.#host.allowObjectDecoding;
+    for (let i = 0; i < keys.length; i++) {
       if (at >= end)
-        throw new DecodeError("truncated", at, `${props.length - i} of ${props.length} values missing`);
-      const d = readCompressedVariant(p, at, end, this.#host.allowObjectDecoding);
-      values.push(d.value);
+        throw new DecodeError("truncated", at, `${keys.length - i} of ${keys.length} values missing`);
+      const d = readCompressedVariant(p, at, p.length, allowObjects);
+      if (at + d.length > end)
+        throw new DecodeError("truncated", at, `a value of ${d.length} bytes, ${end - at} left`);
+      values[i] = d.value;
       at += d.length;
     }
-    for (let i = 0; i < props.length; i++) {
-      const key = propertyKey(props[i] as string);
+    const props = node.properties;
+    // "changed" compares old and new: only when someone listens.
+    const watched = this.listenerCount("changed") > 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
       const v = values[i] as Variant;
-      const old = node.properties.get(key);
-      node.properties.set(key, v);
+      values[i] = null;
+      if (!watched) {
+        props.set(key, v);
+        continue;
+      }
+      const old = props.get(key);
+      props.set(key, v);
       if (old === undefined || !variantEquals(old, v)) this.emit("changed", node, key, v);
     }
     return at;
   }
+
+  /** The values of one state being decoded (applied only once all decoded). */
+  readonly #values: Variant[] = [];
 
   // ---- sending: on_network_process ----
 
@@ -1102,6 +1156,8 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       w.u32(sync.netId);
       w.u32(entry.length);
       w.bytes(entry);
+      sync.stats.syncsOut++;
+      sync.stats.bytesOut += entry.length;
     }
     this.#flush(peer, TRANSFER_UNRELIABLE, 3);
   }
@@ -1141,6 +1197,8 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       w.u32(entry.length);
       w.bytes(entry);
       info.lastWatchUsecs.set(sync, usec);
+      sync.stats.deltasOut++;
+      sync.stats.bytesOut += entry.length;
     }
     this.#flush(peer, TRANSFER_RELIABLE, 1);
   }
@@ -1243,6 +1301,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       settings,
       authority ?? this.synchronizerAuthority(path, node, 1),
     );
+    sync.stats = this.#statsOf.get(settings) ?? sync.stats;
     node.synchronizers.push(sync);
     this.#static.set(path, sync);
     return sync;

@@ -89,6 +89,8 @@ export interface DecodedVariant {
 
 const result: DecodedVariant = { value: null, length: 0 };
 const decodeOptions = { dialect: "godot4" as const, allowObjects: false, offset: 0 };
+/** decode()'s answer, reused: no object per value. */
+const decoded: { value: Variant; bytesRead: number } = { value: null, bytesRead: 0 };
 
 /**
  * Decodes the compressed value at `offset`, reading no byte at or after `end`. Throws DecodeError
@@ -130,9 +132,10 @@ export function readCompressedVariant(
   }
   decodeOptions.allowObjects = allowObjects;
   decodeOptions.offset = offset;
-  const { value, bytesRead } = decode(end === bytes.length ? bytes : bytes.subarray(0, end), decodeOptions);
-  result.value = value;
-  result.length = bytesRead;
+  const d = decode(end === bytes.length ? bytes : bytes.subarray(0, end), decodeOptions, decoded);
+  result.value = d.value;
+  result.length = d.bytesRead;
+  d.value = null;
   return result;
 }
 
