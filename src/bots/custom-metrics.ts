@@ -59,8 +59,8 @@ export const RESERVED_METRIC_NAMES: readonly string[] = [
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** What a sink records (CustomMetrics below). */
-interface Sink {
+/** What a sink records (CustomMetrics below; the swarm's bot runs hand on to their run's). */
+export interface Sink {
   counter(name: string, value: number): void;
   rate(name: string, pass: boolean): void;
   gauge(name: string, value: number): void;

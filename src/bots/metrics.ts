@@ -6,6 +6,7 @@
  */
 import { availableParallelism, hostname, loadavg } from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import type { CloseInfo } from "../websocket/index.js";
 import type { Bot } from "./bot.js";
 import { CustomMetrics } from "./custom-metrics.js";
 import { DataExhaustedError } from "./data.js";
@@ -199,6 +200,41 @@ export class SwarmMetrics {
     this.#secondErrors++;
   }
 
+  readonly #onRoundTrip = (rawKey: string, rttMs: number): void => {
+    const key = this.#methodKey(rawKey);
+    recordMs(this.#rtt, rttMs);
+    recordMs(this.#secondRtt, rttMs);
+    let h = this.#methodRtt.get(key);
+    if (!h) {
+      h = newHistogram();
+      this.#methodRtt.set(key, h);
+    }
+    recordMs(h, rttMs);
+    this.#secondRpcs++;
+  };
+  readonly #onWaitTimeout = (): void => {
+    this.#timeouts++;
+  };
+  readonly #onDropped = (reason: string, detail: string): void => {
+    this.#drops[reason] = (this.#drops[reason] ?? 0) + 1;
+    this.#messages.note(`dropped:${reason}`, detail, undefined);
+  };
+  readonly #onManifestError = (err: Error): void => {
+    this.error("manifest");
+    this.#messages.note("manifest", err, undefined);
+  };
+  /** methodKey of the keys seen, so a round trip costs no regex (bounded: a run has few kinds of call). */
+  readonly #keys = new Map<string, string>();
+  #methodKey(rawKey: string): string {
+    let key = this.#keys.get(rawKey);
+    if (key === undefined) {
+      key = methodKey(rawKey);
+      if (this.#keys.size >= 4096) this.#keys.clear();
+      this.#keys.set(rawKey, key);
+    }
+    return key;
+  }
+
   /** A bot joined: record its connect and join times and follow it until it leaves. */
   watch(bot: Bot): void {
     this.#connected++;
@@ -207,32 +243,19 @@ export class SwarmMetrics {
     const t = bot.telemetry;
     recordMs(this.#connect, t.openedAt - t.startedAt);
     recordMs(this.#join, t.joinedAt - t.openedAt);
-    bot.on("round_trip", (rawKey, rttMs) => {
-      const key = methodKey(rawKey);
-      recordMs(this.#rtt, rttMs);
-      recordMs(this.#secondRtt, rttMs);
-      let h = this.#methodRtt.get(key);
-      if (!h) {
-        h = newHistogram();
-        this.#methodRtt.set(key, h);
-      }
-      recordMs(h, rttMs);
-      this.#secondRpcs++;
-    });
+    // One listener of each kind for every bot (none reads which bot it was): an idle bot in a
+    // big swarm costs no closures of its own here.
+    bot.on("round_trip", this.#onRoundTrip);
     // Counted, not an error: only a timeout that ends its bot is one (botEnded), and only once.
-    bot.on("wait_timeout", () => {
-      this.#timeouts++;
-    });
-    bot.on("packet_dropped", (reason, detail) => {
-      this.#drops[reason] = (this.#drops[reason] ?? 0) + 1;
-      this.#messages.note(`dropped:${reason}`, detail, undefined);
-    });
+    bot.on("wait_timeout", this.#onWaitTimeout);
+    bot.on("packet_dropped", this.#onDropped);
     // Godot 4: the server's RPC names for a node differ from ours (counted; the bot goes on, as Godot does).
-    bot.on("manifest_error", (err) => {
-      this.error("manifest");
-      this.#messages.note("manifest", err, undefined);
-    });
-    bot.once("disconnected", (info) => this.#retire(bot, String(info?.code ?? 1006)));
+    bot.on("manifest_error", this.#onManifestError);
+  }
+
+  /** A watched bot's connection ended (its runner's "disconnected" listener says so: one listener a bot). */
+  gone(bot: Bot, info: CloseInfo | null): void {
+    this.#retire(bot, String(info?.code ?? 1006));
   }
 
   #retire(bot: Bot, code: string): void {
