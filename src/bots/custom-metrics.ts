@@ -179,17 +179,23 @@ export class CustomMetrics implements Sink {
   /** Runs each predicate; one that throws is a failure. Never throws; true when all passed. */
   check<T>(value: T, checks: Checks<T>): boolean {
     let all = true;
-    for (const [name, predicate] of Object.entries(checks)) {
+    // for…in over own keys: no entries array a call (a check runs on every iteration of every bot).
+    for (const name in checks) {
+      if (!Object.hasOwn(checks, name)) continue;
+      const predicate = checks[name] as (value: T) => unknown;
       let ok = false;
       try {
         ok = Boolean(predicate(value));
       } catch {
         ok = false;
       }
-      const c = this.#checks.get(name) ?? { passes: 0, fails: 0 };
+      let c = this.#checks.get(name);
+      if (!c) {
+        c = { passes: 0, fails: 0 };
+        this.#checks.set(name, c);
+      }
       if (ok) c.passes++;
       else c.fails++;
-      this.#checks.set(name, c);
       all &&= ok;
     }
     return all;
@@ -198,10 +204,13 @@ export class CustomMetrics implements Sink {
     this.#counters.set(name, (this.#counters.get(name) ?? 0) + value);
   }
   rate(name: string, pass: boolean): void {
-    const r = this.#rates.get(name) ?? { passes: 0, total: 0 };
+    let r = this.#rates.get(name);
+    if (!r) {
+      r = { passes: 0, total: 0 };
+      this.#rates.set(name, r);
+    }
     r.total++;
     if (pass) r.passes++;
-    this.#rates.set(name, r);
   }
   gauge(name: string, value: number): void {
     const g = this.#gauges.get(name);

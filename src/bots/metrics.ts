@@ -202,7 +202,7 @@ export class SwarmMetrics {
 
   readonly #onRoundTrip = (rawKey: string, rttMs: number): void => {
     const key = this.#methodKey(rawKey);
-    recordMs(this.#rtt, rttMs);
+    // Into the second's histogram only: sample() adds each closed second to the run's.
     recordMs(this.#secondRtt, rttMs);
     let h = this.#methodRtt.get(key);
     if (!h) {
@@ -327,6 +327,7 @@ export class SwarmMetrics {
       cpuPercent,
     });
     this.#lastTotal = total;
+    this.#rtt.add(this.#secondRtt);
     this.#recentRtt.push(this.#secondRtt);
     if (this.#recentRtt.length > 5) this.#recentRtt.shift();
     this.#secondRtt = newHistogram();
@@ -334,10 +335,16 @@ export class SwarmMetrics {
     this.#secondErrors = 0;
   }
 
+  /** The live p99 of the last five seconds, made once per second (live() is read more often). */
+  #recentP99: { seconds: number; p99Ms: number } | null = null;
+
   live(): LiveStats {
     const last = this.#seconds.at(-1);
-    const recent = newHistogram();
-    for (const h of this.#recentRtt) recent.add(h);
+    if (this.#recentP99?.seconds !== this.#seconds.length) {
+      const recent = newHistogram();
+      for (const h of this.#recentRtt) recent.add(h);
+      this.#recentP99 = { seconds: this.#seconds.length, p99Ms: summarize(recent).p99 };
+    }
     return {
       elapsedMs: performance.now() - this.#t0,
       started: this.#started,
@@ -345,7 +352,7 @@ export class SwarmMetrics {
       failed: this.#failed,
       rps: last?.rpcs ?? 0,
       msgsPerSec: (last?.msgsIn ?? 0) + (last?.msgsOut ?? 0),
-      p99Ms: summarize(recent).p99,
+      p99Ms: this.#recentP99.p99Ms,
       errors: Object.values(this.#errors).reduce((a, b) => a + b, 0),
       topError: this.#messages.top(),
       saturated: last
