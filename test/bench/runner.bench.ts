@@ -45,7 +45,7 @@ function kill(c: Child): Promise<void> {
 const N1 = quick ? 100 : 500;
 const N2 = quick ? 300 : 2_000;
 /** Bots started per second, both sides (the swarm's --ramp). */
-const RAMP = 1_000;
+const RAMP = 400;
 /** Idle after settling, before the sample: V8 shrinks a young generation a burst grew only then. */
 const IDLE_MS = quick ? 500 : 5_000;
 const SETTLE_TIMEOUT_MS = 240_000;
