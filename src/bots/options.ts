@@ -85,6 +85,12 @@ export interface TestOptions extends ShapeOptions {
   /** Variables ctx.env holds (under the process environment and --env). */
   readonly env?: Readonly<Record<string, string>>;
   readonly scenarios?: Readonly<Record<string, ScenarioOptions>>;
+  /** Serve live metrics in Prometheus' format on this port during the run (0: any free port). */
+  readonly metricsPort?: number;
+  /** The address the metrics listen on (default every interface). */
+  readonly metricsHost?: string;
+  /** After the run, keep serving until a scrape read the final values, at most this long. */
+  readonly metricsLinger?: DurationOption;
 }
 
 /** Identity, for type checking in bot modules: `export const options = defineOptions({ … })`. */

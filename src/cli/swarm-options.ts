@@ -51,6 +51,9 @@ const TEST_KEYS = [
   "allowErrors",
   "env",
   "scenarios",
+  "metricsPort",
+  "metricsHost",
+  "metricsLinger",
 ] as const;
 const SCENARIO_KEYS = [...SHAPE_KEYS, "exec", "script", "weight", "tags"] as const;
 const DATA_ORDERS: readonly DataOrder[] = ["index", "round-robin", "random", "unique"];
@@ -268,6 +271,9 @@ export function validateOptions(v: Json, at = "options"): TestOptions {
   if (v.allowErrors !== undefined && typeof v.allowErrors !== "boolean")
     fail(`${at}.allowErrors`, "true or false expected");
   if (v.thresholds !== undefined) thresholdsCheck(v.thresholds, `${at}.thresholds`);
+  if (v.metricsPort !== undefined) whole(v.metricsPort, `${at}.metricsPort`, 0, 65535);
+  if (v.metricsHost !== undefined) str(v.metricsHost, `${at}.metricsHost`);
+  if (v.metricsLinger !== undefined) optionMs(v.metricsLinger, `${at}.metricsLinger`, { zero: true });
   if (v.env !== undefined) {
     if (!isRecord(v.env)) fail(`${at}.env`, "a record of strings expected");
     for (const [k, x] of Object.entries(v.env))

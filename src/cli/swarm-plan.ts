@@ -29,6 +29,7 @@ import { parseShard, parseThresholdFlags, UsageError } from "./args.js";
 import { type BotModule, BotScriptError, defaultScript, loadBotModule } from "./load-script.js";
 import {
   OptionsError,
+  optionMs,
   type ResolvedShape,
   resolveShape,
   thresholdEntries,
@@ -54,6 +55,10 @@ export interface SwarmFlags {
   readonly thresholds?: readonly string[] | undefined;
   readonly allowErrors?: boolean | undefined;
   readonly env: Readonly<Record<string, string>>;
+  /** --metrics-port, --metrics-host, --metrics-linger: live metrics for Prometheus. */
+  readonly metricsPort?: number | undefined;
+  readonly metricsHost?: string | undefined;
+  readonly metricsLingerMs?: number | undefined;
 }
 
 /** A threshold that stops the run when it breaks (k6's abortOnFail), judged after `delayMs`. */
@@ -88,6 +93,8 @@ export interface RunPlan {
   readonly scenarios: readonly PlannedScenario[];
   /** The longest scenario's time. */
   readonly durationMs: number;
+  /** Live metrics for Prometheus (absent: none served). */
+  readonly metrics?: { readonly port: number; readonly host?: string | undefined; readonly lingerMs: number };
 }
 
 const MODEL_KEYS = ["ramp", "arrivalRate", "stages", "arrivalStages"] as const;
@@ -188,6 +195,9 @@ export async function planRun(
       "junit",
       "html",
       "allowErrors",
+      "metricsPort",
+      "metricsHost",
+      "metricsLinger",
     ]);
     const entries = Object.entries(o.scenarios);
     // Scenarios without their own load share the test's by weight (default 1 each).
@@ -269,7 +279,18 @@ export async function planRun(
     split,
     scenarios,
     durationMs: Math.max(...scenarios.map((s) => s.shape.durationMs)),
+    ...metricsOf(flags, o),
   };
+}
+
+/** Live metrics from the flags over the options (a host or linger alone serves nothing). */
+function metricsOf(flags: SwarmFlags, o: TestOptions): Pick<RunPlan, "metrics"> {
+  const port = flags.metricsPort ?? o.metricsPort;
+  if (port === undefined) return {};
+  const lingerMs =
+    flags.metricsLingerMs ??
+    (o.metricsLinger !== undefined ? optionMs(o.metricsLinger, "options.metricsLinger", { zero: true }) : 0);
+  return { metrics: { port, host: flags.metricsHost ?? o.metricsHost, lingerMs } };
 }
 
 /** A scenario as the runner takes it. */

@@ -12,6 +12,7 @@ import {
   type SwarmResult,
   useSharedData,
 } from "../bots/index.js";
+import { familiesOfParts } from "./live-metrics.js";
 import { loadBotModule } from "./load-script.js";
 import { planRun, runPlanHere, type SwarmFlags, sumLive } from "./swarm-plan.js";
 
@@ -25,6 +26,8 @@ export interface WorkerInput {
   readonly config: Record<string, string | number | boolean | null>;
   /** Post the run so far each second (the main thread judges abortOnFail thresholds on it). */
   readonly snapshots: boolean;
+  /** Post live metrics each second and at the end (--metrics-port). */
+  readonly metrics?: boolean;
 }
 
 const port = parentPort;
@@ -37,6 +40,13 @@ port.on("message", (m: { type: string; reason?: unknown }) => {
 for (const [path, shared] of Object.entries(input.data)) useSharedData(path, shared);
 const plan = await planRun(input.flags, await loadBotModule(input.flags.scriptPath));
 const parts = new Map<string, SwarmMetrics>();
+// Worker w of shard i runs sub-shard i·K + w (swarm.ts): the labels its metrics carry.
+const labels = {
+  shard: String(Math.floor(input.shard.index / input.threads)),
+  worker: String(input.shard.index % input.threads),
+};
+const postMetrics = (finished: boolean) =>
+  port.postMessage({ type: "metrics", families: familiesOfParts(parts, labels, finished) });
 const live = setInterval(() => {
   const all = [...parts.values()];
   if (all.length === 0) return;
@@ -47,6 +57,7 @@ const live = setInterval(() => {
       snaps.length === 1 ? (snaps[0] as SwarmResult) : mergeResults(snaps, undefined, { sameRun: true });
     port.postMessage({ type: "snapshot", result: snap });
   }
+  if (input.metrics) postMetrics(false);
 }, 1000);
 const result = await runPlanHere({ ...plan, shard: input.shard }, input.url, {
   shard: input.shard,
@@ -59,6 +70,8 @@ const result = await runPlanHere({ ...plan, shard: input.shard }, input.url, {
   },
 });
 clearInterval(live);
+// The final values before the result, so the main thread serves them once the run is done.
+if (input.metrics) postMetrics(true);
 port.postMessage({ type: "result", result });
 // The port's message listener is all that keeps this thread alive now.
 port.close();

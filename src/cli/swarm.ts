@@ -29,7 +29,9 @@ import {
 } from "../bots/thresholds.js";
 import { ExampleGame, ExampleGame4, game4Manifest } from "../server/index.js";
 import { parseCount, parseDuration, parseRate, parseShard, UsageError } from "./args.js";
+import { familiesOfParts, type MetricFamily } from "./live-metrics.js";
 import { type BotModule, BotScriptError, loadBotModule } from "./load-script.js";
+import { MetricsServer, MetricsServerError } from "./metrics-server.js";
 import { explainUnknownOption } from "./suggest.js";
 import { OptionsError, parseEnvFlags } from "./swarm-options.js";
 import {
@@ -77,6 +79,12 @@ Reports and CI:
                         not fail the run (they are still reported)
   --progress MODE       tty (a live line), plain (a line every 5 s), none; default: tty
                         when stdout is a terminal, plain otherwise
+Live metrics (Prometheus):
+  --metrics-port N      serve the run's metrics at http://HOST:N/metrics while it
+                        runs (0: any free port; the address is printed on stderr)
+  --metrics-host H      the address to listen on (default 0.0.0.0, every interface)
+  --metrics-linger T    after the run, keep serving until a scrape has read the
+                        final values, at most T (default 0: exit at once)
   -h, --help            this text
 
 Exit codes: 0 pass, 1 bots failed or a threshold broke, 2 usage error, 3 no run,
@@ -132,6 +140,9 @@ export function parseSwarmArgs(argv: readonly string[]): SwarmArgs | "help" {
         threshold: { type: "string", multiple: true },
         "allow-errors": { type: "boolean" },
         progress: { type: "string" },
+        "metrics-port": { type: "string" },
+        "metrics-host": { type: "string" },
+        "metrics-linger": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -187,6 +198,13 @@ export function parseSwarmArgs(argv: readonly string[]): SwarmArgs | "help" {
     thresholds: v.threshold,
     allowErrors: v["allow-errors"],
     progress,
+    metricsPort:
+      v["metrics-port"] !== undefined
+        ? parseCount(v["metrics-port"], "--metrics-port", { min: 0, max: 65535 })
+        : undefined,
+    metricsHost: v["metrics-host"],
+    metricsLingerMs:
+      v["metrics-linger"] !== undefined ? parseDuration(v["metrics-linger"], "--metrics-linger") : undefined,
   };
 }
 
@@ -289,6 +307,7 @@ async function runInWorkers(
   config: SwarmResult["config"],
   stop: AbortController,
   onLive: (s: LiveStats) => void,
+  metrics: MetricsServer | null,
 ): Promise<SwarmResult> {
   const entry = new URL(
     import.meta.url.endsWith(".ts") ? "./swarm-worker-entry.mjs" : "./swarm-worker.js",
@@ -318,6 +337,7 @@ async function runInWorkers(
       threads: plan.workers,
       config,
       snapshots: plan.aborts.length > 0,
+      metrics: metrics !== null,
     };
     const worker = new Worker(entry, { workerData: input, execArgv: [...process.execArgv] });
     stop.signal.addEventListener(
@@ -333,9 +353,12 @@ async function runInWorkers(
           m:
             | { type: "live"; stats: LiveStats }
             | { type: "snapshot"; result: SwarmResult }
+            | { type: "metrics"; families: Record<string, MetricFamily[]> }
             | { type: "result"; result: SwarmResult },
         ) => {
-          if (m.type === "live") {
+          if (m.type === "metrics") {
+            for (const [scenario, f] of Object.entries(m.families)) metrics?.update(`${w}/${scenario}`, f);
+          } else if (m.type === "live") {
             live.set(w, m.stats);
             onLive(sumLive([...live.values()]));
           } else if (m.type === "snapshot") {
@@ -370,6 +393,25 @@ async function runInWorkers(
 }
 
 export async function swarmCommand(argv: readonly string[]): Promise<number> {
+  const live: LiveServing = { server: null, lingerMs: 0 };
+  try {
+    return await swarmRun(argv, live);
+  } finally {
+    // The reports are out: let a scrape read how the run ended, then stop serving.
+    if (live.server) {
+      if (live.server.finished) await live.server.linger(live.lingerMs);
+      await live.server.close();
+    }
+  }
+}
+
+/** The live metrics server of a run, if it serves one. */
+interface LiveServing {
+  server: MetricsServer | null;
+  lingerMs: number;
+}
+
+async function swarmRun(argv: readonly string[], live: LiveServing): Promise<number> {
   let a: SwarmArgs;
   try {
     const parsed = parseSwarmArgs(argv);
@@ -434,6 +476,24 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
       return EXIT.NO_RUN;
     }
   }
+  if (plan.metrics) {
+    // Before any bot starts: a port that cannot be had stops the run here.
+    try {
+      live.server = await MetricsServer.start({
+        port: plan.metrics.port,
+        host: plan.metrics.host,
+        shard: String(plan.shard.index),
+      });
+    } catch (err) {
+      if (!(err instanceof MetricsServerError)) throw err;
+      process.stderr.write(`godot-peer swarm: ${err.message}\n`);
+      return EXIT.NO_RUN;
+    }
+    live.lingerMs = plan.metrics.lingerMs;
+    process.stderr.write(`Live metrics (Prometheus) on ${live.server.url}\n`);
+  }
+  const metrics = live.server;
+  const shardLabel = String(plan.shard.index);
   let embedded: ExampleGame | ExampleGame4 | null = null;
   let url = plan.url;
   let manifestDir: string | null = null;
@@ -515,12 +575,17 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
   let runnerError: unknown;
   try {
     if (plan.workers > 1) {
-      result = await runInWorkers(a, plan, url, config, stop, show);
+      result = await runInWorkers(a, plan, url, config, stop, show, metrics);
     } else {
       const poll = setInterval(() => {
         if (parts.size > 0) show(sumLive([...parts.values()].map((m) => m.live())));
       }, 250);
       const stopWatch = abortWatch(plan.aborts, () => snapshotOf(plan, parts), stop);
+      const serve = (finished: boolean) => {
+        const families = familiesOfParts(parts, { shard: shardLabel, worker: "0" }, finished);
+        for (const [scenario, f] of Object.entries(families)) metrics?.update(`0/${scenario}`, f);
+      };
+      const tick = metrics ? setInterval(() => serve(false), 1000) : null;
       try {
         result = await runPlanHere(plan, url, {
           shard: plan.shard,
@@ -533,7 +598,9 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
         });
       } finally {
         clearInterval(poll);
+        if (tick) clearInterval(tick);
         stopWatch();
+        if (metrics) serve(true);
       }
     }
   } catch (err) {
@@ -545,6 +612,7 @@ export async function swarmCommand(argv: readonly string[]): Promise<number> {
       first.runnerFailed(err);
     }
   } finally {
+    metrics?.finish();
     if (ticker) clearInterval(ticker);
     if (a.progress === "tty") process.stdout.write("\n");
     process.off("SIGINT", onSigint);
