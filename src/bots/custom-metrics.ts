@@ -6,7 +6,7 @@
  * result as counts and HDR histograms, so shards and worker threads merge exactly (merge.ts).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { encodeHistogram, type Histogram, newHistogram, recordMs } from "./histogram.js";
+import { encodeGrowing, type Histogram, newHistogram, recordMs } from "./histogram.js";
 import type { EncodedHistogram } from "./swarm-result.js";
 
 export const MetricType = {
@@ -248,7 +248,7 @@ export class CustomMetrics implements Sink {
       else if (type === "gauge") {
         const g = this.#gauges.get(name);
         if (g) out[name] = { type, ...g };
-      } else out[name] = { type, hist: encodeHistogram(this.#trends.get(name) ?? newHistogram()) };
+      } else out[name] = { type, hist: encodeGrowing(this.#trends.get(name) ?? newHistogram()) };
     }
     return out;
   }

@@ -12,7 +12,14 @@ import { CustomMetrics } from "./custom-metrics.js";
 import { DataExhaustedError } from "./data.js";
 import { ErrorMessages } from "./error-messages.js";
 import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
-import { encodeHistogram, type Histogram, newHistogram, recordMs, summarize } from "./histogram.js";
+import {
+  encodeGrowing,
+  encodeHistogram,
+  type Histogram,
+  newHistogram,
+  recordMs,
+  summarize,
+} from "./histogram.js";
 import type { MethodResult, SecondSample, SwarmResult } from "./swarm-result.js";
 
 /** A second is "saturated" when the generator's event loop was held up this long… */
@@ -383,7 +390,7 @@ export class SwarmMetrics {
     for (const [key, m] of this.#methods) methods[key] = { ...m };
     for (const [key, h] of this.#methodRtt) {
       const m = methods[key] ?? { callsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
-      m.rtt = encodeHistogram(h);
+      m.rtt = encodeGrowing(h);
       methods[key] = m;
     }
     const endedAt = Date.now();
@@ -406,20 +413,20 @@ export class SwarmMetrics {
       },
       messages: this.#messages.list(),
       timeouts: this.#timeouts,
-      connectMs: encodeHistogram(this.#connect),
-      joinMs: encodeHistogram(this.#join),
+      connectMs: encodeGrowing(this.#connect),
+      joinMs: encodeGrowing(this.#join),
       connectFailures: { ...this.#connectFailures },
-      rttMs: encodeHistogram(this.#rtt),
+      rttMs: encodeGrowing(this.#rtt),
       methods,
       errors: { ...this.#errors },
       drops: { ...this.#drops },
       closes: { ...this.#closes },
       seconds: this.#seconds.slice(),
-      iterationMs: encodeHistogram(this.#iteration),
+      iterationMs: encodeGrowing(this.#iteration),
       ...(Object.keys(checks).length > 0 ? { checks } : {}),
       ...(Object.keys(custom).length > 0 ? { custom } : {}),
       generator: {
-        lagMs: encodeHistogram(this.#lag),
+        lagMs: encodeGrowing(this.#lag),
         cpuMaxPercent: this.#cpuMax,
         saturatedSeconds: this.#saturatedSeconds,
         lagResolutionMs: LAG_RESOLUTION_MS,
