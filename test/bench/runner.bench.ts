@@ -42,12 +42,12 @@ function kill(c: Child): Promise<void> {
 
 // ---- memory per idle bot -------------------------------------------------------------------------
 
-const N1 = quick ? 100 : 200;
-const N2 = quick ? 300 : 1_000;
+const N1 = 100;
+const N2 = quick ? 300 : 500;
 /** Bots started per second, both sides (the swarm's --ramp). */
 const RAMP = 400;
 /** Idle after settling, before the sample: V8 shrinks a young generation a burst grew only then. */
-const IDLE_MS = quick ? 500 : 5_000;
+const IDLE_MS = quick ? 500 : 3_000;
 const SETTLE_TIMEOUT_MS = 240_000;
 
 /**
