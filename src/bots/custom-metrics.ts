@@ -6,7 +6,7 @@
  * result as counts and HDR histograms, so shards and worker threads merge exactly (merge.ts).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { encodeHistogram, type Histogram, newHistogram, recordMs } from "./histogram.js";
+import { encodeGrowing, type Histogram, newHistogram, recordMs } from "./histogram.js";
 import type { EncodedHistogram } from "./swarm-result.js";
 
 export const MetricType = {
@@ -62,8 +62,8 @@ export const RESERVED_METRIC_NAMES: readonly string[] = [
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** What a sink records (CustomMetrics below). */
-interface Sink {
+/** What a sink records (CustomMetrics below; the swarm's bot runs hand on to their run's). */
+export interface Sink {
   counter(name: string, value: number): void;
   rate(name: string, pass: boolean): void;
   gauge(name: string, value: number): void;
@@ -182,17 +182,23 @@ export class CustomMetrics implements Sink {
   /** Runs each predicate; one that throws is a failure. Never throws; true when all passed. */
   check<T>(value: T, checks: Checks<T>): boolean {
     let all = true;
-    for (const [name, predicate] of Object.entries(checks)) {
+    // for…in over own keys: no entries array a call (a check runs on every iteration of every bot).
+    for (const name in checks) {
+      if (!Object.hasOwn(checks, name)) continue;
+      const predicate = checks[name] as (value: T) => unknown;
       let ok = false;
       try {
         ok = Boolean(predicate(value));
       } catch {
         ok = false;
       }
-      const c = this.#checks.get(name) ?? { passes: 0, fails: 0 };
+      let c = this.#checks.get(name);
+      if (!c) {
+        c = { passes: 0, fails: 0 };
+        this.#checks.set(name, c);
+      }
       if (ok) c.passes++;
       else c.fails++;
-      this.#checks.set(name, c);
       all &&= ok;
     }
     return all;
@@ -201,10 +207,13 @@ export class CustomMetrics implements Sink {
     this.#counters.set(name, (this.#counters.get(name) ?? 0) + value);
   }
   rate(name: string, pass: boolean): void {
-    const r = this.#rates.get(name) ?? { passes: 0, total: 0 };
+    let r = this.#rates.get(name);
+    if (!r) {
+      r = { passes: 0, total: 0 };
+      this.#rates.set(name, r);
+    }
     r.total++;
     if (pass) r.passes++;
-    this.#rates.set(name, r);
   }
   gauge(name: string, value: number): void {
     const g = this.#gauges.get(name);
@@ -242,7 +251,7 @@ export class CustomMetrics implements Sink {
       else if (type === "gauge") {
         const g = this.#gauges.get(name);
         if (g) out[name] = { type, ...g };
-      } else out[name] = { type, hist: encodeHistogram(this.#trends.get(name) ?? newHistogram()) };
+      } else out[name] = { type, hist: encodeGrowing(this.#trends.get(name) ?? newHistogram()) };
     }
     return out;
   }

@@ -28,6 +28,22 @@ export function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
 }
 
+/** The last encoding of each histogram, by its count then. */
+const encodings = new WeakMap<Histogram, { readonly count: number; readonly text: string }>();
+
+/**
+ * encodeHistogram, reusing the last encoding while the count is unchanged: a run's histograms
+ * are only ever recorded into or added to (never reset), so an unchanged count is an unchanged
+ * histogram. Snapshots taken every second (live metrics, abortOnFail) then encode only what moved.
+ */
+export function encodeGrowing(h: Histogram): string {
+  const last = encodings.get(h);
+  if (last && last.count === h.totalCount) return last.text;
+  const text = encodeHistogram(h);
+  encodings.set(h, { count: h.totalCount, text });
+  return text;
+}
+
 /** Decodes a serialized histogram; throws a clear error for anything else. */
 export function decodeHistogram(encoded: string): Histogram {
   let decoded: Histogram;

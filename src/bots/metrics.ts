@@ -6,12 +6,20 @@
  */
 import { availableParallelism, hostname, loadavg } from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import type { CloseInfo } from "../websocket/index.js";
 import type { Bot } from "./bot.js";
 import { CustomMetrics } from "./custom-metrics.js";
 import { DataExhaustedError } from "./data.js";
 import { ErrorMessages } from "./error-messages.js";
 import { BotConnectError, BotDisconnectedError, BotTimeoutError } from "./errors.js";
-import { encodeHistogram, type Histogram, newHistogram, recordMs, summarize } from "./histogram.js";
+import {
+  encodeGrowing,
+  encodeHistogram,
+  type Histogram,
+  newHistogram,
+  recordMs,
+  summarize,
+} from "./histogram.js";
 import { addBotReplication, newReplicationResult } from "./merge.js";
 import { SeriesRecorder } from "./series.js";
 import type { MethodResult, ReplicationResult, SecondSample, SwarmResult } from "./swarm-result.js";
@@ -224,6 +232,42 @@ export class SwarmMetrics {
     this.#series.error(kind);
   }
 
+  readonly #onRoundTrip = (rawKey: string, rttMs: number): void => {
+    const key = this.#methodKey(rawKey);
+    // Into the second's histogram only: sample() adds each closed second to the run's.
+    recordMs(this.#secondRtt, rttMs);
+    let h = this.#methodRtt.get(key);
+    if (!h) {
+      h = newHistogram();
+      this.#methodRtt.set(key, h);
+    }
+    recordMs(h, rttMs);
+    this.#series.roundTrip(key, rttMs);
+    this.#secondRpcs++;
+  };
+  readonly #onWaitTimeout = (): void => {
+    this.#timeouts++;
+  };
+  readonly #onDropped = (reason: string, detail: string): void => {
+    this.#drops[reason] = (this.#drops[reason] ?? 0) + 1;
+    this.#messages.note(`dropped:${reason}`, detail, undefined);
+  };
+  readonly #onManifestError = (err: Error): void => {
+    this.error("manifest");
+    this.#messages.note("manifest", err, undefined);
+  };
+  /** methodKey of the keys seen, so a round trip costs no regex (bounded: a run has few kinds of call). */
+  readonly #keys = new Map<string, string>();
+  #methodKey(rawKey: string): string {
+    let key = this.#keys.get(rawKey);
+    if (key === undefined) {
+      key = methodKey(rawKey);
+      if (this.#keys.size >= 4096) this.#keys.clear();
+      this.#keys.set(rawKey, key);
+    }
+    return key;
+  }
+
   /** A bot joined: record its connect and join times and follow it until it leaves. */
   watch(bot: Bot): void {
     this.#connected++;
@@ -233,33 +277,19 @@ export class SwarmMetrics {
     recordMs(this.#connect, t.openedAt - t.startedAt);
     recordMs(this.#join, t.joinedAt - t.openedAt);
     this.#series.joined(t.openedAt - t.startedAt, t.joinedAt - t.openedAt);
-    bot.on("round_trip", (rawKey, rttMs) => {
-      const key = methodKey(rawKey);
-      recordMs(this.#rtt, rttMs);
-      recordMs(this.#secondRtt, rttMs);
-      let h = this.#methodRtt.get(key);
-      if (!h) {
-        h = newHistogram();
-        this.#methodRtt.set(key, h);
-      }
-      recordMs(h, rttMs);
-      this.#series.roundTrip(key, rttMs);
-      this.#secondRpcs++;
-    });
+    // One listener of each kind for every bot (none reads which bot it was): an idle bot in a
+    // big swarm costs no closures of its own here.
+    bot.on("round_trip", this.#onRoundTrip);
     // Counted, not an error: only a timeout that ends its bot is one (botEnded), and only once.
-    bot.on("wait_timeout", () => {
-      this.#timeouts++;
-    });
-    bot.on("packet_dropped", (reason, detail) => {
-      this.#drops[reason] = (this.#drops[reason] ?? 0) + 1;
-      this.#messages.note(`dropped:${reason}`, detail, undefined);
-    });
+    bot.on("wait_timeout", this.#onWaitTimeout);
+    bot.on("packet_dropped", this.#onDropped);
     // Godot 4: the server's RPC names for a node differ from ours (counted; the bot goes on, as Godot does).
-    bot.on("manifest_error", (err) => {
-      this.error("manifest");
-      this.#messages.note("manifest", err, undefined);
-    });
-    bot.once("disconnected", (info) => this.#retire(bot, String(info?.code ?? 1006)));
+    bot.on("manifest_error", this.#onManifestError);
+  }
+
+  /** A watched bot's connection ended (its runner's "disconnected" listener says so: one listener a bot). */
+  gone(bot: Bot, info: CloseInfo | null): void {
+    this.#retire(bot, String(info?.code ?? 1006));
   }
 
   #retire(bot: Bot, code: string): void {
@@ -336,6 +366,7 @@ export class SwarmMetrics {
       cpuPercent,
     });
     this.#lastTotal = total;
+    this.#rtt.add(this.#secondRtt);
     this.#recentRtt.push(this.#secondRtt);
     if (this.#recentRtt.length > 5) this.#recentRtt.shift();
     this.#secondRtt = newHistogram();
@@ -343,10 +374,16 @@ export class SwarmMetrics {
     this.#secondErrors = 0;
   }
 
+  /** The live p99 of the last five seconds, made once per second (live() is read more often). */
+  #recentP99: { seconds: number; p99Ms: number } | null = null;
+
   live(): LiveStats {
     const last = this.#seconds.at(-1);
-    const recent = newHistogram();
-    for (const h of this.#recentRtt) recent.add(h);
+    if (this.#recentP99?.seconds !== this.#seconds.length) {
+      const recent = newHistogram();
+      for (const h of this.#recentRtt) recent.add(h);
+      this.#recentP99 = { seconds: this.#seconds.length, p99Ms: summarize(recent).p99 };
+    }
     return {
       elapsedMs: performance.now() - this.#t0,
       started: this.#started,
@@ -354,7 +391,7 @@ export class SwarmMetrics {
       failed: this.#failed,
       rps: last?.rpcs ?? 0,
       msgsPerSec: (last?.msgsIn ?? 0) + (last?.msgsOut ?? 0),
-      p99Ms: summarize(recent).p99,
+      p99Ms: this.#recentP99.p99Ms,
       errors: Object.values(this.#errors).reduce((a, b) => a + b, 0),
       topError: this.#messages.top(),
       saturated: last
@@ -386,7 +423,7 @@ export class SwarmMetrics {
     for (const [key, m] of this.#methods) methods[key] = { ...m };
     for (const [key, h] of this.#methodRtt) {
       const m = methods[key] ?? { callsOut: 0, callsIn: 0, bytesOut: 0, bytesIn: 0 };
-      m.rtt = encodeHistogram(h);
+      m.rtt = encodeGrowing(h);
       methods[key] = m;
     }
     const endedAt = Date.now();
@@ -411,22 +448,22 @@ export class SwarmMetrics {
       },
       messages: this.#messages.list(),
       timeouts: this.#timeouts,
-      connectMs: encodeHistogram(this.#connect),
-      joinMs: encodeHistogram(this.#join),
+      connectMs: encodeGrowing(this.#connect),
+      joinMs: encodeGrowing(this.#join),
       connectFailures: { ...this.#connectFailures },
-      rttMs: encodeHistogram(this.#rtt),
+      rttMs: encodeGrowing(this.#rtt),
       methods,
       errors: { ...this.#errors },
       drops: { ...this.#drops },
       closes: { ...this.#closes },
       seconds: this.#seconds.slice(),
-      iterationMs: encodeHistogram(this.#iteration),
+      iterationMs: encodeGrowing(this.#iteration),
       series: this.#series.snapshot(),
       ...(Object.keys(checks).length > 0 ? { checks } : {}),
       ...(Object.keys(custom).length > 0 ? { custom } : {}),
       ...(this.#replication ? { replication: structuredClone(this.#replication) } : {}),
       generator: {
-        lagMs: encodeHistogram(this.#lag),
+        lagMs: encodeGrowing(this.#lag),
         cpuMaxPercent: this.#cpuMax,
         saturatedSeconds: this.#saturatedSeconds,
         lagResolutionMs: LAG_RESOLUTION_MS,

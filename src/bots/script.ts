@@ -78,37 +78,79 @@ export interface ContextExtras {
   readonly check?: <T>(value: T, checks: Checks<T>) => boolean;
 }
 
+/** Outside a run (a unit test of a script): checks are counted in a tally of their own. */
+const ownTally = <T>(value: T, checks: Checks<T>): boolean => new CustomMetrics().check(value, checks);
+
+/**
+ * A bot's context: its methods live on the prototype and its run's shared parts (env, check,
+ * think) are references, so a context costs one small object per bot, not a closure per method.
+ */
+class ScriptContext implements BotContext {
+  readonly name: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly data: DataRow;
+  readonly iteration: number;
+  readonly check: <T>(value: T, checks: Checks<T>) => boolean;
+  readonly #think: ThinkTime | undefined;
+  readonly #onExpectClose: () => void;
+  constructor(
+    readonly index: number,
+    readonly signal: AbortSignal,
+    think: ThinkTime | undefined,
+    onExpectClose: () => void,
+    extras: ContextExtras,
+  ) {
+    this.name = `bot-${index + 1}`;
+    this.env = extras.env ?? process.env;
+    this.data = extras.data;
+    this.iteration = extras.iteration ?? 0;
+    this.check = extras.check ?? ownTally;
+    this.#think = think;
+    this.#onExpectClose = onExpectClose;
+  }
+  // Methods made on first use and kept (so `const { sleep } = ctx` works too): an idle bot pays for none.
+  #sleep: ((ms: number) => Promise<void>) | undefined;
+  #thinkFn: (() => Promise<void>) | undefined;
+  get sleep(): (ms: number) => Promise<void> {
+    this.#sleep ??= sleepUntilAborted.bind(undefined, this.signal);
+    return this.#sleep;
+  }
+  get think(): () => Promise<void> {
+    const think = this.#think;
+    this.#thinkFn ??= think ? () => this.sleep(drawThink(think)) : resolved;
+    return this.#thinkFn;
+  }
+  get expectClose(): () => void {
+    return this.#onExpectClose;
+  }
+}
+
+const resolved = (): Promise<void> => Promise.resolve();
+
+/** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
+function sleepUntilAborted(signal: AbortSignal, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+const nothing = () => undefined;
+
 /** A context for one bot of a run; `onExpectClose` hears ctx.expectClose(). */
 export function botContext(
   index: number,
   signal: AbortSignal,
   thinkMs = 0,
-  onExpectClose: () => void = () => undefined,
+  onExpectClose: () => void = nothing,
   extras: ContextExtras = {},
 ): BotContext {
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      }
-      signal.addEventListener("abort", done, { once: true });
-    });
   const think = extras.think ?? (thinkMs > 0 ? thinkAround(thinkMs) : undefined);
-  return {
-    index,
-    name: `bot-${index + 1}`,
-    signal,
-    env: extras.env ?? process.env,
-    data: extras.data,
-    iteration: extras.iteration ?? 0,
-    sleep,
-    think: () => (think ? sleep(drawThink(think)) : Promise.resolve()),
-    expectClose: onExpectClose,
-    // Outside a run (a unit test of a script): counted in a tally of its own.
-    check: extras.check ?? ((value, checks) => new CustomMetrics().check(value, checks)),
-  };
+  return new ScriptContext(index, signal, think, onExpectClose, extras);
 }

@@ -4,12 +4,11 @@
  * a fixed rate whatever the server's speed, each runs its script and leaves). A shard runs every
  * n-th bot of the swarm, so n machines (or worker threads) together run exactly the swarm.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
 import type { CloseInfo } from "../websocket/index.js";
 import { Bot, type ConnectOptions } from "./bot.js";
-import { metricSink } from "./custom-metrics.js";
+import { type CustomMetrics, metricSink, type Sink } from "./custom-metrics.js";
 import { DataFeed, type DataOrder, type DataRows } from "./data.js";
 import type { EngineBot } from "./engines.js";
 import { BotConnectError, BotDisconnectedError } from "./errors.js";
@@ -18,7 +17,7 @@ import { checkNetwork, DropTimeline, linkPart, type NetworkConditions, type Next
 import { type BotScript, botContext, type DataRow } from "./script.js";
 import { type Stage, shardShare, targetAt } from "./stages.js";
 import type { LoadShape, SwarmResult } from "./swarm-result.js";
-import type { ThinkTime } from "./think.js";
+import { type ThinkTime, thinkAround } from "./think.js";
 
 /** What a bot's connection options may be computed from (each bot can carry its own token). */
 export interface BotInfo {
@@ -107,8 +106,12 @@ export const NO_CONNECT_GRACE_MS = 5_000;
 /** Every attempt so far failed and none is pending, this long into the run: it stops early. */
 const ALL_FAILED_AFTER_MS = 1_000;
 
-/** One started bot of a run: how it ends is settled exactly once. */
-class BotRun {
+/**
+ * One started bot of a run: how it ends is settled exactly once. It is also the async context of
+ * everything its script starts (one AsyncLocalStorage, metricSink's: each one enabled costs every
+ * promise of the process a hook), so it is the sink of its script's custom metrics too.
+ */
+class BotRun implements Sink {
   readonly stop = new AbortController();
   bot: EngineBot | null = null;
   settled = false;
@@ -145,6 +148,18 @@ class BotRun {
     this.stop.abort();
     this.#end();
   }
+  counter(name: string, value: number): void {
+    this.run.custom.counter(name, value);
+  }
+  rate(name: string, pass: boolean): void {
+    this.run.custom.rate(name, pass);
+  }
+  gauge(name: string, value: number): void {
+    this.run.custom.gauge(name, value);
+  }
+  trend(name: string, ms: number): void {
+    this.run.custom.trend(name, ms);
+  }
 }
 
 /** One bot of the target of a staged run: retired on a ramp down. */
@@ -155,6 +170,8 @@ interface Slot {
 
 /** What the process-level handlers need of a run in progress. */
 interface SwarmRun {
+  /** Where its bots' scripts record checks and custom metrics. */
+  readonly custom: CustomMetrics;
   /** An error attributed to one of its bots (by the async context its script started). */
   fail(b: BotRun, err: unknown, kind?: string): void;
   /** An error nothing can be attributed to: the runner itself failed. */
@@ -162,12 +179,12 @@ interface SwarmRun {
 }
 
 /** The bot whose script (or handler, or timer) is running: async context follows timers and promises. */
-const currentBot = new AsyncLocalStorage<BotRun>();
+const currentBot = metricSink;
 const activeRuns = new Set<SwarmRun>();
 
 function route(err: unknown): void {
   const b = currentBot.getStore();
-  if (b && activeRuns.has(b.run)) {
+  if (b instanceof BotRun && activeRuns.has(b.run)) {
     b.run.fail(b, err);
     return;
   }
@@ -260,6 +277,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     if (outcome !== "ended") b.endNow();
   };
   const control: SwarmRun = {
+    custom: metrics.custom,
     fail(b, err, kind) {
       // What a scheduled drop cut short is no error of the bot.
       if (b.dropped !== null && err instanceof BotDisconnectedError) return;
@@ -310,6 +328,10 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const reuse = options.reuseConnection ?? true;
   const check = metrics.custom.check.bind(metrics.custom);
   const thinkMs = options.thinkMs ?? 0;
+  // Made once for the run, not per bot: the think distribution and the context's shared parts.
+  const think = options.think ?? (thinkMs > 0 ? thinkAround(thinkMs) : undefined);
+  const contextOf = (b: BotRun, data: DataRow, iteration: number, onExpectClose: () => void) =>
+    botContext(b.index, b.stop.signal, 0, onExpectClose, { think, env, data, iteration, check });
   const refuse = (b: BotRun, err: unknown) => {
     failed++;
     b.settled = true;
@@ -337,14 +359,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     const onExpectClose = () => {
       b.expectClose = true;
     };
-    const context = (iteration: number) =>
-      botContext(b.index, b.stop.signal, thinkMs, onExpectClose, {
-        think: options.think,
-        env,
-        data: row,
-        iteration,
-        check,
-      });
+    const context = (iteration: number) => contextOf(b, row, iteration, onExpectClose);
     // Options in order: the run's, the scenario's network, the script's own per-bot options
     // (defineBot's connectOptions), then options.connect's.
     let given: SwarmConnectOptions;
@@ -398,7 +413,10 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     live.add(b);
     metrics.watch(bot);
     bot.on("script_error", (err) => control.fail(b, err, "handler"));
-    bot.once("disconnected", (info, error) => onGone(b, info, error));
+    bot.once("disconnected", (info, error) => {
+      metrics.gone(bot, info);
+      onGone(b, info, error);
+    });
     const drop = b.timeline?.next() ?? null;
     if (drop !== null) {
       b.dropTimer = setTimeout(
@@ -461,9 +479,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     firstLaunchAt ??= Date.now();
     const b = new BotRun(control, index, slot, iteration, timeline);
     if (slot) slot.current = b;
-    const p = currentBot
-      .run(b, () => metricSink.run(metrics.custom, () => one(b)))
-      .finally(() => running.delete(p));
+    const p = currentBot.run(b, () => one(b)).finally(() => running.delete(p));
     running.add(p);
   };
 
