@@ -44,6 +44,8 @@ for (const [kind, start] of [
     t.deepEqual(result.errors, {});
     t.is(result.methods["Main:ping"]?.callsOut, 30);
     t.is(result.methods["Main:pong"]?.callsIn, 30);
+    // A game with no spawners or synchronizers has no replication to report (none made to ask).
+    t.is(result.replication, undefined);
     t.is(server.events("auth", (e) => e.ok === true).length, 6);
     t.deepEqual(
       server.events("auth", (e) => e.ok === false).map((e) => e.token),

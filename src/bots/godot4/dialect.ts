@@ -456,8 +456,9 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
     return this.multiplayer.stats.scriptErrors;
   }
 
-  get replication(): Readonly<ReplicationStats> {
-    return this.multiplayer.replication.stats;
+  /** Absent for a game with no replication: reading the counters must not make a replicator. */
+  get replication(): Readonly<ReplicationStats> | undefined {
+    return this.multiplayer.hasReplication ? this.multiplayer.replication.stats : undefined;
   }
 
   /** MultiplayerAPI.send_auth(1, data) (strings as UTF-8). */

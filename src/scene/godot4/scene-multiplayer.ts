@@ -296,6 +296,11 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   }
 
   /** SceneMultiplayer's replicator: MultiplayerSpawner / MultiplayerSynchronizer traffic. */
+  /** Whether the replicator exists (made on first use, or for a manifest that declares spawners or synchronizers). */
+  get hasReplication(): boolean {
+    return this.#replication !== null;
+  }
+
   get replication(): SceneReplicationInterface {
     if (this.#replication) return this.#replication;
     const r = new SceneReplicationInterface(
