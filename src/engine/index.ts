@@ -6,6 +6,7 @@ export { GodotProcess, runGodotScript, type StartGodotOptions, startGodot } from
 export { withDirLock } from "./lock.js";
 export { freePort } from "./ports.js";
 export {
+  ensureHostPackage,
   type GodotInstall,
   godotPeerCacheDir,
   type ProvisionOptions,

@@ -186,12 +186,33 @@ async function readManifest(dir: string): Promise<ChrootManifest | undefined> {
   }
 }
 
-function requireRoot(what: string): void {
+function requireRoot(what: string, hint = "point the GODOT_BIN_* variables at your own binaries"): void {
   if (typeof process.getuid === "function" && process.getuid() !== 0) {
-    throw new GodotProvisionError(
-      `installing ${what} needs root; run as root once, or point the GODOT_BIN_* variables at your own binaries`,
-    );
+    throw new GodotProvisionError(`installing ${what} needs root; run as root once, or ${hint}`);
   }
+}
+
+/**
+ * A host program from Debian's package `pkg` (the tests' Chromium and Prometheus), installed with
+ * apt on first use: needs root; one install at a time across processes, so parallel test files
+ * install it once.
+ */
+export async function ensureHostPackage(
+  binary: string,
+  pkg: string,
+  options: ProvisionOptions = {},
+): Promise<string> {
+  if (await pathExists(binary)) return binary;
+  const cache = await cacheReady();
+  await withDirLock(join(cache, "host-apt.lock"), async () => {
+    if (await pathExists(binary)) return;
+    requireRoot(pkg, `install it yourself: apt-get install ${pkg}`);
+    await hostAptInstall([pkg], options);
+    if (!(await pathExists(binary))) {
+      throw new GodotProvisionError(`apt-get install ${pkg} succeeded but ${binary} is not there`);
+    }
+  });
+  return binary;
 }
 
 async function cacheReady(): Promise<string> {

@@ -51,4 +51,4 @@ export {
   type WebSocketMultiplayerPeer4Options,
 } from "./godot4/websocket-multiplayer-peer.js";
 /** What both dialects share. */
-export { PeerIdSet } from "./peer-id-set.js";
+export { PeerIdSet, searchSortedIds } from "./peer-id-set.js";

@@ -39,12 +39,12 @@ class Snapshot {
   }
 
   indexOf(id: number): number {
-    return Math.max(search(this.ids, id), -1);
+    return Math.max(searchSortedIds(this.ids, id), -1);
   }
 }
 
 /** Binary search of ascending ids: the index of `id`, or −(where it would go) − 1. */
-function search(ids: ArrayLike<number>, id: number): number {
+export function searchSortedIds(ids: ArrayLike<number>, id: number): number {
   let lo = 0;
   let hi = ids.length - 1;
   while (lo <= hi) {
@@ -232,7 +232,7 @@ export class PeerIdSet {
 }
 
 function withId(ids: readonly number[], id: number): number[] {
-  return ids.toSpliced(-search(ids, id) - 1, 0, id);
+  return ids.toSpliced(-searchSortedIds(ids, id) - 1, 0, id);
 }
 
 function withoutId(ids: readonly number[], at: number): number[] {
@@ -259,7 +259,7 @@ class SortedIds {
     const ids = this.ids;
     const last = ids.length - 1;
     if (last < 0 || id > (ids[last] as number)) return false;
-    return search(this.ids, id) >= 0;
+    return searchSortedIds(this.ids, id) >= 0;
   }
 
   add(id: number): void {
@@ -268,12 +268,12 @@ class SortedIds {
       ids.push(id);
       return;
     }
-    const at = search(this.ids, id);
+    const at = searchSortedIds(this.ids, id);
     if (at < 0) ids.splice(-at - 1, 0, id);
   }
 
   delete(id: number): void {
-    const at = search(this.ids, id);
+    const at = searchSortedIds(this.ids, id);
     if (at >= 0) this.ids.splice(at, 1);
   }
 }

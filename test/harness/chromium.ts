@@ -3,39 +3,16 @@
  * browser renders it. Installed with apt on first use, under the same cross-process lock style
  * that src/engine uses for Godot, so parallel test files install it once.
  */
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exec } from "../../src/engine/exec.js";
-import { godotPeerCacheDir, pathExists, withDirLock } from "../../src/engine/index.js";
+import { ensureHostPackage, exec } from "../../src/engine/index.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
 /** Installs Chromium with apt if it is missing (needs root); returns the binary's path. */
-export async function ensureChromium(): Promise<string> {
-  if (await pathExists(CHROMIUM)) return CHROMIUM;
-  const cache = godotPeerCacheDir();
-  await mkdir(cache, { recursive: true });
-  await withDirLock(join(cache, "host-apt.lock"), async () => {
-    if (await pathExists(CHROMIUM)) return;
-    if (typeof process.getuid === "function" && process.getuid() !== 0) {
-      throw new Error("Chromium is missing and installing it needs root: apt-get install chromium");
-    }
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    const install = ["install", "-y", "--no-install-recommends", "chromium"];
-    let r = await exec("apt-get", install, { env });
-    if (r.code !== 0) {
-      // A fresh machine may have no package lists yet.
-      await exec("apt-get", ["update"], { env });
-      r = await exec("apt-get", install, { env });
-    }
-    if (r.code !== 0 || !(await pathExists(CHROMIUM))) {
-      throw new Error(
-        `apt-get install chromium failed (${r.code}): ${r.stderr.trim().split("\n").slice(-5).join("\n")}`,
-      );
-    }
-  });
-  return CHROMIUM;
+export function ensureChromium(): Promise<string> {
+  return ensureHostPackage(CHROMIUM, "chromium");
 }
 
 export interface RenderedPage {

@@ -5,53 +5,18 @@
  * a temp dir, queried through its HTTP API.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exec } from "../../src/engine/exec.js";
-import { godotPeerCacheDir, pathExists, withDirLock } from "../../src/engine/index.js";
+import { ensureHostPackage, freePort } from "../../src/engine/index.js";
+
+export { freePort };
 
 export const PROMETHEUS = "/usr/bin/prometheus";
 
 /** Installs Prometheus with apt if it is missing (needs root); returns the binary's path. */
-export async function ensurePrometheus(): Promise<string> {
-  if (await pathExists(PROMETHEUS)) return PROMETHEUS;
-  const cache = godotPeerCacheDir();
-  await mkdir(cache, { recursive: true });
-  await withDirLock(join(cache, "host-apt.lock"), async () => {
-    if (await pathExists(PROMETHEUS)) return;
-    if (typeof process.getuid === "function" && process.getuid() !== 0) {
-      throw new Error("Prometheus is missing and installing it needs root: apt-get install prometheus");
-    }
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    // Only the server: no node exporter, no recommended extras.
-    const install = ["install", "-y", "--no-install-recommends", "prometheus"];
-    let r = await exec("apt-get", install, { env });
-    if (r.code !== 0) {
-      // A fresh machine may have no package lists yet.
-      await exec("apt-get", ["update"], { env });
-      r = await exec("apt-get", install, { env });
-    }
-    if (r.code !== 0 || !(await pathExists(PROMETHEUS))) {
-      throw new Error(
-        `apt-get install prometheus failed (${r.code}): ${r.stderr.trim().split("\n").slice(-5).join("\n")}`,
-      );
-    }
-  });
-  return PROMETHEUS;
-}
-
-/** A port free on 127.0.0.1 now (the OS's pick). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+export function ensurePrometheus(): Promise<string> {
+  return ensureHostPackage(PROMETHEUS, "prometheus");
 }
 
 /** One series of a query's answer: its labels, and its samples ([epoch s, value]). */

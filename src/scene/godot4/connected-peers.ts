@@ -16,6 +16,7 @@
  * content. A burst of changes in one tick (a greeting) goes to a private table, interned by
  * content at the end of the tick. Sharing is only ever a saving: each set's answers are its own.
  */
+import { searchSortedIds } from "../../multiplayer/index.js";
 
 /** An immutable sequence of ids, shared by every set holding exactly it. */
 class Snapshot {
@@ -45,7 +46,7 @@ class Snapshot {
     // The server (first) and the newest peer (last) are what a client asks about most.
     if (order[0] === id || order[order.length - 1] === id) return true;
     if (order.length < 16) return order.includes(id);
-    return search(this.sorted(), id) >= 0;
+    return searchSortedIds(this.sorted(), id) >= 0;
   }
 
   sorted(): readonly number[] {
@@ -57,7 +58,7 @@ class Snapshot {
   sortedWith(id: number, add: boolean): readonly number[] | null {
     const s = this.#sorted;
     if (!s) return null;
-    const at = search(s, id);
+    const at = searchSortedIds(s, id);
     if (add) return at >= 0 ? s : s.toSpliced(-at - 1, 0, id);
     return at >= 0 ? s.toSpliced(at, 1) : s;
   }
@@ -66,20 +67,6 @@ class Snapshot {
   adoptSorted(sorted: readonly number[] | null): void {
     if (sorted && this.#sorted === null && sorted.length === this.order.length) this.#sorted = sorted;
   }
-}
-
-/** Binary search of ascending ids: the index of `id`, or −(where it would go) − 1. */
-function search(ids: readonly number[], id: number): number {
-  let lo = 0;
-  let hi = ids.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = ids[mid] as number;
-    if (v === id) return mid;
-    if (v < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -(lo + 1);
 }
 
 const EMPTY = new Snapshot([], 0);
