@@ -166,6 +166,37 @@ export interface StageRow {
   readonly rtt: LatencySummary;
 }
 
+/** A latency table's cells (every report shows the same columns): label, count, min, mean, p50 … max. */
+export function latencyCells(label: string, s: LatencySummary): string[] {
+  return [
+    label,
+    num(s.count),
+    ms(s.min),
+    ms(s.mean),
+    ms(s.p50),
+    ms(s.p90),
+    ms(s.p95),
+    ms(s.p99),
+    ms(s.p999),
+    ms(s.max),
+  ];
+}
+
+/** A stage table's cells after its first: from, to, target, connected at end, round trips, errors, p50, p95, p99. */
+export function stageCells(r: StageRow, unit: string): string[] {
+  return [
+    durationText(r.fromMs),
+    durationText(r.toMs),
+    `${num(r.fromTarget, 2)} → ${num(r.toTarget, 2)}${unit}`,
+    num(r.connected),
+    num(r.rpcs),
+    num(r.errors),
+    ms(r.rtt.p50),
+    ms(r.rtt.p95),
+    ms(r.rtt.p99),
+  ];
+}
+
 /**
  * The result's stages (none when its shape has none), each with what its seconds measured:
  * a second belongs to the stage holding its middle, counted from the run's start.

@@ -16,6 +16,7 @@ import {
   durationText,
   isoTime,
   latency,
+  latencyCells,
   messagesOf,
   ms,
   num,
@@ -25,6 +26,7 @@ import {
   secondsOf,
   shapeText,
   shortStack,
+  stageCells,
   stagesOf,
   stoppedText,
   sumOf,
@@ -515,21 +517,8 @@ export function toHtml(
   body.push(...seriesCharts(result));
 
   body.push("<h2>Latency (ms)</h2>");
-  const latRow = (label: string, enc: string | undefined) => {
-    const s = latency(enc);
-    return [
-      label,
-      num(s.count),
-      ms(s.min),
-      ms(s.mean),
-      ms(s.p50),
-      ms(s.p90),
-      ms(s.p95),
-      ms(s.p99),
-      ms(s.p999),
-      ms(s.max),
-    ];
-  };
+  const latRow = (label: string, enc: string | undefined) => latencyCells(label, latency(enc));
+
   body.push(
     tableHtml(
       "latency",
@@ -949,18 +938,7 @@ function stagesSection(result: SwarmResult): string[] {
     tableHtml(
       "stages",
       ["stage", "from", "to", "target", "connected at end", "round trips", "errors", "rtt p50", "p95", "p99"],
-      rows.map((r) => [
-        String(r.index),
-        durationText(r.fromMs),
-        durationText(r.toMs),
-        `${num(r.fromTarget, 2)} → ${num(r.toTarget, 2)}${unit}`,
-        num(r.connected),
-        num(r.rpcs),
-        num(r.errors),
-        ms(r.rtt.p50),
-        ms(r.rtt.p95),
-        ms(r.rtt.p99),
-      ]),
+      rows.map((r) => [String(r.index), ...stageCells(r, unit)]),
       "",
     ),
   ];

@@ -1,13 +1,11 @@
-/** The plain-text summary printed at the end of a run (and of a merge). */
-import type { LatencySummary } from "../histogram.js";
 import type { SwarmResult } from "../swarm-result.js";
 import type { ThresholdOutcome } from "../thresholds.js";
 import {
   byCount,
   bytes,
-  durationText,
   isoTime,
   latency,
+  latencyCells,
   messagesOf,
   ms,
   num,
@@ -16,6 +14,7 @@ import {
   saturationAdvice,
   shapeText,
   shortStack,
+  stageCells,
   stagesOf,
   stoppedText,
   sumOf,
@@ -43,21 +42,6 @@ function table(rows: readonly (readonly string[])[], align: readonly Align[] = [
         .join("  ")
         .trimEnd(),
   );
-}
-
-function latencyRow(label: string, s: LatencySummary): string[] {
-  return [
-    label,
-    num(s.count),
-    ms(s.min),
-    ms(s.mean),
-    ms(s.p50),
-    ms(s.p90),
-    ms(s.p95),
-    ms(s.p99),
-    ms(s.p999),
-    ms(s.max),
-  ];
 }
 
 function countsLine(rec: Readonly<Record<string, number>>): string {
@@ -107,9 +91,9 @@ export function summaryTable(result: SwarmResult, outcomes: readonly ThresholdOu
   out.push(
     ...table([
       ["", "count", "min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"],
-      latencyRow("connect", latency(result.connectMs)),
-      latencyRow("join", latency(result.joinMs)),
-      latencyRow("round trip", latency(result.rttMs)),
+      latencyCells("connect", latency(result.connectMs)),
+      latencyCells("join", latency(result.joinMs)),
+      latencyCells("round trip", latency(result.rttMs)),
     ]),
   );
   out.push("");
@@ -395,18 +379,7 @@ function stagesLines(result: SwarmResult): string[] {
     "Stages (the seconds of each, from the run's start)",
     ...table([
       ["", "from", "to", "target", "connected at end", "round trips", "errors", "p50", "p95", "p99"],
-      ...rows.map((r) => [
-        `stage ${r.index}`,
-        durationText(r.fromMs),
-        durationText(r.toMs),
-        `${num(r.fromTarget, 2)} → ${num(r.toTarget, 2)}${unit}`,
-        num(r.connected),
-        num(r.rpcs),
-        num(r.errors),
-        ms(r.rtt.p50),
-        ms(r.rtt.p95),
-        ms(r.rtt.p99),
-      ]),
+      ...rows.map((r) => [`stage ${r.index}`, ...stageCells(r, unit)]),
     ]),
     "",
   ];
