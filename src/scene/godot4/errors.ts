@@ -124,6 +124,7 @@ export type RpcError4Reason =
   | "not-allowed-on-self"
   | "too-many-arguments"
   | "unknown-peer"
+  | "not-visible"
   | "encode-failed"
   | "send-failed"
   | "empty-raw-packet"

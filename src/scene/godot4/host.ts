@@ -46,4 +46,6 @@ export interface MultiplayerHost {
   invoke(node: RpcNode, method: RpcMethod, args: Variant[], sender: number): void;
   countIn(node: RpcNode, method: RpcMethod, bytes: number): void;
   countOut(node: RpcNode, method: RpcMethod, bytes: number): void;
+  /** is_rpc_visible: may an RPC on the node go to `peer` (0: to everyone)? True with no replication. */
+  rpcVisible(node: RpcNode, peer: number): boolean;
 }

@@ -261,6 +261,9 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     resolveNode(path: string): RpcNode | null {
       return this.mp.#resolveNode(path);
     }
+    rpcVisible(node: RpcNode, peer: number): boolean {
+      return this.mp.#replication?.isRpcVisible(node.path, peer) ?? true;
+    }
     invoke(node: RpcNode, method: RpcMethod, args: Variant[], sender: number): void {
       this.mp.#invoke(node, method, args, sender);
     }

@@ -299,6 +299,18 @@ export class SceneRPCInterface {
       );
     }
     node.used = true;
+    if (to > 0 && !host.rpcVisible(node, to)) {
+      throw new RpcError4(
+        "not-visible",
+        `Attempt to call an RPC to a peer that cannot see this node. Peer ID: ${to}`,
+        GodotError.ERR_INVALID_PARAMETER,
+      );
+    }
+    // A node some peers may not see (replication visibility) goes to those that can, one by one.
+    if (to <= 0 && !host.rpcVisible(node, 0)) {
+      this.#sendVisible(node, to, method, argsWriter, byteOnly);
+      return;
+    }
     const hasAll = this.#cache.sendObjectCache(node, to);
     if (to <= 0) {
       let any = false;
@@ -326,6 +338,38 @@ export class SceneRPCInterface {
     const pathFlag = (FULL_PATH_FLAG | (end - PACKET_START)) >>> 0;
     if (to > 0) this.#sendMixed(node, method, to, end, pathEnd, pathFlag);
     else for (const p of peers) if (p !== -to) this.#sendMixed(node, method, p, end, pathEnd, pathFlag);
+  }
+
+  /** A broadcast of a node not everyone sees: the peers that see it, each with its own cache check. */
+  #sendVisible(
+    node: RpcNode,
+    to: number,
+    method: RpcMethod,
+    argsWriter: PacketWriter,
+    byteOnly: boolean,
+  ): void {
+    const host = this.#host;
+    const targets: number[] = [];
+    let hasAll = true;
+    for (const p of host.connectedPeers) {
+      if (p === -to || !host.rpcVisible(node, p)) continue;
+      targets.push(p);
+      if (!this.#cache.sendObjectCache(node, p)) hasAll = false;
+    }
+    if (targets.length === 0) return; // No one in sight.
+    host.setTransfer(TRANSFER_MODE[method.config.transfer_mode], method.config.channel);
+    const w = host.writer;
+    const id = node.cacheId;
+    if (hasAll) {
+      const end = writeCall(w, nodeModeFor(id), id, method.id, argsWriter, byteOnly);
+      for (const p of targets) this.#send(node, method, p, end);
+      return;
+    }
+    const end = writeCall(w, NODE_ID_COMPRESSION_32, id, method.id, argsWriter, byteOnly);
+    w.bytes(cstring(node.path));
+    const pathEnd = w.pos;
+    const pathFlag = (FULL_PATH_FLAG | (end - PACKET_START)) >>> 0;
+    for (const p of targets) this.#sendMixed(node, method, p, end, pathEnd, pathFlag);
   }
 
   /** To one target of a call not every target confirmed: the id if it did, else the full path. */

@@ -5,6 +5,7 @@
  */
 import test, { type ExecutionContext } from "ava";
 import { Bot, type Godot4Bot } from "../../../src/bots/index.js";
+import type { RpcError4 } from "../../../src/scene/index.js";
 import { ReplGame4, repl4Manifest, repl4SynchronizerAuthority } from "../../../src/server/index.js";
 import { Vector2 } from "../../../src/variant/index.js";
 
@@ -125,4 +126,51 @@ test("the server takes a player's SYNC from its owner only: a bot that drives an
   t.true(g.output.errorLines().includes(drop), g.output.errorLines().join("\n"));
   const p = g.server.replication.getNode(aPath)?.get("position");
   t.deepEqual(p, new Vector2(3, 3), "never b's value");
+});
+
+test("is_rpc_visible applies to RPCs sent: a node visible to its owner only is called on the owner alone, and rpc_id to another peer is refused with Godot's message", async (t) => {
+  const g = await game(t);
+  const a = await bot(t, g.url);
+  const b = await bot(t, g.url);
+  const secretPath = `Main/World/Objects/Secret${a.id}`;
+  const playerPath = `Main/World/Players/${a.id}`;
+  await a.replication.waitForSpawn(secretPath);
+  await b.replication.waitForSpawn(playerPath);
+  // The same @rpc method on the secret and on a's player, known to the server and both bots.
+  const decl = {
+    rpcs: { hint: { rpc_mode: "authority", call_local: false, transfer_mode: "reliable", channel: 0 } },
+  } as const;
+  const heard: string[] = [];
+  for (const [name, bt] of [
+    ["a", a],
+    ["b", b],
+  ] as const) {
+    for (const path of [secretPath, playerPath]) {
+      bt.multiplayer.node(path, decl).onRpc("hint", (text) => {
+        heard.push(`${name} ${path === secretPath ? "secret" : "player"} ${String(text)}`);
+      });
+    }
+  }
+  const secret = g.multiplayer.node(secretPath, decl);
+  const player = g.multiplayer.node(playerPath, decl);
+  secret.rpc("hint", "to all who see it");
+  player.rpc("hint", "to all");
+  const refused = t.throws(() => secret.rpcId(b.id, "hint", "to b"));
+  t.is((refused as RpcError4).reason, "not-visible");
+  t.is(refused?.message, `Attempt to call an RPC to a peer that cannot see this node. Peer ID: ${b.id}`);
+  secret.rpcId(a.id, "hint", "to a");
+  // What goes to a peer goes in order: the last call each bot must hear is on the player.
+  player.rpcId(a.id, "hint", "done");
+  player.rpcId(b.id, "hint", "done");
+  for (let i = 0; i < 500 && heard.filter((h) => h.endsWith("done")).length < 2; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  t.deepEqual(heard.sort(), [
+    "a player done",
+    "a player to all",
+    "a secret to a",
+    "a secret to all who see it",
+    "b player done",
+    "b player to all",
+  ]);
 });
