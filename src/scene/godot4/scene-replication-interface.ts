@@ -45,21 +45,37 @@ export const DEFAULT_DELTA_MTU = 65535;
  * otherwise keep 100,000 values alive, replaced 20 times a second, and spend half their time in GC.
  */
 export class ReplicatedProperties extends Map<string, Variant> {
-  /** The synchronizer whose last SYNC state is not decoded yet (its bytes in stateBytes). */
-  #pending: Synchronizer | null = null;
-  #owner: SceneReplicationInterface | null = null;
+  /** The node's synchronizers: a state one of them keeps as bytes is decoded on the first read. */
+  readonly #syncs: readonly Synchronizer[];
 
-  /** Takes `sync`'s last state (in its stateBytes) as the values of its keys, decoded when read. */
-  defer(sync: Synchronizer, owner: SceneReplicationInterface): void {
-    if (this.#pending !== null && this.#pending !== sync) this.#decodePending();
-    this.#pending = sync;
-    this.#owner = owner;
+  constructor(syncs: readonly Synchronizer[]) {
+    super();
+    this.#syncs = syncs;
   }
 
+  /** Decodes the states kept as bytes (in the order received), if any. */
   #decodePending(): void {
-    const sync = this.#pending as Synchronizer;
-    this.#pending = null;
-    (this.#owner as SceneReplicationInterface).statesDecoded++;
+    const syncs = this.#syncs;
+    let first: Synchronizer | null = null;
+    let more = false;
+    for (let i = 0; i < syncs.length; i++) {
+      const s = syncs[i] as Synchronizer;
+      if (!s.statePending) continue;
+      if (first === null) first = s;
+      else more = true;
+    }
+    if (first === null) return;
+    if (!more) {
+      this.#take(first);
+      return;
+    }
+    const pending = syncs.filter((s) => s.statePending).sort((x, y) => x.stateSeq - y.stateSeq);
+    for (const s of pending) this.#take(s);
+  }
+
+  #take(sync: Synchronizer): void {
+    sync.statePending = false;
+    if (sync.replication) sync.replication.statesDecoded++;
     const keys = sync.syncKeys;
     const bytes = sync.stateBytes;
     const end = sync.stateLength;
@@ -73,32 +89,32 @@ export class ReplicatedProperties extends Map<string, Variant> {
   }
 
   override get(key: string): Variant | undefined {
-    if (this.#pending !== null) this.#decodePending();
+    this.#decodePending();
     return super.get(key);
   }
 
   override has(key: string): boolean {
-    if (this.#pending !== null) this.#decodePending();
+    this.#decodePending();
     return super.has(key);
   }
 
   override set(key: string, value: Variant): this {
-    if (this.#pending !== null) this.#decodePending();
+    this.#decodePending();
     return super.set(key, value);
   }
 
   override delete(key: string): boolean {
-    if (this.#pending !== null) this.#decodePending();
+    this.#decodePending();
     return super.delete(key);
   }
 
   override clear(): void {
-    this.#pending = null;
+    for (const sync of this.#syncs) sync.statePending = false;
     super.clear();
   }
 
   override get size(): number {
-    if (this.#pending !== null) this.#decodePending();
+    this.#decodePending();
     return super.size;
   }
 
@@ -106,22 +122,22 @@ export class ReplicatedProperties extends Map<string, Variant> {
     fn: (value: Variant, key: string, map: Map<string, Variant>) => void,
     thisArg?: unknown,
   ): void {
-    if (this.#pending !== null) this.#decodePending();
+    this.#decodePending();
     super.forEach(fn, thisArg);
   }
 
   override entries(): MapIterator<[string, Variant]> {
-    if (this.#pending !== null) this.#decodePending();
+    this.#decodePending();
     return super.entries();
   }
 
   override keys(): MapIterator<string> {
-    if (this.#pending !== null) this.#decodePending();
+    this.#decodePending();
     return super.keys();
   }
 
   override values(): MapIterator<Variant> {
-    if (this.#pending !== null) this.#decodePending();
+    this.#decodePending();
     return super.values();
   }
 
@@ -159,7 +175,7 @@ function compressedLength(p: Uint8Array, at: number, end: number): number {
 /** A node that replication made or fills: spawned by a peer, or a static node a synchronizer replicates. */
 export class ReplicatedNode {
   /** Property key ("position", "Sprite:modulate") → its last value (a Map; see ReplicatedProperties). */
-  readonly properties: Map<string, Variant> = new ReplicatedProperties();
+  readonly properties: Map<string, Variant>;
   /** The synchronizers whose root this node is. */
   readonly synchronizers: Synchronizer[] = [];
   constructor(
@@ -176,7 +192,9 @@ export class ReplicatedNode {
     public netId: number,
     /** The peer that spawned it (0: not spawned). */
     readonly remotePeer: number,
-  ) {}
+  ) {
+    this.properties = new ReplicatedProperties(this.synchronizers);
+  }
 
   get name(): string {
     return this.path.slice(this.path.lastIndexOf("/") + 1);
@@ -215,6 +233,13 @@ export class Synchronizer {
   stateBytes: Uint8Array = EMPTY;
   stateLength = 0;
   stateAllowObjects = false;
+  /** Whether stateBytes holds a state not decoded yet; stateSeq orders it among the node's others. */
+  statePending = false;
+  stateSeq = 0;
+  /** Who counts the states decoded from bytes (set when it keeps one). */
+  replication: SceneReplicationInterface | null = null;
+  /** How many values its full SYNC carries. */
+  readonly syncCount: number;
   /** The replication interface's visibility_changed handler (synchronizers of our spawns). */
   onVisibilityChanged: ((peer: number) => void) | null = null;
   constructor(
@@ -229,6 +254,7 @@ export class Synchronizer {
     this.watchSeen = new Array<Variant | undefined>(n).fill(undefined);
     this.publicVisibility = settings.public_visibility;
     this.syncKeys = settings.config.syncProperties.map(propertyKey);
+    this.syncCount = this.syncKeys.length;
   }
 
   get config(): ReplicationConfig {
@@ -1020,6 +1046,9 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     }
     const time = getU16(p, 1);
     const recv = this.#info(from)?.recvSyncIds;
+    // Nobody listening: each state is validated now (Godot decodes the entry on receipt) and
+    // decoded when read. Nothing in this loop can add a listener then (no event is emitted).
+    const lazy = this.listenerCount("changed") === 0 && this.listenerCount("synchronized") === 0;
     let ofs = 3;
     while (ofs + 8 < len) {
       const netId = getU32(p, ofs);
@@ -1058,8 +1087,6 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       sync.syncStarted = true;
       sync.lastInboundSync = time;
       try {
-        // Nobody listening: validate now (Godot decodes the entry on receipt), decode when read.
-        const lazy = this.listenerCount("changed") === 0 && this.listenerCount("synchronized") === 0;
         if (!lazy || !this.#deferState(sync, p, ofs, ofs + size))
           this.#applyState(sync.node, sync.syncKeys, p, ofs, ofs + size);
       } catch (err) {
@@ -1207,7 +1234,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
    */
   #deferState(sync: Synchronizer, p: Uint8Array, at: number, end: number): boolean {
     const start = at;
-    const n = sync.syncKeys.length;
+    const n = sync.syncCount;
     for (let i = 0; i < n; i++) {
       if (at >= end) return false;
       const len = compressedLength(p, at, end);
@@ -1220,9 +1247,13 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     for (let i = 0; i < size; i++) buf[i] = p[start + i] as number;
     sync.stateLength = size;
     sync.stateAllowObjects = this.#host.allowObjectDecoding;
-    (sync.node.properties as ReplicatedProperties).defer(sync, this);
+    sync.statePending = true;
+    sync.stateSeq = ++this.#stateSeq;
+    if (sync.replication === null) sync.replication = this;
     return true;
   }
+
+  #stateSeq = 0;
 
   // ---- sending: on_network_process ----
 
