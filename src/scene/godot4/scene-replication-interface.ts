@@ -33,6 +33,8 @@ import { readCompressedVariant, writeCompressedVariant } from "./variant-compres
 
 const DELTA_FLAG = 1 << 4;
 const EMPTY = new Uint8Array(0);
+/** Bytes of a synchronizer's slot for a state kept as bytes (3 Vector3 are 48). */
+const STATE_SLOT = 64;
 const TRANSFER_UNRELIABLE = 0;
 const TRANSFER_RELIABLE = 2;
 /** SceneReplicationInterface's default max_sync_packet_size and max_delta_packet_size. */
@@ -54,7 +56,7 @@ export class ReplicatedProperties extends Map<string, Variant> {
   }
 
   /** Decodes the states kept as bytes (in the order received), if any. */
-  #decodePending(): void {
+  decodePending(): void {
     const syncs = this.#syncs;
     let first: Synchronizer | null = null;
     let more = false;
@@ -77,9 +79,10 @@ export class ReplicatedProperties extends Map<string, Variant> {
     sync.statePending = false;
     if (sync.replication) sync.replication.statesDecoded++;
     const keys = sync.syncKeys;
-    const bytes = sync.stateBytes;
-    const end = sync.stateLength;
-    let at = 0;
+    const inSlab = sync.stateAt >= 0;
+    const bytes = inSlab ? (sync.replication as SceneReplicationInterface).stateSlab : sync.stateBytes;
+    let at = inSlab ? sync.stateAt : 0;
+    const end = at + sync.stateLength;
     for (let i = 0; i < keys.length; i++) {
       // Validated on receipt: the same bytes decode the same way now.
       const d = readCompressedVariant(bytes, at, end, sync.stateAllowObjects);
@@ -89,22 +92,22 @@ export class ReplicatedProperties extends Map<string, Variant> {
   }
 
   override get(key: string): Variant | undefined {
-    this.#decodePending();
+    this.decodePending();
     return super.get(key);
   }
 
   override has(key: string): boolean {
-    this.#decodePending();
+    this.decodePending();
     return super.has(key);
   }
 
   override set(key: string, value: Variant): this {
-    this.#decodePending();
+    this.decodePending();
     return super.set(key, value);
   }
 
   override delete(key: string): boolean {
-    this.#decodePending();
+    this.decodePending();
     return super.delete(key);
   }
 
@@ -114,7 +117,7 @@ export class ReplicatedProperties extends Map<string, Variant> {
   }
 
   override get size(): number {
-    this.#decodePending();
+    this.decodePending();
     return super.size;
   }
 
@@ -122,22 +125,22 @@ export class ReplicatedProperties extends Map<string, Variant> {
     fn: (value: Variant, key: string, map: Map<string, Variant>) => void,
     thisArg?: unknown,
   ): void {
-    this.#decodePending();
+    this.decodePending();
     super.forEach(fn, thisArg);
   }
 
   override entries(): MapIterator<[string, Variant]> {
-    this.#decodePending();
+    this.decodePending();
     return super.entries();
   }
 
   override keys(): MapIterator<string> {
-    this.#decodePending();
+    this.decodePending();
     return super.keys();
   }
 
   override values(): MapIterator<Variant> {
-    this.#decodePending();
+    this.decodePending();
     return super.values();
   }
 
@@ -231,6 +234,8 @@ export class Synchronizer {
   readonly syncKeys: readonly string[];
   /** Its last full SYNC state's bytes, copied here (reused) while not decoded yet; see ReplicatedProperties. */
   stateBytes: Uint8Array = EMPTY;
+  /** Its slot in the interface's stateSlab (-1: none; a state bigger than a slot is in stateBytes). */
+  stateAt = -1;
   stateLength = 0;
   stateAllowObjects = false;
   /** Whether stateBytes holds a state not decoded yet; stateSeq orders it among the node's others. */
@@ -1242,9 +1247,19 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       at += len;
     }
     const size = end - start;
-    if (sync.stateBytes.length < size) sync.stateBytes = new Uint8Array(Math.max(size, 64));
-    const buf = sync.stateBytes;
-    for (let i = 0; i < size; i++) buf[i] = p[start + i] as number;
+    let buf: Uint8Array;
+    let to: number;
+    if (size <= STATE_SLOT) {
+      if (sync.stateAt < 0) sync.stateAt = this.#slot();
+      buf = this.#slab;
+      to = sync.stateAt;
+    } else {
+      if (sync.stateAt >= 0) this.#freeSlot(sync);
+      if (sync.stateBytes.length < size) sync.stateBytes = new Uint8Array(size);
+      buf = sync.stateBytes;
+      to = 0;
+    }
+    for (let i = 0; i < size; i++) buf[to + i] = p[start + i] as number;
     sync.stateLength = size;
     sync.stateAllowObjects = this.#host.allowObjectDecoding;
     sync.statePending = true;
@@ -1254,6 +1269,38 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
   }
 
   #stateSeq = 0;
+  /**
+   * The states kept as bytes, a slot each: one buffer per peer, written in the order its SYNCs
+   * come, rather than 100 small buffers scattered in the heap.
+   */
+  #slab = new Uint8Array(0);
+  #slabUsed = 0;
+  readonly #freeSlots: number[] = [];
+
+  /** The buffer of the synchronizers' stateAt slots (replaced as it grows). */
+  get stateSlab(): Uint8Array {
+    return this.#slab;
+  }
+
+  #slot(): number {
+    const free = this.#freeSlots.pop();
+    if (free !== undefined) return free;
+    if (this.#slabUsed + STATE_SLOT > this.#slab.length) {
+      const grown = new Uint8Array(Math.max(16 * STATE_SLOT, this.#slab.length * 2));
+      grown.set(this.#slab);
+      this.#slab = grown;
+    }
+    const at = this.#slabUsed;
+    this.#slabUsed += STATE_SLOT;
+    return at;
+  }
+
+  /** Gives the synchronizer's slot back, its pending state decoded first (its node may still be read). */
+  #freeSlot(sync: Synchronizer): void {
+    if (sync.statePending) (sync.node.properties as ReplicatedProperties).decodePending();
+    this.#freeSlots.push(sync.stateAt);
+    sync.stateAt = -1;
+  }
 
   // ---- sending: on_network_process ----
 
@@ -1507,6 +1554,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       for (const info of this.#peers.values()) info.spawnNodes.delete(n);
       for (const s of n.synchronizers) {
         this.#owned.delete(s);
+        if (s.stateAt >= 0 && s.replication === this) this.#freeSlot(s);
         if (this.#spawnedSyncs.get(s.path) === s) this.#spawnedSyncs.delete(s.path);
         // tree_exited: the path cache forgets the synchronizer (a peer may have named it by path).
         this.#forget(s.path);

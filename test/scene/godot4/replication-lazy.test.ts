@@ -6,7 +6,8 @@
 import test from "ava";
 import fc from "fast-check";
 import { encodeAndCompressVariant, type RpcManifest } from "../../../src/scene/index.js";
-import { type Variant, Vector2, Vector3 } from "../../../src/variant/index.js";
+import { Transform2D, type Variant, Vector2, Vector3 } from "../../../src/variant/index.js";
+import { REPL4_BENCH_MANIFEST, spawnPackets, syncPackets } from "../../bench/fixtures/repl4-packets.js";
 import { variant } from "../../variant/arbitraries.js";
 import { MANIFEST } from "./fixtures.js";
 import { ascii, Game, le32, type Player } from "./game.js";
@@ -204,4 +205,47 @@ test("fuzz: lazily read values equal eagerly decoded ones, and mutated entries g
     { numRuns: 150 },
   );
   t.true(decodedLazily > 0 && dropped > 0, "both the kept states and the drops were exercised");
+});
+
+test("a despawned node's last SYNC stays readable, and its slot is given back (spawning again does not grow the buffer)", (t) => {
+  const g = new Game({ manifest: REPL4_BENCH_MANIFEST });
+  const c = g.client(2);
+  g.run();
+  const [simplify, ...spawns] = spawnPackets();
+  send(g, 2, simplify as Buffer);
+  const spawn = spawns[0] as Buffer;
+  const r = c.mp.replication;
+  let size = 0;
+  for (let round = 1; round <= 50; round++) {
+    send(g, 2, spawn);
+    send(g, 2, syncPackets(round)[0] as Buffer);
+    const node = r.getNode("Game/Entities/E0");
+    send(g, 2, bytes("05 01000000"));
+    t.is(r.getNode("Game/Entities/E0"), undefined);
+    t.is(node?.get("rotation"), round / 100, "the value of the last SYNC, read after the despawn");
+    if (round === 1) size = r.stateSlab.length;
+  }
+  t.is(r.stats.syncsIn, 50);
+  t.is(r.stateSlab.length, size);
+  t.deepEqual(c.seen.drops, []);
+});
+
+test("a state bigger than a slot is kept in a buffer of its own, and read the same", (t) => {
+  const { g, eager, lazy } = game();
+  const v = (x: number) => new Vector2(x, x + 1);
+  const big = [0, 1, 2].map((i) => new Transform2D(v(i), v(i + 2), v(i + 4)));
+  for (const [time, values] of [
+    [1, big],
+    [2, [1.5, 2.5, 3.5]],
+    [3, big],
+  ] as const) {
+    const p = syncPacket(time, stateOf(values));
+    send(g, 2, p);
+    send(g, 3, p);
+    t.deepEqual(
+      [...(lazy.mp.replication.getNode("Main")?.properties ?? [])],
+      [...(eager.mp.replication.getNode("Main")?.properties ?? [])],
+    );
+  }
+  t.is(lazy.mp.replication.statesDecoded, 3);
 });
