@@ -32,16 +32,153 @@ import { readCString, type SceneCacheInterface } from "./scene-cache-interface.j
 import { readCompressedVariant, writeCompressedVariant } from "./variant-compression.js";
 
 const DELTA_FLAG = 1 << 4;
+const EMPTY = new Uint8Array(0);
+/** Bytes of a synchronizer's slot for a state kept as bytes (3 Vector3 are 48). */
+const STATE_SLOT = 64;
 const TRANSFER_UNRELIABLE = 0;
 const TRANSFER_RELIABLE = 2;
 /** SceneReplicationInterface's default max_sync_packet_size and max_delta_packet_size. */
 export const DEFAULT_SYNC_MTU = 1350;
 export const DEFAULT_DELTA_MTU = 65535;
 
+/**
+ * A node's properties. The values of a full SYNC nobody listens to are kept as the entry's bytes
+ * (validated on receipt) and decoded when first read: 1,000 bots following 100 entities would
+ * otherwise keep 100,000 values alive, replaced 20 times a second, and spend half their time in GC.
+ */
+export class ReplicatedProperties extends Map<string, Variant> {
+  /** The node's synchronizers: a state one of them keeps as bytes is decoded on the first read. */
+  readonly #syncs: readonly Synchronizer[];
+
+  constructor(syncs: readonly Synchronizer[]) {
+    super();
+    this.#syncs = syncs;
+  }
+
+  /** Decodes the states kept as bytes (in the order received), if any. */
+  decodePending(): void {
+    const syncs = this.#syncs;
+    let first: Synchronizer | null = null;
+    let more = false;
+    for (let i = 0; i < syncs.length; i++) {
+      const s = syncs[i] as Synchronizer;
+      if (!s.statePending) continue;
+      if (first === null) first = s;
+      else more = true;
+    }
+    if (first === null) return;
+    if (!more) {
+      this.#take(first);
+      return;
+    }
+    const pending = syncs.filter((s) => s.statePending).sort((x, y) => ((x.stateSeq - y.stateSeq) << 2) >> 2);
+    for (const s of pending) this.#take(s);
+  }
+
+  #take(sync: Synchronizer): void {
+    sync.statePending = false;
+    if (sync.replication) sync.replication.statesDecoded++;
+    const keys = sync.syncKeys;
+    const inSlab = sync.stateAt >= 0;
+    const bytes = inSlab ? (sync.replication as SceneReplicationInterface).stateSlab : sync.stateBytes;
+    let at = inSlab ? sync.stateAt : 0;
+    const end = at + sync.stateLength;
+    for (let i = 0; i < keys.length; i++) {
+      // Validated on receipt: the same bytes decode the same way now.
+      const d = readCompressedVariant(bytes, at, end, sync.stateAllowObjects);
+      at += d.length;
+      super.set(keys[i] as string, d.value);
+    }
+  }
+
+  override get(key: string): Variant | undefined {
+    this.decodePending();
+    return super.get(key);
+  }
+
+  override has(key: string): boolean {
+    this.decodePending();
+    return super.has(key);
+  }
+
+  override set(key: string, value: Variant): this {
+    this.decodePending();
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    this.decodePending();
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    for (const sync of this.#syncs) sync.statePending = false;
+    super.clear();
+  }
+
+  override get size(): number {
+    this.decodePending();
+    return super.size;
+  }
+
+  override forEach(
+    fn: (value: Variant, key: string, map: Map<string, Variant>) => void,
+    thisArg?: unknown,
+  ): void {
+    this.decodePending();
+    super.forEach(fn, thisArg);
+  }
+
+  override entries(): MapIterator<[string, Variant]> {
+    this.decodePending();
+    return super.entries();
+  }
+
+  override keys(): MapIterator<string> {
+    this.decodePending();
+    return super.keys();
+  }
+
+  override values(): MapIterator<Variant> {
+    this.decodePending();
+    return super.values();
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, Variant]> {
+    return this.entries();
+  }
+}
+
+/** Godot 4 type ids of fixed size: NIL … COLOR but STRING; the reals of each (-1: fixed bytes). */
+const FIXED_REALS = [0, -1, -1, 1, -1, 2, -8, 4, -16, 3, -12, 6, 4, -16, 4, 4, 6, 9, 12, 16, -16];
+const FLAG_64 = 1 << 16;
+
+/**
+ * The bytes of the compressed value at `at` when its type has a fixed size and they are all
+ * there; -1 for anything else (only a full decode can tell). Builds nothing.
+ */
+function compressedLength(p: Uint8Array, at: number, end: number): number {
+  const meta = p[at] as number;
+  const type = meta & 0x3f;
+  if (type === 1) return 1; // BOOL: the value in the meta
+  if (type === 2) {
+    const mode = meta >> 6;
+    const len = 1 + (mode === 0 ? 1 : mode === 1 ? 2 : mode === 2 ? 4 : 8);
+    return at + len <= end ? len : -1;
+  }
+  if (end - at < 4) return -1;
+  const header = getU32(p, at);
+  const t = header & 0xff;
+  if (t >= FIXED_REALS.length || t === 4 || t === 1 || t === 2) return -1;
+  const reals = FIXED_REALS[t] as number;
+  const len = 4 + (reals >= 0 ? reals * ((header & FLAG_64) !== 0 ? 8 : 4) : -reals);
+  return at + len <= end ? len : -1;
+}
+
 /** A node that replication made or fills: spawned by a peer, or a static node a synchronizer replicates. */
 export class ReplicatedNode {
-  /** Property key ("position", "Sprite:modulate") → its last value. */
-  readonly properties = new Map<string, Variant>();
+  /** Property key ("position", "Sprite:modulate") → its last value (a Map; see ReplicatedProperties). */
+  readonly properties: Map<string, Variant>;
   /** The synchronizers whose root this node is. */
   readonly synchronizers: Synchronizer[] = [];
   constructor(
@@ -58,7 +195,9 @@ export class ReplicatedNode {
     public netId: number,
     /** The peer that spawned it (0: not spawned). */
     readonly remotePeer: number,
-  ) {}
+  ) {
+    this.properties = new ReplicatedProperties(this.synchronizers);
+  }
 
   get name(): string {
     return this.path.slice(this.path.lastIndexOf("/") + 1);
@@ -76,10 +215,28 @@ export class ReplicatedNode {
 
 /** A MultiplayerSynchronizer as this peer tracks it. */
 export class Synchronizer {
+  // What a SYNC's receipt reads and writes first: one cache line of 1,000 bots' 100,000 synchronizers.
+  /** get_multiplayer_authority. */
+  authority: number;
   /** Our net id for it on the wire: received in a SPAWN, or STATIC_SYNC_ID | path cache id. */
   netId = 0;
   syncStarted = false;
   lastInboundSync = 0;
+  /** Its last full SYNC state's bytes, copied here (reused) while not decoded yet; see ReplicatedProperties. */
+  stateBytes: Uint8Array = EMPTY;
+  /** Its slot in the interface's stateSlab (-1: none; a state bigger than a slot is in stateBytes). */
+  stateAt = -1;
+  stateLength = 0;
+  stateAllowObjects = false;
+  /** Whether stateBytes holds a state not decoded yet; stateSeq orders it among the node's others. */
+  statePending = false;
+  stateSeq = 0;
+  /** Who counts the states decoded from bytes (set when it keeps one). */
+  replication: SceneReplicationInterface | null = null;
+  /** How many values its full SYNC carries. */
+  readonly syncCount: number;
+  /** Its declaration's counters (shared by every instance of a pattern): ReplicationStats.synchronizers. */
+  stats: SynchronizerStats = newSynchronizerStats();
   lastSyncUsec = -1;
   lastWatchUsec = -1;
   /** When each watched property last changed (usec), and the value seen then. */
@@ -89,8 +246,6 @@ export class Synchronizer {
   readonly visibleTo = new Set<number>();
   publicVisibility: boolean;
   rpcNode: RpcNode | null = null;
-  /** Its declaration's counters (shared by every instance of a pattern): ReplicationStats.synchronizers. */
-  stats: SynchronizerStats = newSynchronizerStats();
   /** The property keys of its full SYNC, by index (the SYNC path sets them with no string work). */
   readonly syncKeys: readonly string[];
   /** The replication interface's visibility_changed handler (synchronizers of our spawns). */
@@ -99,14 +254,15 @@ export class Synchronizer {
     readonly path: string,
     readonly node: ReplicatedNode,
     readonly settings: SynchronizerConfig,
-    /** get_multiplayer_authority. */
-    public authority: number,
+    authority: number,
   ) {
+    this.authority = authority;
     const n = settings.config.watchProperties.length;
     this.watchChangeUsec = new Array<number>(n).fill(-1);
     this.watchSeen = new Array<Variant | undefined>(n).fill(undefined);
     this.publicVisibility = settings.public_visibility;
     this.syncKeys = settings.config.syncProperties.map(propertyKey);
+    this.syncCount = this.syncKeys.length;
   }
 
   get config(): ReplicationConfig {
@@ -246,6 +402,8 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     synchronizers: new Map(),
   };
   /** Each declaration's counters, by its settings (what a Synchronizer knows of its declaration). */
+  /** Full SYNC states decoded from the bytes kept for them (read after a SYNC nobody listened to). */
+  statesDecoded = 0;
   readonly #statsOf = new Map<SynchronizerConfig, SynchronizerStats>();
   readonly #host: MultiplayerHost;
   readonly #cache: SceneCacheInterface;
@@ -896,6 +1054,9 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     }
     const time = getU16(p, 1);
     const recv = this.#info(from)?.recvSyncIds;
+    // Nobody listening: each state is validated now (Godot decodes the entry on receipt) and
+    // decoded when read. Nothing in this loop can add a listener then (no event is emitted).
+    const lazy = this.listenerCount("changed") === 0 && this.listenerCount("synchronized") === 0;
     let ofs = 3;
     while (ofs + 8 < len) {
       const netId = getU32(p, ofs);
@@ -934,7 +1095,8 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       sync.syncStarted = true;
       sync.lastInboundSync = time;
       try {
-        this.#applyState(sync.node, sync.syncKeys, p, ofs, ofs + size);
+        if (!lazy || !this.#deferState(sync, p, ofs, ofs + size))
+          this.#applyState(sync.node, sync.syncKeys, p, ofs, ofs + size);
       } catch (err) {
         this.#drop(
           from,
@@ -1073,6 +1235,77 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
 
   /** The values of one state being decoded (applied only once all decoded). */
   readonly #values: Variant[] = [];
+
+  /**
+   * Keeps a full SYNC state as bytes on its synchronizer if it checks out without decoding it
+   * (true); false where only a full decode can tell (the caller decodes it, error and all).
+   */
+  #deferState(sync: Synchronizer, p: Uint8Array, at: number, end: number): boolean {
+    const start = at;
+    const n = sync.syncCount;
+    for (let i = 0; i < n; i++) {
+      if (at >= end) return false;
+      const len = compressedLength(p, at, end);
+      if (len < 0) return false;
+      at += len;
+    }
+    const size = end - start;
+    let buf: Uint8Array;
+    let to: number;
+    if (size <= STATE_SLOT) {
+      if (sync.stateAt < 0) sync.stateAt = this.#slot();
+      buf = this.#slab;
+      to = sync.stateAt;
+    } else {
+      if (sync.stateAt >= 0) this.#freeSlot(sync);
+      if (sync.stateBytes.length < size) sync.stateBytes = new Uint8Array(size);
+      buf = sync.stateBytes;
+      to = 0;
+    }
+    for (let i = 0; i < size; i++) buf[to + i] = p[start + i] as number;
+    sync.stateLength = size;
+    sync.stateAllowObjects = this.#host.allowObjectDecoding;
+    sync.statePending = true;
+    // A small integer (no heap number); orders the pending states of one node, with wraparound.
+    this.#stateSeq = (this.#stateSeq + 1) & 0x3fffffff;
+    sync.stateSeq = this.#stateSeq;
+    if (sync.replication === null) sync.replication = this;
+    return true;
+  }
+
+  #stateSeq = 0;
+  /**
+   * The states kept as bytes, a slot each: one buffer per peer, written in the order its SYNCs
+   * come, rather than 100 small buffers scattered in the heap.
+   */
+  #slab = new Uint8Array(0);
+  #slabUsed = 0;
+  readonly #freeSlots: number[] = [];
+
+  /** The buffer of the synchronizers' stateAt slots (replaced as it grows). */
+  get stateSlab(): Uint8Array {
+    return this.#slab;
+  }
+
+  #slot(): number {
+    const free = this.#freeSlots.pop();
+    if (free !== undefined) return free;
+    if (this.#slabUsed + STATE_SLOT > this.#slab.length) {
+      const grown = new Uint8Array(Math.max(16 * STATE_SLOT, this.#slab.length * 2));
+      grown.set(this.#slab);
+      this.#slab = grown;
+    }
+    const at = this.#slabUsed;
+    this.#slabUsed += STATE_SLOT;
+    return at;
+  }
+
+  /** Gives the synchronizer's slot back, its pending state decoded first (its node may still be read). */
+  #freeSlot(sync: Synchronizer): void {
+    if (sync.statePending) (sync.node.properties as ReplicatedProperties).decodePending();
+    this.#freeSlots.push(sync.stateAt);
+    sync.stateAt = -1;
+  }
 
   // ---- sending: on_network_process ----
 
@@ -1326,6 +1559,7 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       for (const info of this.#peers.values()) info.spawnNodes.delete(n);
       for (const s of n.synchronizers) {
         this.#owned.delete(s);
+        if (s.stateAt >= 0 && s.replication === this) this.#freeSlot(s);
         if (this.#spawnedSyncs.get(s.path) === s) this.#spawnedSyncs.delete(s.path);
         // tree_exited: the path cache forgets the synchronizer (a peer may have named it by path).
         this.#forget(s.path);
