@@ -113,7 +113,8 @@ export class SwarmMetrics {
   /** Traffic of bots already gone, so per-second deltas include their last messages. */
   readonly #retired: Traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
   #lastTotal: Traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
-  #secondRtt = newHistogram();
+  /** This second's round trips by method: the one record a round trip (sample() adds them up). */
+  readonly #secondMethodRtt = new Map<string, Histogram>();
   /** The last five seconds' round trips, for the live p99. */
   readonly #recentRtt: Histogram[] = [];
   #secondRpcs = 0;
@@ -234,12 +235,12 @@ export class SwarmMetrics {
 
   readonly #onRoundTrip = (rawKey: string, rttMs: number): void => {
     const key = this.#methodKey(rawKey);
-    // Into the second's histogram only: sample() adds each closed second to the run's.
-    recordMs(this.#secondRtt, rttMs);
-    let h = this.#methodRtt.get(key);
+    // Into the second's histogram of its method only: sample() adds each closed second to the
+    // second's, the run's and the method's.
+    let h = this.#secondMethodRtt.get(key);
     if (!h) {
       h = newHistogram();
-      this.#methodRtt.set(key, h);
+      this.#secondMethodRtt.set(key, h);
     }
     recordMs(h, rttMs);
     this.#series.roundTrip(key, rttMs);
@@ -352,6 +353,18 @@ export class SwarmMetrics {
     this.#cpuMax = Math.max(this.#cpuMax, cpuPercent);
     const saturated = lagMaxMs >= SATURATED_LAG_MS || cpuPercent >= SATURATED_CPU_PERCENT * this.threads;
     if (saturated) this.#saturatedSeconds++;
+    const secondRtt = newHistogram();
+    for (const [key, h] of this.#secondMethodRtt) {
+      if (h.totalCount === 0) continue;
+      secondRtt.add(h);
+      let run = this.#methodRtt.get(key);
+      if (!run) {
+        run = newHistogram();
+        this.#methodRtt.set(key, run);
+      }
+      run.add(h);
+      h.reset();
+    }
     this.#seconds.push({
       t,
       connected: this.#live.size,
@@ -361,15 +374,14 @@ export class SwarmMetrics {
       bytesOut: total.bytesOut - this.#lastTotal.bytesOut,
       rpcs: this.#secondRpcs,
       errors: this.#secondErrors,
-      rtt: encodeHistogram(this.#secondRtt),
+      rtt: encodeHistogram(secondRtt),
       lagMaxMs,
       cpuPercent,
     });
     this.#lastTotal = total;
-    this.#rtt.add(this.#secondRtt);
-    this.#recentRtt.push(this.#secondRtt);
+    this.#rtt.add(secondRtt);
+    this.#recentRtt.push(secondRtt);
     if (this.#recentRtt.length > 5) this.#recentRtt.shift();
-    this.#secondRtt = newHistogram();
     this.#secondRpcs = 0;
     this.#secondErrors = 0;
   }
@@ -416,7 +428,7 @@ export class SwarmMetrics {
 
   /**
    * The result so far, the run going on (abortOnFail judges it): complete seconds only, and the
-   * per-method call counts of bots that left (round trips of all).
+   * per-method call counts of bots that left (their round trips: complete seconds, as the run's).
    */
   snapshot(): SwarmResult {
     const methods: Record<string, MethodResult> = {};

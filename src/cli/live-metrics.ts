@@ -91,22 +91,33 @@ export const HELP = {
 
 type Name = keyof typeof HELP;
 
-/** Cumulative counts at each bound (s) of BUCKETS_SECONDS, and the sum (s), of a histogram in µs. */
+/**
+ * Cumulative counts at each bound (s) of BUCKETS_SECONDS, and the sum (s), of a histogram in µs.
+ * One pass over the counts array (no iterator objects, each value placed once, the buckets
+ * cumulated after), computing exactly what HdrHistogram's recorded-values iteration and `mean` give.
+ */
 export function bucketCounts(h: Histogram): { counts: number[]; sumSeconds: number } {
-  const counts = BUCKETS_SECONDS.map(() => 0);
-  if (h.totalCount > 0 && h instanceof hdr.JsHistogram) {
-    const it = h.recordedValuesIterator;
-    it.reset();
-    while (it.hasNext()) {
-      const v = it.next();
-      // A recorded value stands for its whole equivalence range, as HdrHistogram counts "at or below".
-      const seconds = h.lowestEquivalentValue(v.valueIteratedTo) / 1e6;
-      for (let i = BUCKETS_SECONDS.length - 1; i >= 0 && seconds <= (BUCKETS_SECONDS[i] as number); i--) {
-        counts[i] = (counts[i] as number) + v.countAddedInThisIterationStep;
-      }
-    }
+  const n = BUCKETS_SECONDS.length;
+  const counts: number[] = new Array(n).fill(0);
+  const total = h.totalCount;
+  if (total === 0 || !(h instanceof hdr.JsHistogram)) return { counts, sumSeconds: 0 };
+  let b = 0;
+  let seen = 0;
+  let sum = 0;
+  for (let i = 0; i < h.countsArrayLength && seen < total; i++) {
+    const c = h.getCountAtIndex(i);
+    if (c === 0) continue;
+    seen += c;
+    const to = h.highestEquivalentValue(h.valueFromIndex(i));
+    sum += h.medianEquivalentValue(to) * c;
+    // A recorded value stands for its whole equivalence range, as HdrHistogram counts "at or below".
+    const seconds = h.lowestEquivalentValue(to) / 1e6;
+    while (b < n && seconds > (BUCKETS_SECONDS[b] as number)) b++;
+    if (b < n) counts[b] = (counts[b] as number) + c;
   }
-  return { counts, sumSeconds: (h.mean * h.totalCount) / 1e6 };
+  for (let i = 1; i < n; i++) counts[i] = (counts[i] as number) + (counts[i - 1] as number);
+  // As `h.mean * h.totalCount`, to the last bit.
+  return { counts, sumSeconds: ((sum / total) * total) / 1e6 };
 }
 
 /**
