@@ -490,9 +490,36 @@ export class ConnectedPeers {
       this.#placed = true;
       this.#at = at;
     }
-    if (o[at] !== id) return false;
+    if (o[at] !== id) {
+      if (at < o.length) return false;
+      // The end of it: a later snapshot that begins with it (the others were told of more since).
+      const on = this.#longer(id);
+      if (!on) return false;
+      this.#follow = on;
+    }
     this.#at = at + 1;
     return true;
+  }
+
+  /** A live snapshot that is the one we follow, then `id`, and maybe more. */
+  #longer(id: number): Snapshot | undefined {
+    const f = this.#follow as Snapshot;
+    const n = f.order.length;
+    const known = f.next(id);
+    if (known) return known;
+    for (const c of [latest, longest]) {
+      const o = c.order;
+      if (o.length <= n || o[n] !== id) continue;
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (o[i] !== f.order[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return c;
+    }
+    return undefined;
   }
 
   /** Following no more: our content so far becomes a private table (interned at the end of the tick). */

@@ -210,3 +210,24 @@ test("a newcomer greeted in one tick with the others' sequence answers as its ow
   t.deepEqual([...m], [1, 101, 102, 104, 105, 77, 106]);
   t.true(m.has(77));
 });
+
+test("a newcomer's greeting that runs past the copy it follows (the others were told of more since) still answers right and shares", async (t) => {
+  const a = new ConnectedPeers();
+  a.setSelf(200);
+  for (const id of [1, 201, 202, 203, 204, 205]) a.add(id);
+  await tick();
+  a.add(206);
+  await tick();
+  const k = new ConnectedPeers();
+  k.setSelf(208);
+  for (const id of [1, 201, 202, 203, 204, 205, 206, 207]) {
+    if (id === 207) a.add(207); // told of 207 while k is being greeted
+    k.add(id);
+    t.true(k.has(id));
+  }
+  t.is(k.size, 8);
+  t.false(k.has(208));
+  await tick();
+  t.deepEqual([...k], [1, 201, 202, 203, 204, 205, 206, 207]);
+  t.true(ConnectedPeers.shareStorage(k, a));
+});
