@@ -71,6 +71,15 @@ class Snapshot {
 
 const EMPTY = new Snapshot([], 0);
 
+/**
+ * The snapshot made last: what a newcomer's greeting most likely spells out, id by id (the others'
+ * sequence). Followed with a cursor, the greeting costs no table of its own.
+ */
+let latest: Snapshot = EMPTY;
+/** The one made before it (a newcomer's own first snapshot is often the latest), and the longest made. */
+let prior: Snapshot = EMPTY;
+let longest: Snapshot = EMPTY;
+
 /** Live snapshots by length and hash, so that equal sequences are held once. */
 const interned = new Map<string, WeakRef<Snapshot>>();
 const forget = new FinalizationRegistry<string>((key) => {
@@ -144,6 +153,9 @@ function intern(order: readonly number[], hash: number): Snapshot {
   const known = find(order, hash, 0);
   if (known) return known;
   const made = new Snapshot(order, hash);
+  prior = latest;
+  latest = made;
+  if (order.length >= longest.order.length) longest = made;
   const key = `${order.length}:${hash}`;
   // A collision with different content leaves the older one interned: only sharing is lost.
   if (!interned.get(key)?.deref()) {
@@ -178,6 +190,9 @@ export class ConnectedPeers {
   #own: number[] | null = null;
   #ownSet: Set<number> | null = null;
   #ownHash = 0;
+  /** While a burst spells out a live snapshot: our content is its first #at ids (#shared and #own unused). */
+  #follow: Snapshot | null = null;
+  #at = 0;
   /** Our own id: hidden from has/size/iteration unless announced to us. */
   #self = 0;
   /** Is our id in the content (placed: where the others have it; or announced)? */
@@ -186,13 +201,14 @@ export class ConnectedPeers {
   #madeAt = -1;
 
   get size(): number {
-    const n = this.#own ? this.#own.length : this.#shared.order.length;
+    const n = this.#follow ? this.#at : this.#own ? this.#own.length : this.#shared.order.length;
     return this.#placed && !this.#selfAnnounced ? n - 1 : n;
   }
 
   /** Our id, once the server gave it: floats until a snapshot of the others shows where it sits. */
   setSelf(id: number): void {
     if (id === this.#self || id <= 0) return;
+    this.#unfollow();
     if (this.#placed && !this.#selfAnnounced) this.#remove(this.#self);
     this.#self = id;
     this.#selfAnnounced = this.#contains(id);
@@ -206,6 +222,14 @@ export class ConnectedPeers {
   }
 
   add(id: number): this {
+    if (this.#follow) {
+      // The next id of the snapshot we follow is not ours yet (no duplicates in a snapshot).
+      if (id !== this.#self && this.#followNext(id)) {
+        this.#queuePlace();
+        return this;
+      }
+      this.#unfollow();
+    }
     if (id === this.#self) {
       if (this.#selfAnnounced) return this;
       // Announced (a server naming us to ourselves, as Godot lists it): it goes last, as any
@@ -223,6 +247,7 @@ export class ConnectedPeers {
   }
 
   delete(id: number): boolean {
+    this.#unfollow();
     if (id === this.#self) {
       const was = this.#selfAnnounced;
       this.#selfAnnounced = false;
@@ -237,6 +262,7 @@ export class ConnectedPeers {
     this.#shared = EMPTY;
     this.#own = null;
     this.#ownSet = null;
+    this.#follow = null;
     this.#self = 0;
     this.#placed = false;
     this.#selfAnnounced = false;
@@ -246,18 +272,29 @@ export class ConnectedPeers {
   /** The ids in insertion order (a copy: the set may change meanwhile). */
   [Symbol.iterator](): Iterator<number> {
     const hide = this.#placed && !this.#selfAnnounced ? this.#self : 0;
-    const all = this.#own ?? this.#shared.order;
+    const all = this.#follow ? this.#follow.order : (this.#own ?? this.#shared.order);
+    const n = this.#follow ? this.#at : all.length;
     const out: number[] = [];
-    for (const v of all) if (v !== hide) out.push(v);
+    for (let i = 0; i < n; i++) {
+      const v = all[i] as number;
+      if (v !== hide) out.push(v);
+    }
     return out[Symbol.iterator]();
   }
 
   /** Do `a` and `b` hold one shared copy of their ids? (For tests and diagnostics.) */
   static shareStorage(a: ConnectedPeers, b: ConnectedPeers): boolean {
-    return a.#own === null && b.#own === null && a.#shared === b.#shared;
+    return a.#own === null && b.#own === null && !a.#follow && !b.#follow && a.#shared === b.#shared;
   }
 
   #contains(id: number): boolean {
+    const f = this.#follow;
+    if (f) {
+      if (this.#at === f.order.length) return f.has(id);
+      const o = f.order;
+      for (let i = 0; i < this.#at; i++) if (o[i] === id) return true;
+      return false;
+    }
     return this.#own ? (this.#ownSet as Set<number>).has(id) : this.#shared.has(id);
   }
 
@@ -267,7 +304,8 @@ export class ConnectedPeers {
    */
   #place(): void {
     // Never before the server (1): it comes first on every client.
-    if (this.#placed || this.#self === 0 || this.#own || this.#shared.order.length === 0) return;
+    if (this.#placed || this.#self === 0 || this.#own || this.#follow || this.#shared.order.length === 0)
+      return;
     const from = this.#shared;
     const self = this.#self;
     const to = from.next(self) ?? findWith(from.order, from.hash, self);
@@ -346,6 +384,7 @@ export class ConnectedPeers {
       return;
     }
     if (this.#madeAt === ConnectedPeers.#tick) {
+      if (this.#startFollow(id)) return;
       this.#goPrivate();
       this.#append(id);
       return;
@@ -391,6 +430,118 @@ export class ConnectedPeers {
     ConnectedPeers.#scheduleFlush();
   }
 
+  /**
+   * The second new snapshot in one tick: a burst (a newcomer's greeting). If our content and then
+   * `id` begin the snapshot made last, follow it with a cursor instead of copying: the greeting
+   * spells out the others' sequence. Our hidden id is skipped where they have it (that places it).
+   */
+  #startFollow(id: number): boolean {
+    if (this.#selfAnnounced) return false;
+    return this.#follows(latest, id) || this.#follows(prior, id) || this.#follows(longest, id);
+  }
+
+  #follows(to: Snapshot, id: number): boolean {
+    if (to === this.#shared || to.order.length <= this.#shared.order.length) return false;
+    const o = to.order;
+    const self = this.#self;
+    let j = 0;
+    let placed = false;
+    for (const v of this.#shared.order) {
+      if (v === self) continue;
+      if (self !== 0 && o[j] === self) {
+        j++;
+        placed = true;
+      }
+      if (o[j] !== v) return false;
+      j++;
+    }
+    if (self !== 0 && o[j] === self) {
+      j++;
+      placed = true;
+    }
+    if (o[j] !== id) return false;
+    this.#follow = to;
+    this.#at = j + 1;
+    this.#placed = placed;
+    ConnectedPeers.#dirty.push(this);
+    ConnectedPeers.#scheduleFlush();
+    return true;
+  }
+
+  /** Following: is `id` the next of the snapshot (after our hidden id, if it sits there)? */
+  #followNext(id: number): boolean {
+    const o = (this.#follow as Snapshot).order;
+    let at = this.#at;
+    if (this.#self !== 0 && o[at] === this.#self) {
+      at++;
+      this.#placed = true;
+      this.#at = at;
+    }
+    if (o[at] !== id) {
+      if (at < o.length) return false;
+      // The end of it: a later snapshot that begins with it (the others were told of more since).
+      const on = this.#longer(id);
+      if (!on) return false;
+      this.#follow = on;
+    }
+    this.#at = at + 1;
+    return true;
+  }
+
+  /** A live snapshot that is the one we follow, then `id`, and maybe more. */
+  #longer(id: number): Snapshot | undefined {
+    const f = this.#follow as Snapshot;
+    const n = f.order.length;
+    const known = f.next(id);
+    if (known) return known;
+    for (const c of [latest, longest]) {
+      const o = c.order;
+      if (o.length <= n || o[n] !== id) continue;
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (o[i] !== f.order[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return c;
+    }
+    return undefined;
+  }
+
+  /** Following no more: our content so far becomes a private table (interned at the end of the tick). */
+  #unfollow(): void {
+    const f = this.#follow;
+    if (!f) return;
+    this.#follow = null;
+    const own = f.order.slice(0, this.#at);
+    let hash = 0;
+    for (const v of own) hash = (hash + mix(v)) | 0;
+    this.#own = own;
+    this.#ownSet = new Set(own);
+    this.#ownHash = hash;
+    // Already in #dirty since #startFollow.
+  }
+
+  /** The end of the tick for a set still following: the snapshot if we spelt all of it out, else its beginning. */
+  #settleFollow(): void {
+    const f = this.#follow as Snapshot;
+    this.#follow = null;
+    let at = this.#at;
+    if (this.#self !== 0 && f.order[at] === this.#self) {
+      at++;
+      this.#placed = true;
+    }
+    if (at === f.order.length) {
+      this.#shared = f;
+      return;
+    }
+    const part = f.order.slice(0, at);
+    let hash = 0;
+    for (const v of part) hash = (hash + mix(v)) | 0;
+    this.#shared = intern(part, hash);
+  }
+
   /** The second new snapshot in one tick: a burst. Collect it privately, intern it after. */
   #goPrivate(): void {
     this.#own = this.#shared.order.slice();
@@ -411,6 +562,12 @@ export class ConnectedPeers {
     ConnectedPeers.#flushPending = false;
     ConnectedPeers.#tick++;
     for (const set of ConnectedPeers.#dirty.splice(0)) {
+      if (set.#follow) {
+        set.#settleFollow();
+        set.#place();
+        set.#checkAstray();
+        continue;
+      }
       const own = set.#own;
       if (!own) continue;
       set.#own = null;

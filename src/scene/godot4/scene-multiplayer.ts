@@ -170,6 +170,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #remoteSenderId = 0;
   #remoteSenderOverride = 0;
   #nodes: Map<string, RpcNode> | null = null;
+  /** getNode's last answer, for the path string it was asked (a bot names the same node per call). */
+  #lastAsked: string | null = null;
+  #lastRoot = "";
+  #lastNode: RpcNode | null = null;
   #manifest: ManifestIndex | null = null;
   readonly #maxNodes: number;
   readonly #clock: () => number;
@@ -389,6 +393,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** Takes the nodes (and root path) of a manifest; nodes made from an earlier one are forgotten. */
   loadManifest(manifest: RpcManifest): void {
+    this.#lastAsked = null;
     this.#manifest = ManifestIndex.of(manifest);
     this.rootPath = this.#manifest.root;
     this.#rawManifest = manifest;
@@ -413,6 +418,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   node(path: string, declaration?: RpcDeclaration): RpcNode {
     const key = normalizePath(path, this.#rootPath);
     if (declaration) {
+      this.#lastAsked = null;
       const n = new RpcNode(this, key, new RpcNodeConfig(declaration));
       const old = this.#nodes?.get(key);
       if (old) this.#cache.forgetNode(old);
@@ -430,7 +436,15 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** The node at `path` if declared (in code or by the manifest): get_node_or_null. */
   getNode(path: string): RpcNode | null {
-    return this.#resolveNode(normalizePath(path, this.#rootPath));
+    if (path === this.#lastAsked && this.#rootPath === this.#lastRoot) return this.#lastNode;
+    const n = this.#resolveNode(normalizePath(path, this.#rootPath));
+    // Only a remembered node is remembered here: a miss, or a transient node, is asked again.
+    if (n !== null && !n.transient) {
+      this.#lastAsked = path;
+      this.#lastRoot = this.#rootPath;
+      this.#lastNode = n;
+    }
+    return n;
   }
 
   /** The node left the tree: its cache ids are forgotten, as Godot's tree_exited does. */
@@ -438,6 +452,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     const key = normalizePath(path, this.#rootPath);
     const n = this.#nodes?.get(key);
     if (!n) return false;
+    this.#lastAsked = null;
     this.#cache.forgetNode(n);
     this.#nodes?.delete(key);
     return true;

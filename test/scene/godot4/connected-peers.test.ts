@@ -171,3 +171,63 @@ test("a client whose own id the server announces lists it last, as Godot's HashS
   t.false(b.has(7));
   t.deepEqual([...a], [1, 7, 9]);
 });
+
+test("a newcomer greeted in one tick with the others' sequence answers as its own Set throughout, and ends up on their copy", async (t) => {
+  // Client 100 was greeted with 1, 101…109 in one tick (its own table, then one copy for all).
+  const ids = [1, 101, 102, 103, 104, 105, 106, 107, 108, 109];
+  const a = new ConnectedPeers();
+  a.setSelf(100);
+  for (const id of ids) a.add(id);
+  await tick();
+  // Newcomer 110 is greeted with the same ids in one tick: it spells out a's copy.
+  const n = new ConnectedPeers();
+  n.setSelf(110);
+  const expected = new Set<number>();
+  for (const id of ids) {
+    n.add(id);
+    expected.add(id);
+    t.is(n.size, expected.size);
+    t.true(n.has(id));
+    t.false(n.has(110), "never itself");
+    t.false(n.has(99));
+    t.deepEqual([...n], [...expected]);
+  }
+  await tick();
+  t.deepEqual([...n], ids);
+  t.true(ConnectedPeers.shareStorage(n, a), "the newcomer holds the others' copy");
+  // A second newcomer whose greeting leaves the sequence half-way (a delete, another id) still answers right.
+  const m = new ConnectedPeers();
+  m.setSelf(111);
+  for (const id of [1, 101, 102, 103, 104, 105]) m.add(id);
+  t.true(m.delete(103));
+  m.add(77);
+  m.add(106);
+  t.deepEqual([...m], [1, 101, 102, 104, 105, 77, 106]);
+  t.is(m.size, 7);
+  t.false(m.has(103));
+  t.false(m.has(111));
+  await tick();
+  t.deepEqual([...m], [1, 101, 102, 104, 105, 77, 106]);
+  t.true(m.has(77));
+});
+
+test("a newcomer's greeting that runs past the copy it follows (the others were told of more since) still answers right and shares", async (t) => {
+  const a = new ConnectedPeers();
+  a.setSelf(200);
+  for (const id of [1, 201, 202, 203, 204, 205]) a.add(id);
+  await tick();
+  a.add(206);
+  await tick();
+  const k = new ConnectedPeers();
+  k.setSelf(208);
+  for (const id of [1, 201, 202, 203, 204, 205, 206, 207]) {
+    if (id === 207) a.add(207); // told of 207 while k is being greeted
+    k.add(id);
+    t.true(k.has(id));
+  }
+  t.is(k.size, 8);
+  t.false(k.has(208));
+  await tick();
+  t.deepEqual([...k], [1, 201, 202, 203, 204, 205, 206, 207]);
+  t.true(ConnectedPeers.shareStorage(k, a));
+});

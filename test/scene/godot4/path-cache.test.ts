@@ -309,6 +309,25 @@ test("loadManifest: another manifest replaces the nodes made from the first; nod
   t.throws(() => mp.loadManifest({ format: "other" } as never), { instanceOf: TypeError });
 });
 
+test("getNode answers with the node at the path as it is now: declared again, removed, or under another root", (t) => {
+  const mp = new SceneMultiplayer();
+  mp.loadManifest(MANIFEST);
+  const first = mp.node("Extra", { rpcs: ["x"] });
+  t.is(mp.getNode("Extra"), first);
+  t.is(mp.getNode("Extra"), first, "asked twice, the same node");
+  const again = mp.node("Extra", { rpcs: ["y"] });
+  t.not(again, first);
+  t.is(mp.getNode("Extra"), again, "declared again: the new node");
+  t.true(mp.removeNode("Extra"));
+  t.is(mp.getNode("Extra"), null, "removed: none");
+  const main = mp.getNode("/root/Main");
+  t.truthy(main);
+  mp.rootPath = "/root/Game";
+  t.is(mp.getNode("/root/Main"), null, "the same string under another root names another node");
+  mp.rootPath = "/root";
+  t.is(mp.getNode("/root/Main"), main);
+});
+
 test("past maxNodes, a node matched by a pattern still works but is sent by full path, with no cache id", (t) => {
   const g = new Game({ limits: { maxNodes: 2 } });
   const c = g.client(2);
