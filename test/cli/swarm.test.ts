@@ -353,6 +353,9 @@ test("open model: bots arrive on schedule, each runs its script and leaves", asy
     "100ms",
     "--progress",
     "none",
+    // The last arrivals (1.9 s) may still be connecting when the run ends: they are counted as
+    // unfinished, a bot failure this test lets through to read the rest.
+    "--allow-errors",
     "--json",
     join(dir, "r.json"),
   ]);
@@ -360,7 +363,10 @@ test("open model: bots arrive on schedule, each runs its script and leaves", asy
   const res = await readResult(join(dir, "r.json"));
   // Arrivals at 0, 100, …, 1900 ms: at most 20, whatever the server does.
   t.true(res.bots.started > 0 && res.bots.started <= 20, String(res.bots.started));
-  t.is(res.bots.connected, res.bots.started);
+  t.true(res.bots.connected > 0, "bots joined");
+  // Every bot that joined ran its script and left; any other was cut off connecting at the end.
+  t.is(res.bots.connected + res.bots.failed, res.bots.started);
+  t.deepEqual(res.connectFailures, res.bots.failed > 0 ? { unfinished: res.bots.failed } : {});
   t.is(res.closes["1000"], res.bots.connected);
   t.is(res.methods["Game:join"]?.callsOut, res.bots.connected);
   t.deepEqual(res.errors, {});
