@@ -182,6 +182,11 @@ export function latencyCells(label: string, s: LatencySummary): string[] {
   ];
 }
 
+/** An iteration-duration row's cells (no p99.9: iterations are few): count, min, mean, p50 … p99, max. */
+export function iterationCells(s: LatencySummary): string[] {
+  return [num(s.count), ms(s.min), ms(s.mean), ms(s.p50), ms(s.p90), ms(s.p95), ms(s.p99), ms(s.max)];
+}
+
 /** A stage table's cells after its first: from, to, target, connected at end, round trips, errors, p50, p95, p99. */
 export function stageCells(r: StageRow, unit: string): string[] {
   return [

@@ -15,6 +15,7 @@ import {
   distributionOf,
   durationText,
   isoTime,
+  iterationCells,
   latency,
   latencyCells,
   messagesOf,
@@ -540,18 +541,7 @@ export function toHtml(
       tableHtml(
         "iterations",
         ["count", "min", "mean", "p50", "p90", "p95", "p99", "max"],
-        [
-          [
-            num(it.count),
-            ms(it.min),
-            ms(it.mean),
-            ms(it.p50),
-            ms(it.p90),
-            ms(it.p95),
-            ms(it.p99),
-            ms(it.max),
-          ],
-        ],
+        [iterationCells(it)],
         "",
       ),
     );

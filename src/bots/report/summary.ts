@@ -4,6 +4,7 @@ import {
   byCount,
   bytes,
   isoTime,
+  iterationCells,
   latency,
   latencyCells,
   messagesOf,
@@ -258,17 +259,7 @@ function k6Sections(result: SwarmResult): string[] {
     out.push(
       ...table([
         ["", "count", "min", "mean", "p50", "p90", "p95", "p99", "max"],
-        [
-          "iteration",
-          num(it.count),
-          ms(it.min),
-          ms(it.mean),
-          ms(it.p50),
-          ms(it.p90),
-          ms(it.p95),
-          ms(it.p99),
-          ms(it.max),
-        ],
+        ["iteration", ...iterationCells(it)],
       ]),
     );
     out.push("");
