@@ -31,8 +31,10 @@ const nonZero = (r: Readonly<Record<string, number>>) =>
 
 test("a real Prometheus scraping a run on two workers stores the numbers of the run's JSON", async (t) => {
   const metricsPort = await freePort();
-  // 500 ms: short, with room for a scrape on a loaded machine (a scrape may take as long as its interval).
-  const prom = await startPrometheus({ targets: [`127.0.0.1:${metricsPort}`], scrapeIntervalMs: 500 });
+  // 1 s (a scrape may take as long as its interval): the end of a run (reports written, workers
+  // stopped) loads the machine, and a scrape Prometheus gave up on after we answered it still
+  // counts towards the linger's two, so a timeout as short as 500 ms lost both final scrapes in CI.
+  const prom = await startPrometheus({ targets: [`127.0.0.1:${metricsPort}`], scrapeIntervalMs: 1000 });
   const dir = await mkdtemp(join(tmpdir(), "gp-prom-"));
   try {
     const json = join(dir, "run.json");
