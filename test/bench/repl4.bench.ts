@@ -9,9 +9,11 @@
  * Scaled by the entries the bots actually applied in the window, so a machine too busy to carry
  * the full 2,000,000 entries a second still compares the same work.
  *
- * Two rows: followers whose script reads every property of every entity it follows at 20 Hz
- * (each state received read about once; GP_REPL4_READ_HZ sets another rate), and followers whose
- * script reads nothing (the states then stay as the bytes received).
+ * Two rows: followers whose script reads every property of every entity it follows once per tick's
+ * worth of entries applied (every state received read once; not on a clock, which a process short
+ * of CPU would fall behind, reading less and looking cheaper; GP_REPL4_READ_HZ=N reads N times a
+ * second of the full traffic instead of 20), and followers whose script reads nothing (the states
+ * then stay as the bytes received).
  */
 import { decode } from "../../src/variant/index.js";
 import { ENTITIES, syncPackets, TICK_HZ } from "./fixtures/repl4-packets.js";
