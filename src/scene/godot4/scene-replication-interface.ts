@@ -87,28 +87,21 @@ function readKept(sync: Synchronizer, key: string): Variant {
 
 /** values() / entries() of ReplicatedProperties: the Map's own, kept values decoded as they come. */
 class ReadIterator<T> implements MapIterator<T> {
-  /** One answer for every step (a for-of reads it before the next): no object per value. */
-  readonly #result: { done: boolean; value: unknown } = { done: false, value: undefined };
-
   constructor(
     readonly inner: MapIterator<[string, unknown]>,
     readonly entries: boolean,
   ) {}
 
   next(): IteratorResult<T, undefined> {
-    const r = this.inner.next();
-    const out = this.#result;
-    if (r.done) {
-      out.done = true;
-      out.value = undefined;
-    } else {
-      const e = r.value;
-      const v = e[1];
-      // An entry of a kept state holds its synchronizer (no Variant is one).
-      if (v instanceof Synchronizer) e[1] = readKept(v, e[0]);
-      out.value = this.entries ? e : e[1];
-    }
-    return out as IteratorResult<T, undefined>;
+    // The Map iterator's own answer, fresh each step (a caller may keep two), filled in place.
+    const r = this.inner.next() as { done?: boolean; value: unknown };
+    if (r.done) return r as IteratorResult<T, undefined>;
+    const e = r.value as [string, unknown];
+    const v = e[1];
+    // An entry of a kept state holds its synchronizer (no Variant is one).
+    if (v instanceof Synchronizer) e[1] = readKept(v, e[0]);
+    if (!this.entries) r.value = e[1];
+    return r as IteratorResult<T, undefined>;
   }
 
   [Symbol.iterator](): MapIterator<T> {

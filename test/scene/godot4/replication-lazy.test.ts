@@ -276,6 +276,11 @@ test("a value read from a kept state is a fresh copy: mutating it changes neithe
     seen.push(v);
   });
   (seen[2] as { r: number }).r = 0;
+  // As a Map's iterator: each step its own answer.
+  const it = node?.properties.values();
+  const first = it?.next();
+  const second = it?.next();
+  t.deepEqual([first?.value, second?.value], [new Vector2(1, 2), new Vector3(3, 4, 5)]);
   t.deepEqual(
     [...(node?.properties.values() ?? [])],
     [new Vector2(1, 2), new Vector3(3, 4, 5), new Color(0.5, 0.25, 1, 1)],
