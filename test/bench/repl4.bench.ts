@@ -8,6 +8,12 @@
  *
  * Scaled by the entries the bots actually applied in the window, so a machine too busy to carry
  * the full 2,000,000 entries a second still compares the same work.
+ *
+ * Two rows: followers whose script reads every property of every entity it follows once per tick's
+ * worth of entries applied (every state received read once; not on a clock, which a process short
+ * of CPU would fall behind, reading less and looking cheaper; GP_REPL4_READ_HZ=N reads N times a
+ * second of the full traffic instead of 20), and followers whose script reads nothing (the states
+ * then stay as the bytes received).
  */
 import { decode } from "../../src/variant/index.js";
 import { ENTITIES, syncPackets, TICK_HZ } from "./fixtures/repl4-packets.js";
@@ -15,6 +21,9 @@ import type { Benchmark, Side } from "./harness.js";
 import { type Child, startChild, startServer } from "./procs.js";
 
 const BOTS = Number(process.env.GP_REPL4_BOTS ?? 1000);
+const READ_HZ = Number(process.env.GP_REPL4_READ_HZ ?? TICK_HZ);
+/** Values in an entry (position, rotation, velocity). */
+const VALUES = 3;
 const WINDOW_MS = 3_000;
 /** Entries in a second of the full traffic. */
 const ENTRIES_PER_SECOND = BOTS * ENTITIES * TICK_HZ;
@@ -25,6 +34,7 @@ interface Window {
   readonly entries: number;
   readonly stale: number;
   readonly unknown: number;
+  readonly read: number;
 }
 
 let server: { child: Child; port: number } | null = null;
@@ -42,7 +52,7 @@ async function measureBots(): Promise<number> {
       if (w.entries === 0) throw new Error("repl4: the bots applied no SYNC in the window");
       const received = (w.entries / (w.windowMs / 1000)) | 0;
       console.error(
-        `repl4: ${received.toLocaleString("en-US")} entries/s applied (${((received / ENTRIES_PER_SECOND) * 100).toFixed(0)}% of the full traffic), ${w.stale} stale, ${w.unknown} unknown; ${((w.cpuMs / w.windowMs) * 100).toFixed(0)}% CPU`,
+        `repl4: ${received.toLocaleString("en-US")} entries/s applied (${((received / ENTRIES_PER_SECOND) * 100).toFixed(0)}% of the full traffic), ${w.stale} stale, ${w.unknown} unknown; ${(w.read / (w.entries * VALUES)).toFixed(2)} reads a value received; ${((w.cpuMs / w.windowMs) * 100).toFixed(0)}% CPU`,
       );
       return (w.cpuMs / w.entries) * ENTRIES_PER_SECOND;
     }
@@ -89,44 +99,52 @@ function measureBare(): number {
   return (cpu.user + cpu.system) / 1000;
 }
 
-const ours: Side = {
-  name: `${BOTS} bots following ${ENTITIES} entities at ${TICK_HZ} Hz`,
-  fn: () => 0,
-  async setup() {
-    server = await startServer("repl4-server.ts");
-    const prof = process.env.GP_REPL4_PROF
-      ? ["--cpu-prof", `--cpu-prof-dir=${process.env.GP_REPL4_PROF}`]
-      : [];
-    // GP_REPL4_NODE_ARGS: V8 flags for the bots' process (e.g. --max-semi-space-size=64).
-    const flags = (process.env.GP_REPL4_NODE_ARGS ?? "").split(" ").filter((f) => f !== "");
-    followers = startChild(
-      "repl4-followers.ts",
-      [`ws://127.0.0.1:${server.port}`, String(BOTS)],
-      [...prof, ...flags],
-    );
-    await followers.line(/^JOINED$/, 120_000);
-    server.child.process.stdin?.write("START\n");
-    await followers.line(/^READY$/, 120_000);
-  },
-  async teardown() {
-    await followers?.stop();
-    await server?.child.stop();
-    followers = null;
-    server = null;
-  },
-};
+function followersSide(readHz: number): Side {
+  return {
+    name: `${BOTS} bots following ${ENTITIES} entities at ${TICK_HZ} Hz, ${readHz > 0 ? `read at ${readHz} Hz` : "read by nobody"}`,
+    fn: () => 0,
+    async setup() {
+      server = await startServer("repl4-server.ts");
+      const prof = process.env.GP_REPL4_PROF
+        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.GP_REPL4_PROF}`]
+        : [];
+      // GP_REPL4_NODE_ARGS: V8 flags for the bots' process (e.g. --max-semi-space-size=64).
+      const flags = (process.env.GP_REPL4_NODE_ARGS ?? "").split(" ").filter((f) => f !== "");
+      followers = startChild(
+        "repl4-followers.ts",
+        [`ws://127.0.0.1:${server.port}`, String(BOTS), String(readHz)],
+        [...prof, ...flags],
+      );
+      await followers.line(/^JOINED$/, 120_000);
+      server.child.process.stdin?.write("START\n");
+      await followers.line(/^READY$/, 120_000);
+    },
+    async teardown() {
+      await followers?.stop();
+      await server?.child.stop();
+      followers = null;
+      server = null;
+    },
+  };
+}
 
 const bare: Side = { name: "bare Variant decode of the same values", fn: () => sink };
 
-const benchmarks: Benchmark[] = [
-  {
-    name: "repl4/follow-100-entities",
+function row(name: string, readHz: number): Benchmark {
+  const ours = followersSide(readHz);
+  return {
+    name,
     unit: "CPU ms per s of traffic (lower is better)",
     ours,
     baseline: bare,
     maxRounds: 3,
     measure: (side) => (side === ours ? measureBots() : measureBare()),
-  },
+  };
+}
+
+const benchmarks: Benchmark[] = [
+  row("repl4/follow-100-entities", READ_HZ),
+  row("repl4/follow-100-entities-unread", 0),
 ];
 
 export default benchmarks;

@@ -29,7 +29,12 @@ import {
 import type { ManifestSpawner, ManifestSynchronizer, RpcManifest } from "./rpc-manifest.js";
 import type { RpcNode } from "./rpc-node.js";
 import { readCString, type SceneCacheInterface } from "./scene-cache-interface.js";
-import { readCompressedVariant, writeCompressedVariant } from "./variant-compression.js";
+import {
+  fixedLength,
+  readCompressedVariant,
+  readFixedCompressedVariant,
+  writeCompressedVariant,
+} from "./variant-compression.js";
 
 const DELTA_FLAG = 1 << 4;
 const EMPTY = new Uint8Array(0);
@@ -42,12 +47,76 @@ export const DEFAULT_SYNC_MTU = 1350;
 export const DEFAULT_DELTA_MTU = 65535;
 
 /**
- * A node's properties. The values of a full SYNC nobody listens to are kept as the entry's bytes
- * (validated on receipt) and decoded when first read: 1,000 bots following 100 entities would
- * otherwise keep 100,000 values alive, replaced 20 times a second, and spend half their time in GC.
+ * Where the last kept value read ended (a script reads a state's values in order): in which bytes,
+ * for the state of which start and sequence number (a new state there gets a new one).
+ */
+let cursorBytes: Uint8Array = EMPTY;
+let cursorStart = -1;
+let cursorSeq = -1;
+let cursorIndex = 0;
+let cursorAt = 0;
+
+/**
+ * The value of `key` in the state `sync` keeps as bytes: decoded afresh, so a copy (Godot's
+ * Vector2, Transform, Color… are value types: mutating one read changes nothing here).
+ */
+function readKept(sync: Synchronizer, key: string): Variant {
+  const r = sync.replication as SceneReplicationInterface;
+  r.keptValuesRead++;
+  const index = sync.syncKeys.indexOf(key);
+  const inSlab = sync.stateAt >= 0;
+  const bytes = inSlab ? r.stateSlab : sync.stateBytes;
+  const start = inSlab ? sync.stateAt : 0;
+  const end = start + sync.stateLength;
+  let i = 0;
+  let at = start;
+  if (cursorBytes === bytes && cursorStart === start && cursorSeq === sync.stateSeq && cursorIndex <= index) {
+    i = cursorIndex;
+    at = cursorAt;
+  }
+  // Validated on receipt: every value there is whole and of a fixed size.
+  for (; i < index; i++) at += compressedLength(bytes, at, end);
+  cursorBytes = bytes;
+  cursorStart = start;
+  cursorSeq = sync.stateSeq;
+  const v = readFixedCompressedVariant(bytes, at, end);
+  cursorIndex = index + 1;
+  cursorAt = at + fixedLength;
+  return v;
+}
+
+/** values() / entries() of ReplicatedProperties: the Map's own, kept values decoded as they come. */
+class ReadIterator<T> implements MapIterator<T> {
+  constructor(
+    readonly inner: MapIterator<[string, unknown]>,
+    readonly entries: boolean,
+  ) {}
+
+  next(): IteratorResult<T, undefined> {
+    // The Map iterator's own answer, fresh each step (a caller may keep two), filled in place.
+    const r = this.inner.next() as { done?: boolean; value: unknown };
+    if (r.done) return r as IteratorResult<T, undefined>;
+    const e = r.value as [string, unknown];
+    const v = e[1];
+    // An entry of a kept state holds its synchronizer (no Variant is one).
+    if (v instanceof Synchronizer) e[1] = readKept(v, e[0]);
+    if (!this.entries) r.value = e[1];
+    return r as IteratorResult<T, undefined>;
+  }
+
+  [Symbol.iterator](): MapIterator<T> {
+    return this;
+  }
+}
+
+/**
+ * A node's properties. The values of a full SYNC nobody listens to stay in the bytes received
+ * (validated on receipt) and every read decodes a fresh value from them: 1,000 bots following 100
+ * entities would otherwise keep 100,000 values alive, replaced 20 times a second, promoted out of
+ * the young generation and swept there. Mutating a value read changes nothing here.
  */
 export class ReplicatedProperties extends Map<string, Variant> {
-  /** The node's synchronizers: a state one of them keeps as bytes is decoded on the first read. */
+  /** The node's synchronizers (an entry of a state one keeps as bytes holds the synchronizer). */
   readonly #syncs: readonly Synchronizer[];
 
   constructor(syncs: readonly Synchronizer[]) {
@@ -55,93 +124,72 @@ export class ReplicatedProperties extends Map<string, Variant> {
     this.#syncs = syncs;
   }
 
-  /** Decodes the states kept as bytes (in the order received), if any. */
-  decodePending(): void {
-    const syncs = this.#syncs;
-    let first: Synchronizer | null = null;
-    let more = false;
-    for (let i = 0; i < syncs.length; i++) {
-      const s = syncs[i] as Synchronizer;
-      if (!s.statePending) continue;
-      if (first === null) first = s;
-      else more = true;
-    }
-    if (first === null) return;
-    if (!more) {
-      this.#take(first);
-      return;
-    }
-    const pending = syncs.filter((s) => s.statePending).sort((x, y) => ((x.stateSeq - y.stateSeq) << 2) >> 2);
-    for (const s of pending) this.#take(s);
+  #raw(key: string): Variant | Synchronizer | undefined {
+    return super.get(key) as Variant | Synchronizer | undefined;
   }
 
-  #take(sync: Synchronizer): void {
-    sync.statePending = false;
-    if (sync.replication) sync.replication.statesDecoded++;
+  /** The entry no longer reads its synchronizer's kept state: the next state points them all again. */
+  #release(key: string): void {
+    const old = this.#raw(key);
+    if (old instanceof Synchronizer) old.stateKept = false;
+  }
+
+  /** The node's values of `sync` are now its kept state's (its entries point there, if not yet). */
+  keep(sync: Synchronizer): void {
+    if (sync.stateKept) return;
     const keys = sync.syncKeys;
-    const inSlab = sync.stateAt >= 0;
-    const bytes = inSlab ? (sync.replication as SceneReplicationInterface).stateSlab : sync.stateBytes;
-    let at = inSlab ? sync.stateAt : 0;
-    const end = at + sync.stateLength;
     for (let i = 0; i < keys.length; i++) {
-      // Validated on receipt: the same bytes decode the same way now.
-      const d = readCompressedVariant(bytes, at, end, sync.stateAllowObjects);
-      at += d.length;
-      super.set(keys[i] as string, d.value);
+      const key = keys[i] as string;
+      const old = this.#raw(key);
+      if (old instanceof Synchronizer && old !== sync) old.stateKept = false;
+      super.set(key, sync as unknown as Variant);
     }
+    sync.stateKept = true;
+  }
+
+  /** The entries pointing at `sync`'s kept state take their values (its bytes are about to go). */
+  unkeep(sync: Synchronizer): void {
+    for (const key of sync.syncKeys) {
+      if (this.#raw(key) === sync) super.set(key, readKept(sync, key));
+    }
+    sync.stateKept = false;
   }
 
   override get(key: string): Variant | undefined {
-    this.decodePending();
-    return super.get(key);
-  }
-
-  override has(key: string): boolean {
-    this.decodePending();
-    return super.has(key);
+    const v = this.#raw(key);
+    return v instanceof Synchronizer ? readKept(v, key) : v;
   }
 
   override set(key: string, value: Variant): this {
-    this.decodePending();
+    this.#release(key);
     return super.set(key, value);
   }
 
   override delete(key: string): boolean {
-    this.decodePending();
+    this.#release(key);
     return super.delete(key);
   }
 
   override clear(): void {
-    for (const sync of this.#syncs) sync.statePending = false;
+    for (const sync of this.#syncs) sync.stateKept = false;
     super.clear();
-  }
-
-  override get size(): number {
-    this.decodePending();
-    return super.size;
   }
 
   override forEach(
     fn: (value: Variant, key: string, map: Map<string, Variant>) => void,
     thisArg?: unknown,
   ): void {
-    this.decodePending();
-    super.forEach(fn, thisArg);
+    super.forEach((v, k) => {
+      fn.call(thisArg, v instanceof Synchronizer ? readKept(v, k) : v, k, this);
+    });
   }
 
   override entries(): MapIterator<[string, Variant]> {
-    this.decodePending();
-    return super.entries();
-  }
-
-  override keys(): MapIterator<string> {
-    this.decodePending();
-    return super.keys();
+    return new ReadIterator<[string, Variant]>(super.entries(), true);
   }
 
   override values(): MapIterator<Variant> {
-    this.decodePending();
-    return super.values();
+    return new ReadIterator<Variant>(super.entries(), false);
   }
 
   override [Symbol.iterator](): MapIterator<[string, Variant]> {
@@ -213,6 +261,17 @@ export class ReplicatedNode {
   }
 }
 
+/** The property keys of a config's full SYNC, one array for all its synchronizers. */
+const syncKeysCache = new WeakMap<ReplicationConfig, readonly string[]>();
+function syncKeysOf(config: ReplicationConfig): readonly string[] {
+  let keys = syncKeysCache.get(config);
+  if (!keys) {
+    keys = config.syncProperties.map(propertyKey);
+    syncKeysCache.set(config, keys);
+  }
+  return keys;
+}
+
 /** A MultiplayerSynchronizer as this peer tracks it. */
 export class Synchronizer {
   // What a SYNC's receipt reads and writes first: one cache line of 1,000 bots' 100,000 synchronizers.
@@ -222,16 +281,15 @@ export class Synchronizer {
   netId = 0;
   syncStarted = false;
   lastInboundSync = 0;
-  /** Its last full SYNC state's bytes, copied here (reused) while not decoded yet; see ReplicatedProperties. */
+  /** Its last full SYNC state's bytes when bigger than a slot, copied here (reused); see ReplicatedProperties. */
   stateBytes: Uint8Array = EMPTY;
   /** Its slot in the interface's stateSlab (-1: none; a state bigger than a slot is in stateBytes). */
   stateAt = -1;
   stateLength = 0;
-  stateAllowObjects = false;
-  /** Whether stateBytes holds a state not decoded yet; stateSeq orders it among the node's others. */
-  statePending = false;
+  /** Whether its node's entries of its properties all read its kept state; stateSeq names that state. */
+  stateKept = false;
   stateSeq = 0;
-  /** Who counts the states decoded from bytes (set when it keeps one). */
+  /** Whose slab holds its kept state (set when it keeps one). */
   replication: SceneReplicationInterface | null = null;
   /** How many values its full SYNC carries. */
   readonly syncCount: number;
@@ -261,7 +319,7 @@ export class Synchronizer {
     this.watchChangeUsec = new Array<number>(n).fill(-1);
     this.watchSeen = new Array<Variant | undefined>(n).fill(undefined);
     this.publicVisibility = settings.public_visibility;
-    this.syncKeys = settings.config.syncProperties.map(propertyKey);
+    this.syncKeys = syncKeysOf(settings.config);
     this.syncCount = this.syncKeys.length;
   }
 
@@ -402,8 +460,8 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     synchronizers: new Map(),
   };
   /** Each declaration's counters, by its settings (what a Synchronizer knows of its declaration). */
-  /** Full SYNC states decoded from the bytes kept for them (read after a SYNC nobody listened to). */
-  statesDecoded = 0;
+  /** Values read from the full SYNC states kept as bytes (each read decodes one afresh). */
+  keptValuesRead = 0;
   readonly #statsOf = new Map<SynchronizerConfig, SynchronizerStats>();
   readonly #host: MultiplayerHost;
   readonly #cache: SceneCacheInterface;
@@ -1257,19 +1315,19 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
       buf = this.#slab;
       to = sync.stateAt;
     } else {
-      if (sync.stateAt >= 0) this.#freeSlot(sync);
+      // Its entries read the state wherever it is: nothing to decode before the slot goes.
+      if (sync.stateAt >= 0) this.#freeSlot(sync, false);
       if (sync.stateBytes.length < size) sync.stateBytes = new Uint8Array(size);
       buf = sync.stateBytes;
       to = 0;
     }
     for (let i = 0; i < size; i++) buf[to + i] = p[start + i] as number;
     sync.stateLength = size;
-    sync.stateAllowObjects = this.#host.allowObjectDecoding;
-    sync.statePending = true;
-    // A small integer (no heap number); orders the pending states of one node, with wraparound.
+    // A small integer (no heap number): a reader's cursor in the previous state is not taken for this one.
     this.#stateSeq = (this.#stateSeq + 1) & 0x3fffffff;
     sync.stateSeq = this.#stateSeq;
     if (sync.replication === null) sync.replication = this;
+    if (!sync.stateKept) (sync.node.properties as ReplicatedProperties).keep(sync);
     return true;
   }
 
@@ -1300,9 +1358,9 @@ export class SceneReplicationInterface extends SignalEmitter<SceneReplicationEve
     return at;
   }
 
-  /** Gives the synchronizer's slot back, its pending state decoded first (its node may still be read). */
-  #freeSlot(sync: Synchronizer): void {
-    if (sync.statePending) (sync.node.properties as ReplicatedProperties).decodePending();
+  /** Gives the synchronizer's slot back, its kept values decoded first (its node may still be read). */
+  #freeSlot(sync: Synchronizer, decode = true): void {
+    if (decode) (sync.node.properties as ReplicatedProperties).unkeep(sync);
     this.#freeSlots.push(sync.stateAt);
     sync.stateAt = -1;
   }

@@ -9,7 +9,21 @@
  *
  * Only the top level is compressed: inside Arrays and Dictionaries everything is plain marshalls.
  */
-import { DecodeError, decode, EncodeError, encode, type Variant } from "../../variant/index.js";
+import {
+  Color,
+  DecodeError,
+  decode,
+  EncodeError,
+  encode,
+  Float,
+  Quaternion,
+  type Variant,
+  Vector2,
+  Vector2i,
+  Vector3,
+  Vector3i,
+  Vector4,
+} from "../../variant/index.js";
 import { PacketWriter } from "./packet-writer.js";
 
 const TYPE_BOOL = 1;
@@ -138,6 +152,86 @@ export function readCompressedVariant(
   d.value = null;
   return result;
 }
+
+/** Floats read through a scratch word (as the Variant decoder does): no view per buffer. */
+const scratchF64 = new Float64Array(1);
+const scratchF32 = new Float32Array(scratchF64.buffer, 0, 1);
+const scratchI32 = new Int32Array(scratchF64.buffer);
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const FLAG_64 = 1 << 16;
+
+function f32(p: Uint8Array, at: number): number {
+  scratchI32[0] = readI32(p, at);
+  return scratchF32[0] as number;
+}
+
+function f64(p: Uint8Array, at: number): number {
+  scratchI32[LITTLE_ENDIAN_HOST ? 0 : 1] = readI32(p, at);
+  scratchI32[LITTLE_ENDIAN_HOST ? 1 : 0] = readI32(p, at + 4);
+  return scratchF64[0] as number;
+}
+
+/**
+ * The compressed value at `offset`, already checked to be whole and of a fixed-size type
+ * (replication keeps such states as bytes): the common types are read straight from the bytes,
+ * with nothing built but the value; the others as readCompressedVariant reads them.
+ */
+export function readFixedCompressedVariant(bytes: Uint8Array, offset: number, end: number): Variant {
+  const meta = bytes[offset] as number;
+  const type = meta & META_TYPE_MASK;
+  if (type !== TYPE_BOOL && type !== TYPE_INT) {
+    const header = readI32(bytes, offset);
+    const at = offset + 4;
+    const wide = (header & FLAG_64) !== 0;
+    switch (header & 0xff) {
+      case 0:
+        fixedLength = 4;
+        return null;
+      case 3: {
+        fixedLength = wide ? 12 : 8;
+        const v = wide ? f64(bytes, at) : f32(bytes, at);
+        // A whole number would come back as INT if it were a plain number (the codec's rule).
+        return Number.isSafeInteger(v) && !(v === 0 && 1 / v < 0) ? new Float(v) : v;
+      }
+      case 5:
+        fixedLength = wide ? 20 : 12;
+        return wide
+          ? new Vector2(f64(bytes, at), f64(bytes, at + 8))
+          : new Vector2(f32(bytes, at), f32(bytes, at + 4));
+      case 6:
+        fixedLength = 12;
+        return new Vector2i(readI32(bytes, at), readI32(bytes, at + 4));
+      case 9:
+        fixedLength = wide ? 28 : 16;
+        return wide
+          ? new Vector3(f64(bytes, at), f64(bytes, at + 8), f64(bytes, at + 16))
+          : new Vector3(f32(bytes, at), f32(bytes, at + 4), f32(bytes, at + 8));
+      case 10:
+        fixedLength = 16;
+        return new Vector3i(readI32(bytes, at), readI32(bytes, at + 4), readI32(bytes, at + 8));
+      case 12:
+        fixedLength = wide ? 36 : 20;
+        return wide
+          ? new Vector4(f64(bytes, at), f64(bytes, at + 8), f64(bytes, at + 16), f64(bytes, at + 24))
+          : new Vector4(f32(bytes, at), f32(bytes, at + 4), f32(bytes, at + 8), f32(bytes, at + 12));
+      case 15:
+        fixedLength = wide ? 36 : 20;
+        return wide
+          ? new Quaternion(f64(bytes, at), f64(bytes, at + 8), f64(bytes, at + 16), f64(bytes, at + 24))
+          : new Quaternion(f32(bytes, at), f32(bytes, at + 4), f32(bytes, at + 8), f32(bytes, at + 12));
+      case 20:
+        fixedLength = 20;
+        // Always float32, even in double builds.
+        return new Color(f32(bytes, at), f32(bytes, at + 4), f32(bytes, at + 8), f32(bytes, at + 12));
+    }
+  }
+  const r = readCompressedVariant(bytes, offset, end, false);
+  fixedLength = r.length;
+  return r.value;
+}
+
+/** The bytes the last readFixedCompressedVariant took. */
+export let fixedLength = 0;
 
 function readI32(p: Uint8Array, at: number): number {
   return (
