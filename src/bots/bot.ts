@@ -247,38 +247,11 @@ interface Times extends OpeningTimes {
   joinedAt: number;
 }
 
-/** The telemetry view of a bot: its own times, the socket's traffic, the dialect's counters. */
-class Telemetry implements BotTelemetry {
-  constructor(
-    readonly times: Times,
-    readonly client: WebSocketClient,
-    readonly dialect: BotDialect<unknown>,
-    readonly callsOut: ReadonlyMap<string, number>,
-  ) {}
-  get startedAt(): number {
-    return this.times.startedAt;
-  }
-  get openedAt(): number {
-    return this.times.openedAt;
-  }
-  get joinedAt(): number {
-    return this.times.joinedAt;
-  }
-  get traffic(): Readonly<Traffic> {
-    return this.client.traffic;
-  }
-  get callsByMethod(): ReadonlyMap<string, MethodStats> {
-    return this.dialect.callsByMethod;
-  }
-  get drops(): ReadonlyMap<string, number> {
-    return this.dialect.drops;
-  }
-  get scriptErrors(): number {
-    return this.dialect.scriptErrors;
-  }
-  get replication(): Readonly<ReplicationCounts> | undefined {
-    return this.dialect.replication;
-  }
+/** A bot's frames: performance.now() of the previous process_frame (0: none yet), the onFrame() loop and how many hooks it runs. */
+interface Frames {
+  last: number;
+  loop: NodeJS.Timeout | null;
+  hooks: number;
 }
 
 /** The connection until its first message shows the engine (or it ends first). */
@@ -307,33 +280,42 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
   readonly style: "event" | "tick";
   readonly #client: WebSocketClient;
   readonly #dialect: BotDialect<Mode>;
-  readonly #host: BotHost;
-  #telemetry: Telemetry | null = null;
-  readonly #times: Times;
+  /** The bot's side of the seam, which also keeps its times (startedAt, openedAt, joinedAt). */
+  readonly #host: BotHost & Times;
+  #telemetry: BotTelemetry | null = null;
   // Made on first use, as is #closed: an idle bot in a big swarm should cost next to nothing.
   #handlers: Map<string, BotRpcHandler> | null = null;
   /** Calls made through the bot, by "path:method" (telemetry.callsOut). */
-  readonly #callsOut = new Map<string, number>();
+  #callsOut: Map<string, number> | null = null;
   #nodes: Map<string, BotNode> | null = null;
   #waiters: Map<string, Set<Waiter>> | null = null;
   #connected = false;
   #gone = false;
   #closed: Promise<void> | null = null;
   #markClosed: (() => void) | null = null;
-  /** performance.now() of the previous process_frame (0: none yet). */
-  #lastFrame = 0;
-  /** The onFrame() loop, and how many hooks it runs. */
-  #frameLoop: NodeJS.Timeout | null = null;
-  #frameHooks = 0;
+  /** The frames (process_frame), made on the first hook or frame: an idle bot has none. */
+  #frames: Frames | null = null;
 
-  /** The bot's side of the seam: one small object per bot, the dialect's events up. */
-  static readonly #Host = class implements BotHost {
+  /**
+   * The bot's side of the seam: one small object per bot, the dialect's events up; it keeps the
+   * bot's times too (no record of their own).
+   */
+  static readonly #Host = class implements BotHost, Times {
     /** Settles the join in progress (null once settled). */
     onJoin: BotHost["onJoin"] = null;
     onGarbled: ((reason: string, detail: string) => void) | null = null;
-    constructor(readonly bot: Bot<unknown>) {}
+    startedAt: number;
+    openedAt: number;
+    joinedAt = 0;
+    constructor(
+      readonly bot: Bot<unknown>,
+      times: OpeningTimes,
+    ) {
+      this.startedAt = times.startedAt;
+      this.openedAt = times.openedAt;
+    }
     joined(): void {
-      this.bot.#times.joinedAt = performance.now();
+      this.joinedAt = performance.now();
       this.onJoin?.(null, null, true);
     }
     closed(
@@ -379,8 +361,7 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     super();
     this.style = options.style ?? "event";
     this.#client = client;
-    this.#times = times as Times;
-    this.#host = new Bot.#Host(this as Bot<unknown>);
+    this.#host = new Bot.#Host(this as Bot<unknown>, times);
     this.#dialect = dialect(this.#host);
   }
 
@@ -573,14 +554,43 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
 
   /** What the bot measured of itself: times, traffic, calls, drops (what swarm metrics read). */
   get telemetry(): BotTelemetry {
-    this.#telemetry ??= new Telemetry(
-      this.#times,
-      this.#client,
-      this.#dialect as BotDialect<unknown>,
-      this.#callsOut,
-    );
+    this.#telemetry ??= new Bot.#Telemetry(this as Bot<unknown>);
     return this.#telemetry;
   }
+
+  /** The telemetry view of a bot: its own times, the socket's traffic, the dialect's counters. */
+  static readonly #Telemetry = class implements BotTelemetry {
+    constructor(readonly bot: Bot<unknown>) {}
+    get startedAt(): number {
+      return this.bot.#host.startedAt;
+    }
+    get openedAt(): number {
+      return this.bot.#host.openedAt;
+    }
+    get joinedAt(): number {
+      return this.bot.#host.joinedAt;
+    }
+    get traffic(): Readonly<Traffic> {
+      return this.bot.#client.traffic;
+    }
+    /** Made on first read or first call, then the same live map. */
+    get callsOut(): ReadonlyMap<string, number> {
+      this.bot.#callsOut ??= new Map();
+      return this.bot.#callsOut;
+    }
+    get callsByMethod(): ReadonlyMap<string, MethodStats> {
+      return this.bot.#dialect.callsByMethod;
+    }
+    get drops(): ReadonlyMap<string, number> {
+      return this.bot.#dialect.drops;
+    }
+    get scriptErrors(): number {
+      return this.bot.#dialect.scriptErrors;
+    }
+    get replication(): Readonly<ReplicationCounts> | undefined {
+      return this.bot.#dialect.replication;
+    }
+  };
 
   /** The node at `path`, relative to /root: its rpc and rpcId are the bot's calls (counted). */
   node(path: string): BotNode {
@@ -605,6 +615,7 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
    */
   protected countCall(path: string, name: string): void {
     const key = `${this.#dialect.node(path).path}:${name}`;
+    this.#callsOut ??= new Map();
     this.#callsOut.set(key, (this.#callsOut.get(key) ?? 0) + 1);
   }
 
@@ -624,9 +635,10 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
   poll(): void {
     this.#dialect.poll();
     if (this.listenerCount("process_frame") === 0) return;
+    const frames = this.#frames ?? this.#makeFrames();
     const now = performance.now();
-    const delta = this.#lastFrame === 0 ? 0 : (now - this.#lastFrame) / 1000;
-    this.#lastFrame = now;
+    const delta = frames.last === 0 ? 0 : (now - frames.last) / 1000;
+    frames.last = now;
     this.emit("process_frame", delta);
   }
 
@@ -646,23 +658,30 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
       }
     };
     this.on("process_frame", hook);
-    this.#frameHooks++;
+    const frames = this.#frames ?? this.#makeFrames();
+    frames.hooks++;
     if (this.#connected) {
-      if (this.#frameLoop) clearInterval(this.#frameLoop);
-      this.#frameLoop = setInterval(() => this.poll(), 1000 / fps);
+      if (frames.loop) clearInterval(frames.loop);
+      frames.loop = setInterval(() => this.poll(), 1000 / fps);
     }
     let removed = false;
     return () => {
       if (removed) return;
       removed = true;
       this.off("process_frame", hook);
-      if (--this.#frameHooks === 0) this.#stopFrames();
+      if (--frames.hooks === 0) this.#stopFrames();
     };
   }
 
+  #makeFrames(): Frames {
+    this.#frames = { last: 0, loop: null, hooks: 0 };
+    return this.#frames;
+  }
+
   #stopFrames(): void {
-    if (this.#frameLoop) clearInterval(this.#frameLoop);
-    this.#frameLoop = null;
+    const frames = this.#frames;
+    if (frames?.loop) clearInterval(frames.loop);
+    if (frames) frames.loop = null;
   }
 
   /**

@@ -69,25 +69,36 @@ export interface ConnectOptions {
   readonly link?: LinkShape | null;
 }
 
+/** What the opening handshake needs, kept until it completes. */
+interface Opening {
+  readonly key: string;
+  readonly protocols: readonly string[];
+  /** The answer so far (its head may come in several chunks). */
+  answer: Buffer | null;
+  readonly noDelay: boolean;
+  readonly heartbeat: HeartbeatOptions | null;
+}
+
+// ClientConnection's flags: one number, not a field each (a swarm holds 20,000 connections).
+const PAUSED = 1;
+const CLOSE_SENT = 2;
+const CLOSE_RECEIVED = 4;
+const FAULTED = 8;
+/** Reading the socket stopped because the incoming link holds an input buffer's worth. */
+const LINK_HELD = 16;
+
 export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   readonly socket: net.Socket;
   readonly #owner: ConnectionOwner;
   #state: ReadyState = ReadyState.CONNECTING;
-  /** Until the handshake completes: the key sent, the subprotocols asked for, the answer so far. */
-  #key: string | null;
-  #protocols: readonly string[] | null;
-  #answer: Buffer | null = null;
+  /** Until the handshake completes: what it needs (null after: an open connection keeps none of it). */
+  #opening: Opening | null;
   /** The connect timeout, then the close timeout. */
   #timer: NodeJS.Timeout | null;
   readonly #closeTimeoutMs: number;
-  readonly #noDelay: boolean;
-  #heartbeatOptions: HeartbeatOptions | null;
   #heartbeat: Heartbeat | null = null;
-  #paused = false;
-  #closeSent = false;
-  #closeReceived = false;
-  /** A protocol fault was found: reading stopped, our close carries its code. */
-  #faulted = false;
+  /** PAUSED, CLOSE_SENT, CLOSE_RECEIVED, FAULTED (a protocol fault: reading stopped, our close carries its code), LINK_HELD. */
+  #flags = 0;
   /** Frames of this tick not yet written: one buffer, or several (lazily an array). */
   #pending: Buffer | Buffer[] | null = null;
   #pendingBytes = 0;
@@ -97,8 +108,6 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   /** The shaped directions (network conditions), or null: bytes go straight to and from the socket. */
   #up: LinkDirection | null = null;
   #down: LinkDirection | null = null;
-  /** Reading the socket stopped because the incoming link holds an input buffer's worth. */
-  #linkHeld = false;
 
   /** The subprotocol the server chose ("" if none). */
   protocol = "";
@@ -118,11 +127,15 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     super();
     this.#owner = owner;
     this.maxPayload = options.maxPayload;
-    this.#key = newKey();
-    this.#protocols = options.protocols;
+    const key = newKey();
+    this.#opening = {
+      key,
+      protocols: options.protocols,
+      answer: null,
+      noDelay: options.noDelay,
+      heartbeat: options.heartbeat,
+    };
     this.#closeTimeoutMs = options.closeTimeoutMs;
-    this.#noDelay = options.noDelay;
-    this.#heartbeatOptions = options.heartbeat;
     // Plain sockets read into one buffer shared by all (what is kept is copied): no allocation
     // per read, which after a burst of reads (a greeting) would leave the allocator fragmented.
     const socket: OwnedSocket = options.tls
@@ -134,13 +147,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     socket.on("end", socketOnEnd);
     socket.on("error", socketOnError);
     socket.on("close", socketOnClose);
-    const request = upgradeRequest(
-      options.path,
-      options.hostHeader,
-      this.#key,
-      options.protocols,
-      options.headers,
-    );
+    const request = upgradeRequest(options.path, options.hostHeader, key, options.protocols, options.headers);
     const link = options.link ?? null;
     if (link === null) {
       // Written at once: the socket holds it until it is connected (and TLS is up).
@@ -165,7 +172,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   get isPaused(): boolean {
-    return this.#paused;
+    return (this.#flags & PAUSED) !== 0;
   }
 
   /** Bytes given to send that are not yet handed to the kernel (frame headers included). */
@@ -227,15 +234,20 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** Stops reading from the socket (poll-mode backpressure). */
   pause(): void {
-    if (this.#paused || this.#state === ReadyState.CONNECTING || this.#state === ReadyState.CLOSED) return;
-    this.#paused = true;
+    if (
+      (this.#flags & PAUSED) !== 0 ||
+      this.#state === ReadyState.CONNECTING ||
+      this.#state === ReadyState.CLOSED
+    )
+      return;
+    this.#flags |= PAUSED;
     this.socket.pause();
   }
 
   /** Reads on: first what the pause left of the last chunk (on the next turn of the loop), then the socket. */
   resume(): void {
-    if (!this.#paused) return;
-    this.#paused = false;
+    if ((this.#flags & PAUSED) === 0) return;
+    this.#flags &= ~PAUSED;
     // A shaped link delivers what it held on the next turn too (never inside the caller's poll).
     if (this.hasUnread || this.#down !== null) setImmediate(readOn, this);
     else this.socket.resume();
@@ -243,9 +255,9 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** @internal Reads what the pause left, then the socket, unless paused again meanwhile. */
   _readOn(): void {
-    if (this.#paused || this.#state === ReadyState.CLOSED) return;
+    if ((this.#flags & PAUSED) !== 0 || this.#state === ReadyState.CLOSED) return;
     this.readUnread();
-    if (this.#paused) return;
+    if ((this.#flags & PAUSED) !== 0) return;
     this.#resumeSocket();
     this.#down?.kick();
   }
@@ -291,7 +303,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   // ---- frames from the receiver ----
 
   protected get readPaused(): boolean {
-    return this.#paused;
+    return (this.#flags & PAUSED) !== 0;
   }
 
   protected onMessage(data: Uint8Array, isString: boolean): void {
@@ -307,19 +319,19 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   protected onCloseFrame(code: number, reason: Buffer): void {
-    this.#closeReceived = true;
+    this.#flags |= CLOSE_RECEIVED;
     this.closeCode = code;
     this.closeReason = reason;
     // Reading goes on (to see the end of the TCP connection) even if backpressure paused it.
-    if (this.#paused) this.#resumeSocket();
+    if ((this.#flags & PAUSED) !== 0) this.#resumeSocket();
     this.#sendClose(code, reason);
   }
 
   protected onProtocolError(error: ProtocolError): void {
-    this.#faulted = true;
+    this.#flags |= FAULTED;
     this.error ??= error;
     this.initiatedBy ??= "client";
-    if (this.#paused) this.#resumeSocket();
+    if ((this.#flags & PAUSED) !== 0) this.#resumeSocket();
     this.#sendClose(error.closeCode, EMPTY);
   }
 
@@ -333,13 +345,13 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
       return;
     }
     if (this.#state === ReadyState.CLOSING) {
-      if (this.#closeSent && (this.#closeReceived || this.#faulted)) this.#end();
+      if ((this.#flags & CLOSE_SENT) !== 0 && (this.#flags & (CLOSE_RECEIVED | FAULTED)) !== 0) this.#end();
       return;
     }
     this.#state = ReadyState.CLOSING;
     this.#writeNow(encodeClose(code, reason));
-    this.#closeSent = true;
-    if (this.#closeReceived || this.#faulted) this.#end();
+    this.#flags |= CLOSE_SENT;
+    if ((this.#flags & (CLOSE_RECEIVED | FAULTED)) !== 0) this.#end();
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = setTimeout(closeTimedOut, this.#closeTimeoutMs, this);
   }
@@ -363,7 +375,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   #resumeSocket(): void {
-    if (!this.#linkHeld) this.socket.resume();
+    if ((this.#flags & LINK_HELD) === 0) this.socket.resume();
   }
 
   /** Installs the shaped directions: the up one writes to the socket, the down one feeds the frame reader. */
@@ -390,12 +402,12 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** @internal Bytes off the incoming link; false while reading is paused (they wait on the link). */
   _linkRead(chunk: Buffer): boolean {
-    if (this.#paused && !this.stopped && this.#state !== ReadyState.CLOSED) return false;
+    if ((this.#flags & PAUSED) !== 0 && !this.stopped && this.#state !== ReadyState.CLOSED) return false;
     this.#take(chunk, false);
     const down = this.#down;
-    if (this.#linkHeld && down !== null && down.queuedBytes < this.maxPayload / 2) {
-      this.#linkHeld = false;
-      if (!this.#paused) this.socket.resume();
+    if ((this.#flags & LINK_HELD) !== 0 && down !== null && down.queuedBytes < this.maxPayload / 2) {
+      this.#flags &= ~LINK_HELD;
+      if ((this.#flags & PAUSED) === 0) this.socket.resume();
     }
     return true;
   }
@@ -406,7 +418,9 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   #handshake(chunk: Buffer, transient: boolean): void {
-    const buf = this.#answer === null ? chunk : Buffer.concat([this.#answer, chunk]);
+    const opening = this.#opening;
+    if (opening === null) return;
+    const buf = opening.answer === null ? chunk : Buffer.concat([opening.answer, chunk]);
     if (buf !== chunk) transient = false;
     const end = buf.indexOf("\r\n\r\n", 0, "latin1");
     if (end === -1) {
@@ -415,11 +429,11 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
           new HandshakeError(`the server's answer head is over ${MAX_RESPONSE_HEAD} bytes`),
         );
       } else {
-        this.#answer = transient ? Buffer.from(buf) : buf;
+        opening.answer = transient ? Buffer.from(buf) : buf;
       }
       return;
     }
-    this.#answer = null;
+    opening.answer = null;
     let protocol: string;
     try {
       const answer = parseAnswer(buf.toString("latin1", 0, end));
@@ -431,7 +445,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
         this.terminate();
         return;
       }
-      protocol = checkAnswer(answer, this.#key!, this.#protocols!);
+      protocol = checkAnswer(answer, opening.key, opening.protocols);
     } catch (err) {
       if (!(err instanceof HandshakeError)) throw err;
       this.#handshakeFailed(err);
@@ -439,14 +453,12 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     }
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
-    this.#key = null;
-    this.#protocols = null;
+    this.#opening = null;
     this.#state = ReadyState.OPEN;
     this.opened = true;
     this.protocol = protocol;
-    this.socket.setNoDelay(this.#noDelay);
-    if (this.#heartbeatOptions !== null) this.#heartbeat = new Heartbeat(this, this.#heartbeatOptions);
-    this.#heartbeatOptions = null;
+    this.socket.setNoDelay(opening.noDelay);
+    if (opening.heartbeat !== null) this.#heartbeat = new Heartbeat(this, opening.heartbeat);
     this.#owner._wsOpen(this);
     // Frames may follow the answer in the same chunk.
     if (buf.length > end + 4) this.receive(buf.subarray(end + 4), transient);
@@ -468,7 +480,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     this.#heartbeat?.stop();
     // Frames still unread in a paused socket are read now (as `ws` does): a close frame among them counts.
     if (this.opened && !this.stopped) {
-      this.#paused = false;
+      this.#flags &= ~PAUSED;
       this.readUnread();
       // What the link held back (due, but reading was paused) had arrived: it counts too.
       this.#down?.kick();
@@ -488,8 +500,8 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
       // Copied: the link keeps it past this call. Past an input buffer's worth on the link, the
       // socket is not read: the server's send buffer fills, as behind a slow link.
       down.push(transient ? Buffer.from(chunk) : chunk);
-      if (!this.#linkHeld && down.queuedBytes >= this.maxPayload) {
-        this.#linkHeld = true;
+      if ((this.#flags & LINK_HELD) === 0 && down.queuedBytes >= this.maxPayload) {
+        this.#flags |= LINK_HELD;
         this.socket.pause();
       }
       return;

@@ -85,18 +85,51 @@ function isNonNegativeInt(v: number): boolean {
   return Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1;
 }
 
+/** What a client is set to (its options, checked): a frozen object, shared while it is the defaults. */
+interface ClientSettings {
+  readonly autoPoll: boolean;
+  readonly verifySsl: boolean;
+  readonly trusted: X509Certificate | null;
+  readonly ca: readonly (string | Buffer)[] | null;
+  readonly serverName: string | null;
+  readonly heartbeat: HeartbeatOptions | null;
+  readonly connectTimeoutMs: number;
+  readonly closeTimeoutMs: number;
+  readonly noDelay: boolean;
+  readonly buffers: BufferSizes;
+  readonly link: LinkShape | null;
+}
+
+function defaultSettings(autoPoll: boolean): ClientSettings {
+  return Object.freeze({
+    autoPoll,
+    verifySsl: true,
+    trusted: null,
+    ca: null,
+    serverName: null,
+    heartbeat: null,
+    connectTimeoutMs: 30_000,
+    closeTimeoutMs: 30_000,
+    noDelay: true,
+    buffers: GODOT3_CLIENT_BUFFERS,
+    link: null,
+  });
+}
+
+/** The defaults, polled and autoPoll: what a swarm's clients are nearly always set to. */
+const DEFAULTS_POLLED = defaultSettings(false);
+const DEFAULTS_AUTO = defaultSettings(true);
+
+/** `s` itself, or the shared object of the same defaults (a swarm's 20,000 clients keep one). */
+function sharedSettings(s: ClientSettings): ClientSettings {
+  const d = s.autoPoll ? DEFAULTS_AUTO : DEFAULTS_POLLED;
+  for (const k of Object.keys(d) as (keyof ClientSettings)[]) if (s[k] !== d[k]) return Object.freeze(s);
+  return d;
+}
+
 export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implements ConnectionOwner {
-  #autoPoll: boolean;
-  #verifySsl: boolean;
-  #trusted: X509Certificate | null = null;
-  #ca: readonly (string | Buffer)[] | null;
-  #serverName: string | null;
-  #heartbeat: HeartbeatOptions | null;
-  #connectTimeoutMs: number;
-  #closeTimeoutMs: number;
-  #noDelay: boolean;
-  #buffers: BufferSizes;
-  #link: LinkShape | null;
+  /** The settings, never changed in place (a setter replaces them): clients made with the defaults share one. */
+  #s: ClientSettings;
   #peer = new WebSocketPeer();
   /** The connection of the current attempt (connecting or connected); replaced on every connectToUrl. */
   #conn: ClientConnection | null = null;
@@ -121,18 +154,18 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
 
   constructor(options: WebSocketClientOptions = {}) {
     super();
-    this.#autoPoll = options.autoPoll ?? false;
-    this.#verifySsl = options.verifySsl ?? true;
+    let trusted: X509Certificate | null = null;
     if (options.trustedSslCertificate) {
-      this.#trusted = readCertificate(options.trustedSslCertificate, "trustedSslCertificate");
+      trusted = readCertificate(options.trustedSslCertificate, "trustedSslCertificate");
     }
-    const ca = options.ca ?? null;
-    this.#ca = ca === null ? null : Array.isArray(ca) ? [...ca] : [ca as string | Buffer];
-    for (const c of this.#ca ?? []) readCertificate(c, "ca");
-    this.#serverName = options.tlsServerName ?? null;
-    if (this.#serverName !== null && !/^[A-Za-z0-9.:_-]+$/.test(this.#serverName)) {
+    const caOption = options.ca ?? null;
+    const ca =
+      caOption === null ? null : Array.isArray(caOption) ? [...caOption] : [caOption as string | Buffer];
+    for (const c of ca ?? []) readCertificate(c, "ca");
+    const serverName = options.tlsServerName ?? null;
+    if (serverName !== null && !/^[A-Za-z0-9.:_-]+$/.test(serverName)) {
       throw new WebSocketArgumentError(
-        `tlsServerName is not a host name: ${JSON.stringify(this.#serverName)}`,
+        `tlsServerName is not a host name: ${JSON.stringify(serverName)}`,
         "tlsServerName",
       );
     }
@@ -144,19 +177,29 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
         "heartbeat",
       );
     }
-    this.#heartbeat = interval > 0 ? { intervalMs: interval, timeoutMs: timeout } : null;
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
-    this.#closeTimeoutMs = options.closeTimeoutMs ?? 30_000;
-    if (!isNonNegativeInt(this.#connectTimeoutMs) || this.#connectTimeoutMs === 0) {
+    const connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
+    const closeTimeoutMs = options.closeTimeoutMs ?? 30_000;
+    if (!isNonNegativeInt(connectTimeoutMs) || connectTimeoutMs === 0) {
       throw new WebSocketArgumentError("connectTimeoutMs must be a positive integer", "connectTimeoutMs");
     }
-    if (!isNonNegativeInt(this.#closeTimeoutMs) || this.#closeTimeoutMs === 0) {
+    if (!isNonNegativeInt(closeTimeoutMs) || closeTimeoutMs === 0) {
       throw new WebSocketArgumentError("closeTimeoutMs must be a positive integer", "closeTimeoutMs");
     }
-    this.#noDelay = options.noDelay ?? true;
-    this.#buffers = options.buffers ?? GODOT3_CLIENT_BUFFERS;
-    bufferLimits(this.#buffers);
-    this.#link = linkShape(options.network, "network");
+    const buffers = options.buffers ?? GODOT3_CLIENT_BUFFERS;
+    bufferLimits(buffers);
+    this.#s = sharedSettings({
+      autoPoll: options.autoPoll ?? false,
+      verifySsl: options.verifySsl ?? true,
+      trusted,
+      ca,
+      serverName,
+      heartbeat: interval > 0 ? { intervalMs: interval, timeoutMs: timeout } : null,
+      connectTimeoutMs,
+      closeTimeoutMs,
+      noDelay: options.noDelay ?? true,
+      buffers,
+      link: linkShape(options.network, "network"),
+    });
   }
 
   // ---- WebSocketClient ----
@@ -204,16 +247,16 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
         );
       }
     }
-    const limits = this.#buffers === GODOT3_CLIENT_BUFFERS ? DEFAULT_LIMITS : bufferLimits(this.#buffers);
-    const hostName = this.#serverName ?? (parsed.host.includes(":") ? `[${parsed.host}]` : parsed.host);
+    const limits = this.#s.buffers === GODOT3_CLIENT_BUFFERS ? DEFAULT_LIMITS : bufferLimits(this.#s.buffers);
+    const hostName = this.#s.serverName ?? (parsed.host.includes(":") ? `[${parsed.host}]` : parsed.host);
     const defaultPort = parsed.secure ? 443 : 80;
     const tls = parsed.secure
       ? tlsConnectOptions(
           {
-            verify: this.#verifySsl,
-            trustedCertificate: this.#trusted,
-            ca: this.#ca,
-            serverName: this.#serverName,
+            verify: this.#s.verifySsl,
+            trustedCertificate: this.#s.trusted,
+            ca: this.#s.ca,
+            serverName: this.#s.serverName,
           },
           parsed.host,
         )
@@ -229,11 +272,11 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
         headers,
         tls,
         maxPayload: limits.maxMessageBytes, // wslay's max_recv_msg_length: larger closes with 1009
-        connectTimeoutMs: this.#connectTimeoutMs,
-        closeTimeoutMs: this.#closeTimeoutMs,
-        noDelay: this.#noDelay,
-        heartbeat: this.#heartbeat,
-        link: this.#link,
+        connectTimeoutMs: this.#s.connectTimeoutMs,
+        closeTimeoutMs: this.#s.closeTimeoutMs,
+        noDelay: this.#s.noDelay,
+        heartbeat: this.#s.heartbeat,
+        link: this.#s.link,
       });
     } catch (err) {
       return this.#fail(
@@ -320,16 +363,16 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   }
 
   get verifySsl(): boolean {
-    return this.#verifySsl;
+    return this.#s.verifySsl;
   }
 
   set verifySsl(value: boolean) {
-    this.#verifySsl = value === true;
+    this.#s = { ...this.#s, verifySsl: value === true };
   }
 
   /** The trusted certificate as PEM, or null. */
   get trustedSslCertificate(): string | null {
-    return this.#trusted?.toString() ?? null;
+    return this.#s.trusted?.toString() ?? null;
   }
 
   /** Godot refuses a change while connected or connecting; so does this (throws). */
@@ -340,7 +383,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
         GodotError.ERR_ALREADY_IN_USE,
       );
     }
-    this.#trusted = pem ? readCertificate(pem, "trustedSslCertificate") : null;
+    this.#s = { ...this.#s, trusted: pem ? readCertificate(pem, "trustedSslCertificate") : null };
   }
 
   // ---- WebSocketMultiplayerPeer ----
@@ -379,13 +422,13 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
       if (err instanceof WebSocketError) return this.#fail(err);
       throw err;
     }
-    this.#buffers = sizes;
+    this.#s = { ...this.#s, buffers: sizes };
     return GodotError.OK;
   }
 
   /** The limits the current buffer sizes give (bytes and packets). */
   getBufferLimits(): BufferLimits {
-    return this.#buffers === GODOT3_CLIENT_BUFFERS ? DEFAULT_LIMITS : bufferLimits(this.#buffers);
+    return this.#s.buffers === GODOT3_CLIENT_BUFFERS ? DEFAULT_LIMITS : bufferLimits(this.#s.buffers);
   }
 
   /** Attaches the multiplayer layer that owns gdMpApi connections (see multiplayer-sink.ts). */
@@ -419,13 +462,13 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   }
 
   get autoPoll(): boolean {
-    return this.#autoPoll;
+    return this.#s.autoPoll;
   }
 
   /** Switching on delivers what is queued right away. */
   set autoPoll(value: boolean) {
-    this.#autoPoll = value === true;
-    if (this.#autoPoll) this.poll();
+    this.#s = { ...this.#s, autoPoll: value === true };
+    if (this.#s.autoPoll) this.poll();
   }
 
   /** Godot: "use get_peer(1)" — the client object is no PacketPeer outside multiplayer mode. */
@@ -481,7 +524,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     this.traffic.msgsIn++;
     this.traffic.bytesIn += data.length;
     if (this.#conn !== conn) return;
-    if (this.#autoPoll && !this.#polling && this.#queue === null) {
+    if (this.#s.autoPoll && !this.#polling && this.#queue === null) {
       // Delivered on arrival: no event object, no queue.
       this.#polling = true;
       try {
@@ -534,7 +577,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     } else {
       this.#queue.push(event);
     }
-    if (this.#autoPoll) this.poll();
+    if (this.#s.autoPoll) this.poll();
   }
 
   #connectError(conn: ClientConnection): ConnectError {
@@ -544,7 +587,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     if (!err)
       return new ConnectError(`connection to ${where} closed during the handshake`, { reason: "network" });
     const code = nodeErrorCode(err);
-    const tlsCause = tlsFailureOf(code, this.#trusted !== null && this.#verifySsl);
+    const tlsCause = tlsFailureOf(code, this.#s.trusted !== null && this.#s.verifySsl);
     if (tlsCause) {
       return new ConnectError(`TLS handshake with ${where} failed (${tlsCause}): ${err.message}`, {
         reason: "tls",

@@ -15,10 +15,6 @@ import { type Godot4Calls, Godot4Node } from "./node.js";
 import { BotReplication } from "./replication.js";
 
 export class Godot4Bot extends Bot<Mode4> {
-  /** The WebSocketMultiplayerPeer (4.x) under the bot: its drops, timings, lastClose. */
-  readonly peer: WebSocketMultiplayerPeer4;
-  /** The SceneMultiplayer (4.x): stats, nodes, auth, send_bytes, rpc sender. */
-  readonly multiplayer: SceneMultiplayer;
   readonly #dialect: Godot4Dialect;
   #nodes: Map<string, Godot4Node> | null = null;
   #calls: Godot4Calls | null = null;
@@ -32,8 +28,16 @@ export class Godot4Bot extends Bot<Mode4> {
     });
     this.#dialect = dialect!;
     this.#dialect.bot = this;
-    this.peer = this.#dialect.peer;
-    this.multiplayer = this.#dialect.multiplayer;
+  }
+
+  /** The WebSocketMultiplayerPeer (4.x) under the bot: its drops, timings, lastClose. */
+  get peer(): WebSocketMultiplayerPeer4 {
+    return this.#dialect.peer;
+  }
+
+  /** The SceneMultiplayer (4.x): stats, nodes, auth, send_bytes, rpc sender. */
+  get multiplayer(): SceneMultiplayer {
+    return this.#dialect.multiplayer;
   }
 
   override get godot(): 4 {

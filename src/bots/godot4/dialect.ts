@@ -168,25 +168,31 @@ class Attach implements MultiplayerPeerHandlers {
   }
 }
 
+const HAS_MANIFEST = 1;
+const JOINED = 2;
+const CLOSED = 4;
+const AUTHENTICATING = 8;
+const AUTH_FAILED = 16;
+
 const utf8 = new TextEncoder();
 const bytesOf = (data: string | Uint8Array): Uint8Array =>
   typeof data === "string" ? utf8.encode(data) : data;
 
 export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserver {
-  readonly godot = 4;
+  get godot(): 4 {
+    return 4;
+  }
   readonly peer: WebSocketMultiplayerPeer4;
   readonly multiplayer: SceneMultiplayer;
   /** The bot this dialect serves (an AuthExchange gets it); set by Godot4Bot. */
   bot: Godot4Bot | null = null;
-  readonly #client: WebSocketClient;
-  readonly #times: OpeningTimes;
+  /** The connection and its opening times until greet() hands them to the peer (then null). */
+  #client: WebSocketClient | null;
+  #times: OpeningTimes | null;
   readonly #host: DialectHost;
   readonly #auth: Godot4Auth | undefined;
-  readonly #hasManifest: boolean;
-  #joined = false;
-  #closed = false;
-  #authenticating = false;
-  #authFailed = false;
+  /** HAS_MANIFEST, JOINED, CLOSED, AUTHENTICATING, AUTH_FAILED: one number, not a field each. */
+  #flags = 0;
   #manifestErrors = 0;
 
   constructor(
@@ -201,7 +207,7 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
     this.#auth = options.auth;
     this.peer = new BotPeer4({ ...options.peer, autoPoll: (options.style ?? "event") === "event" });
     const manifest = options.manifest === undefined ? undefined : loadManifest(options.manifest);
-    this.#hasManifest = manifest !== undefined;
+    if (manifest !== undefined) this.#flags |= HAS_MANIFEST;
     // Processing on arrival while joining (auth, ADD_PEERs); the peer holds every other packet.
     const mp = new SceneMultiplayer({ ...(manifest ? { manifest } : {}), autoProcess: true });
     this.multiplayer = mp;
@@ -225,14 +231,14 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
     const host = this.#host;
     switch (signal) {
       case "connected_to_server":
-        this.#joined = true;
+        this.#flags |= JOINED;
         host.joined();
         return;
       case "peer_authenticating":
         this.#onAuthenticating(args[0] as number);
         return;
       case "peer_authentication_failed":
-        if (args[0] === 1) this.#authFailed = true;
+        if (args[0] === 1) this.#flags |= AUTH_FAILED;
         return;
       case "connection_failed":
       case "server_disconnected":
@@ -271,7 +277,7 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
 
   #onAuthenticating(id: number): void {
     if (id !== 1) return;
-    this.#authenticating = true;
+    this.#flags |= AUTHENTICATING;
     const auth = this.#auth;
     if (auth === undefined) return;
     if (typeof auth === "function") {
@@ -284,21 +290,23 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
   }
 
   #onClosed(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#flags & CLOSED) return;
+    this.#flags |= CLOSED;
     const last = this.peer.lastClose;
     const info = last?.info ?? null;
     const error = last?.error instanceof ConnectError ? last.error : null;
-    if (!this.#joined && this.#authenticating) {
+    const joined = (this.#flags & JOINED) !== 0;
+    if (!joined && (this.#flags & AUTHENTICATING) !== 0) {
       this.#host.closed(info, error, {
         reason: "auth-failed",
-        message: this.#authFailed
-          ? `the authentication did not complete within auth_timeout (${this.multiplayer.authTimeout} s)`
-          : `the server ended the connection during authentication${info ? ` (${info.code}${info.reason ? ` ${info.reason}` : ""})` : ""}`,
+        message:
+          this.#flags & AUTH_FAILED
+            ? `the authentication did not complete within auth_timeout (${this.multiplayer.authTimeout} s)`
+            : `the server ended the connection during authentication${info ? ` (${info.code}${info.reason ? ` ${info.reason}` : ""})` : ""}`,
       });
       return;
     }
-    if (!this.#joined && last?.error && !error) {
+    if (!joined && last?.error && !error) {
       // A bad greeting, a handshake timeout: the peer's own error, by its reason.
       const reason = (last.error as { reason?: string }).reason ?? "closed";
       this.#host.closed(info, null, { reason, message: last.error.message });
@@ -308,11 +316,16 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
   }
 
   greet(first: Uint8Array): void {
+    const client = this.#client;
+    const times = this.#times;
+    if (client === null || times === null) throw new Error("unreachable: a Godot 4 dialect greeted twice");
+    this.#client = null;
+    this.#times = null;
     const peer = this.peer;
     peer.subscribe(new Attach(peer as BotPeer4, this.multiplayer));
-    const err = peer.adoptClient(this.#client, first, this.#times);
+    const err = peer.adoptClient(client, first, times);
     if (err !== GodotError.OK) {
-      this.#closed = true;
+      this.#flags |= CLOSED;
       this.#host.closed(null, null, {
         reason: "closed",
         message: `adoptClient failed: ${peer.lastError?.message ?? err}`,
@@ -368,7 +381,7 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
     const config = godot4Config(mode);
     let node = this.multiplayer.getNode(path);
     if (!node?.config.byName(method)) {
-      if (this.#hasManifest && !node?.fromManifest && !node?.config.names.length) {
+      if ((this.#flags & HAS_MANIFEST) !== 0 && !node?.fromManifest && !node?.config.names.length) {
         throw new RangeError(
           `no node ${path} in the manifest: if the game makes it at run time, declare it with every RPC name it has (declareNode)`,
         );
@@ -417,7 +430,7 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
     if (!node || (!node.fromManifest && node.config.names.length === 0)) {
       throw new RpcError4(
         "unknown-node",
-        `no node ${path} ${this.#hasManifest ? "in the manifest, nor declared in code" : "declared (no manifest given: declare its names with declareNode or handle)"}: its method ids are unknown`,
+        `no node ${path} ${(this.#flags & HAS_MANIFEST) !== 0 ? "in the manifest, nor declared in code" : "declared (no manifest given: declare its names with declareNode or handle)"}: its method ids are unknown`,
         GodotError.ERR_INVALID_PARAMETER,
       );
     }

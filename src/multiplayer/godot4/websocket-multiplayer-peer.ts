@@ -109,6 +109,50 @@ function checkSeconds(value: number, name: string, zeroOk: boolean): number {
   return value;
 }
 
+/** What a peer is set to (its options, checked): a frozen object, shared while it is the defaults. */
+interface Settings4 {
+  readonly supportedProtocols: readonly string[];
+  readonly handshakeHeaders: readonly string[];
+  readonly inbound: number;
+  readonly outbound: number;
+  readonly maxQueued: number;
+  /** Seconds. */
+  readonly handshakeTimeout: number;
+  /** Seconds. */
+  readonly heartbeatInterval: number;
+  readonly serverInbound: number;
+  readonly autoPoll: boolean;
+  readonly closeTimeoutMs: number | undefined;
+  readonly network: LinkConditions | null;
+}
+
+function defaultSettings(autoPoll: boolean): Settings4 {
+  return Object.freeze({
+    supportedProtocols: NO_STRINGS,
+    handshakeHeaders: NO_STRINGS,
+    inbound: GODOT4_BUFFER_SIZE,
+    outbound: GODOT4_BUFFER_SIZE,
+    maxQueued: GODOT4_MAX_QUEUED_PACKETS,
+    handshakeTimeout: GODOT4_HANDSHAKE_TIMEOUT,
+    heartbeatInterval: 0,
+    serverInbound: GODOT4_BUFFER_SIZE,
+    autoPoll,
+    closeTimeoutMs: undefined,
+    network: null,
+  });
+}
+
+/** The defaults, polled and event style: what a swarm's peers are nearly always set to. */
+const DEFAULTS_POLLED = defaultSettings(false);
+const DEFAULTS_AUTO = defaultSettings(true);
+
+/** `s` itself, or the shared object of the same defaults (a swarm's 20,000 peers keep one). */
+function sharedSettings(s: Settings4): Settings4 {
+  const d = s.autoPoll ? DEFAULTS_AUTO : DEFAULTS_POLLED;
+  for (const k of Object.keys(d) as (keyof Settings4)[]) if (s[k] !== d[k]) return Object.freeze(s);
+  return d;
+}
+
 /** The handshake deadline: a module-level function, the peer as its argument (no closure per peer). */
 function handshakeTimedOut(peer: WebSocketMultiplayerPeer4): void {
   peer._handshakeTimedOut();
@@ -127,17 +171,8 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   #expired = false;
   #traffic: Readonly<Traffic> = NO_TRAFFIC;
   #drops: Map<Peer4DropReason, number> | null = null;
-  #supportedProtocols: readonly string[];
-  #handshakeHeaders: readonly string[];
-  #inbound: number;
-  #outbound: number;
-  #maxQueued: number;
-  #handshakeTimeout: number;
-  #heartbeatInterval: number;
-  #serverInbound: number;
-  readonly #autoPoll: boolean;
-  readonly #closeTimeoutMs: number | undefined;
-  readonly #network: LinkConditions | null;
+  /** The settings, never changed in place (a setter replaces them): peers made with the defaults share one. */
+  #s: Settings4;
   /** The subprotocol the server chose ("" if none). */
   selectedProtocol = "";
   readonly timings: Timings4 = { startedAt: 0, openedAt: 0, greetedAt: 0 };
@@ -145,24 +180,27 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
 
   constructor(options: WebSocketMultiplayerPeer4Options = {}) {
     super();
-    this.#supportedProtocols = options.supportedProtocols ?? NO_STRINGS;
-    this.#handshakeHeaders = options.handshakeHeaders ?? NO_STRINGS;
-    this.#inbound = checkSize(options.inboundBufferSize ?? GODOT4_BUFFER_SIZE, "inboundBufferSize");
-    this.#outbound = checkSize(options.outboundBufferSize ?? GODOT4_BUFFER_SIZE, "outboundBufferSize");
-    this.#maxQueued = checkSize(options.maxQueuedPackets ?? GODOT4_MAX_QUEUED_PACKETS, "maxQueuedPackets");
-    this.#handshakeTimeout = checkSeconds(
-      options.handshakeTimeout ?? GODOT4_HANDSHAKE_TIMEOUT,
-      "handshakeTimeout",
-      false,
-    );
-    this.#heartbeatInterval = checkSeconds(options.heartbeatInterval ?? 0, "heartbeatInterval", true);
-    this.#serverInbound = checkSize(
-      options.serverInboundBufferSize ?? GODOT4_BUFFER_SIZE,
-      "serverInboundBufferSize",
-    );
-    this.#autoPoll = options.autoPoll ?? false;
-    this.#closeTimeoutMs = options.closeTimeoutMs;
-    this.#network = options.network ?? null;
+    const settings: Settings4 = {
+      supportedProtocols: options.supportedProtocols ?? NO_STRINGS,
+      handshakeHeaders: options.handshakeHeaders ?? NO_STRINGS,
+      inbound: checkSize(options.inboundBufferSize ?? GODOT4_BUFFER_SIZE, "inboundBufferSize"),
+      outbound: checkSize(options.outboundBufferSize ?? GODOT4_BUFFER_SIZE, "outboundBufferSize"),
+      maxQueued: checkSize(options.maxQueuedPackets ?? GODOT4_MAX_QUEUED_PACKETS, "maxQueuedPackets"),
+      handshakeTimeout: checkSeconds(
+        options.handshakeTimeout ?? GODOT4_HANDSHAKE_TIMEOUT,
+        "handshakeTimeout",
+        false,
+      ),
+      heartbeatInterval: checkSeconds(options.heartbeatInterval ?? 0, "heartbeatInterval", true),
+      serverInbound: checkSize(
+        options.serverInboundBufferSize ?? GODOT4_BUFFER_SIZE,
+        "serverInboundBufferSize",
+      ),
+      autoPoll: options.autoPoll ?? false,
+      closeTimeoutMs: options.closeTimeoutMs,
+      network: options.network ?? null,
+    };
+    this.#s = sharedSettings(settings);
   }
 
   /**
@@ -171,19 +209,19 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
    */
   clientOptions(tlsOptions: TLSOptions | null = null): WebSocketClientOptions {
     const defaults =
-      this.#inbound === GODOT4_BUFFER_SIZE &&
-      this.#outbound === GODOT4_BUFFER_SIZE &&
-      this.#maxQueued === GODOT4_MAX_QUEUED_PACKETS;
-    const heartbeatMs = Math.round(this.#heartbeatInterval * 1000);
+      this.#s.inbound === GODOT4_BUFFER_SIZE &&
+      this.#s.outbound === GODOT4_BUFFER_SIZE &&
+      this.#s.maxQueued === GODOT4_MAX_QUEUED_PACKETS;
+    const heartbeatMs = Math.round(this.#s.heartbeatInterval * 1000);
     return {
-      autoPoll: this.#autoPoll,
-      buffers: defaults ? DEFAULT_BUFFERS : bufferSizes(this.#inbound, this.#outbound, this.#maxQueued),
+      autoPoll: this.#s.autoPoll,
+      buffers: defaults ? DEFAULT_BUFFERS : bufferSizes(this.#s.inbound, this.#s.outbound, this.#s.maxQueued),
       // Our deadline (handshake_timeout) is the one that counts; the client's is a backstop.
-      connectTimeoutMs: Math.round(this.#handshakeTimeout * 1000) + 1000,
+      connectTimeoutMs: Math.round(this.#s.handshakeTimeout * 1000) + 1000,
       ...(heartbeatMs > 0 ? { heartbeatIntervalMs: heartbeatMs } : {}),
-      ...(this.#closeTimeoutMs !== undefined ? { closeTimeoutMs: this.#closeTimeoutMs } : {}),
+      ...(this.#s.closeTimeoutMs !== undefined ? { closeTimeoutMs: this.#s.closeTimeoutMs } : {}),
       ...(tlsOptions ? tlsOptions.clientOptions() : {}),
-      ...(this.#network ? { network: this.#network } : {}),
+      ...(this.#s.network ? { network: this.#s.network } : {}),
     };
   }
 
@@ -218,7 +256,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
     }
     const sink = new WebSocketMultiplayerPeer4.#Sink(this);
     client.setMultiplayerSink(sink);
-    const err = client.connectToUrl(url, this.#supportedProtocols, true, this.#handshakeHeaders);
+    const err = client.connectToUrl(url, this.#s.supportedProtocols, true, this.#s.handshakeHeaders);
     if (err !== GodotError.OK) {
       client.setMultiplayerSink(null);
       this.lastError = client.lastError;
@@ -267,7 +305,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
     this.timings.openedAt = 0;
     this.timings.greetedAt = 0;
     this.lastClose = null;
-    const left = Math.max(0, this.#handshakeTimeout * 1000 - (performance.now() - startedAt));
+    const left = Math.max(0, this.#s.handshakeTimeout * 1000 - (performance.now() - startedAt));
     this.#timer = setTimeout(handshakeTimedOut, left, this);
     this.#timer.unref();
     this.#setStatus(ConnectionStatus.CONNECTING);
@@ -279,59 +317,59 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   }
 
   get supportedProtocols(): readonly string[] {
-    return this.#supportedProtocols;
+    return this.#s.supportedProtocols;
   }
   set supportedProtocols(value: readonly string[]) {
-    this.#supportedProtocols = Object.freeze([...value]);
+    this.#s = { ...this.#s, supportedProtocols: Object.freeze([...value]) };
   }
   get handshakeHeaders(): readonly string[] {
-    return this.#handshakeHeaders;
+    return this.#s.handshakeHeaders;
   }
   set handshakeHeaders(value: readonly string[]) {
-    this.#handshakeHeaders = Object.freeze([...value]);
+    this.#s = { ...this.#s, handshakeHeaders: Object.freeze([...value]) };
   }
   get inboundBufferSize(): number {
-    return this.#inbound;
+    return this.#s.inbound;
   }
   set inboundBufferSize(value: number) {
-    this.#inbound = checkSize(value, "inboundBufferSize");
+    this.#s = { ...this.#s, inbound: checkSize(value, "inboundBufferSize") };
   }
   get outboundBufferSize(): number {
-    return this.#outbound;
+    return this.#s.outbound;
   }
   set outboundBufferSize(value: number) {
-    this.#outbound = checkSize(value, "outboundBufferSize");
+    this.#s = { ...this.#s, outbound: checkSize(value, "outboundBufferSize") };
   }
   get maxQueuedPackets(): number {
-    return this.#maxQueued;
+    return this.#s.maxQueued;
   }
   set maxQueuedPackets(value: number) {
-    this.#maxQueued = checkSize(value, "maxQueuedPackets");
+    this.#s = { ...this.#s, maxQueued: checkSize(value, "maxQueuedPackets") };
   }
   /** Seconds. */
   get handshakeTimeout(): number {
-    return this.#handshakeTimeout;
+    return this.#s.handshakeTimeout;
   }
   set handshakeTimeout(value: number) {
-    this.#handshakeTimeout = checkSeconds(value, "handshakeTimeout", false);
+    this.#s = { ...this.#s, handshakeTimeout: checkSeconds(value, "handshakeTimeout", false) };
   }
   /** Seconds (WebSocketPeer.heartbeat_interval); takes effect at the next createClient. */
   get heartbeatInterval(): number {
-    return this.#heartbeatInterval;
+    return this.#s.heartbeatInterval;
   }
   set heartbeatInterval(value: number) {
-    this.#heartbeatInterval = checkSeconds(value, "heartbeatInterval", true);
+    this.#s = { ...this.#s, heartbeatInterval: checkSeconds(value, "heartbeatInterval", true) };
   }
   get serverInboundBufferSize(): number {
-    return this.#serverInbound;
+    return this.#s.serverInbound;
   }
   set serverInboundBufferSize(value: number) {
-    this.#serverInbound = checkSize(value, "serverInboundBufferSize");
+    this.#s = { ...this.#s, serverInbound: checkSize(value, "serverInboundBufferSize") };
   }
 
   /** PacketPeer.get_max_packet_size: what putPacket() takes at most. */
   getMaxPacketSize(): number {
-    return Math.min(this.#outbound, this.#serverInbound);
+    return Math.min(this.#s.outbound, this.#s.serverInbound);
   }
 
   /** Every message and byte of the last connection, both ways, at the socket (the greeting included). */
@@ -362,21 +400,21 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
     if (this.#status !== ConnectionStatus.CONNECTED || client === null || this.#closing) {
       return this.#fail(new WebSocketError("put_packet: not connected", GodotError.ERR_UNCONFIGURED));
     }
-    if (payload.length > this.#serverInbound) {
+    if (payload.length > this.#s.serverInbound) {
       return this.#fail(
         new MultiplayerPeer4Error(
           "packet-too-large",
-          `packet of ${payload.length} bytes exceeds the server's inbound_buffer_size ${this.#serverInbound}: ` +
+          `packet of ${payload.length} bytes exceeds the server's inbound_buffer_size ${this.#s.serverInbound}: ` +
             "a Godot 4 server closes the connection with 1009; raise serverInboundBufferSize only if the " +
             "server's inbound_buffer_size is raised too",
         ),
       );
     }
-    if (payload.length > this.#outbound) {
+    if (payload.length > this.#s.outbound) {
       return this.#fail(
         new MultiplayerPeer4Error(
           "output-bytes",
-          `packet of ${payload.length} bytes exceeds outbound_buffer_size ${this.#outbound}`,
+          `packet of ${payload.length} bytes exceeds outbound_buffer_size ${this.#s.outbound}`,
         ),
       );
     }
@@ -450,12 +488,12 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
 
   #onMessage(data: Uint8Array): void {
     if (this.#closing) return; // Godot's wslay callback ignores messages once the close is sent
-    if (data.length > this.#inbound) {
+    if (data.length > this.#s.inbound) {
       // Our client closes above its power-of-two size with 1009 by itself; this is the exact size.
       this.#drop("message-too-big");
       this.lastError = new MultiplayerPeer4Error(
         "message-too-big",
-        `message of ${data.length} bytes exceeds inbound_buffer_size ${this.#inbound}`,
+        `message of ${data.length} bytes exceeds inbound_buffer_size ${this.#s.inbound}`,
       );
       this.#closing = true;
       this.#client?.disconnectFromHost(1009);
@@ -521,7 +559,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   _handshakeTimedOut(): void {
     this.#timer = null;
     if (this.#status !== ConnectionStatus.CONNECTING) return;
-    if (this.#autoPoll) this.#giveUp();
+    if (this.#s.autoPoll) this.#giveUp();
     else this.#expired = true;
   }
 
@@ -534,7 +572,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
         ? this.lastClose.error
         : new MultiplayerPeer4Error(
             "handshake-timeout",
-            `WebSocket handshake timed out after ${this.#handshakeTimeout.toFixed(3)} seconds.`,
+            `WebSocket handshake timed out after ${this.#s.handshakeTimeout.toFixed(3)} seconds.`,
           );
     const client = this.#client;
     if (client !== null) {

@@ -86,10 +86,24 @@ export interface SceneMultiplayerStats {
   sendErrors: number;
 }
 
-/** The stats, each map made on first use (a bot that only calls and is called needs two of five). */
+/** No peer id (ids are positive; 0 means everyone). */
+const NO_PEER = -1;
+
+/**
+ * The stats, each map made on first use (a bot that only calls and is called needs two of five).
+ * A client's transport peer is the server alone: the first peer's counters are fields here, with
+ * no Map nor record (~280 B a bot), until `byPeer` is read or a second peer is counted; from then
+ * on its record in `byPeer` counts.
+ */
 class Stats4 implements SceneMultiplayerStats {
   #byMethod: Map<string, MethodStats> | null = null;
   #byPeer: Map<number, PeerStats4> | null = null;
+  /** While #byPeer is null: the only peer counted so far (NO_PEER: none), and its counters. */
+  #firstId = NO_PEER;
+  #packetsIn = 0;
+  #packetsOut = 0;
+  #bytesIn = 0;
+  #bytesOut = 0;
   #dropped: Map<SceneDropReason4, number> | null = null;
   #errors: Map<ScenePacketErrorReason4, number> | null = null;
   #manifest: Map<ManifestErrorReason, number> | null = null;
@@ -101,8 +115,76 @@ class Stats4 implements SceneMultiplayerStats {
     return this.#byMethod;
   }
   get byPeer(): Map<number, PeerStats4> {
-    this.#byPeer ??= new Map();
+    if (this.#byPeer === null) {
+      this.#byPeer = new Map();
+      if (this.#firstId !== NO_PEER) {
+        this.#byPeer.set(this.#firstId, {
+          packetsIn: this.#packetsIn,
+          packetsOut: this.#packetsOut,
+          bytesIn: this.#bytesIn,
+          bytesOut: this.#bytesOut,
+        });
+        this.#firstId = NO_PEER;
+      }
+    }
     return this.#byPeer;
+  }
+
+  /** One packet of `bytes` from peer `id`. */
+  countIn(id: number, bytes: number): void {
+    if (this.#byPeer === null && this.#owns(id)) {
+      this.#packetsIn++;
+      this.#bytesIn += bytes;
+      return;
+    }
+    const p = this.#record(id);
+    p.packetsIn++;
+    p.bytesIn += bytes;
+  }
+
+  /** One packet of `bytes` to peer `id`. */
+  countOut(id: number, bytes: number): void {
+    if (this.#byPeer === null && this.#owns(id)) {
+      this.#packetsOut++;
+      this.#bytesOut += bytes;
+      return;
+    }
+    const p = this.#record(id);
+    p.packetsOut++;
+    p.bytesOut += bytes;
+  }
+
+  /** Are the fields (still) `id`'s? They are taken by the first peer counted. */
+  #owns(id: number): boolean {
+    if (this.#firstId === id) return true;
+    if (this.#firstId !== NO_PEER) return false;
+    this.#firstId = id;
+    this.#packetsIn = 0;
+    this.#packetsOut = 0;
+    this.#bytesIn = 0;
+    this.#bytesOut = 0;
+    return true;
+  }
+
+  #record(id: number): PeerStats4 {
+    const byPeer = this.byPeer;
+    let p = byPeer.get(id);
+    if (!p) {
+      p = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
+      byPeer.set(id, p);
+    }
+    return p;
+  }
+
+  /** The peer left: its counters go. */
+  forgetPeer(id: number): void {
+    if (this.#byPeer !== null) this.#byPeer.delete(id);
+    else if (this.#firstId === id) this.#firstId = NO_PEER;
+  }
+
+  forgetPeers(): void {
+    this.#byPeer?.clear();
+    this.#firstId = NO_PEER;
   }
   get dropped(): Map<SceneDropReason4, number> {
     this.#dropped ??= new Map();
@@ -131,6 +213,13 @@ export interface SceneMultiplayerOptions {
   };
 }
 
+/** getNode's last answer: the path string asked (null: forgotten), the root path then, the node. */
+interface LastNode {
+  asked: string | null;
+  root: string;
+  node: RpcNode;
+}
+
 interface PendingPeer {
   local: boolean;
   remote: boolean;
@@ -139,6 +228,23 @@ interface PendingPeer {
 
 const RAW_KEY = ":raw";
 const now = (): number => performance.now();
+
+/** What an instance is set to beyond Godot's public properties: never changed in place. */
+interface MultiplayerSettings {
+  /** auth_timeout in ms (0: never). */
+  readonly authTimeoutMs: number;
+  readonly clock: () => number;
+  /** Nodes kept from manifest patterns. */
+  readonly maxNodes: number;
+  readonly limits: CacheLimits | undefined;
+}
+
+const DEFAULT_SETTINGS: MultiplayerSettings = Object.freeze({
+  authTimeoutMs: 3000,
+  clock: now,
+  maxNodes: 262_144,
+  limits: undefined,
+});
 const TRANSFER_RELIABLE = 2;
 
 export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
@@ -157,7 +263,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     null;
 
   #rootPath = "/root";
-  #authTimeoutMs = 3000;
+  /** auth_timeout, the clock, the limits: shared by every instance made with the defaults (a bot's). */
+  #cfg: MultiplayerSettings = DEFAULT_SETTINGS;
   #peer: MultiplayerPeer | null = null;
   #lastStatus: ConnectionStatus = ConnectionStatus.DISCONNECTED;
   /**
@@ -171,22 +278,22 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #remoteSenderOverride = 0;
   #nodes: Map<string, RpcNode> | null = null;
   /** getNode's last answer, for the path string it was asked (a bot names the same node per call). */
-  #lastAsked: string | null = null;
-  #lastRoot = "";
-  #lastNode: RpcNode | null = null;
+  #last: LastNode | null = null;
   #manifest: ManifestIndex | null = null;
-  readonly #maxNodes: number;
-  readonly #clock: () => number;
   #writer: PacketWriter | null = null;
   #processing = false;
   #blockSignals = false;
   #authTimer: ReturnType<typeof setTimeout> | null = null;
   #sendFailure: { error: GodotError; message: string } | null = null;
-  #stats: SceneMultiplayerStats | null = null;
+  #stats: Stats4 | null = null;
   /** This instance's counters of each table entry it called or was called by (made on first use). */
   #statsOf: Map<RpcMethod, MethodStats> | null = null;
 
-  static readonly #PeerHandlers = class implements MultiplayerPeerHandlers {
+  /**
+   * The narrow view the cache and RPC interfaces get of this instance, and its handlers of the
+   * peer's signals: one small object per instance for both.
+   */
+  static readonly #Host = class implements MultiplayerHost, MultiplayerPeerHandlers {
     constructor(readonly mp: SceneMultiplayer) {}
     peer_connected(id: number): void {
       this.mp.#addPeer(id);
@@ -206,11 +313,6 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       // Packets queued while we were still connecting are processed once connected.
       if (mp.autoProcess && mp.#lastStatus === ConnectionStatus.CONNECTED) mp.#drain();
     }
-  };
-
-  /** The narrow view the cache and RPC interfaces get of this instance. */
-  static readonly #Host = class implements MultiplayerHost {
-    constructor(readonly mp: SceneMultiplayer) {}
     get writer(): PacketWriter {
       this.mp.#writer ??= new PacketWriter(256);
       return this.mp.#writer;
@@ -283,10 +385,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     }
   };
 
-  readonly #handlers: MultiplayerPeerHandlers = new SceneMultiplayer.#PeerHandlers(this);
-  readonly #host: MultiplayerHost = new SceneMultiplayer.#Host(this);
-  readonly #cache: SceneCacheInterface;
-  readonly #rpc: SceneRPCInterface;
+  readonly #host: MultiplayerHost & MultiplayerPeerHandlers = new SceneMultiplayer.#Host(this);
+  /** The path cache and the RPC interface, made on first use: an idle bot names no path and calls nothing. */
+  #cacheI: SceneCacheInterface | null = null;
+  #rpcI: SceneRPCInterface | null = null;
   /** Made on first use: a bot of a game without spawners or synchronizers needs none (its tables cost ~1 KB). */
   #replication: SceneReplicationInterface | null = null;
   /** The manifest loaded last, for a replicator made after it. */
@@ -295,10 +397,14 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   constructor(options: SceneMultiplayerOptions = {}) {
     super();
     this.autoProcess = options.autoProcess ?? false;
-    this.#clock = options.clock ?? now;
-    this.#maxNodes = options.limits?.maxNodes ?? 262_144;
-    this.#cache = new SceneCacheInterface(this.#host, options.limits);
-    this.#rpc = new SceneRPCInterface(this.#host, this.#cache);
+    if (options.clock !== undefined || options.limits !== undefined) {
+      this.#cfg = Object.freeze({
+        authTimeoutMs: DEFAULT_SETTINGS.authTimeoutMs,
+        clock: options.clock ?? now,
+        maxNodes: options.limits?.maxNodes ?? DEFAULT_SETTINGS.maxNodes,
+        limits: options.limits,
+      });
+    }
     if (options.manifest) this.loadManifest(options.manifest);
   }
 
@@ -312,13 +418,23 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (this.#replication) return this.#replication;
     const r = new SceneReplicationInterface(
       this.#host,
-      this.#cache,
+      this.#cache(),
       (path) => this.node(path),
       (path) => this.removeNode(path),
     );
     this.#replication = r;
     if (this.#rawManifest) r.loadManifest(this.#rawManifest);
     return r;
+  }
+
+  #cache(): SceneCacheInterface {
+    this.#cacheI ??= new SceneCacheInterface(this.#host, this.#cfg.limits);
+    return this.#cacheI;
+  }
+
+  #rpc(): SceneRPCInterface {
+    this.#rpcI ??= new SceneRPCInterface(this.#host, this.#cache());
+    return this.#rpcI;
   }
 
   /** Counters, made on first use: an idle bot in a big swarm should cost next to nothing. */
@@ -344,14 +460,14 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       );
     }
     if (this.#peer) {
-      this.#peer.unsubscribe(this.#handlers);
+      this.#peer.unsubscribe(this.#host);
       this.clear();
     }
     this.#peer = peer;
     if (peer && !peer.isServer()) {
       if (!(this.#connected instanceof ConnectedPeers)) this.#connected = new ConnectedPeers();
     } else if (this.#connected instanceof ConnectedPeers) this.#connected = new Set<number>();
-    peer?.subscribe(this.#handlers);
+    peer?.subscribe(this.#host);
     this.#updateStatus();
   }
 
@@ -367,13 +483,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** SceneMultiplayer.auth_timeout, in seconds (0 = never). */
   get authTimeout(): number {
-    return this.#authTimeoutMs / 1000;
+    return this.#cfg.authTimeoutMs / 1000;
   }
 
   set authTimeout(seconds: number) {
     if (!(seconds >= 0))
       throw new RangeError("Timeout must be greater or equal to 0 (where 0 means no timeout)");
-    this.#authTimeoutMs = Math.floor(seconds * 1000);
+    this.#cfg = Object.freeze({ ...this.#cfg, authTimeoutMs: Math.floor(seconds * 1000) });
   }
 
   get refuseNewConnections(): boolean {
@@ -393,7 +509,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** Takes the nodes (and root path) of a manifest; nodes made from an earlier one are forgotten. */
   loadManifest(manifest: RpcManifest): void {
-    this.#lastAsked = null;
+    if (this.#last) this.#last.asked = null;
     this.#manifest = ManifestIndex.of(manifest);
     this.rootPath = this.#manifest.root;
     this.#rawManifest = manifest;
@@ -404,7 +520,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (!this.#nodes) return;
     for (const [path, n] of this.#nodes) {
       if (!n.fromManifest) continue;
-      this.#cache.forgetNode(n);
+      this.#cacheI?.forgetNode(n);
       this.#nodes.delete(path);
     }
   }
@@ -418,10 +534,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   node(path: string, declaration?: RpcDeclaration): RpcNode {
     const key = normalizePath(path, this.#rootPath);
     if (declaration) {
-      this.#lastAsked = null;
+      if (this.#last) this.#last.asked = null;
       const n = new RpcNode(this, key, new RpcNodeConfig(declaration));
       const old = this.#nodes?.get(key);
-      if (old) this.#cache.forgetNode(old);
+      if (old) this.#cacheI?.forgetNode(old);
       this.#nodes ??= new Map();
       this.#nodes.set(key, n);
       return n;
@@ -436,13 +552,17 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** The node at `path` if declared (in code or by the manifest): get_node_or_null. */
   getNode(path: string): RpcNode | null {
-    if (path === this.#lastAsked && this.#rootPath === this.#lastRoot) return this.#lastNode;
+    const last = this.#last;
+    if (last !== null && path === last.asked && this.#rootPath === last.root) return last.node;
     const n = this.#resolveNode(normalizePath(path, this.#rootPath));
     // Only a remembered node is remembered here: a miss, or a transient node, is asked again.
     if (n !== null && !n.transient) {
-      this.#lastAsked = path;
-      this.#lastRoot = this.#rootPath;
-      this.#lastNode = n;
+      if (last === null) this.#last = { asked: path, root: this.#rootPath, node: n };
+      else {
+        last.asked = path;
+        last.root = this.#rootPath;
+        last.node = n;
+      }
     }
     return n;
   }
@@ -452,8 +572,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     const key = normalizePath(path, this.#rootPath);
     const n = this.#nodes?.get(key);
     if (!n) return false;
-    this.#lastAsked = null;
-    this.#cache.forgetNode(n);
+    if (this.#last) this.#last.asked = null;
+    this.#cacheI?.forgetNode(n);
     this.#nodes?.delete(key);
     return true;
   }
@@ -475,7 +595,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       : new RpcNode(this, path, NO_RPCS, path, true);
     this.#nodes ??= new Map();
     // Beyond the limit a matched node still works, but is not remembered and gets no cache id.
-    if (this.#nodes.size < this.#maxNodes) this.#nodes.set(path, n);
+    if (this.#nodes.size < this.#cfg.maxNodes) this.#nodes.set(path, n);
     else n.transient = true;
     return n;
   }
@@ -509,9 +629,9 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     this.#lastStatus = ConnectionStatus.DISCONNECTED;
     this.#pending = null;
     this.#connected.clear();
-    this.#cache.clear();
+    this.#cacheI?.clear();
     this.#replication?.clear();
-    this.#stats?.byPeer.clear();
+    this.#stats?.forgetPeers();
     if (this.#authTimer) clearTimeout(this.#authTimer);
     this.#authTimer = null;
   }
@@ -580,7 +700,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     }
     this.#requirePeer("call an RPC");
     this.#sendFailure = null;
-    this.#rpc.rpcp(n, peer, method, args);
+    this.#rpc().rpcp(n, peer, method, args);
     this.#throwSendFailure();
   }
 
@@ -762,9 +882,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       }
       return err;
     }
-    const p = this.#peerStats(to);
-    p.packetsOut++;
-    p.bytesOut += packet.length;
+    this.#stats ??= new Stats4();
+    this.#stats.countOut(to, packet.length);
     return err;
   }
 
@@ -794,9 +913,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   #processOne(sender: number, p: Uint8Array, mode: number, channel: number): void {
     const len = p.length;
-    const ps = this.#peerStats(sender);
-    ps.packetsIn++;
-    ps.bytesIn += len;
+    this.#stats ??= new Stats4();
+    this.#stats.countIn(sender, len);
     const pending = this.#pending?.get(sender);
     if (pending) {
       if (len < 2 || ((p[0] as number) & CMD_MASK) !== NetworkCommand.SYS || p[1] !== SysCommand.AUTH) {
@@ -858,13 +976,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     const command = (p[0] as number) & CMD_MASK;
     switch (command) {
       case NetworkCommand.REMOTE_CALL:
-        this.#rpc.processRpc(from, p);
+        this.#rpc().processRpc(from, p);
         return;
       case NetworkCommand.SIMPLIFY_PATH:
-        this.#cache.processSimplifyPath(from, p);
+        this.#cache().processSimplifyPath(from, p);
         return;
       case NetworkCommand.CONFIRM_PATH:
-        this.#cache.processConfirmPath(from, p);
+        this.#cache().processConfirmPath(from, p);
         return;
       case NetworkCommand.RAW: {
         if (p.length < 2) {
@@ -988,7 +1106,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #addPeer(id: number): void {
     if (this.authCallback) {
       this.#pending ??= new Map();
-      this.#pending.set(id, { local: false, remote: false, time: this.#clock() });
+      this.#pending.set(id, { local: false, remote: false, time: this.#cfg.clock() });
       this.#emit("peer_authenticating", id);
       this.#armAuthTimer();
       return;
@@ -1016,7 +1134,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   #delPeer(id: number): void {
     if (this.#pending?.delete(id)) {
-      this.#stats?.byPeer.delete(id);
+      this.#stats?.forgetPeer(id);
       this.#emit("peer_authentication_failed", id);
       return;
     }
@@ -1029,24 +1147,24 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       }
     }
     this.#replication?.onPeerChange(id, false);
-    this.#cache.onPeerGone(id);
+    this.#cacheI?.onPeerGone(id);
     this.#connected.delete(id);
-    this.#stats?.byPeer.delete(id);
+    this.#stats?.forgetPeer(id);
     this.#emit("peer_disconnected", id);
   }
 
   #checkAuthTimeouts(): void {
     const pending = this.#pending;
-    const timeout = this.#authTimeoutMs;
+    const timeout = this.#cfg.authTimeoutMs;
     if (!pending || pending.size === 0 || timeout === 0) return;
-    const now = this.#clock();
+    const now = this.#cfg.clock();
     const late: number[] = [];
     for (const [id, p] of pending) if (p.time + timeout <= now) late.push(id);
     for (const id of late) this.#peer?.disconnectPeer(id);
     for (const id of late) {
       // Each signal might trigger a disconnection.
       if (!pending.delete(id)) continue;
-      this.#stats?.byPeer.delete(id);
+      this.#stats?.forgetPeer(id);
       this.#emit("peer_authentication_failed", id);
     }
     this.#armAuthTimer();
@@ -1054,12 +1172,12 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** Event style: nobody polls, so a timer checks authentication deadlines (only while some are pending). */
   #armAuthTimer(): void {
-    if (!this.autoProcess || this.#authTimer || this.#authTimeoutMs === 0) return;
+    if (!this.autoProcess || this.#authTimer || this.#cfg.authTimeoutMs === 0) return;
     const pending = this.#pending;
     if (!pending || pending.size === 0) return;
     let first = Number.POSITIVE_INFINITY;
     for (const p of pending.values()) first = Math.min(first, p.time);
-    const wait = Math.max(0, first + this.#authTimeoutMs - this.#clock());
+    const wait = Math.max(0, first + this.#cfg.authTimeoutMs - this.#cfg.clock());
     this.#authTimer = setTimeout(() => {
       this.#authTimer = null;
       this.#checkAuthTimeouts();
@@ -1122,19 +1240,21 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   /** Emits a signal; a listener that throws is a script error, never an exception in the caller. */
   #emit<K extends keyof SceneMultiplayerEvents>(signal: K, ...args: SceneMultiplayerEvents[K]): void {
     if (this.#blockSignals) return;
-    this.#emitting = signal;
-    this.#onListenerError ??= (err: unknown): void => this.#scriptError(err, "", String(this.#emitting), 0);
     if (this.observer) {
       try {
         this.observer.observe(signal, args);
       } catch (err) {
-        this.#onListenerError(err);
+        this.#scriptError(err, "", signal, 0);
       }
     }
+    // A bot's SceneMultiplayer has its observer and no listeners: no callback made for it.
+    if (this.listenerCount(signal) === 0) return;
+    this.#emitting = signal;
+    this.#onListenerError ??= (err: unknown): void => this.#scriptError(err, "", String(this.#emitting), 0);
     this.emitCatching(signal, args, this.#onListenerError);
   }
 
-  /** Which signal is being emitted, for naming a listener that throws (one callback per instance, made on first use). */
+  /** Which signal is being emitted, for naming a listener that throws (one callback per instance, made on first listened emission). */
   #emitting: keyof SceneMultiplayerEvents = "peer_packet";
   #onListenerError: ((err: unknown) => void) | null = null;
 
@@ -1149,16 +1269,6 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       ...(path !== undefined ? { path } : {}),
       ...(method !== undefined ? { method } : {}),
     });
-  }
-
-  #peerStats(id: number): PeerStats4 {
-    const byPeer = this.stats.byPeer;
-    let p = byPeer.get(id);
-    if (!p) {
-      p = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
-      byPeer.set(id, p);
-    }
-    return p;
   }
 
   #methodStats(node: RpcNode, method: RpcMethod): MethodStats {
