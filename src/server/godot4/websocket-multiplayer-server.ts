@@ -143,6 +143,8 @@ export class WebSocketMultiplayerServer4 extends MultiplayerPeer4Base {
   readonly refusedOutput = new Map<OutputRefusalReason, number>();
   /** The last refusal, for the log of a game that does not read lastError. */
   lastRefusal: RefusedOutput4 | null = null;
+  /** Called on each refused packet, where 4.6.3 prints its ERROR line (SceneServer4 prints it). */
+  onRefusedOutput: ((refusal: RefusedOutput4) => void) | null = null;
   /** Messages and bytes read from all clients and written to them (greetings included). */
   readonly traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
 
@@ -506,11 +508,13 @@ export class WebSocketMultiplayerServer4 extends MultiplayerPeer4Base {
         : `${r.frames} messages, ${r.bytes} bytes already queued for a client that does not read ` +
           `(outbound_buffer_size ${this.#limits.outputBytes - 1}, max_queued_packets ${this.#maxQueued})`;
     this.refusedOutput.set(r.reason, (this.refusedOutput.get(r.reason) ?? 0) + 1);
-    this.lastRefusal = { peer: c.id, reason: r.reason, detail };
+    const refusal: RefusedOutput4 = { peer: c.id, reason: r.reason, detail };
+    this.lastRefusal = refusal;
     this.lastError = new WebSocketError(
       `packet for peer ${c.id} refused: ${detail}`,
       GodotError.ERR_OUT_OF_MEMORY,
     );
+    this.onRefusedOutput?.(refusal);
   }
 
   getUniqueId(): number {
