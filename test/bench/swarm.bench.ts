@@ -294,7 +294,7 @@ interface SwarmResult {
 async function largestSwarm(godot4?: { relay: boolean; target: number }): Promise<number> {
   const relay = godot4?.relay ? "relay-on" : "relay-off";
   const server = godot4
-    ? await startServer("game-server4.ts", ["--max-old-space-size=16384"], [relay])
+    ? await startServer("game-server4.ts", ["--max-old-space-size=16384", "--expose-gc"], [relay])
     : await startServer("game-server.ts", ["--max-old-space-size=16384"]);
   try {
     // Steps of 1,000 (2,000 to 20,000) held 10 s each: ten steps to the target, within 7 min (10 min;
@@ -309,9 +309,10 @@ async function largestSwarm(godot4?: { relay: boolean; target: number }): Promis
         `ws://127.0.0.1:${server.port}`,
         String(target),
         ...args,
-        ...(godot4 ? ["godot4", GAME4_MANIFEST, relay] : []),
+        // The server's pid: the holder has it collect a step's garbage before the hold (swarm-holder.ts).
+        ...(godot4 ? ["godot4", GAME4_MANIFEST, relay, String(server.child.process.pid)] : []),
       ],
-      ["--max-old-space-size=16384"],
+      ["--max-old-space-size=16384", ...(godot4 ? ["--expose-gc"] : [])],
       Math.max(600_000, budgetMs + 40_000),
     );
     console.error(
