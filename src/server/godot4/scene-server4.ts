@@ -8,8 +8,9 @@
  * Nothing a client sends and nothing a game handler does can take it down: every refused packet is
  * counted and printed as the ERROR lines 4.6.3 prints for it; a handler that throws is a SCRIPT
  * ERROR line; a send the engine would refuse (an unknown peer, an empty packet) is an ERROR line
- * too, never an exception out of the handler (`guard`). Packets a client's output limits refuse are
- * counted by the transport (WebSocketMultiplayerServer4.refusedOutput), not printed.
+ * too, never an exception out of the handler (`guard`). A packet a client's output limits refuse
+ * (WebSocketMultiplayerServer4.refusedOutput: a client that does not read, or a greeting of more
+ * ADD_PEER than max_queued_packets behind a backlog) is printed as 4.6.3's WSLPeer::_send prints it.
  */
 import type { MultiplayerPeer } from "../../multiplayer/index.js";
 import {
@@ -20,6 +21,7 @@ import {
   SceneMultiplayer,
 } from "../../scene/index.js";
 import { GodotError, WebSocketError } from "../../websocket/index.js";
+import type { OutputRefusalReason } from "../output.js";
 import { GameOutput4 } from "./game-output4.js";
 import { ServerReplication4 } from "./server-replication4.js";
 import {
@@ -45,6 +47,14 @@ export interface SceneServer4Options {
 }
 
 const REQUESTED_NOT_FOUND = "Invalid packet received. Requested node was not found.";
+
+/** WSLPeer::_send's checks in 4.6.3, as printed when one refuses a packet. */
+const REFUSED_OUTPUT_LINES: Readonly<Record<OutputRefusalReason, string>> = {
+  "output-packets":
+    'Condition "wslay_event_get_queued_msg_count(wsl_ctx) >= (uint32_t)max_queued_packets" is true. Returning: ERR_OUT_OF_MEMORY',
+  "output-bytes":
+    'Condition "outbound_buffer_size > 0 && (wslay_event_get_queued_msg_length(wsl_ctx) + p_buffer_size > (uint32_t)outbound_buffer_size)" is true. Returning: ERR_OUT_OF_MEMORY',
+};
 
 /** Where in the game a refused call came from, for its SCRIPT ERROR line. */
 function scriptError(err: unknown, where: { path: string; method: string; from: number }): string {
@@ -174,6 +184,10 @@ export class SceneServer4 {
       throw new RangeError("SceneServer4.host needs a server-side MultiplayerPeer (id 1)");
     this.multiplayer.multiplayerPeer = peer;
     this.#peer = peer;
+    if (peer instanceof WebSocketMultiplayerServer4) {
+      const out = this.output;
+      peer.onRefusedOutput = (r) => out.error(REFUSED_OUTPUT_LINES[r.reason]);
+    }
   }
 
   /** `multiplayer.multiplayer_peer.disconnect_peer(id)`: the client is closed (code 1000). */

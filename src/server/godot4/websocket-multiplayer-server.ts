@@ -17,7 +17,7 @@
 import { randomInt } from "node:crypto";
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import { type AddressInfo, Socket as NetSocket, type Socket } from "node:net";
 import { type WebSocket, WebSocketServer as WsServer } from "ws";
 import {
   GODOT4_BUFFER_SIZE,
@@ -79,6 +79,49 @@ export interface RefusedOutput4 {
 }
 
 const ID_GREETING_FRAME = 2 + 4;
+const socketWrite = NetSocket.prototype.write;
+
+/**
+ * A client's output whose frames of one turn reach the socket as one buffer at the flush: the
+ * same bytes in the same order, one `Writable.write` instead of one a frame (a newcomer's greeting
+ * at 5,000 peers is 5,000 frames: as many stream requests and iovecs, and their garbage). Anything
+ * else written to the socket (`ws`'s close and pong frames) first takes the frames before it.
+ */
+class Output4 extends PeerOutput {
+  #frames: Buffer[] = [];
+  #bytes = 0;
+
+  constructor(socket: Socket) {
+    super(socket);
+    const out = this;
+    // An own `write` on this socket: every writer goes through it, ours (drain) past it.
+    socket.write = function (this: Socket, ...args: Parameters<Socket["write"]>): boolean {
+      out.drain();
+      return (socketWrite as (...a: Parameters<Socket["write"]>) => boolean).apply(this, args);
+    } as Socket["write"];
+  }
+
+  /** A frame of this turn (accepted and counted with wrote()). */
+  queue(frame: Buffer): void {
+    this.#frames.push(frame);
+    this.#bytes += frame.length;
+  }
+
+  /** Hands the turn's frames to the (corked) socket as one chunk. */
+  drain(): void {
+    const frames = this.#frames;
+    if (frames.length === 0) return;
+    const chunk = frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames, this.#bytes);
+    this.#frames = [];
+    this.#bytes = 0;
+    if (!this.socket.destroyed) socketWrite.call(this.socket, chunk);
+  }
+
+  override flush(): void {
+    this.drain();
+    super.flush();
+  }
+}
 const kDeadline = Symbol("godot-peer.handshake-deadline");
 type PendingSocket = Socket & { [kDeadline]?: NodeJS.Timeout | null };
 
@@ -87,7 +130,7 @@ class Client4 {
   announced = false;
   /** Forgotten already (disconnectPeer with force): its close brings no peer_disconnected. */
   forgotten = false;
-  readonly out: PeerOutput;
+  readonly out: Output4;
   /** Messages not yet delivered by poll(), oldest at inHead; their bytes. */
   inbox: Uint8Array[] | null = null;
   inHead = 0;
@@ -100,7 +143,7 @@ class Client4 {
     readonly ws: WebSocket,
     readonly socket: Socket,
   ) {
-    this.out = new PeerOutput(socket);
+    this.out = new Output4(socket);
     this.message = { kind: "message", client: this };
   }
 }
@@ -143,6 +186,8 @@ export class WebSocketMultiplayerServer4 extends MultiplayerPeer4Base {
   readonly refusedOutput = new Map<OutputRefusalReason, number>();
   /** The last refusal, for the log of a game that does not read lastError. */
   lastRefusal: RefusedOutput4 | null = null;
+  /** Called on each refused packet, where 4.6.3 prints its ERROR line (SceneServer4 prints it). */
+  onRefusedOutput: ((refusal: RefusedOutput4) => void) | null = null;
   /** Messages and bytes read from all clients and written to them (greetings included). */
   readonly traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
 
@@ -493,7 +538,7 @@ export class WebSocketMultiplayerServer4 extends MultiplayerPeer4Base {
     const out = c.out;
     if (!out.corked) this.#batch.add(out);
     if (out.accept(1, size, this.#limits) === 1) {
-      c.socket.write(frame);
+      out.queue(frame);
       out.wrote(1, frame.length);
       this.traffic.msgsOut++;
       this.traffic.bytesOut += size;
@@ -506,11 +551,13 @@ export class WebSocketMultiplayerServer4 extends MultiplayerPeer4Base {
         : `${r.frames} messages, ${r.bytes} bytes already queued for a client that does not read ` +
           `(outbound_buffer_size ${this.#limits.outputBytes - 1}, max_queued_packets ${this.#maxQueued})`;
     this.refusedOutput.set(r.reason, (this.refusedOutput.get(r.reason) ?? 0) + 1);
-    this.lastRefusal = { peer: c.id, reason: r.reason, detail };
+    const refusal: RefusedOutput4 = { peer: c.id, reason: r.reason, detail };
+    this.lastRefusal = refusal;
     this.lastError = new WebSocketError(
       `packet for peer ${c.id} refused: ${detail}`,
       GodotError.ERR_OUT_OF_MEMORY,
     );
+    this.onRefusedOutput?.(refusal);
   }
 
   getUniqueId(): number {

@@ -1,12 +1,14 @@
 /**
  * SceneServer4's duties over our WebSocketMultiplayerServer4, with raw ws clients and our own
  * Godot 4 client stack: kick and auth_timeout close with 1000, refuse_new_connections, and nothing
- * a game script does (a throwing handler or signal listener, a refused send) takes the server down.
+ * a game script does (a throwing handler or signal listener, a refused send) takes the server down;
+ * a packet a client's output limits refuse is printed, as 4.6.3 prints it.
  */
 import test, { type ExecutionContext } from "ava";
 import { WebSocketMultiplayerPeer4 } from "../../../src/multiplayer/index.js";
 import { type RpcDeclaration, SceneMultiplayer } from "../../../src/scene/index.js";
-import { ExampleGame4, SceneServer4 } from "../../../src/server/index.js";
+import { ExampleGame4, SceneServer4, WebSocketMultiplayerServer4 } from "../../../src/server/index.js";
+import { GodotError } from "../../../src/websocket/index.js";
 import { GameLog } from "../../harness/godot4-game.js";
 import { rawClient } from "./ws-client.js";
 
@@ -97,4 +99,44 @@ test("ExampleGame4 with auth: a raw client that never authenticates is closed at
     log.events().map((e) => e.ev),
     ["listening", "peer_authenticating", "peer_authentication_failed"],
   );
+});
+
+/** WSLPeer::_send's lines in 4.6.3 (modules/websocket/wsl_peer.cpp), by the check that refused. */
+const REFUSED_LINES = {
+  "output-packets":
+    'ERROR: Condition "wslay_event_get_queued_msg_count(wsl_ctx) >= (uint32_t)max_queued_packets" is true. Returning: ERR_OUT_OF_MEMORY',
+  "output-bytes":
+    'ERROR: Condition "outbound_buffer_size > 0 && (wslay_event_get_queued_msg_length(wsl_ctx) + p_buffer_size > (uint32_t)outbound_buffer_size)" is true. Returning: ERR_OUT_OF_MEMORY',
+} as const;
+
+test("SceneServer4: every packet a client's output limits refuse is 4.6.3's ERROR line, the ADD_PEER of a newcomer to a client that does not read too", async (t) => {
+  const s = new SceneServer4();
+  t.teardown(() => s.stop());
+  // max_queued_packets 1: behind any backlog, the next packet is refused.
+  const peer = new WebSocketMultiplayerServer4({ autoPoll: true, maxQueuedPackets: 1 });
+  t.is(await peer.createServer(0, "127.0.0.1"), GodotError.OK);
+  s.host(peer);
+  const url = `ws://127.0.0.1:${peer.getPort()}`;
+  const deaf = await rawClient(url);
+  t.teardown(() => deaf.ws.terminate());
+  const id = (await deaf.next()).readInt32LE(0);
+  (deaf.ws as unknown as { _socket: import("node:net").Socket })._socket.pause();
+  const payload = new Uint8Array(60_000).fill(3);
+  for (let turn = 0; turn < 400 && peer.refusedOutput.size === 0; turn++) {
+    s.guard(() => s.multiplayer.sendBytes(payload, id));
+    await new Promise((r) => setImmediate(r));
+  }
+  t.true(peer.refusedOutput.size > 0, "the client's output backed up");
+  // Newcomers: server_relay on, each is announced to the client that does not read (ADD_PEER).
+  for (let i = 0; i < 3; i++) {
+    const c = await rawClient(url);
+    t.teardown(() => c.ws.terminate());
+    await c.next();
+  }
+  // The first refusal's, then the three ADD_PEER.
+  t.true((peer.refusedOutput.get("output-packets") ?? 0) >= 4, JSON.stringify([...peer.refusedOutput]));
+  const expected: string[] = [];
+  for (const [reason, n] of peer.refusedOutput)
+    for (let i = 0; i < n; i++) expected.push(REFUSED_LINES[reason]);
+  t.deepEqual(s.output.errorLines().toSorted(), expected.toSorted());
 });

@@ -274,3 +274,16 @@ test("poll model: a client's input waiting for poll() is bounded by max_queued_p
   t.deepEqual(got.get(cId), [0, 1, 2, 3]);
   t.deepEqual(got.get(bigId), [400, 400]);
 });
+
+test("what a client is sent in the turn of disconnect_peer reaches it before the close frame, in order", async (t) => {
+  const { peer, rec, url } = await server(t);
+  const { c, id } = await join(t, url, rec);
+  peer.setTargetPeer(id);
+  for (let i = 1; i <= 3; i++) t.is(peer.putPacket(Uint8Array.of(i)), GodotError.OK);
+  peer.disconnectPeer(id);
+  t.is((await c.closed).code, 1000);
+  t.deepEqual(
+    c.messages.slice(1).map((m) => [...m.data]),
+    [[1], [2], [3]],
+  );
+});
