@@ -81,6 +81,11 @@ export interface ContextExtras {
 /** Outside a run (a unit test of a script): checks are counted in a tally of their own. */
 const ownTally = <T>(value: T, checks: Checks<T>): boolean => new CustomMetrics().check(value, checks);
 
+/** Who hears a context's expectClose(): the runner's bot run (one object, no closure per bot). */
+export interface CloseExpecter {
+  expectClose(): void;
+}
+
 /**
  * A bot's context: its methods live on the prototype and its run's shared parts (env, check,
  * think) are references, so a context costs one small object per bot, not a closure per method.
@@ -92,12 +97,12 @@ class ScriptContext implements BotContext {
   readonly iteration: number;
   readonly check: <T>(value: T, checks: Checks<T>) => boolean;
   readonly #think: ThinkTime | undefined;
-  readonly #onExpectClose: () => void;
+  readonly #closer: CloseExpecter;
   constructor(
     readonly index: number,
     readonly signal: AbortSignal,
     think: ThinkTime | undefined,
-    onExpectClose: () => void,
+    closer: CloseExpecter,
     extras: ContextExtras,
   ) {
     this.name = `bot-${index + 1}`;
@@ -106,11 +111,12 @@ class ScriptContext implements BotContext {
     this.iteration = extras.iteration ?? 0;
     this.check = extras.check ?? ownTally;
     this.#think = think;
-    this.#onExpectClose = onExpectClose;
+    this.#closer = closer;
   }
   // Methods made on first use and kept (so `const { sleep } = ctx` works too): an idle bot pays for none.
   #sleep: ((ms: number) => Promise<void>) | undefined;
   #thinkFn: (() => Promise<void>) | undefined;
+  #expectClose: (() => void) | undefined;
   get sleep(): (ms: number) => Promise<void> {
     this.#sleep ??= sleepUntilAborted.bind(undefined, this.signal);
     return this.#sleep;
@@ -121,7 +127,9 @@ class ScriptContext implements BotContext {
     return this.#thinkFn;
   }
   get expectClose(): () => void {
-    return this.#onExpectClose;
+    const closer = this.#closer;
+    this.#expectClose ??= () => closer.expectClose();
+    return this.#expectClose;
   }
 }
 
@@ -152,5 +160,18 @@ export function botContext(
   extras: ContextExtras = {},
 ): BotContext {
   const think = extras.think ?? (thinkMs > 0 ? thinkAround(thinkMs) : undefined);
-  return new ScriptContext(index, signal, think, onExpectClose, extras);
+  return new ScriptContext(index, signal, think, { expectClose: onExpectClose }, extras);
+}
+
+/**
+ * The runner's context for one run of a bot's script: `closer` (the bot's run) hears
+ * expectClose(), `extras` holds the run's shared parts (think made once for the run).
+ */
+export function runContext(
+  index: number,
+  signal: AbortSignal,
+  closer: CloseExpecter,
+  extras: ContextExtras,
+): BotContext {
+  return new ScriptContext(index, signal, extras.think, closer, extras);
 }

@@ -14,7 +14,7 @@ import type { EngineBot } from "./engines.js";
 import { BotConnectError, BotDisconnectedError } from "./errors.js";
 import { type BotOutcome, SwarmMetrics } from "./metrics.js";
 import { checkNetwork, DropTimeline, linkPart, type NetworkConditions, type NextDrop } from "./network.js";
-import { type BotScript, botContext, type DataRow } from "./script.js";
+import { type BotScript, type CloseExpecter, type DataRow, runContext } from "./script.js";
 import { type Stage, shardShare, targetAt } from "./stages.js";
 import type { LoadShape, SwarmResult } from "./swarm-result.js";
 import { type ThinkTime, thinkAround } from "./think.js";
@@ -109,27 +109,32 @@ const ALL_FAILED_AFTER_MS = 1_000;
 /**
  * One started bot of a run: how it ends is settled exactly once. It is also the async context of
  * everything its script starts (one AsyncLocalStorage, metricSink's: each one enabled costs every
- * promise of the process a hook), so it is the sink of its script's custom metrics too.
+ * promise of the process a hook), so it is the sink of its script's custom metrics too, and it
+ * hears its script's ctx.expectClose(). Everything a bot needs of its run is here or in the run:
+ * an idle bot holds this object, its context and its script's own promise, no closures.
  */
-class BotRun implements Sink {
+class BotRun implements Sink, CloseExpecter {
   readonly stop = new AbortController();
   bot: EngineBot | null = null;
+  /** Its row of the data file (ctx.data). */
+  row: DataRow = undefined;
   settled = false;
   /** Settled as "ended" (its next iteration may follow). */
   outcomeEnded = false;
-  expectClose = false;
+  closeExpected = false;
   /** Our own disconnect is under way: its close is no error. */
   leaving = false;
+  /** Its script is no longer waited for: the bot is leaving (once). */
+  wrapping = false;
   /** The iteration running (a rejoin after a scheduled drop runs it again). */
   current: number;
+  /** When the running iteration started (performance.now()). */
+  iterationStart = 0;
   /** The scheduled drop armed on this connection, and the one that happened. */
   dropTimer: NodeJS.Timeout | null = null;
   dropped: NextDrop | null = null;
-  #end: () => void = () => undefined;
-  /** Resolves when the bot ended by an error or a disconnect: its script is no longer waited for. */
-  readonly ended = new Promise<void>((resolve) => {
-    this.#end = resolve;
-  });
+  /** Told when the bot ended by an error or a disconnect: its script is no longer waited for. */
+  onEnded: ((b: BotRun) => void) | null = null;
   constructor(
     readonly run: SwarmRun,
     readonly index: number,
@@ -146,7 +151,10 @@ class BotRun implements Sink {
   }
   endNow(): void {
     this.stop.abort();
-    this.#end();
+    this.onEnded?.(this);
+  }
+  expectClose(): void {
+    this.closeExpected = true;
   }
   counter(name: string, value: number): void {
     this.run.custom.counter(name, value);
@@ -264,7 +272,6 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   let joined = 0;
   let failed = 0;
   let leaving: Promise<void> = Promise.resolve();
-  const running = new Set<Promise<void>>();
 
   const settle = (b: BotRun, outcome: BotOutcome, err?: unknown, kind?: string): void => {
     if (b.settled) return;
@@ -309,7 +316,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
       rejoins.add(timer);
       return;
     }
-    if (b.expectClose) {
+    if (b.closeExpected) {
       settle(b, "ended");
       b.endNow();
       return;
@@ -330,125 +337,197 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const thinkMs = options.thinkMs ?? 0;
   // Made once for the run, not per bot: the think distribution and the context's shared parts.
   const think = options.think ?? (thinkMs > 0 ? thinkAround(thinkMs) : undefined);
-  const contextOf = (b: BotRun, data: DataRow, iteration: number, onExpectClose: () => void) =>
-    botContext(b.index, b.stop.signal, 0, onExpectClose, { think, env, data, iteration, check });
+  const contextOf = (b: BotRun, iteration: number) =>
+    runContext(b.index, b.stop.signal, b, { think, env, data: b.row, iteration, check });
   const refuse = (b: BotRun, err: unknown) => {
     failed++;
     b.settled = true;
     all.delete(b);
     metrics.connectFailed(err, b.name);
   };
+  // Nothing per bot in the connection options (no function of the bot, no script's own): every
+  // bot connects with the same object, made once (Bot.connect copies what it keeps).
+  const perBot = typeof options.connect === "function" || options.script.connectOptions !== undefined;
+  let sharedConnect: {
+    readonly options: ConnectOptions;
+    readonly drops: ReturnType<typeof checkNetwork>;
+  } | null = null;
 
-  const one = async (b: BotRun): Promise<void> => {
-    metrics.botStarted();
-    all.add(b);
-    let bot: EngineBot;
-    // The bot's row and connection options: a bad one fails this bot's start, named.
-    let row: DataRow;
-    let own: SwarmConnectOptions | undefined;
-    try {
-      row = feed?.take(b.index);
-      own =
-        typeof options.connect === "function"
-          ? options.connect({ index: b.index, name: b.name, data: row, env })
-          : options.connect;
-    } catch (err) {
-      refuse(b, err);
-      return;
+  /** Bots launched and not yet done (connect failed, or left after their script). */
+  const running = new Set<BotRun>();
+  let drained: (() => void)[] = [];
+  const finished = (b: BotRun) => {
+    running.delete(b);
+    if (running.size > 0) return;
+    const waiting = drained;
+    drained = [];
+    for (const resolve of waiting) resolve();
+  };
+  const allDone = () =>
+    running.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => drained.push(resolve));
+  /**
+   * The runs of the bots joined, by bot: the bots' listeners are shared, `this` the bot. Weak: a
+   * bot's handler error after it left is still its own (a late error), and a gone bot is not kept.
+   */
+  const runOf = new WeakMap<EngineBot, BotRun>();
+  function onScriptError(this: EngineBot, err: unknown): void {
+    const b = runOf.get(this);
+    if (b) control.fail(b, err, "handler");
+  }
+  function onDisconnected(this: EngineBot, info: CloseInfo | null, error: Error | null): void {
+    const b = runOf.get(this);
+    metrics.gone(this, info);
+    if (b) onGone(b, info, error);
+  }
+
+  /** The bot's connection options: a bad one fails this bot's start, named (it throws). */
+  const connectOptionsOf = (b: BotRun): ConnectOptions => {
+    if (!perBot && sharedConnect !== null) {
+      if (b.timeline === null && sharedConnect.drops.length > 0)
+        b.timeline = new DropTimeline(sharedConnect.drops);
+      return sharedConnect.options;
     }
-    const onExpectClose = () => {
-      b.expectClose = true;
-    };
-    const context = (iteration: number) => contextOf(b, row, iteration, onExpectClose);
+    const own =
+      typeof options.connect === "function"
+        ? options.connect({ index: b.index, name: b.name, data: b.row, env })
+        : options.connect;
     // Options in order: the run's, the scenario's network, the script's own per-bot options
     // (defineBot's connectOptions), then options.connect's.
-    let given: SwarmConnectOptions;
-    try {
-      given = {
-        ...options.botOptions,
-        ...(options.network !== undefined ? { network: options.network } : {}),
-        ...options.script.connectOptions?.(context(b.iteration)),
-        ...own,
-      };
-      // The first connect of a bot with drops starts its timeline; a rejoin keeps it.
-      if (b.timeline === null && given.network) {
-        let rules: ReturnType<typeof checkNetwork>;
-        try {
-          rules = checkNetwork(given.network);
-        } catch (err) {
-          throw new BotConnectError(`${b.name}: ${(err as Error).message}`, "bad-options", { cause: err });
-        }
-        if (rules.length > 0) b.timeline = new DropTimeline(rules);
+    const given: SwarmConnectOptions = {
+      ...options.botOptions,
+      ...(options.network !== undefined ? { network: options.network } : {}),
+      ...options.script.connectOptions?.(contextOf(b, b.iteration)),
+      ...own,
+    };
+    let drops: ReturnType<typeof checkNetwork> = [];
+    if (given.network) {
+      try {
+        drops = checkNetwork(given.network);
+      } catch (err) {
+        throw new BotConnectError(`${b.name}: ${(err as Error).message}`, "bad-options", { cause: err });
       }
-    } catch (err) {
-      refuse(b, err);
-      return;
     }
-    pending++;
+    // The first connect of a bot with drops starts its timeline; a rejoin keeps it.
+    if (b.timeline === null && drops.length > 0) b.timeline = new DropTimeline(drops);
+    const connect = {
+      ...given,
+      // The link's conditions go to the socket; the drops stay here.
+      network: linkPart(given.network),
+      url: own?.url ?? options.url,
+      signal: abandon.signal,
+    } as ConnectOptions;
+    if (!perBot) sharedConnect = { options: connect, drops };
+    return connect;
+  };
+
+  /** A bot's start, up to its join; then its iterations go on by callbacks (iterate). */
+  const one = async (b: BotRun): Promise<void> => {
+    let handedOn = false;
     try {
-      bot = await Bot.connect({
-        ...given,
-        // The link's conditions go to the socket; the drops stay here.
-        network: linkPart(given.network),
-        url: own?.url ?? options.url,
-        signal: abandon.signal,
-      } as ConnectOptions);
-    } catch (err) {
-      if (!b.settled) {
-        failed++;
-        b.settled = true;
-        all.delete(b);
-        metrics.connectFailed(err, b.name);
+      metrics.botStarted();
+      all.add(b);
+      let connect: ConnectOptions;
+      try {
+        b.row = feed?.take(b.index);
+        connect = connectOptionsOf(b);
+      } catch (err) {
+        refuse(b, err);
+        return;
       }
-      return;
+      let bot: EngineBot;
+      pending++;
+      try {
+        bot = await Bot.connect(connect);
+      } catch (err) {
+        if (!b.settled) refuse(b, err);
+        return;
+      } finally {
+        pending--;
+      }
+      if (b.settled) {
+        bot.terminate().catch(() => undefined);
+        return;
+      }
+      joined++;
+      b.bot = bot;
+      live.add(b);
+      runOf.set(bot, b);
+      metrics.watch(bot);
+      bot.on("script_error", onScriptError);
+      bot.once("disconnected", onDisconnected);
+      const drop = b.timeline?.next() ?? null;
+      if (drop !== null) {
+        b.dropTimer = setTimeout(
+          () => {
+            b.dropTimer = null;
+            // The run's end: bots are leaving cleanly, no drop then.
+            if (b.settled || b.leaving || run.signal.aborted) return;
+            b.dropped = drop;
+            bot.terminate("network-condition").catch(() => undefined);
+          },
+          Math.max(0, drop.at - performance.now()),
+        );
+      }
+      if (run.signal.aborted) b.stop.abort();
+      b.onEnded = onEnded;
+      handedOn = true;
+      iterate(b, b.iteration);
     } finally {
-      pending--;
+      if (!handedOn) finished(b);
     }
+  };
+  /** Ended by an error or a disconnect (settle): the bot leaves now, its script not waited for. */
+  const onEnded = (b: BotRun) => {
+    queueMicrotask(() => void leave(b, undefined, false));
+  };
+  /** Runs iteration `it` of a joined bot's script; its end decides what follows (next, or leave). */
+  const iterate = (b: BotRun, it: number): void => {
+    if (b.wrapping) return;
+    const bot = b.bot as EngineBot;
+    b.current = it;
+    b.iterationStart = performance.now();
+    let p: Promise<void>;
+    try {
+      p = Promise.resolve(options.script(bot, contextOf(b, it)));
+    } catch (err) {
+      void leave(b, err, true);
+      return;
+    }
+    p.then(
+      () => afterIteration(b, it),
+      (err: unknown) => void leave(b, err, true),
+    );
+  };
+  const afterIteration = (b: BotRun, it: number): void => {
+    if (b.wrapping) return;
     if (b.settled) {
-      bot.terminate().catch(() => undefined);
+      void leave(b, undefined, false);
       return;
     }
-    joined++;
-    b.bot = bot;
-    live.add(b);
-    metrics.watch(bot);
-    bot.on("script_error", (err) => control.fail(b, err, "handler"));
-    bot.once("disconnected", (info, error) => {
-      metrics.gone(bot, info);
-      onGone(b, info, error);
-    });
-    const drop = b.timeline?.next() ?? null;
-    if (drop !== null) {
-      b.dropTimer = setTimeout(
-        () => {
-          b.dropTimer = null;
-          // The run's end: bots are leaving cleanly, no drop then.
-          if (b.settled || b.leaving || run.signal.aborted) return;
-          b.dropped = drop;
-          bot.terminate("network-condition").catch(() => undefined);
-        },
-        Math.max(0, drop.at - performance.now()),
-      );
-    }
-    if (run.signal.aborted) b.stop.abort();
     try {
-      // Iterations on one connection: again until the run (or the bot's stage) ends or the count is reached.
-      for (let it = b.iteration; ; it++) {
-        b.current = it;
-        const t0 = performance.now();
-        await Promise.race([options.script(bot, context(it)), b.ended]);
-        if (b.settled) break;
-        metrics.iterationDone(performance.now() - t0);
-        if (!looping || !reuse || it + 1 >= maxIterations || b.stop.signal.aborted) break;
-        // A script that returns at once must not starve the event loop.
-        await new Promise<void>((r) => setImmediate(r));
-      }
-      settle(b, "ended");
+      metrics.iterationDone(performance.now() - b.iterationStart);
     } catch (err) {
+      void leave(b, err, true);
+      return;
+    }
+    // Iterations on one connection: again until the run (or the bot's stage) ends or the count is reached.
+    if (!looping || !reuse || it + 1 >= maxIterations || b.stop.signal.aborted) {
+      void leave(b, undefined, false);
+      return;
+    }
+    // A script that returns at once must not starve the event loop.
+    setImmediate(iterate, b, it + 1);
+  };
+  /** The bot's script is done (or no longer waited for): settle, leave cleanly, maybe reconnect for the next iteration. */
+  const leave = async (b: BotRun, err: unknown, threw: boolean): Promise<void> => {
+    if (b.wrapping) return;
+    b.wrapping = true;
+    const bot = b.bot as EngineBot;
+    try {
       // A script stopped by the end of the run is not an error; anything else is.
-      if (run.signal.aborted && !bot.connected) settle(b, "ended");
+      if (!threw) settle(b, "ended");
+      else if (run.signal.aborted && !bot.connected) settle(b, "ended");
       else settle(b, "errored", err);
-    } finally {
       live.delete(b);
       if (b.dropTimer !== null) clearTimeout(b.dropTimer);
       b.dropTimer = null;
@@ -463,11 +542,13 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
           await bot.disconnect().catch(() => undefined);
         }
       }
-    }
-    // A new connection for the next iteration, in the same slot.
-    const next = b.iteration + 1;
-    if (looping && !reuse && !run.signal.aborted && next < maxIterations && b.slot?.retired !== true) {
-      if (b.outcomeEnded) launch(b.index, b.slot, next);
+      // A new connection for the next iteration, in the same slot.
+      const next = b.iteration + 1;
+      if (looping && !reuse && !run.signal.aborted && next < maxIterations && b.slot?.retired !== true) {
+        if (b.outcomeEnded) launch(b.index, b.slot, next);
+      }
+    } finally {
+      finished(b);
     }
   };
   const launch = (
@@ -479,8 +560,9 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     firstLaunchAt ??= Date.now();
     const b = new BotRun(control, index, slot, iteration, timeline);
     if (slot) slot.current = b;
-    const p = currentBot.run(b, () => one(b)).finally(() => running.delete(p));
-    running.add(p);
+    running.add(b);
+    // Everything the bot's start makes (its socket, its script's promises and timers) is in its context.
+    void currentBot.run(b, one, b);
   };
 
   const started = Date.now();
@@ -597,10 +679,10 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const endBy = Date.now() + graceMs;
   const sleepUntil = (t: number) =>
     new Promise<void>((r) => setTimeout(r, Math.max(0, t - Date.now())).unref());
-  await Promise.race([Promise.all([...running]), sleepUntil(endBy - Math.min(250, graceMs / 4))]);
+  await Promise.race([allDone(), sleepUntil(endBy - Math.min(250, graceMs / 4))]);
   abandon.abort();
   for (const b of live) b.bot?.terminate().catch(() => undefined);
-  await Promise.race([Promise.all([...running]), sleepUntil(endBy)]);
+  await Promise.race([allDone(), sleepUntil(endBy)]);
   // Still unsettled: joined bots whose script ignored the end (ended), attempts still open (unfinished).
   for (const b of [...all]) {
     if (b.bot) settle(b, "ended");

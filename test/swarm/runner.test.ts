@@ -162,6 +162,27 @@ for (const workers of ["1", "2"]) {
   });
 }
 
+test("a bot that errors between two iterations runs no further one; the others run all theirs", async (t) => {
+  const url = await embedded(t);
+  const run = await swarm([
+    `${FIX}/error-between-iterations.ts`,
+    "--url",
+    url,
+    "--bots",
+    "3",
+    "--duration",
+    "2s",
+  ]);
+  t.is(run.code, 1, run.stderr);
+  t.deepEqual(run.res.errors, { script: 1 });
+  t.is(run.res.bots.errored, 1);
+  t.is(run.res.bots.ended, 2);
+  accounted(t, run.res);
+  t.deepEqual(run.res.messages?.find((x) => x.kind === "script")?.bots, ["bot-2"]);
+  // bot-1 and bot-3: three runs each; bot-2: its first only (its end is not run over).
+  t.like(run.res.custom?.script_runs, { type: "counter", count: 7 });
+});
+
 test("a handler that throws ends its bot, charged as errors.handler", async (t) => {
   const url = await embedded(t);
   const run = await swarm([`${FIX}/handler-throw.ts`, "--url", url, "--bots", "2", "--duration", "2s"]);
