@@ -123,11 +123,11 @@ test("event-loop lag: the monitor's delays include its resolution, which the fig
   // Until it has a few samples (a busy machine may delay the first ones).
   while (h.count < 10) await new Promise((r) => setTimeout(r, 50));
   h.disable();
-  // An idle loop: every delay the monitor records is about its own interval (a timer may fire a
-  // hair early)…
+  // Every delay the monitor records holds its own interval (a timer may fire a hair early), so a
+  // loop with no lag at all would still show the resolution: the figures must take it off. (How
+  // far above it the smallest delay lies is the machine's load, not ours to assert.)
   t.true(h.min / 1e6 >= LAG_RESOLUTION_MS * 0.9, String(h.min / 1e6));
-  // …which is no lag of ours: corrected, the smallest is (near) nothing.
-  t.true(correctedLagMs(h.min) < LAG_RESOLUTION_MS / 2, String(correctedLagMs(h.min)));
+  t.is(correctedLagMs(LAG_RESOLUTION_MS * 1e6), 0);
   t.is(correctedLagMs(5e6), 0);
   t.is(correctedLagMs(62e6), 52);
 });
