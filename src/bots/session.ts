@@ -399,7 +399,12 @@ export class BotSession<B extends Bot<unknown> = EngineBot> extends SignalEmitte
       const drop = dropped as NextDrop | null;
       if (drop !== null && info?.initiatedBy === "network-condition" && !this.#stopped) {
         // A scheduled drop: rejoin once the link is back, with no backoff (no failure to count).
-        const delayMs = Math.max(0, drop.at + drop.rejoinAfterMs - performance.now());
+        // Never more than rejoinAfter: a timer may fire up to a millisecond before performance.now()
+        // reaches its time (libuv's loop clock is whole milliseconds).
+        const delayMs = Math.min(
+          drop.rejoinAfterMs,
+          Math.max(0, drop.at + drop.rejoinAfterMs - performance.now()),
+        );
         this.#emit("reconnecting", [1, delayMs, cause]);
         await this.#wait(delayMs);
         cause = null;
