@@ -2,6 +2,7 @@
 export { readI32, readU32, writeU32 } from "./bytes.js";
 export { ConnectionStatus } from "./connection-status.js";
 export { errorName, GodotError } from "./errors.js";
+export { sharedSettings } from "./shared-settings.js";
 export { SignalEmitter, type SignalListener, type SignalMap } from "./signal-emitter.js";
 export {
   BandwidthSyntaxError,

@@ -9,7 +9,7 @@
  */
 
 import type { X509Certificate } from "node:crypto";
-import { ConnectionStatus, GodotError, SignalEmitter } from "../core/index.js";
+import { ConnectionStatus, GodotError, SignalEmitter, sharedSettings } from "../core/index.js";
 import { type BufferLimits, type BufferSizes, bufferLimits, GODOT3_CLIENT_BUFFERS } from "./buffers.js";
 import { checkClose, readCloseReason } from "./close-codes.js";
 import { ClientConnection, type ConnectionOwner } from "./connection.js";
@@ -120,12 +120,9 @@ function defaultSettings(autoPoll: boolean): ClientSettings {
 const DEFAULTS_POLLED = defaultSettings(false);
 const DEFAULTS_AUTO = defaultSettings(true);
 
-/** `s` itself, or the shared object of the same defaults (a swarm's 20,000 clients keep one). */
-function sharedSettings(s: ClientSettings): ClientSettings {
-  const d = s.autoPoll ? DEFAULTS_AUTO : DEFAULTS_POLLED;
-  for (const k of Object.keys(d) as (keyof ClientSettings)[]) if (s[k] !== d[k]) return Object.freeze(s);
-  return d;
-}
+/** `s` itself, or the shared object of the same defaults. */
+const shared = (s: ClientSettings): ClientSettings =>
+  sharedSettings(s, s.autoPoll ? DEFAULTS_AUTO : DEFAULTS_POLLED);
 
 export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implements ConnectionOwner {
   /** The settings, never changed in place (a setter replaces them): clients made with the defaults share one. */
@@ -187,7 +184,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     }
     const buffers = options.buffers ?? GODOT3_CLIENT_BUFFERS;
     bufferLimits(buffers);
-    this.#s = sharedSettings({
+    this.#s = shared({
       autoPoll: options.autoPoll ?? false,
       verifySsl: options.verifySsl ?? true,
       trusted,

@@ -8,6 +8,7 @@
  * server's engine from its first message hands that connection and message over.
  */
 import { performance } from "node:perf_hooks";
+import { sharedSettings } from "../../core/index.js";
 import {
   type BufferSizes,
   type CloseInfo,
@@ -146,12 +147,8 @@ function defaultSettings(autoPoll: boolean): Settings4 {
 const DEFAULTS_POLLED = defaultSettings(false);
 const DEFAULTS_AUTO = defaultSettings(true);
 
-/** `s` itself, or the shared object of the same defaults (a swarm's 20,000 peers keep one). */
-function sharedSettings(s: Settings4): Settings4 {
-  const d = s.autoPoll ? DEFAULTS_AUTO : DEFAULTS_POLLED;
-  for (const k of Object.keys(d) as (keyof Settings4)[]) if (s[k] !== d[k]) return Object.freeze(s);
-  return d;
-}
+/** `s` itself, or the shared object of the same defaults. */
+const shared = (s: Settings4): Settings4 => sharedSettings(s, s.autoPoll ? DEFAULTS_AUTO : DEFAULTS_POLLED);
 
 /** The handshake deadline: a module-level function, the peer as its argument (no closure per peer). */
 function handshakeTimedOut(peer: WebSocketMultiplayerPeer4): void {
@@ -200,7 +197,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
       closeTimeoutMs: options.closeTimeoutMs,
       network: options.network ?? null,
     };
-    this.#s = sharedSettings(settings);
+    this.#s = shared(settings);
   }
 
   /**
