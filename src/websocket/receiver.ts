@@ -22,6 +22,34 @@ const MAX_HIGH_WORD = 2 ** 21 - 1;
 /** The payload of every empty frame. */
 const NOTHING = new Uint8Array(0);
 
+/**
+ * Copies of transient payloads are carved from one 64 KiB buffer after another rather than each
+ * given a buffer of its own (V8 allocates, tracks and frees each: about 1.3 µs for a 1350-byte
+ * SYNC, 60,000 times a second for 1,000 bots following a game). A copy kept alive keeps its
+ * buffer, as the `ws` library's payloads, views of the socket's 64 KiB chunk, keep theirs.
+ */
+const POOL_SIZE = 64 * 1024;
+/** Larger payloads get their own buffer (at most a quarter of a pool lost to its end). */
+const POOLED_MAX = POOL_SIZE / 4;
+/** In V8's heap anyway: the GC's, not a pool's. */
+const ON_HEAP_MAX = 64;
+let pool = new ArrayBuffer(POOL_SIZE);
+let poolUsed = 0;
+
+function copyOut(data: Uint8Array): Uint8Array {
+  const n = data.length;
+  if (n <= ON_HEAP_MAX || n > POOLED_MAX) return data.slice();
+  if (poolUsed + n > POOL_SIZE) {
+    pool = new ArrayBuffer(POOL_SIZE);
+    poolUsed = 0;
+  }
+  const copy = new Uint8Array(pool, poolUsed, n);
+  copy.set(data);
+  // Eight-byte aligned: a reader's Float64Array or DataView over a payload stays on its words.
+  poolUsed += (n + 7) & ~7;
+  return copy;
+}
+
 export abstract class FrameReceiver {
   /** Largest message (all its fragments) accepted: wslay's max_recv_msg_length. 0: no limit. */
   protected maxPayload = 0;
@@ -188,7 +216,7 @@ export abstract class FrameReceiver {
   /** One whole frame. */
   #frame(opcode: number, fin: boolean, data: Uint8Array, transient: boolean): void {
     // A transient view is copied (a ping's payload is echoed at once: no need).
-    const payload = transient && opcode !== Opcode.PING && data.length > 0 ? data.slice() : data;
+    const payload = transient && opcode !== Opcode.PING && data.length > 0 ? copyOut(data) : data;
     if (opcode >= 0x8) {
       if (opcode === Opcode.PING) this.onPing(payload);
       else if (opcode === Opcode.PONG) this.onPong(payload);
