@@ -30,6 +30,8 @@ const ENTRIES_PER_SECOND = BOTS * ENTITIES * TICK_HZ;
 
 interface Window {
   readonly cpuMs: number;
+  /** Of which in the kernel (reading the sockets). */
+  readonly systemMs: number;
   readonly windowMs: number;
   readonly entries: number;
   readonly stale: number;
@@ -52,7 +54,7 @@ async function measureBots(): Promise<number> {
       if (w.entries === 0) throw new Error("repl4: the bots applied no SYNC in the window");
       const received = (w.entries / (w.windowMs / 1000)) | 0;
       console.error(
-        `repl4: ${received.toLocaleString("en-US")} entries/s applied (${((received / ENTRIES_PER_SECOND) * 100).toFixed(0)}% of the full traffic), ${w.stale} stale, ${w.unknown} unknown; ${(w.read / (w.entries * VALUES)).toFixed(2)} reads a value received; ${((w.cpuMs / w.windowMs) * 100).toFixed(0)}% CPU`,
+        `repl4: ${received.toLocaleString("en-US")} entries/s applied (${((received / ENTRIES_PER_SECOND) * 100).toFixed(0)}% of the full traffic), ${w.stale} stale, ${w.unknown} unknown; ${(w.read / (w.entries * VALUES)).toFixed(2)} reads a value received; ${((w.cpuMs / w.windowMs) * 100).toFixed(0)}% CPU, ${((w.systemMs / w.windowMs) * 100).toFixed(0)}% of it in the kernel`,
       );
       return (w.cpuMs / w.entries) * ENTRIES_PER_SECOND;
     }
