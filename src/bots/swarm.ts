@@ -337,7 +337,6 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   };
   options.signal?.addEventListener("abort", stop, { once: true });
   if (options.signal?.aborted) stop();
-  const all = new Set<BotRun>();
   let pending = 0;
   let joined = 0;
   let failed = 0;
@@ -349,7 +348,6 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     b.outcomeEnded = outcome === "ended";
     if (b.dropTimer !== null) clearTimeout(b.dropTimer);
     b.dropTimer = null;
-    all.delete(b);
     metrics.botEnded(outcome, err, b.name, kind);
     if (outcome !== "ended") b.endNow();
   };
@@ -417,7 +415,6 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const refuse = (b: BotRun, err: unknown) => {
     failed++;
     b.settled = true;
-    all.delete(b);
     metrics.connectFailed(err, b.name);
   };
   // Nothing per bot in the connection options (no function of the bot, no script's own): every
@@ -500,7 +497,6 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     let handedOn = false;
     try {
       metrics.botStarted();
-      all.add(b);
       let connect: ConnectOptions;
       try {
         b.row = feed?.take(b.index);
@@ -764,11 +760,12 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   for (const b of running) if (b.live) b.bot?.terminate().catch(() => undefined);
   await Promise.race([allDone(), sleepUntil(endBy)]);
   // Still unsettled: joined bots whose script ignored the end (ended), attempts still open (unfinished).
-  for (const b of [...all]) {
+  // (Every started bot is in `running` until it is done, and done settled.)
+  for (const b of [...running]) {
+    if (b.settled) continue;
     if (b.bot) settle(b, "ended");
     else {
       b.settled = true;
-      all.delete(b);
       metrics.connectFailed(
         new BotConnectError("the run ended before this bot could join", "unfinished"),
         b.name,
