@@ -809,17 +809,22 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     reply: { path?: string; method: string } & WaitOptions<Mode>,
   ): Promise<RequestResult<R>> {
     // The waiter's own promise resolves with the round trip: one promise a request, not three.
-    const waiter = this.#wait(reply.path ?? path, reply.method, reply);
-    if (waiter === null) return notConnected();
-    waiter.started = performance.now();
-    waiter.sentPath = this.#dialect.node(path).path;
-    waiter.sentMethod = method;
+    // Whatever fails (a bad path, a send that throws) rejects it, as an async function would.
+    let waiter: Waiter | null = null;
     try {
+      const sentPath = this.#dialect.node(path).path;
+      waiter = this.#wait(reply.path ?? path, reply.method, reply);
+      if (waiter === null) return notConnected();
+      waiter.started = performance.now();
+      waiter.sentPath = sentPath;
+      waiter.sentMethod = method;
       this.sendCall(to, path, method, args);
     } catch (err) {
-      // The reply will not come: no wait left behind.
-      clearTimeout(waiter.timer);
-      waiter.set.delete(waiter);
+      if (waiter !== null) {
+        // The reply will not come: no wait left behind.
+        clearTimeout(waiter.timer);
+        waiter.set.delete(waiter);
+      }
       return Promise.reject(err);
     }
     return waiter.promise as Promise<RequestResult<R>>;
