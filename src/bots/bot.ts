@@ -166,6 +166,8 @@ class Waiter {
   resolve: (call: ReceivedCall) => void = noop;
   reject: (err: Error) => void = noop;
   timer: NodeJS.Timeout | undefined;
+  /** Settled by resolve and reject (waitForRpc's, or request's with its round trip). */
+  promise: Promise<unknown> = resolvedWait;
   constructor(
     readonly bot: SignalEmitter<BotEvents>,
     readonly set: Set<Waiter>,
@@ -176,9 +178,28 @@ class Waiter {
     readonly match: ArgsMatcher | undefined,
   ) {}
 
+  /** A request's wait (≥ 0: when it was sent): settled with its round trip, no second promise. */
+  started = -1;
+  sentPath = "";
+  sentMethod = "";
+
   settle(call: ReceivedCall): void {
     clearTimeout(this.timer);
-    this.resolve(call);
+    if (this.started < 0) {
+      this.resolve(call);
+      return;
+    }
+    const rttMs = performance.now() - this.started;
+    if (this.bot.listenerCount("round_trip") > 0) {
+      try {
+        this.bot.emit("round_trip", `${this.sentPath}:${this.sentMethod}`, rttMs);
+      } catch (err) {
+        this.reject(err as Error);
+        return;
+      }
+    }
+    const result: RequestResult = { args: call.args, from: call.from, rttMs };
+    this.resolve(result);
   }
 
   fail(err: Error): void {
@@ -188,6 +209,13 @@ class Waiter {
 }
 
 function noop(): void {}
+
+/** A Waiter's promise until its own is made. */
+const resolvedWait: Promise<unknown> = Promise.resolve();
+
+function notConnected<T>(): Promise<T> {
+  return Promise.reject(new BotDisconnectedError("not connected"));
+}
 
 /** A close during the join: a protocol-level close (ours or the server's: 1002, 1007, 1009, or a frame error) is a protocol error. */
 function closeReason(info: CloseInfo | null): string {
@@ -727,10 +755,16 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     method: string,
     options: WaitOptions<Mode> = {},
   ): Promise<ReceivedCall<R>> {
+    const waiter = this.#wait(path, method, options);
+    return waiter === null ? notConnected() : (waiter.promise as Promise<ReceivedCall<R>>);
+  }
+
+  /** A wait in progress (null: not connected); its promise is the waiter's. */
+  #wait(path: string, method: string, options: WaitOptions<Mode>): Waiter | null {
     const node = this.#dialect.node(path);
     const key = `${node.path}:${method}`;
     if (!this.#dialect.declares(path, method)) this.#declare(path, method, options.mode ?? "authority");
-    if (!this.#connected) return Promise.reject(new BotDisconnectedError("not connected"));
+    if (!this.#connected) return null;
     const timeoutMs = options.timeoutMs ?? 5_000;
     this.#waiters ??= new Map();
     let set = this.#waiters.get(key);
@@ -740,13 +774,13 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     }
     // One object, one timer and the promise per wait; no closures (a busy swarm waits a lot).
     const waiter = new Waiter(this, set, key, node.path, method, timeoutMs, options.match);
-    const promise = new Promise<ReceivedCall<R>>((resolve, reject) => {
-      waiter.resolve = resolve as (call: ReceivedCall) => void;
+    waiter.promise = new Promise<ReceivedCall>((resolve, reject) => {
+      waiter.resolve = resolve;
       waiter.reject = reject;
     });
     waiter.timer = setTimeout(Bot.#onWaitTimeout, timeoutMs, waiter);
     set.add(waiter);
-    return promise;
+    return waiter;
   }
 
   static readonly #onWaitTimeout = (waiter: Waiter): void => {
@@ -767,26 +801,33 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
    * `reply.path`.`reply.method` that `reply.match` accepts. Replies that never come time out;
    * further or unmatched replies go to the handlers as usual.
    */
-  async request<R extends Variant[] = Variant[]>(
+  request<R extends Variant[] = Variant[]>(
     to: number,
     path: string,
     method: string,
     args: readonly Variant[],
     reply: { path?: string; method: string } & WaitOptions<Mode>,
   ): Promise<RequestResult<R>> {
-    const waiting = this.waitForRpc<R>(reply.path ?? path, reply.method, reply);
-    const started = performance.now();
-    const node = this.#dialect.node(path);
+    // The waiter's own promise resolves with the round trip: one promise a request, not three.
+    // Whatever fails (a bad path, a send that throws) rejects it, as an async function would.
+    let waiter: Waiter | null = null;
     try {
+      const sentPath = this.#dialect.node(path).path;
+      waiter = this.#wait(reply.path ?? path, reply.method, reply);
+      if (waiter === null) return notConnected();
+      waiter.started = performance.now();
+      waiter.sentPath = sentPath;
+      waiter.sentMethod = method;
       this.sendCall(to, path, method, args);
     } catch (err) {
-      waiting.catch(noop); // the reply will not come: its wait must not reject unhandled
-      throw err;
+      if (waiter !== null) {
+        // The reply will not come: no wait left behind.
+        clearTimeout(waiter.timer);
+        waiter.set.delete(waiter);
+      }
+      return Promise.reject(err);
     }
-    const call = await waiting;
-    const rttMs = performance.now() - started;
-    if (this.listenerCount("round_trip") > 0) this.emit("round_trip", `${node.path}:${method}`, rttMs);
-    return { args: call.args, from: call.from, rttMs };
+    return waiter.promise as Promise<RequestResult<R>>;
   }
 
   /** Closes cleanly and resolves once the connection is gone. */

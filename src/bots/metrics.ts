@@ -277,8 +277,9 @@ export class SwarmMetrics {
     // Counted, not an error: only a timeout that ends its bot is one (botEnded), and only once.
     bot.on("wait_timeout", this.#onWaitTimeout);
     bot.on("packet_dropped", this.#onDropped);
-    // Godot 4: the server's RPC names for a node differ from ours (counted; the bot goes on, as Godot does).
-    bot.on("manifest_error", this.#onManifestError);
+    // Godot 4: the server's RPC names for a node differ from ours (counted; the bot goes on, as
+    // Godot does). A Godot 3 bot has no manifest: no listener to keep.
+    if (bot.godot === 4) bot.on("manifest_error", this.#onManifestError);
   }
 
   /** A watched bot's connection ended (its runner's "disconnected" listener says so: one listener a bot). */

@@ -86,50 +86,76 @@ export interface CloseExpecter {
   expectClose(): void;
 }
 
+/** What a context reads of its bot: its signal (the runner makes it on first read) and who hears expectClose(). */
+export interface ContextOwner extends CloseExpecter {
+  readonly signal: AbortSignal;
+}
+
+/** The parts every context of a run shares, made once for the run. */
+export interface SharedContext {
+  readonly think: ThinkTime | undefined;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly check: <T>(value: T, checks: Checks<T>) => boolean;
+}
+
+/** A context's methods, made on first use and kept (so `const { sleep } = ctx` works too). */
+interface Methods {
+  sleep?: (ms: number) => Promise<void>;
+  think?: () => Promise<void>;
+  expectClose?: () => void;
+}
+
 /**
- * A bot's context: its methods live on the prototype and its run's shared parts (env, check,
- * think) are references, so a context costs one small object per bot, not a closure per method.
+ * A bot's context: its methods and the run's shared parts (env, check, think) are read through
+ * the prototype, so a context costs one small object per bot, not a closure per method; an idle
+ * bot pays for no method it never took.
  */
 class ScriptContext implements BotContext {
-  readonly name: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly data: DataRow;
-  readonly iteration: number;
-  readonly check: <T>(value: T, checks: Checks<T>) => boolean;
-  readonly #think: ThinkTime | undefined;
-  readonly #closer: CloseExpecter;
+  readonly #owner: ContextOwner;
+  readonly #shared: SharedContext;
+  #methods: Methods | null = null;
   constructor(
     readonly index: number,
-    readonly signal: AbortSignal,
-    think: ThinkTime | undefined,
-    closer: CloseExpecter,
-    extras: ContextExtras,
+    owner: ContextOwner,
+    shared: SharedContext,
+    readonly data: DataRow,
+    readonly iteration: number,
   ) {
-    this.name = `bot-${index + 1}`;
-    this.env = extras.env ?? process.env;
-    this.data = extras.data;
-    this.iteration = extras.iteration ?? 0;
-    this.check = extras.check ?? ownTally;
-    this.#think = think;
-    this.#closer = closer;
+    this.#owner = owner;
+    this.#shared = shared;
   }
-  // Methods made on first use and kept (so `const { sleep } = ctx` works too): an idle bot pays for none.
-  #sleep: ((ms: number) => Promise<void>) | undefined;
-  #thinkFn: (() => Promise<void>) | undefined;
-  #expectClose: (() => void) | undefined;
+  get name(): string {
+    return `bot-${this.index + 1}`;
+  }
+  get signal(): AbortSignal {
+    return this.#owner.signal;
+  }
+  get env(): Readonly<Record<string, string | undefined>> {
+    return this.#shared.env;
+  }
+  get check(): <T>(value: T, checks: Checks<T>) => boolean {
+    return this.#shared.check;
+  }
+  #ownMethods(): Methods {
+    this.#methods ??= {};
+    return this.#methods;
+  }
   get sleep(): (ms: number) => Promise<void> {
-    this.#sleep ??= sleepUntilAborted.bind(undefined, this.signal);
-    return this.#sleep;
+    const m = this.#ownMethods();
+    m.sleep ??= sleepUntilAborted.bind(undefined, this.signal);
+    return m.sleep;
   }
   get think(): () => Promise<void> {
-    const think = this.#think;
-    this.#thinkFn ??= think ? () => this.sleep(drawThink(think)) : resolved;
-    return this.#thinkFn;
+    const m = this.#ownMethods();
+    const think = this.#shared.think;
+    m.think ??= think ? () => this.sleep(drawThink(think)) : resolved;
+    return m.think;
   }
   get expectClose(): () => void {
-    const closer = this.#closer;
-    this.#expectClose ??= () => closer.expectClose();
-    return this.#expectClose;
+    const m = this.#ownMethods();
+    const owner = this.#owner;
+    m.expectClose ??= () => owner.expectClose();
+    return m.expectClose;
   }
 }
 
@@ -160,18 +186,26 @@ export function botContext(
   extras: ContextExtras = {},
 ): BotContext {
   const think = extras.think ?? (thinkMs > 0 ? thinkAround(thinkMs) : undefined);
-  return new ScriptContext(index, signal, think, { expectClose: onExpectClose }, extras);
+  const shared: SharedContext = { think, env: extras.env ?? process.env, check: extras.check ?? ownTally };
+  return new ScriptContext(
+    index,
+    { signal, expectClose: onExpectClose },
+    shared,
+    extras.data,
+    extras.iteration ?? 0,
+  );
 }
 
 /**
- * The runner's context for one run of a bot's script: `closer` (the bot's run) hears
- * expectClose(), `extras` holds the run's shared parts (think made once for the run).
+ * The runner's context for one run of a bot's script: `owner` (the bot's run) gives its signal
+ * and hears expectClose(), `shared` holds the run's shared parts (made once for the run).
  */
 export function runContext(
   index: number,
-  signal: AbortSignal,
-  closer: CloseExpecter,
-  extras: ContextExtras,
+  owner: ContextOwner,
+  shared: SharedContext,
+  data: DataRow,
+  iteration: number,
 ): BotContext {
-  return new ScriptContext(index, signal, extras.think, closer, extras);
+  return new ScriptContext(index, owner, shared, data, iteration);
 }

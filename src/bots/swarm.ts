@@ -14,7 +14,7 @@ import type { EngineBot } from "./engines.js";
 import { BotConnectError, BotDisconnectedError } from "./errors.js";
 import { type BotOutcome, SwarmMetrics } from "./metrics.js";
 import { checkNetwork, DropTimeline, linkPart, type NetworkConditions, type NextDrop } from "./network.js";
-import { type BotScript, type CloseExpecter, type DataRow, runContext } from "./script.js";
+import { type BotScript, type ContextOwner, type DataRow, runContext, type SharedContext } from "./script.js";
 import { type Stage, shardShare, targetAt } from "./stages.js";
 import type { LoadShape, SwarmResult } from "./swarm-result.js";
 import { type ThinkTime, thinkAround } from "./think.js";
@@ -106,26 +106,32 @@ export const NO_CONNECT_GRACE_MS = 5_000;
 /** Every attempt so far failed and none is pending, this long into the run: it stops early. */
 const ALL_FAILED_AFTER_MS = 1_000;
 
+/** A BotRun's flags, in one small integer (a big idle swarm holds one BotRun a bot). */
+const SETTLED = 1;
+const OUTCOME_ENDED = 2;
+const CLOSE_EXPECTED = 4;
+const LEAVING = 8;
+const WRAPPING = 16;
+const LIVE = 32;
+const STOPPED = 64;
+const HANDED_ON = 128;
+
 /**
  * One started bot of a run: how it ends is settled exactly once. It is also the async context of
  * everything its script starts (one AsyncLocalStorage, metricSink's: each one enabled costs every
- * promise of the process a hook), so it is the sink of its script's custom metrics too, and it
- * hears its script's ctx.expectClose(). Everything a bot needs of its run is here or in the run:
- * an idle bot holds this object, its context and its script's own promise, no closures.
+ * promise of the process a hook), so it is the sink of its script's custom metrics too, and the
+ * owner of its script's contexts (their signal, their expectClose()). Everything a bot needs of
+ * its run is here or in the run: an idle bot holds this object, its context and its script's own
+ * promise, no closures.
  */
-class BotRun implements Sink, CloseExpecter {
-  readonly stop = new AbortController();
+class BotRun implements Sink, ContextOwner {
+  /** ctx.signal's, made on first read: a script that never reads it costs no AbortSignal (≈ 0.7 KB in Node 20). */
+  #stop: AbortController | null = null;
+  #stopReason: unknown = undefined;
+  #flags = 0;
   bot: EngineBot | null = null;
   /** Its row of the data file (ctx.data). */
   row: DataRow = undefined;
-  settled = false;
-  /** Settled as "ended" (its next iteration may follow). */
-  outcomeEnded = false;
-  closeExpected = false;
-  /** Our own disconnect is under way: its close is no error. */
-  leaving = false;
-  /** Its script is no longer waited for: the bot is leaving (once). */
-  wrapping = false;
   /** The iteration running (a rejoin after a scheduled drop runs it again). */
   current: number;
   /** When the running iteration started (performance.now()). */
@@ -133,8 +139,6 @@ class BotRun implements Sink, CloseExpecter {
   /** The scheduled drop armed on this connection, and the one that happened. */
   dropTimer: NodeJS.Timeout | null = null;
   dropped: NextDrop | null = null;
-  /** Told when the bot ended by an error or a disconnect: its script is no longer waited for. */
-  onEnded: ((b: BotRun) => void) | null = null;
   constructor(
     readonly run: SwarmRun,
     readonly index: number,
@@ -146,15 +150,80 @@ class BotRun implements Sink, CloseExpecter {
   ) {
     this.current = iteration;
   }
+  #flag(f: number, on: boolean): void {
+    this.#flags = on ? this.#flags | f : this.#flags & ~f;
+  }
+  get settled(): boolean {
+    return (this.#flags & SETTLED) !== 0;
+  }
+  set settled(on: boolean) {
+    this.#flag(SETTLED, on);
+  }
+  /** Settled as "ended" (its next iteration may follow). */
+  get outcomeEnded(): boolean {
+    return (this.#flags & OUTCOME_ENDED) !== 0;
+  }
+  set outcomeEnded(on: boolean) {
+    this.#flag(OUTCOME_ENDED, on);
+  }
+  get closeExpected(): boolean {
+    return (this.#flags & CLOSE_EXPECTED) !== 0;
+  }
+  /** Our own disconnect is under way: its close is no error. */
+  get leaving(): boolean {
+    return (this.#flags & LEAVING) !== 0;
+  }
+  set leaving(on: boolean) {
+    this.#flag(LEAVING, on);
+  }
+  /** Its script is no longer waited for: the bot is leaving (once). */
+  get wrapping(): boolean {
+    return (this.#flags & WRAPPING) !== 0;
+  }
+  set wrapping(on: boolean) {
+    this.#flag(WRAPPING, on);
+  }
+  /** Joined and not yet left. */
+  get live(): boolean {
+    return (this.#flags & LIVE) !== 0;
+  }
+  set live(on: boolean) {
+    this.#flag(LIVE, on);
+  }
+  /** Joined and running its script: an error or a disconnect makes it leave at once (run.ended). */
+  get handedOn(): boolean {
+    return (this.#flags & HANDED_ON) !== 0;
+  }
+  set handedOn(on: boolean) {
+    this.#flag(HANDED_ON, on);
+  }
   get name(): string {
     return `bot-${this.index + 1}`;
   }
+  /** Told to stop (ctx.signal aborted, or to be once it is read). */
+  get stopped(): boolean {
+    return (this.#flags & STOPPED) !== 0;
+  }
+  get signal(): AbortSignal {
+    if (this.#stop === null) {
+      this.#stop = new AbortController();
+      if (this.stopped) this.#stop.abort(this.#stopReason);
+    }
+    return this.#stop.signal;
+  }
+  /** Tells its script to stop (ctx.signal), once; the first reason stays (undefined: an AbortError). */
+  stop(reason?: unknown): void {
+    if (this.stopped) return;
+    this.#flag(STOPPED, true);
+    this.#stopReason = reason;
+    this.#stop?.abort(reason);
+  }
   endNow(): void {
-    this.stop.abort();
-    this.onEnded?.(this);
+    this.stop();
+    if (this.handedOn) this.run.ended(this);
   }
   expectClose(): void {
-    this.closeExpected = true;
+    this.#flag(CLOSE_EXPECTED, true);
   }
   counter(name: string, value: number): void {
     this.run.custom.counter(name, value);
@@ -184,6 +253,8 @@ interface SwarmRun {
   fail(b: BotRun, err: unknown, kind?: string): void;
   /** An error nothing can be attributed to: the runner itself failed. */
   fatal(err: unknown): void;
+  /** Ended by an error or a disconnect (settle): the bot leaves now, its script not waited for. */
+  ended(b: BotRun): void;
 }
 
 /** The bot whose script (or handler, or timer) is running: async context follows timers and promises. */
@@ -266,8 +337,6 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   };
   options.signal?.addEventListener("abort", stop, { once: true });
   if (options.signal?.aborted) stop();
-  const live = new Set<BotRun>();
-  const all = new Set<BotRun>();
   let pending = 0;
   let joined = 0;
   let failed = 0;
@@ -279,7 +348,6 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     b.outcomeEnded = outcome === "ended";
     if (b.dropTimer !== null) clearTimeout(b.dropTimer);
     b.dropTimer = null;
-    all.delete(b);
     metrics.botEnded(outcome, err, b.name, kind);
     if (outcome !== "ended") b.endNow();
   };
@@ -295,6 +363,9 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
       metrics.runnerFailed(err);
       stopped ??= `fatal: ${err instanceof Error ? err.message : String(err)}`;
       run.abort();
+    },
+    ended(b) {
+      queueMicrotask(() => void leave(b, undefined, false));
     },
   };
   enterRun(control);
@@ -333,16 +404,17 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     options.arrivalStages === undefined;
   const maxIterations = options.iterations ?? Number.POSITIVE_INFINITY;
   const reuse = options.reuseConnection ?? true;
-  const check = metrics.custom.check.bind(metrics.custom);
   const thinkMs = options.thinkMs ?? 0;
   // Made once for the run, not per bot: the think distribution and the context's shared parts.
-  const think = options.think ?? (thinkMs > 0 ? thinkAround(thinkMs) : undefined);
-  const contextOf = (b: BotRun, iteration: number) =>
-    runContext(b.index, b.stop.signal, b, { think, env, data: b.row, iteration, check });
+  const shared: SharedContext = {
+    think: options.think ?? (thinkMs > 0 ? thinkAround(thinkMs) : undefined),
+    env,
+    check: metrics.custom.check.bind(metrics.custom),
+  };
+  const contextOf = (b: BotRun, iteration: number) => runContext(b.index, b, shared, b.row, iteration);
   const refuse = (b: BotRun, err: unknown) => {
     failed++;
     b.settled = true;
-    all.delete(b);
     metrics.connectFailed(err, b.name);
   };
   // Nothing per bot in the connection options (no function of the bot, no script's own): every
@@ -425,7 +497,6 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     let handedOn = false;
     try {
       metrics.botStarted();
-      all.add(b);
       let connect: ConnectOptions;
       try {
         b.row = feed?.take(b.index);
@@ -450,7 +521,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
       }
       joined++;
       b.bot = bot;
-      live.add(b);
+      b.live = true;
       runOf.set(bot, b);
       metrics.watch(bot);
       bot.on("script_error", onScriptError);
@@ -468,17 +539,13 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
           Math.max(0, drop.at - performance.now()),
         );
       }
-      if (run.signal.aborted) b.stop.abort();
-      b.onEnded = onEnded;
+      if (run.signal.aborted) b.stop();
+      b.handedOn = true;
       handedOn = true;
       iterate(b, b.iteration);
     } finally {
       if (!handedOn) finished(b);
     }
-  };
-  /** Ended by an error or a disconnect (settle): the bot leaves now, its script not waited for. */
-  const onEnded = (b: BotRun) => {
-    queueMicrotask(() => void leave(b, undefined, false));
   };
   /** Runs iteration `it` of a joined bot's script; its end decides what follows (next, or leave). */
   const iterate = (b: BotRun, it: number): void => {
@@ -493,11 +560,20 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
       void leave(b, err, true);
       return;
     }
-    p.then(
-      () => afterIteration(b, it),
-      (err: unknown) => void leave(b, err, true),
-    );
+    p.then(iterationReturned, iterationThrew);
   };
+  // Shared by every bot, no closures a bot: the reaction runs in the async context the script's
+  // promise was awaited in, its bot's (b.current is the iteration it runs).
+  const botOfReaction = (): BotRun => {
+    const b = currentBot.getStore();
+    if (!(b instanceof BotRun)) throw new Error("unreachable: a script's end outside its bot's context");
+    return b;
+  };
+  const iterationReturned = (): void => {
+    const b = botOfReaction();
+    afterIteration(b, b.current);
+  };
+  const iterationThrew = (err: unknown): void => void leave(botOfReaction(), err, true);
   const afterIteration = (b: BotRun, it: number): void => {
     if (b.wrapping) return;
     if (b.settled) {
@@ -511,7 +587,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
       return;
     }
     // Iterations on one connection: again until the run (or the bot's stage) ends or the count is reached.
-    if (!looping || !reuse || it + 1 >= maxIterations || b.stop.signal.aborted) {
+    if (!looping || !reuse || it + 1 >= maxIterations || b.stopped) {
       void leave(b, undefined, false);
       return;
     }
@@ -528,7 +604,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
       if (!threw) settle(b, "ended");
       else if (run.signal.aborted && !bot.connected) settle(b, "ended");
       else settle(b, "errored", err);
-      live.delete(b);
+      b.live = false;
       if (b.dropTimer !== null) clearTimeout(b.dropTimer);
       b.dropTimer = null;
       if (bot.connected) {
@@ -647,7 +723,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
         while (slots.length > want) {
           const slot = slots.pop() as Slot;
           slot.retired = true;
-          slot.current?.stop.abort(RAMP_DOWN);
+          slot.current?.stop(RAMP_DOWN);
         }
         await until(Math.min(deadline, Date.now() + 100));
       }
@@ -674,21 +750,22 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   // ends at once). Whatever is not done within it is abandoned or dropped, so the run returns at
   // most graceMs (≤ 2 s by default) after its time. No bot could connect: no point waiting.
   if (stopped === "no-connect") abandon.abort();
-  for (const b of live) b.stop.abort();
+  for (const b of running) if (b.live) b.stop();
   const graceMs = options.graceMs ?? END_GRACE_MS;
   const endBy = Date.now() + graceMs;
   const sleepUntil = (t: number) =>
     new Promise<void>((r) => setTimeout(r, Math.max(0, t - Date.now())).unref());
   await Promise.race([allDone(), sleepUntil(endBy - Math.min(250, graceMs / 4))]);
   abandon.abort();
-  for (const b of live) b.bot?.terminate().catch(() => undefined);
+  for (const b of running) if (b.live) b.bot?.terminate().catch(() => undefined);
   await Promise.race([allDone(), sleepUntil(endBy)]);
   // Still unsettled: joined bots whose script ignored the end (ended), attempts still open (unfinished).
-  for (const b of [...all]) {
+  // (Every started bot is in `running` until it is done, and done settled.)
+  for (const b of [...running]) {
+    if (b.settled) continue;
     if (b.bot) settle(b, "ended");
     else {
       b.settled = true;
-      all.delete(b);
       metrics.connectFailed(
         new BotConnectError("the run ended before this bot could join", "unfinished"),
         b.name,

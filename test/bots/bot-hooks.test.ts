@@ -144,3 +144,28 @@ test("request() and waitForRpc() are typed by their reply", async (t) => {
   await bot.disconnect();
   await t.throwsAsync(bot.waitForRpc<[number]>("Game", "pong"), { instanceOf: BotDisconnectedError });
 });
+
+test("request() never throws: a bad path or a send that fails rejects it, and leaves no wait to swallow a later reply", async (t) => {
+  const port = await game(t);
+  const bot = await join(t, port);
+  // Not a path below /root: refused by the dialect, as a rejection.
+  let bad: Promise<unknown> | undefined;
+  t.notThrows(() => {
+    bad = bot.request(1, "/elsewhere", "ping", [1], { method: "pong" });
+  });
+  await t.throwsAsync(bad as Promise<unknown>, { instanceOf: RangeError });
+  // A value no Variant encodes: the send throws, the request rejects with it.
+  let unsent: Promise<unknown> | undefined;
+  t.notThrows(() => {
+    unsent = bot.request(1, "Game", "ping", [Symbol("no variant") as never], { method: "pong" });
+  });
+  await t.throwsAsync(unsent as Promise<unknown>);
+  // The next pong is no reply of that request: it reaches the handler.
+  const pongs: Variant[] = [];
+  bot.handle("Game", "pong", "authority", (seq) => {
+    pongs.push(seq as Variant);
+  });
+  bot.node("Game").rpcId(1, "ping", 7);
+  await until(() => pongs.length > 0, "pong(7) at the handler");
+  t.deepEqual(pongs, [7]);
+});

@@ -195,6 +195,42 @@ test("stages: bots ramp up to the target and are retired on the ramp down, leavi
   t.deepEqual(result.closes, { "1000": 4 });
 });
 
+test("ctx.signal first read after its bot was told to stop: already aborted, with the reason", async (t) => {
+  // The runner makes a bot's AbortSignal only when its script reads ctx.signal: a stop that
+  // came before must still be seen.
+  const url = await game(t);
+  const end = new AbortController();
+  let joined = 0;
+  let release = () => {};
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  const seen: [boolean, unknown][] = [];
+  const result = await runSwarm({
+    url,
+    bots: 3,
+    durationMs: 60_000,
+    signal: end.signal,
+    script: async (_bot, ctx) => {
+      if (++joined === 3) {
+        end.abort("test over");
+        release();
+      }
+      await released;
+      // A turn of the event loop: the run has told every bot to stop by then.
+      await new Promise((r) => setImmediate(r));
+      seen.push([ctx.signal.aborted, (ctx.signal.reason as Error | undefined)?.name]);
+    },
+  });
+  t.deepEqual(seen, [
+    [true, "AbortError"],
+    [true, "AbortError"],
+    [true, "AbortError"],
+  ]);
+  t.is(result.stopped, "test over");
+  t.is(result.bots.ended, 3);
+});
+
 test("unique data: a row is never given twice; a bot that finds none left fails its start as data", async (t) => {
   const url = await game(t);
   const given: unknown[] = [];
