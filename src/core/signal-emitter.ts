@@ -27,32 +27,34 @@ export type SignalListener<E extends SignalMap<E>, K extends keyof E> = (...args
 const ONCE = true;
 const ALWAYS = false;
 
+// Its methods are TypeScript-private, not #private: # methods cost each instance a slot (V8's
+// brand), and every bot holds three emitters.
 export class SignalEmitter<E extends SignalMap<E>> {
   /** signal, callable, once, signal, callable, once … in connection order; null when none. Never mutated. */
   #slots: unknown[] | null = null;
 
   /** Connects `listener` to `signal` (Godot's connect). The same listener may be connected twice. */
   on<K extends keyof E>(signal: K, listener: SignalListener<E, K>): this {
-    return this.#connect(signal, listener, ALWAYS, false);
+    return this.connectSlot(signal, listener, ALWAYS, false);
   }
 
   /** Same as on(). */
   addListener<K extends keyof E>(signal: K, listener: SignalListener<E, K>): this {
-    return this.#connect(signal, listener, ALWAYS, false);
+    return this.connectSlot(signal, listener, ALWAYS, false);
   }
 
   /** Connects `listener` for one emission only (Godot's CONNECT_ONESHOT). */
   once<K extends keyof E>(signal: K, listener: SignalListener<E, K>): this {
-    return this.#connect(signal, listener, ONCE, false);
+    return this.connectSlot(signal, listener, ONCE, false);
   }
 
   /** Connects `listener` before every other listener of the emitter. */
   prependListener<K extends keyof E>(signal: K, listener: SignalListener<E, K>): this {
-    return this.#connect(signal, listener, ALWAYS, true);
+    return this.connectSlot(signal, listener, ALWAYS, true);
   }
 
   prependOnceListener<K extends keyof E>(signal: K, listener: SignalListener<E, K>): this {
-    return this.#connect(signal, listener, ONCE, true);
+    return this.connectSlot(signal, listener, ONCE, true);
   }
 
   /** Disconnects the most recent connection of `listener` to `signal`, if any (Godot's disconnect). */
@@ -61,7 +63,7 @@ export class SignalEmitter<E extends SignalMap<E>> {
     if (slots === null) return this;
     for (let i = slots.length - 3; i >= 0; i -= 3) {
       if (slots[i] === signal && slots[i + 1] === listener) {
-        this.#removeAt(slots, i);
+        this.removeSlot(slots, i);
         break;
       }
     }
@@ -144,7 +146,7 @@ export class SignalEmitter<E extends SignalMap<E>> {
    * Node); a listener that throws stops the emission and the error propagates.
    */
   emit<K extends keyof E>(signal: K, ...args: E[K]): boolean {
-    return this.#fire(signal, args, null);
+    return this.fireSlots(signal, args, null);
   }
 
   /**
@@ -156,10 +158,10 @@ export class SignalEmitter<E extends SignalMap<E>> {
     args: E[K],
     caught: (error: unknown) => void,
   ): boolean {
-    return this.#fire(signal, args, caught);
+    return this.fireSlots(signal, args, caught);
   }
 
-  #connect(signal: keyof E, listener: Callable, once: boolean, first: boolean): this {
+  private connectSlot(signal: keyof E, listener: Callable, once: boolean, first: boolean): this {
     if (typeof listener !== "function") {
       throw new TypeError(`the listener of "${String(signal)}" must be a function, not ${typeof listener}`);
     }
@@ -171,7 +173,7 @@ export class SignalEmitter<E extends SignalMap<E>> {
   }
 
   /** Disconnects the triple at `at` of `slots` (the current array, or one an emission walks). */
-  #removeAt(slots: unknown[], at: number): void {
+  private removeSlot(slots: unknown[], at: number): void {
     const now = this.#slots;
     if (now === null) return;
     // The array may have been replaced since `slots` was read: find the same triple in it.
@@ -189,7 +191,7 @@ export class SignalEmitter<E extends SignalMap<E>> {
     this.#slots = now.length === 3 ? null : [...now.slice(0, i), ...now.slice(i + 3)];
   }
 
-  #fire(signal: keyof E, args: unknown[], caught: ((error: unknown) => void) | null): boolean {
+  private fireSlots(signal: keyof E, args: unknown[], caught: ((error: unknown) => void) | null): boolean {
     const slots = this.#slots;
     if (slots === null) return false;
     let any = false;
@@ -197,13 +199,13 @@ export class SignalEmitter<E extends SignalMap<E>> {
       if (slots[i] !== signal) continue;
       any = true;
       // A once listener is disconnected before it is called (as in Node).
-      if (slots[i + 2] === ONCE) this.#removeAt(slots, i);
-      this.#call(slots[i + 1] as Callable, args, caught);
+      if (slots[i + 2] === ONCE) this.removeSlot(slots, i);
+      this.callSlot(slots[i + 1] as Callable, args, caught);
     }
     return any;
   }
 
-  #call(listener: Callable, args: unknown[], caught: ((error: unknown) => void) | null): void {
+  private callSlot(listener: Callable, args: unknown[], caught: ((error: unknown) => void) | null): void {
     if (caught === null) {
       Reflect.apply(listener, this, args);
       return;

@@ -127,7 +127,8 @@ const shared = (s: ClientSettings): ClientSettings =>
 export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implements ConnectionOwner {
   /** The settings, never changed in place (a setter replaces them): clients made with the defaults share one. */
   #s: ClientSettings;
-  #peer = new WebSocketPeer();
+  /** getPeer(1), made on first use: an idle client in multiplayer mode never needs one (its sink gets the frames). */
+  #peer: WebSocketPeer | null = null;
   /** The connection of the current attempt (connecting or connected); replaced on every connectToUrl. */
   #conn: ClientConnection | null = null;
   /** What the current attempt was given. */
@@ -290,7 +291,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     this.#queuedMessages = 0;
     this.#waiters = null;
     this.#status = ConnectionStatus.CONNECTING;
-    this.#peer = new WebSocketPeer();
+    this.#peer = null;
     this.lastError = null;
     return GodotError.OK;
   }
@@ -330,7 +331,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
       );
       return;
     }
-    this.#peer.close(code, reason);
+    this.#peerOf().close(code, reason);
   }
 
   /**
@@ -352,11 +353,11 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   }
 
   getConnectedHost(): string {
-    return this.#peer.getConnectedHost();
+    return this.#peerOf().getConnectedHost();
   }
 
   getConnectedPort(): number {
-    return this.#peer.getConnectedPort();
+    return this.#peerOf().getConnectedPort();
   }
 
   get verifySsl(): boolean {
@@ -391,7 +392,21 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
       this.lastError = new WebSocketArgumentError(`a client has only peer 1, not ${peerId}`, "peerId");
       return null;
     }
-    return this.#peer;
+    return this.#peerOf();
+  }
+
+  /** The peer of the current connection, made now if not yet: attached once the open is delivered. */
+  #peerOf(): WebSocketPeer {
+    let peer = this.#peer;
+    if (peer === null) {
+      peer = new WebSocketPeer();
+      const conn = this.#conn;
+      if (conn !== null && this.#status === ConnectionStatus.CONNECTED) {
+        peer._attachTransport(conn, this.#limits, this.traffic);
+      }
+      this.#peer = peer;
+    }
+    return peer;
   }
 
   /**
@@ -613,7 +628,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     this.#status = ConnectionStatus.DISCONNECTED;
     this.#queue = null;
     conn.terminate();
-    this.#peer._detach();
+    this.#peer?._detach();
     this.#settle(null, error);
   }
 
@@ -660,7 +675,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
 
   #onOpen(conn: ClientConnection, protocol: string): void {
     this.#status = ConnectionStatus.CONNECTED;
-    this.#peer._attachTransport(conn, this.#limits, this.traffic);
+    this.#peer?._attachTransport(conn, this.#limits, this.traffic);
     this.#settle(protocol, null);
     if (this.#multiplayer) {
       const sink = this.#sink;
@@ -679,7 +694,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     if (this.#multiplayer) {
       // Godot passes each frame straight to _process_multiplayer.
       const sink = this.#sink;
-      if (!sink || this.#peer._closing) return;
+      if (!sink || this.#peer?._closing) return;
       try {
         sink.packet(data, isString);
       } catch (err) {
@@ -687,7 +702,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
       }
       return;
     }
-    const stored = this.#peer._receive(data, isString);
+    const stored = this.#peerOf()._receive(data, isString);
     if (stored === "ignored") return;
     if (stored !== "ok") this.#emitSafe("packet_dropped", data.length, stored);
     // Godot emits data_received even for a packet its full ring dropped.
@@ -698,7 +713,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     this.#conn = null;
     this.#queue = null;
     this.#status = ConnectionStatus.DISCONNECTED;
-    this.#peer._detach();
+    this.#peer?._detach();
     if (info.initiatedBy === "server") this.#emitSafe("server_close_request", info.code, info.reason);
     if (this.#multiplayer) this.#toSinkDisconnected(info, null);
     else this.#emitSafe("connection_closed", info.wasClean, info);
@@ -708,7 +723,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     this.#conn = null;
     this.#queue = null;
     this.#status = ConnectionStatus.DISCONNECTED;
-    this.#peer._detach();
+    this.#peer?._detach();
     this.#settle(null, error);
     if (this.#multiplayer) this.#toSinkDisconnected(null, error);
     else this.#emitSafe("connection_error", error);

@@ -23,7 +23,7 @@ export class Godot4Bot extends Bot<Mode4> {
   constructor(client: WebSocketClient, options: BotOptions & Godot4Options, times: OpeningTimes) {
     let dialect: Godot4Dialect | undefined;
     super(client, options, times, (host) => {
-      dialect = new Godot4Dialect(client, options, times, host);
+      dialect = new Godot4Dialect(client, options, host);
       return dialect;
     });
     this.#dialect = dialect!;

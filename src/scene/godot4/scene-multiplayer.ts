@@ -95,6 +95,16 @@ const NO_PEER = -1;
  * no Map nor record (~280 B a bot), until `byPeer` is read or a second peer is counted; from then
  * on its record in `byPeer` counts.
  */
+/** What goes wrong, counted: made on the first fault (an idle bot has none). */
+class Faults4 {
+  dropped: Map<SceneDropReason4, number> | null = null;
+  errors: Map<ScenePacketErrorReason4, number> | null = null;
+  manifest: Map<ManifestErrorReason, number> | null = null;
+  scriptErrors = 0;
+  sendErrors = 0;
+}
+
+// TypeScript-private methods, not #private: # methods cost each instance a slot (V8's brand).
 class Stats4 implements SceneMultiplayerStats {
   #byMethod: Map<string, MethodStats> | null = null;
   #byPeer: Map<number, PeerStats4> | null = null;
@@ -104,11 +114,24 @@ class Stats4 implements SceneMultiplayerStats {
   #packetsOut = 0;
   #bytesIn = 0;
   #bytesOut = 0;
-  #dropped: Map<SceneDropReason4, number> | null = null;
-  #errors: Map<ScenePacketErrorReason4, number> | null = null;
-  #manifest: Map<ManifestErrorReason, number> | null = null;
-  scriptErrors = 0;
-  sendErrors = 0;
+  #faults: Faults4 | null = null;
+
+  get scriptErrors(): number {
+    return this.#faults?.scriptErrors ?? 0;
+  }
+  set scriptErrors(n: number) {
+    this.faults().scriptErrors = n;
+  }
+  get sendErrors(): number {
+    return this.#faults?.sendErrors ?? 0;
+  }
+  set sendErrors(n: number) {
+    this.faults().sendErrors = n;
+  }
+  private faults(): Faults4 {
+    this.#faults ??= new Faults4();
+    return this.#faults;
+  }
 
   get byMethod(): Map<string, MethodStats> {
     this.#byMethod ??= new Map();
@@ -132,30 +155,30 @@ class Stats4 implements SceneMultiplayerStats {
 
   /** One packet of `bytes` from peer `id`. */
   countIn(id: number, bytes: number): void {
-    if (this.#byPeer === null && this.#owns(id)) {
+    if (this.#byPeer === null && this.owns(id)) {
       this.#packetsIn++;
       this.#bytesIn += bytes;
       return;
     }
-    const p = this.#record(id);
+    const p = this.record(id);
     p.packetsIn++;
     p.bytesIn += bytes;
   }
 
   /** One packet of `bytes` to peer `id`. */
   countOut(id: number, bytes: number): void {
-    if (this.#byPeer === null && this.#owns(id)) {
+    if (this.#byPeer === null && this.owns(id)) {
       this.#packetsOut++;
       this.#bytesOut += bytes;
       return;
     }
-    const p = this.#record(id);
+    const p = this.record(id);
     p.packetsOut++;
     p.bytesOut += bytes;
   }
 
   /** Are the fields (still) `id`'s? They are taken by the first peer counted. */
-  #owns(id: number): boolean {
+  private owns(id: number): boolean {
     if (this.#firstId === id) return true;
     if (this.#firstId !== NO_PEER) return false;
     this.#firstId = id;
@@ -166,7 +189,7 @@ class Stats4 implements SceneMultiplayerStats {
     return true;
   }
 
-  #record(id: number): PeerStats4 {
+  private record(id: number): PeerStats4 {
     const byPeer = this.byPeer;
     let p = byPeer.get(id);
     if (!p) {
@@ -187,16 +210,19 @@ class Stats4 implements SceneMultiplayerStats {
     this.#firstId = NO_PEER;
   }
   get dropped(): Map<SceneDropReason4, number> {
-    this.#dropped ??= new Map();
-    return this.#dropped;
+    const f = this.faults();
+    f.dropped ??= new Map();
+    return f.dropped;
   }
   get errors(): Map<ScenePacketErrorReason4, number> {
-    this.#errors ??= new Map();
-    return this.#errors;
+    const f = this.faults();
+    f.errors ??= new Map();
+    return f.errors;
   }
   get manifest(): Map<ManifestErrorReason, number> {
-    this.#manifest ??= new Map();
-    return this.#manifest;
+    const f = this.faults();
+    f.manifest ??= new Map();
+    return f.manifest;
   }
 }
 
@@ -247,15 +273,19 @@ const DEFAULT_SETTINGS: MultiplayerSettings = Object.freeze({
 });
 const TRANSFER_RELIABLE = 2;
 
+// SceneMultiplayer's flags.
+const SERVER_RELAY = 1;
+const ALLOW_OBJECT_DECODING = 2;
+const AUTO_PROCESS = 4;
+/** A drain is under way (a handler that polls must not re-enter). */
+const PROCESSING = 8;
+const BLOCK_SIGNALS = 16;
+
 export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   /** SceneMultiplayer.auth_callback: set it (on either side) to authenticate every new peer. */
   authCallback: ((peer: number, data: Uint8Array) => unknown) | null = null;
-  /** SceneMultiplayer.server_relay: client-to-client traffic through the server (default on). */
-  serverRelay = true;
-  /** SceneMultiplayer.allow_object_decoding (off by default, as in Godot). */
-  allowObjectDecoding = false;
-  /** Process packets when the peer queues them (event style), not only in poll(). */
-  autoProcess: boolean;
+  /** SERVER_RELAY, ALLOW_OBJECT_DECODING, AUTO_PROCESS, PROCESSING, BLOCK_SIGNALS: one number, not a field each. */
+  #flags = SERVER_RELAY;
   /** Beyond Godot: told of every signal before its listeners (SceneMultiplayerObserver). */
   observer: SceneMultiplayerObserver | null = null;
   /** Beyond Godot: sees every incoming call that passed Godot's checks (a bot's waiters use it). */
@@ -281,8 +311,6 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #last: LastNode | null = null;
   #manifest: ManifestIndex | null = null;
   #writer: PacketWriter | null = null;
-  #processing = false;
-  #blockSignals = false;
   #authTimer: ReturnType<typeof setTimeout> | null = null;
   #sendFailure: { error: GodotError; message: string } | null = null;
   #stats: Stats4 | null = null;
@@ -406,6 +434,34 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       });
     }
     if (options.manifest) this.loadManifest(options.manifest);
+  }
+
+  /** SceneMultiplayer.server_relay: client-to-client traffic through the server (default on). */
+  get serverRelay(): boolean {
+    return (this.#flags & SERVER_RELAY) !== 0;
+  }
+  set serverRelay(on: boolean) {
+    this.#setFlag(SERVER_RELAY, on);
+  }
+
+  /** SceneMultiplayer.allow_object_decoding (off by default, as in Godot). */
+  get allowObjectDecoding(): boolean {
+    return (this.#flags & ALLOW_OBJECT_DECODING) !== 0;
+  }
+  set allowObjectDecoding(on: boolean) {
+    this.#setFlag(ALLOW_OBJECT_DECODING, on);
+  }
+
+  /** Process packets when the peer queues them (event style), not only in poll(). */
+  get autoProcess(): boolean {
+    return (this.#flags & AUTO_PROCESS) !== 0;
+  }
+  set autoProcess(on: boolean) {
+    this.#setFlag(AUTO_PROCESS, on);
+  }
+
+  #setFlag(flag: number, on: boolean): void {
+    this.#flags = on ? this.#flags | flag : this.#flags & ~flag;
   }
 
   /** SceneMultiplayer's replicator: MultiplayerSpawner / MultiplayerSynchronizer traffic. */
@@ -812,12 +868,12 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   disconnectPeer(id: number): void {
     const peer = this.#peer;
     if (!peer || peer.getConnectionStatus() !== ConnectionStatus.CONNECTED) return;
-    const blocking = this.#blockSignals;
-    this.#blockSignals = true;
+    const blocking = (this.#flags & BLOCK_SIGNALS) !== 0;
+    this.#flags |= BLOCK_SIGNALS;
     try {
       this.#delPeer(id);
     } finally {
-      this.#blockSignals = blocking;
+      this.#setFlag(BLOCK_SIGNALS, blocking);
     }
     peer.disconnectPeer(id);
   }
@@ -890,8 +946,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   // ---- receiving ----
 
   #drain(): void {
-    if (this.#processing) return; // a handler that polls must not re-enter
-    this.#processing = true;
+    if ((this.#flags & PROCESSING) !== 0) return; // a handler that polls must not re-enter
+    this.#flags |= PROCESSING;
     try {
       for (;;) {
         const peer = this.#peer;
@@ -907,7 +963,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         if (this.#lastStatus !== ConnectionStatus.CONNECTED) break;
       }
     } finally {
-      this.#processing = false;
+      this.#flags &= ~PROCESSING;
     }
   }
 
@@ -1239,7 +1295,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** Emits a signal; a listener that throws is a script error, never an exception in the caller. */
   #emit<K extends keyof SceneMultiplayerEvents>(signal: K, ...args: SceneMultiplayerEvents[K]): void {
-    if (this.#blockSignals) return;
+    if ((this.#flags & BLOCK_SIGNALS) !== 0) return;
     if (this.observer) {
       try {
         this.observer.observe(signal, args);
