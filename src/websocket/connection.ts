@@ -40,8 +40,8 @@ type OwnedSocket = net.Socket & { [kConnection]?: ClientConnection };
 
 /** Who hears of a connection's life (the WebSocketClient). Stale connections are the owner's to ignore. */
 export interface ConnectionOwner {
-  /** The handshake completed (protocol in conn.protocol). */
-  _wsOpen(conn: ClientConnection): void;
+  /** The handshake completed; `protocol`: the subprotocol the server chose ("" if none). */
+  _wsOpen(conn: ClientConnection, protocol: string): void;
   /** A whole message from the server. */
   _wsMessage(conn: ClientConnection, data: Uint8Array, isString: boolean): void;
   /** The socket is gone: conn.opened says whether the handshake had completed. */
@@ -81,14 +81,16 @@ interface Opening {
 
 // ClientConnection's flags: one number, not a field each (a swarm holds 20,000 connections).
 // Its methods are TypeScript-private, not #private: # methods cost each instance a slot (V8's brand).
-const PAUSED = 1;
-const CLOSE_SENT = 2;
-const CLOSE_RECEIVED = 4;
-const FAULTED = 8;
+/** The low bits: the ReadyState. */
+const STATE = 3;
+const PAUSED = 4;
+const CLOSE_SENT = 8;
+const CLOSE_RECEIVED = 16;
+const FAULTED = 32;
 /** Reading the socket stopped because the incoming link holds an input buffer's worth. */
-const LINK_HELD = 16;
+const LINK_HELD = 64;
 /** The handshake completed. */
-const OPENED = 32;
+const OPENED = 128;
 
 /** Both directions of a shaped link (network conditions). */
 interface Link {
@@ -108,15 +110,17 @@ class Ending {
 export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   readonly socket: net.Socket;
   readonly #owner: ConnectionOwner;
-  #state: ReadyState = ReadyState.CONNECTING;
   /** Until the handshake completes: what it needs (null after: an open connection keeps none of it). */
   #opening: Opening | null;
   /** The connect timeout, then the close timeout. */
   #timer: NodeJS.Timeout | null;
   readonly #closeTimeoutMs: number;
   #heartbeat: Heartbeat | null = null;
-  /** PAUSED, CLOSE_SENT, CLOSE_RECEIVED, FAULTED (a protocol fault: reading stopped, our close carries its code), LINK_HELD. */
-  #flags = 0;
+  /**
+   * The ReadyState (STATE bits; CONNECTING at first), PAUSED, CLOSE_SENT, CLOSE_RECEIVED, FAULTED
+   * (a protocol fault: reading stopped, our close carries its code), LINK_HELD, OPENED.
+   */
+  #flags: number = ReadyState.CONNECTING;
   /** Frames of this tick not yet written: one buffer, or several (lazily an array). */
   #pending: Buffer | Buffer[] | null = null;
   #pendingBytes = 0;
@@ -127,9 +131,6 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   #link: Link | null = null;
   /** How it ended, made at the first sign of an end (an open connection has none). */
   #ending: Ending | null = null;
-
-  /** The subprotocol the server chose ("" if none). */
-  protocol = "";
 
   constructor(owner: ConnectionOwner, options: ConnectOptions) {
     super();
@@ -169,6 +170,14 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     }
     this.#timer = setTimeout(connectTimedOut, options.connectTimeoutMs, this);
     this.#timer.unref();
+  }
+
+  private get state(): ReadyState {
+    return (this.#flags & STATE) as ReadyState;
+  }
+
+  private set state(state: ReadyState) {
+    this.#flags = (this.#flags & ~STATE) | state;
   }
 
   /** The handshake completed. */
@@ -214,11 +223,11 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   get readyState(): ReadyState {
-    return this.#state;
+    return this.state;
   }
 
   get isOpen(): boolean {
-    return this.#state === ReadyState.OPEN;
+    return this.state === ReadyState.OPEN;
   }
 
   get isPaused(): boolean {
@@ -260,7 +269,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** Sends a ping (heartbeat). */
   ping(): void {
-    if (this.#state === ReadyState.OPEN) this.writeNow(encodeFrame(Opcode.PING, EMPTY));
+    if (this.state === ReadyState.OPEN) this.writeNow(encodeFrame(Opcode.PING, EMPTY));
   }
 
   /** The user closes with `code` and `reason` (checked by the caller). */
@@ -271,12 +280,12 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** Drops the TCP connection at once, with no close frame; `initiatedBy` says who, if not the user. */
   terminate(initiatedBy?: CloseInitiator): void {
-    if (this.#state === ReadyState.CLOSED) return;
+    if (this.state === ReadyState.CLOSED) return;
     if (initiatedBy !== undefined) this.ending().initiatedBy ??= initiatedBy;
-    if (this.#state === ReadyState.CONNECTING) {
+    if (this.state === ReadyState.CONNECTING) {
       this.ending().error ??= new Error("WebSocket was closed before the connection was established");
     }
-    this.#state = ReadyState.CLOSING;
+    this.state = ReadyState.CLOSING;
     this.stopReading();
     this.stopLink();
     this.socket.destroy();
@@ -286,8 +295,8 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   pause(): void {
     if (
       (this.#flags & PAUSED) !== 0 ||
-      this.#state === ReadyState.CONNECTING ||
-      this.#state === ReadyState.CLOSED
+      this.state === ReadyState.CONNECTING ||
+      this.state === ReadyState.CLOSED
     )
       return;
     this.#flags |= PAUSED;
@@ -305,7 +314,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** @internal Reads what the pause left, then the socket, unless paused again meanwhile. */
   _readOn(): void {
-    if ((this.#flags & PAUSED) !== 0 || this.#state === ReadyState.CLOSED) return;
+    if ((this.#flags & PAUSED) !== 0 || this.state === ReadyState.CLOSED) return;
     this.readUnread();
     if ((this.#flags & PAUSED) !== 0) return;
     this.resumeSocket();
@@ -339,7 +348,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   /** @internal The connect timeout passed. */
   _connectTimedOut(): void {
     this.#timer = null;
-    if (this.#state !== ReadyState.CONNECTING) return;
+    if (this.state !== ReadyState.CONNECTING) return;
     this.ending().error ??= new Error("Opening handshake has timed out");
     this.terminate();
   }
@@ -361,7 +370,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   protected onPing(data: Uint8Array): void {
-    if (this.#state === ReadyState.OPEN) this.writeNow(encodeFrame(Opcode.PONG, data));
+    if (this.state === ReadyState.OPEN) this.writeNow(encodeFrame(Opcode.PONG, data));
   }
 
   protected onPong(_data: Uint8Array): void {
@@ -389,16 +398,16 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** Sends our close frame once; ends our side once both closes are known (as `ws`). */
   private sendClose(code: number, reason: Uint8Array): void {
-    if (this.#state === ReadyState.CLOSED) return;
-    if (this.#state === ReadyState.CONNECTING) {
+    if (this.state === ReadyState.CLOSED) return;
+    if (this.state === ReadyState.CONNECTING) {
       this.terminate();
       return;
     }
-    if (this.#state === ReadyState.CLOSING) {
+    if (this.state === ReadyState.CLOSING) {
       if ((this.#flags & CLOSE_SENT) !== 0 && (this.#flags & (CLOSE_RECEIVED | FAULTED)) !== 0) this.end();
       return;
     }
-    this.#state = ReadyState.CLOSING;
+    this.state = ReadyState.CLOSING;
     this.writeNow(encodeClose(code, reason));
     this.#flags |= CLOSE_SENT;
     if ((this.#flags & (CLOSE_RECEIVED | FAULTED)) !== 0) this.end();
@@ -454,7 +463,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** @internal Bytes off the incoming link; false while reading is paused (they wait on the link). */
   _linkRead(chunk: Buffer): boolean {
-    if ((this.#flags & PAUSED) !== 0 && !this.stopped && this.#state !== ReadyState.CLOSED) return false;
+    if ((this.#flags & PAUSED) !== 0 && !this.stopped && this.state !== ReadyState.CLOSED) return false;
     this.take(chunk, false);
     const down = this.down;
     if ((this.#flags & LINK_HELD) !== 0 && down !== null && down.queuedBytes < this.maxPayload / 2) {
@@ -466,7 +475,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** @internal The server's end of the stream, off the incoming link. */
   _linkReadEnd(): void {
-    if (this.#state !== ReadyState.CLOSED) this.ended();
+    if (this.state !== ReadyState.CLOSED) this.ended();
   }
 
   private handshake(chunk: Buffer, transient: boolean): void {
@@ -506,12 +515,11 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     this.#opening = null;
-    this.#state = ReadyState.OPEN;
+    this.state = ReadyState.OPEN;
     this.#flags |= OPENED;
-    this.protocol = protocol;
     this.socket.setNoDelay(opening.noDelay);
     if (opening.heartbeat !== null) this.#heartbeat = new Heartbeat(this, opening.heartbeat);
-    this.#owner._wsOpen(this);
+    this.#owner._wsOpen(this, protocol);
     // Frames may follow the answer in the same chunk.
     if (buf.length > end + 4) this.receive(buf.subarray(end + 4), transient);
   }
@@ -526,7 +534,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
       // The server dropped the connection without answering: what Node's http client calls it.
       this.ending().error = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
     }
-    this.#state = ReadyState.CLOSED;
+    this.state = ReadyState.CLOSED;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     this.#heartbeat?.stop();
@@ -563,7 +571,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** Bytes that arrived (through the link, if any): the handshake's answer, then frames. */
   private take(chunk: Buffer, transient: boolean): void {
-    if (this.#state === ReadyState.CONNECTING) {
+    if (this.state === ReadyState.CONNECTING) {
       this.handshake(chunk, transient);
       return;
     }
@@ -578,7 +586,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   private ended(): void {
-    if (this.#state < ReadyState.CLOSING) this.#state = ReadyState.CLOSING;
+    if (this.state < ReadyState.CLOSING) this.state = ReadyState.CLOSING;
     this.end();
   }
 
@@ -591,7 +599,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   private onError(err: Error): void {
     this.ending().error ??= err;
-    if (this.#state < ReadyState.CLOSING) this.#state = ReadyState.CLOSING;
+    if (this.state < ReadyState.CLOSING) this.state = ReadyState.CLOSING;
     this.socket.destroy();
   }
 

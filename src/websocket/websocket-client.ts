@@ -534,9 +534,9 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   }
 
   /** @internal ConnectionOwner: the handshake completed. */
-  _wsOpen(conn: ClientConnection): void {
+  _wsOpen(conn: ClientConnection, protocol: string): void {
     if (this.#conn !== conn) return;
-    this.push({ kind: "open", protocol: conn.protocol });
+    this.push({ kind: "open", protocol });
   }
 
   /** @internal ConnectionOwner: a message from the server. */

@@ -81,10 +81,12 @@ interface OpeningTimes4 {
 }
 
 // WebSocketMultiplayerPeer4's flags: one number, not a field each.
+/** The low bits: the ConnectionStatus. */
+const STATUS = 3;
 /** Our close is sent: Godot ignores what still comes in. */
-const CLOSING = 1;
+const CLOSING = 4;
 /** Poll mode: the deadline passed; the next poll() gives up unless the greeting is queued. */
-const EXPIRED = 2;
+const EXPIRED = 8;
 
 const NOT_OPENED: Readonly<OpeningTimes4> = Object.freeze({ startedAt: 0, openedAt: 0 });
 const NO_DROPS: ReadonlyMap<Peer4DropReason, number> = new Map();
@@ -169,14 +171,13 @@ function handshakeTimedOut(peer: WebSocketMultiplayerPeer4): void {
 }
 
 export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
-  #status: ConnectionStatus = ConnectionStatus.DISCONNECTED;
   #uniqueId = 0;
   #client: WebSocketClient | null = null;
   /** The sink of the current connection; a stale connection's sink is no longer this. */
   #sink: MultiplayerSink | null = null;
   #timer: NodeJS.Timeout | null = null;
-  /** CLOSING, EXPIRED. */
-  #flags = 0;
+  /** The status (STATUS bits; DISCONNECTED at first), CLOSING, EXPIRED. */
+  #flags: number = ConnectionStatus.DISCONNECTED;
   #traffic: Readonly<Traffic> = NO_TRAFFIC;
   #drops: Map<Peer4DropReason, number> | null = null;
   /** The settings, never changed in place (a setter replaces them): peers made with the defaults share one. */
@@ -246,7 +247,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
    * lastError). The outcome comes through the handlers (peer_connected(1) once the id arrives).
    */
   createClient(url: string, tlsOptions: TLSOptions | null = null): GodotError {
-    if (this.#status !== ConnectionStatus.DISCONNECTED) {
+    if (this.status !== ConnectionStatus.DISCONNECTED) {
       return this.fail(
         new WebSocketError("create_client: already connecting or connected", GodotError.ERR_ALREADY_IN_USE),
       );
@@ -292,7 +293,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
     firstMessage: Uint8Array | null,
     timings: Partial<OpeningTimes4> = {},
   ): GodotError {
-    if (this.#status !== ConnectionStatus.DISCONNECTED) {
+    if (this.status !== ConnectionStatus.DISCONNECTED) {
       return this.fail(
         new WebSocketError("adoptClient: already connecting or connected", GodotError.ERR_ALREADY_IN_USE),
       );
@@ -327,6 +328,14 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
     this.#timer = setTimeout(handshakeTimedOut, left, this);
     this.#timer.unref();
     this.setStatus(ConnectionStatus.CONNECTING);
+  }
+
+  private get status(): ConnectionStatus {
+    return (this.#flags & STATUS) as ConnectionStatus;
+  }
+
+  private set status(status: ConnectionStatus) {
+    this.#flags = (this.#flags & ~STATUS) | status;
   }
 
   /** When the last connection was started, opened and greeted: a record made now (0: not yet). */
@@ -421,7 +430,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
    */
   putPacket(payload: Uint8Array): GodotError {
     const client = this.#client;
-    if (this.#status !== ConnectionStatus.CONNECTED || client === null || (this.#flags & CLOSING) !== 0) {
+    if (this.status !== ConnectionStatus.CONNECTED || client === null || (this.#flags & CLOSING) !== 0) {
       return this.fail(new WebSocketError("put_packet: not connected", GodotError.ERR_UNCONFIGURED));
     }
     if (payload.length > this.#s.serverInbound) {
@@ -457,7 +466,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   }
 
   getConnectionStatus(): ConnectionStatus {
-    return this.#status;
+    return this.status;
   }
 
   /**
@@ -487,7 +496,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
       client.setMultiplayerSink(null);
       client.disconnectFromHost(1000);
     }
-    const was = this.#status;
+    const was = this.status;
     this.clear();
     if (was !== ConnectionStatus.DISCONNECTED) this.statusChanged(ConnectionStatus.DISCONNECTED);
   }
@@ -523,7 +532,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
       this.#client?.disconnectFromHost(1009);
       return;
     }
-    if (this.#status === ConnectionStatus.CONNECTING) {
+    if (this.status === ConnectionStatus.CONNECTING) {
       this.onGreeting(data);
       return;
     }
@@ -553,7 +562,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
     this.#uniqueId = id;
     this.clearTimer();
     this.#greetedAt = performance.now();
-    this.#status = ConnectionStatus.CONNECTED;
+    this.status = ConnectionStatus.CONNECTED;
     this.peerConnected(1);
     this.statusChanged(ConnectionStatus.CONNECTED);
   }
@@ -568,7 +577,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   }
 
   private onDisconnected(info: CloseInfo | null, error: ConnectError | null): void {
-    const wasConnected = this.#status === ConnectionStatus.CONNECTED;
+    const wasConnected = this.status === ConnectionStatus.CONNECTED;
     // A bad greeting's error says more than the close that followed it.
     const greetingError =
       this.lastClose?.error instanceof MultiplayerPeer4Error ? this.lastClose.error : null;
@@ -582,7 +591,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   /** @internal The handshake deadline passed. */
   _handshakeTimedOut(): void {
     this.#timer = null;
-    if (this.#status !== ConnectionStatus.CONNECTING) return;
+    if (this.status !== ConnectionStatus.CONNECTING) return;
     if (this.#s.autoPoll) this.giveUp();
     else this.#flags |= EXPIRED;
   }
@@ -590,7 +599,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   /** handshake_timeout: Godot _clear()s (no close frame, no signal). */
   private giveUp(): void {
     this.#flags &= ~EXPIRED;
-    if (this.#status !== ConnectionStatus.CONNECTING) return;
+    if (this.status !== ConnectionStatus.CONNECTING) return;
     const error =
       this.lastClose?.error instanceof MultiplayerPeer4Error
         ? this.lastClose.error
@@ -612,18 +621,17 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   }
 
   private setStatus(status: ConnectionStatus): void {
-    if (this.#status === status) return;
-    this.#status = status;
+    if (this.status === status) return;
+    this.status = status;
     this.statusChanged(status);
   }
 
   private clear(): void {
     this.clearTimer();
-    this.#status = ConnectionStatus.DISCONNECTED;
+    this.#flags = ConnectionStatus.DISCONNECTED; // and neither CLOSING nor EXPIRED
     this.#uniqueId = 0;
     this.#client = null;
     this.#sink = null;
-    this.#flags = 0;
     this.clearPackets();
   }
 

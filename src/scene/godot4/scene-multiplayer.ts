@@ -246,6 +246,15 @@ interface LastNode {
   node: RpcNode;
 }
 
+/** SceneMultiplayer.auth_callback. */
+type AuthCallback = (peer: number, data: Uint8Array) => unknown;
+
+interface AuthState {
+  callback: AuthCallback | null;
+  pending: Map<number, PendingPeer> | null;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
 interface PendingPeer {
   local: boolean;
   remote: boolean;
@@ -281,9 +290,17 @@ const AUTO_PROCESS = 4;
 const PROCESSING = 8;
 const BLOCK_SIGNALS = 16;
 
+// Its methods are TypeScript-private, not #private: # methods cost each instance a slot (V8's brand).
 export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   /** SceneMultiplayer.auth_callback: set it (on either side) to authenticate every new peer. */
-  authCallback: ((peer: number, data: Uint8Array) => unknown) | null = null;
+  get authCallback(): AuthCallback | null {
+    return this.#authState?.callback ?? null;
+  }
+  set authCallback(callback: AuthCallback | null) {
+    if (callback !== null || this.#authState !== null) this.authState().callback = callback;
+  }
+  /** The auth callback, the peers authenticating and the auth_timeout timer: made when first set (a game without auth has none). */
+  #authState: AuthState | null = null;
   /** SERVER_RELAY, ALLOW_OBJECT_DECODING, AUTO_PROCESS, PROCESSING, BLOCK_SIGNALS: one number, not a field each. */
   #flags = SERVER_RELAY;
   /** Beyond Godot: told of every signal before its listeners (SceneMultiplayerObserver). */
@@ -303,7 +320,6 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
    * client holds every peer id, and the bots of one process share one copy.
    */
   #connected: Set<number> | ConnectedPeers = new Set<number>();
-  #pending: Map<number, PendingPeer> | null = null;
   #remoteSenderId = 0;
   #remoteSenderOverride = 0;
   #nodes: Map<string, RpcNode> | null = null;
@@ -311,7 +327,6 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #last: LastNode | null = null;
   #manifest: ManifestIndex | null = null;
   #writer: PacketWriter | null = null;
-  #authTimer: ReturnType<typeof setTimeout> | null = null;
   #sendFailure: { error: GodotError; message: string } | null = null;
   #stats: Stats4 | null = null;
   /** This instance's counters of each table entry it called or was called by (made on first use). */
@@ -324,22 +339,22 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   static readonly #Host = class implements MultiplayerHost, MultiplayerPeerHandlers {
     constructor(readonly mp: SceneMultiplayer) {}
     peer_connected(id: number): void {
-      this.mp.#addPeer(id);
+      this.mp.addPeer(id);
     }
     peer_disconnected(id: number): void {
-      this.mp.#delPeer(id);
+      this.mp.delPeer(id);
     }
     peer_packet(): void {
       const mp = this.mp;
       if (!mp.autoProcess) return;
-      mp.#updateStatus();
-      if (mp.#lastStatus === ConnectionStatus.CONNECTED) mp.#drain();
+      mp.updateStatus();
+      if (mp.#lastStatus === ConnectionStatus.CONNECTED) mp.drain();
     }
     connection_status_changed(): void {
       const mp = this.mp;
-      mp.#updateStatus();
+      mp.updateStatus();
       // Packets queued while we were still connecting are processed once connected.
-      if (mp.autoProcess && mp.#lastStatus === ConnectionStatus.CONNECTED) mp.#drain();
+      if (mp.autoProcess && mp.#lastStatus === ConnectionStatus.CONNECTED) mp.drain();
     }
     get writer(): PacketWriter {
       this.mp.#writer ??= new PacketWriter(256);
@@ -363,7 +378,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       return this.mp.getUniqueId();
     }
     sendCommand(to: number, end: number): GodotError {
-      return this.mp.#sendCommand(to, end);
+      return this.mp.sendCommand(to, end);
     }
     setTransfer(mode: number, channel: number): void {
       const peer = this.mp.#peer;
@@ -372,7 +387,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       peer.transferChannel = channel;
     }
     drop(from: number, reason: SceneDropReason4, message: string, path?: string, method?: string): void {
-      this.mp.#drop(from, reason, message, path, method);
+      this.mp.drop(from, reason, message, path, method);
     }
     packetError(
       from: number,
@@ -384,30 +399,30 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       const mp = this.mp;
       const errors = mp.stats.errors;
       errors.set(reason, (errors.get(reason) ?? 0) + 1);
-      mp.#emit("packet_error", { from, reason, message, path, method });
+      mp.emitSignal("packet_error", { from, reason, message, path, method });
     }
     manifestError(error: ManifestError): void {
       const mp = this.mp;
       const m = mp.stats.manifest;
       m.set(error.reason, (m.get(error.reason) ?? 0) + 1);
-      mp.#emit("manifest_error", error);
+      mp.emitSignal("manifest_error", error);
     }
     resolveNode(path: string): RpcNode | null {
-      return this.mp.#resolveNode(path);
+      return this.mp.resolveNode(path);
     }
     rpcVisible(node: RpcNode, peer: number): boolean {
       return this.mp.#replication?.isRpcVisible(node.path, peer) ?? true;
     }
     invoke(node: RpcNode, method: RpcMethod, args: Variant[], sender: number): void {
-      this.mp.#invoke(node, method, args, sender);
+      this.mp.invoke(node, method, args, sender);
     }
     countIn(node: RpcNode, method: RpcMethod, bytes: number): void {
-      const m = this.mp.#methodStats(node, method);
+      const m = this.mp.methodStats(node, method);
       m.callsIn++;
       m.bytesIn += bytes;
     }
     countOut(node: RpcNode, method: RpcMethod, bytes: number): void {
-      const m = this.mp.#methodStats(node, method);
+      const m = this.mp.methodStats(node, method);
       m.callsOut++;
       m.bytesOut += bytes;
     }
@@ -436,12 +451,29 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (options.manifest) this.loadManifest(options.manifest);
   }
 
+  private authState(): AuthState {
+    this.#authState ??= { callback: null, pending: null, timer: null };
+    return this.#authState;
+  }
+  private get pending(): Map<number, PendingPeer> | null {
+    return this.#authState?.pending ?? null;
+  }
+  private set pending(pending: Map<number, PendingPeer> | null) {
+    if (pending !== null || this.#authState !== null) this.authState().pending = pending;
+  }
+  private get authTimer(): ReturnType<typeof setTimeout> | null {
+    return this.#authState?.timer ?? null;
+  }
+  private set authTimer(timer: ReturnType<typeof setTimeout> | null) {
+    if (timer !== null || this.#authState !== null) this.authState().timer = timer;
+  }
+
   /** SceneMultiplayer.server_relay: client-to-client traffic through the server (default on). */
   get serverRelay(): boolean {
     return (this.#flags & SERVER_RELAY) !== 0;
   }
   set serverRelay(on: boolean) {
-    this.#setFlag(SERVER_RELAY, on);
+    this.setFlag(SERVER_RELAY, on);
   }
 
   /** SceneMultiplayer.allow_object_decoding (off by default, as in Godot). */
@@ -449,7 +481,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     return (this.#flags & ALLOW_OBJECT_DECODING) !== 0;
   }
   set allowObjectDecoding(on: boolean) {
-    this.#setFlag(ALLOW_OBJECT_DECODING, on);
+    this.setFlag(ALLOW_OBJECT_DECODING, on);
   }
 
   /** Process packets when the peer queues them (event style), not only in poll(). */
@@ -457,10 +489,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     return (this.#flags & AUTO_PROCESS) !== 0;
   }
   set autoProcess(on: boolean) {
-    this.#setFlag(AUTO_PROCESS, on);
+    this.setFlag(AUTO_PROCESS, on);
   }
 
-  #setFlag(flag: number, on: boolean): void {
+  private setFlag(flag: number, on: boolean): void {
     this.#flags = on ? this.#flags | flag : this.#flags & ~flag;
   }
 
@@ -474,7 +506,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (this.#replication) return this.#replication;
     const r = new SceneReplicationInterface(
       this.#host,
-      this.#cache(),
+      this.cacheInterface(),
       (path) => this.node(path),
       (path) => this.removeNode(path),
     );
@@ -483,13 +515,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     return r;
   }
 
-  #cache(): SceneCacheInterface {
+  private cacheInterface(): SceneCacheInterface {
     this.#cacheI ??= new SceneCacheInterface(this.#host, this.#cfg.limits);
     return this.#cacheI;
   }
 
-  #rpc(): SceneRPCInterface {
-    this.#rpcI ??= new SceneRPCInterface(this.#host, this.#cache());
+  private rpcInterface(): SceneRPCInterface {
+    this.#rpcI ??= new SceneRPCInterface(this.#host, this.cacheInterface());
     return this.#rpcI;
   }
 
@@ -524,7 +556,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       if (!(this.#connected instanceof ConnectedPeers)) this.#connected = new ConnectedPeers();
     } else if (this.#connected instanceof ConnectedPeers) this.#connected = new Set<number>();
     peer?.subscribe(this.#host);
-    this.#updateStatus();
+    this.updateStatus();
   }
 
   /** SceneMultiplayer.root_path: node paths on the wire are relative to it. */
@@ -598,7 +630,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       this.#nodes.set(key, n);
       return n;
     }
-    const known = this.#resolveNode(key);
+    const known = this.resolveNode(key);
     if (known) return known;
     const n = new RpcNode(this, key, NO_RPCS);
     this.#nodes ??= new Map();
@@ -610,7 +642,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   getNode(path: string): RpcNode | null {
     const last = this.#last;
     if (last !== null && path === last.asked && this.#rootPath === last.root) return last.node;
-    const n = this.#resolveNode(normalizePath(path, this.#rootPath));
+    const n = this.resolveNode(normalizePath(path, this.#rootPath));
     // Only a remembered node is remembered here: a miss, or a transient node, is asked again.
     if (n !== null && !n.transient) {
       if (last === null) this.#last = { asked: path, root: this.#rootPath, node: n };
@@ -640,7 +672,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     return (n?.config ?? NO_RPCS).md5;
   }
 
-  #resolveNode(path: string): RpcNode | null {
+  private resolveNode(path: string): RpcNode | null {
     const known = this.#nodes?.get(path);
     if (known) return known;
     const decl = this.#manifest?.lookup(path);
@@ -672,7 +704,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   }
 
   getAuthenticatingPeers(): number[] {
-    return this.#pending ? [...this.#pending.keys()] : [];
+    return this.pending ? [...this.pending.keys()] : [];
   }
 
   /** Inside an RPC: who called it (our own id in a call_local call); 0 elsewhere. */
@@ -683,42 +715,42 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   /** SceneMultiplayer.clear: forget peers, pending authentications and the path caches. */
   clear(): void {
     this.#lastStatus = ConnectionStatus.DISCONNECTED;
-    this.#pending = null;
+    this.pending = null;
     this.#connected.clear();
     this.#cacheI?.clear();
     this.#replication?.clear();
     this.#stats?.forgetPeers();
-    if (this.#authTimer) clearTimeout(this.#authTimer);
-    this.#authTimer = null;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = null;
   }
 
   /** Polls the peer, runs every queued packet and kicks peers whose authentication timed out. */
   poll(): void {
-    this.#updateStatus();
+    this.updateStatus();
     if (this.#lastStatus === ConnectionStatus.DISCONNECTED) return;
     this.#peer?.poll();
-    this.#updateStatus();
+    this.updateStatus();
     if (this.#lastStatus !== ConnectionStatus.CONNECTED) return;
-    this.#drain();
-    this.#checkAuthTimeouts();
+    this.drain();
+    this.checkAuthTimeouts();
     this.#replication?.process();
   }
 
-  #updateStatus(): void {
+  private updateStatus(): void {
     const status = this.#peer ? this.#peer.getConnectionStatus() : ConnectionStatus.DISCONNECTED;
     if (status === this.#lastStatus) return;
     const was = this.#lastStatus;
     this.#lastStatus = status;
     if (status === ConnectionStatus.DISCONNECTED) {
       // Godot emits first (listeners still see the peers), then clears.
-      this.#emit(was === ConnectionStatus.CONNECTING ? "connection_failed" : "server_disconnected");
+      this.emitSignal(was === ConnectionStatus.CONNECTING ? "connection_failed" : "server_disconnected");
       this.clear();
     }
   }
 
   // ---- sending ----
 
-  #requirePeer(what: string): MultiplayerPeer {
+  private requirePeer(what: string): MultiplayerPeer {
     const peer = this.#peer;
     if (!peer) {
       throw new RpcError4(
@@ -754,10 +786,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         GodotError.ERR_INVALID_PARAMETER,
       );
     }
-    this.#requirePeer("call an RPC");
+    this.requirePeer("call an RPC");
     this.#sendFailure = null;
-    this.#rpc().rpcp(n, peer, method, args);
-    this.#throwSendFailure();
+    this.rpcInterface().rpcp(n, peer, method, args);
+    this.throwSendFailure();
   }
 
   /** SceneMultiplayer.send_bytes: a RAW packet, `peer_packet` on the other side. */
@@ -769,14 +801,14 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         GodotError.ERR_INVALID_DATA,
       );
     }
-    this.#requirePeer("send a raw packet");
+    this.requirePeer("send a raw packet");
     const w = this.#host.writer;
     w.pos = PACKET_START;
     w.u8(NetworkCommand.RAW);
     w.bytes(bytes);
     this.#host.setTransfer(mode, channel);
     this.#sendFailure = null;
-    const err = this.#sendCommand(id, w.pos);
+    const err = this.sendCommand(id, w.pos);
     if (err === GodotError.ERR_BUG) {
       throw new RpcError4(
         "unknown-peer",
@@ -784,15 +816,15 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         err,
       );
     }
-    this.#throwSendFailure();
-    const m = this.#rawStats();
+    this.throwSendFailure();
+    const m = this.rawStats();
     m.callsOut++;
     m.bytesOut += bytes.length + 1;
   }
 
   /** SceneMultiplayer.send_auth: `07 00 <data>` to a peer still authenticating. */
   sendAuth(id: number, data: Uint8Array): void {
-    const pending = this.#authChecks(id, "send_auth");
+    const pending = this.authChecks(id, "send_auth");
     if (data.length === 0) {
       throw new RpcError4(
         "auth-refused",
@@ -819,13 +851,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     packet[1] = SysCommand.AUTH;
     packet.set(data, 2);
     this.#sendFailure = null;
-    this.#putTo(id, packet, TRANSFER_RELIABLE, 0);
-    this.#throwSendFailure();
+    this.putTo(id, packet, TRANSFER_RELIABLE, 0);
+    this.throwSendFailure();
   }
 
   /** SceneMultiplayer.complete_auth: our side is done (`07 00`); admitted once both sides are. */
   completeAuth(id: number): void {
-    const pending = this.#authChecks(id, "complete_auth");
+    const pending = this.authChecks(id, "complete_auth");
     if (pending.local) {
       throw new RpcError4(
         "auth-refused",
@@ -835,16 +867,16 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     }
     pending.local = true;
     this.#sendFailure = null;
-    this.#putTo(id, Uint8Array.of(NetworkCommand.SYS, SysCommand.AUTH), TRANSFER_RELIABLE, 0);
+    this.putTo(id, Uint8Array.of(NetworkCommand.SYS, SysCommand.AUTH), TRANSFER_RELIABLE, 0);
     // Admitting may send packets: after the confirmation, as Godot does.
     if (pending.remote) {
-      this.#pending?.delete(id);
-      this.#admitPeer(id);
+      this.pending?.delete(id);
+      this.admitPeer(id);
     }
-    this.#throwSendFailure();
+    this.throwSendFailure();
   }
 
-  #authChecks(id: number, what: string): PendingPeer {
+  private authChecks(id: number, what: string): PendingPeer {
     const peer = this.#peer;
     if (!peer || peer.getConnectionStatus() !== ConnectionStatus.CONNECTED) {
       throw new RpcError4(
@@ -853,7 +885,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         GodotError.ERR_UNCONFIGURED,
       );
     }
-    const pending = this.#pending?.get(id);
+    const pending = this.pending?.get(id);
     if (!pending) {
       throw new RpcError4(
         "auth-refused",
@@ -871,14 +903,14 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     const blocking = (this.#flags & BLOCK_SIGNALS) !== 0;
     this.#flags |= BLOCK_SIGNALS;
     try {
-      this.#delPeer(id);
+      this.delPeer(id);
     } finally {
-      this.#setFlag(BLOCK_SIGNALS, blocking);
+      this.setFlag(BLOCK_SIGNALS, blocking);
     }
     peer.disconnectPeer(id);
   }
 
-  #throwSendFailure(): void {
+  private throwSendFailure(): void {
     const f = this.#sendFailure;
     if (!f) return;
     this.#sendFailure = null;
@@ -890,7 +922,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   }
 
   /** SceneMultiplayer::send_command for writer.buf[PACKET_START, end). */
-  #sendCommand(to: number, end: number): GodotError {
+  private sendCommand(to: number, end: number): GodotError {
     const peer = this.#peer;
     if (!peer) return GodotError.ERR_UNCONFIGURED;
     const w = this.#host.writer;
@@ -901,33 +933,33 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       b[1] = SysCommand.RELAY;
       putU32(b, 2, to);
       peer.setTargetPeer(1);
-      return this.#put(peer, 1, w.take(0, end));
+      return this.put(peer, 1, w.take(0, end));
     }
     if (to > 0) {
       if (!this.#connected.has(to)) return GodotError.ERR_BUG;
       peer.setTargetPeer(to);
-      return this.#put(peer, to, w.take(PACKET_START, end));
+      return this.put(peer, to, w.take(PACKET_START, end));
     }
     const packet = w.take(PACKET_START, end);
     for (const id of this.#connected) {
       if (to !== 0 && id === -to) continue;
       peer.setTargetPeer(id);
-      this.#put(peer, id, packet);
+      this.put(peer, id, packet);
     }
     return GodotError.OK;
   }
 
   /** A packet straight to one peer (auth, ADD/DEL_PEER, relayed packets): Godot's _send. */
-  #putTo(id: number, packet: Uint8Array, mode: number, channel: number): GodotError {
+  private putTo(id: number, packet: Uint8Array, mode: number, channel: number): GodotError {
     const peer = this.#peer;
     if (!peer) return GodotError.ERR_UNCONFIGURED;
     peer.transferMode = mode as MultiplayerPeer["transferMode"];
     peer.transferChannel = channel;
     peer.setTargetPeer(id);
-    return this.#put(peer, id, packet);
+    return this.put(peer, id, packet);
   }
 
-  #put(peer: MultiplayerPeer, to: number, packet: Uint8Array): GodotError {
+  private put(peer: MultiplayerPeer, to: number, packet: Uint8Array): GodotError {
     const err = peer.putPacket(packet);
     if (err !== GodotError.OK) {
       this.stats.sendErrors++;
@@ -945,7 +977,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   // ---- receiving ----
 
-  #drain(): void {
+  private drain(): void {
     if ((this.#flags & PROCESSING) !== 0) return; // a handler that polls must not re-enter
     this.#flags |= PROCESSING;
     try {
@@ -957,9 +989,9 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         const mode = peer.getPacketMode();
         const packet = peer.getPacket();
         if (!packet) break;
-        this.#processOne(sender, packet, mode, channel);
+        this.processOne(sender, packet, mode, channel);
         // Processing may have closed the connection.
-        this.#updateStatus();
+        this.updateStatus();
         if (this.#lastStatus !== ConnectionStatus.CONNECTED) break;
       }
     } finally {
@@ -967,14 +999,14 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     }
   }
 
-  #processOne(sender: number, p: Uint8Array, mode: number, channel: number): void {
+  private processOne(sender: number, p: Uint8Array, mode: number, channel: number): void {
     const len = p.length;
     this.#stats ??= new Stats4();
     this.#stats.countIn(sender, len);
-    const pending = this.#pending?.get(sender);
+    const pending = this.pending?.get(sender);
     if (pending) {
       if (len < 2 || ((p[0] as number) & CMD_MASK) !== NetworkCommand.SYS || p[1] !== SysCommand.AUTH) {
-        this.#drop(
+        this.drop(
           sender,
           "pending-peer",
           'Condition "len < 2 || (packet[0] & CMD_MASK) != NETWORK_COMMAND_SYS || packet[1] != SYS_COMMAND_AUTH" is true. Continuing.',
@@ -984,71 +1016,71 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       if (len > 2) {
         const cb = this.authCallback;
         if (!cb) {
-          this.#drop(sender, "pending-peer", "Failed to call authentication callback");
+          this.drop(sender, "pending-peer", "Failed to call authentication callback");
           return;
         }
         try {
           const r = cb(sender, copyBytes(p, 2));
-          if (r instanceof Promise) this.#settle(r, "", "auth_callback", sender);
+          if (r instanceof Promise) this.settle(r, "", "auth_callback", sender);
         } catch (err) {
-          this.#scriptError(err, "", "auth_callback", sender);
+          this.scriptError(err, "", "auth_callback", sender);
         }
         return;
       }
       // The remote side has completed.
       pending.remote = true;
       if (pending.local) {
-        this.#pending?.delete(sender);
-        this.#admitPeer(sender);
+        this.pending?.delete(sender);
+        this.admitPeer(sender);
       }
       return;
     }
     if (!this.#connected.has(sender)) {
-      this.#drop(sender, "unknown-peer", 'Condition "!connected_peers.has(sender)" is true. Continuing.');
+      this.drop(sender, "unknown-peer", 'Condition "!connected_peers.has(sender)" is true. Continuing.');
       return;
     }
     if (len > 0 && ((p[0] as number) & CMD_MASK) === NetworkCommand.SYS) {
       if (len > 1 && p[1] === SysCommand.AUTH) {
         // A late "completed" notice is fine; auth data from an admitted peer is not.
-        if (len !== 2) this.#drop(sender, "auth-after-admit", 'Condition "len != 2" is true. Continuing.');
+        if (len !== 2) this.drop(sender, "auth-after-admit", 'Condition "len != 2" is true. Continuing.');
         return;
       }
-      this.#processSys(sender, p, mode, channel);
+      this.processSys(sender, p, mode, channel);
       return;
     }
     this.#remoteSenderId = sender;
     try {
-      this.#processPacket(sender, p);
+      this.processPacket(sender, p);
     } finally {
       this.#remoteSenderId = 0;
     }
   }
 
-  #processPacket(from: number, p: Uint8Array): void {
+  private processPacket(from: number, p: Uint8Array): void {
     if (p.length < 1) {
-      this.#drop(from, "too-short", "Invalid packet received. Size too small.");
+      this.drop(from, "too-short", "Invalid packet received. Size too small.");
       return;
     }
     const command = (p[0] as number) & CMD_MASK;
     switch (command) {
       case NetworkCommand.REMOTE_CALL:
-        this.#rpc().processRpc(from, p);
+        this.rpcInterface().processRpc(from, p);
         return;
       case NetworkCommand.SIMPLIFY_PATH:
-        this.#cache().processSimplifyPath(from, p);
+        this.cacheInterface().processSimplifyPath(from, p);
         return;
       case NetworkCommand.CONFIRM_PATH:
-        this.#cache().processConfirmPath(from, p);
+        this.cacheInterface().processConfirmPath(from, p);
         return;
       case NetworkCommand.RAW: {
         if (p.length < 2) {
-          this.#drop(from, "too-short", "Invalid packet received. Size too small.");
+          this.drop(from, "too-short", "Invalid packet received. Size too small.");
           return;
         }
-        const m = this.#rawStats();
+        const m = this.rawStats();
         m.callsIn++;
         m.bytesIn += p.length;
-        this.#emit("peer_packet", from, copyBytes(p, 1));
+        this.emitSignal("peer_packet", from, copyBytes(p, 1));
         return;
       }
       case NetworkCommand.SPAWN:
@@ -1062,14 +1094,14 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         return;
       default:
         // SYS inside a relay.
-        this.#drop(from, "unknown-command", `Invalid network command from ${from}`);
+        this.drop(from, "unknown-command", `Invalid network command from ${from}`);
     }
   }
 
-  #processSys(from: number, p: Uint8Array, mode: number, channel: number): void {
+  private processSys(from: number, p: Uint8Array, mode: number, channel: number): void {
     const len = p.length;
     if (len < SYS_CMD_SIZE) {
-      this.#drop(from, "too-short", "Invalid packet received. Size too small.");
+      this.drop(from, "too-short", "Invalid packet received. Size too small.");
       return;
     }
     const peer = this.#peer;
@@ -1081,19 +1113,19 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       case SysCommand.ADD_PEER:
       case SysCommand.DEL_PEER:
         if (!relay || self === 1 || from !== 1) {
-          this.#drop(
+          this.drop(
             from,
             "sys-peer-refused",
             'Condition "!server_relay || !multiplayer_peer->is_server_relay_supported() || get_unique_id() == 1 || p_from != 1" is true.',
           );
           return;
         }
-        if (p[1] === SysCommand.ADD_PEER) this.#admitPeer(target);
-        else this.#delPeer(target);
+        if (p[1] === SysCommand.ADD_PEER) this.admitPeer(target);
+        else this.delPeer(target);
         return;
       case SysCommand.RELAY: {
         if (!relay) {
-          this.#drop(
+          this.drop(
             from,
             "relay-disabled",
             'Condition "!server_relay || !multiplayer_peer->is_server_relay_supported()" is true.',
@@ -1101,7 +1133,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
           return;
         }
         if (len < SYS_CMD_SIZE + 1) {
-          this.#drop(from, "too-short", 'Condition "p_packet_len < SYS_CMD_SIZE + 1" is true.');
+          this.drop(from, "too-short", 'Condition "p_packet_len < SYS_CMD_SIZE + 1" is true.');
           return;
         }
         const inner = p.subarray(SYS_CMD_SIZE);
@@ -1109,7 +1141,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         if (self === 1) {
           // The target may have left while the packet was on its way: Godot drops it silently.
           if (target > 0 && !this.#connected.has(target)) {
-            this.#drop(from, "relay-unknown-target", "");
+            this.drop(from, "relay-unknown-target", "");
             return;
           }
           const w = this.#host.writer;
@@ -1120,14 +1152,14 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
           w.bytes(inner);
           const packet = w.take(PACKET_START, w.pos);
           if (target > 0) {
-            this.#putTo(target, packet, mode, channel);
+            this.putTo(target, packet, mode, channel);
           } else {
             peer.transferMode = mode as MultiplayerPeer["transferMode"];
             peer.transferChannel = channel;
             for (const id of this.#connected) {
               if (id === from || id === -target) continue;
               peer.setTargetPeer(id);
-              this.#put(peer, id, packet);
+              this.put(peer, id, packet);
             }
             // The server is one of the targets unless excluded (−1).
             if (target !== -1) {
@@ -1137,7 +1169,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
           }
         } else {
           if (from !== 1) {
-            this.#drop(from, "relay-not-from-server", 'Condition "p_from != 1" is true.');
+            this.drop(from, "relay-not-from-server", 'Condition "p_from != 1" is true.');
             return;
           }
           process = true;
@@ -1145,7 +1177,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         if (process) {
           this.#remoteSenderId = target;
           try {
-            this.#processPacket(target, inner);
+            this.processPacket(target, inner);
           } finally {
             this.#remoteSenderId = 0;
           }
@@ -1153,45 +1185,45 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         return;
       }
       default:
-        this.#drop(from, "unknown-sys-command", "Method/function failed.");
+        this.drop(from, "unknown-sys-command", "Method/function failed.");
     }
   }
 
   // ---- peers and authentication ----
 
-  #addPeer(id: number): void {
+  private addPeer(id: number): void {
     if (this.authCallback) {
-      this.#pending ??= new Map();
-      this.#pending.set(id, { local: false, remote: false, time: this.#cfg.clock() });
-      this.#emit("peer_authenticating", id);
-      this.#armAuthTimer();
+      this.pending ??= new Map();
+      this.pending.set(id, { local: false, remote: false, time: this.#cfg.clock() });
+      this.emitSignal("peer_authenticating", id);
+      this.armAuthTimer();
       return;
     }
-    this.#admitPeer(id);
+    this.admitPeer(id);
   }
 
-  #admitPeer(id: number): void {
+  private admitPeer(id: number): void {
     const peer = this.#peer;
     if (peer && this.serverRelay && peer.getUniqueId() === 1 && peer.isServerRelaySupported()) {
       // Tell the others about the newcomer (one packet for all), and the newcomer about the others.
       const announce = sysPacket(SysCommand.ADD_PEER, id);
       for (const other of this.#connected) {
-        this.#putTo(other, announce, TRANSFER_RELIABLE, 0);
-        this.#putTo(id, sysPacket(SysCommand.ADD_PEER, other), TRANSFER_RELIABLE, 0);
+        this.putTo(other, announce, TRANSFER_RELIABLE, 0);
+        this.putTo(id, sysPacket(SysCommand.ADD_PEER, other), TRANSFER_RELIABLE, 0);
       }
     }
     const connected = this.#connected;
     if (connected instanceof ConnectedPeers && peer) connected.setSelf(peer.getUniqueId());
     connected.add(id);
     this.#replication?.onPeerChange(id, true);
-    if (id === 1) this.#emit("connected_to_server");
-    this.#emit("peer_connected", id);
+    if (id === 1) this.emitSignal("connected_to_server");
+    this.emitSignal("peer_connected", id);
   }
 
-  #delPeer(id: number): void {
-    if (this.#pending?.delete(id)) {
+  private delPeer(id: number): void {
+    if (this.pending?.delete(id)) {
       this.#stats?.forgetPeer(id);
-      this.#emit("peer_authentication_failed", id);
+      this.emitSignal("peer_authentication_failed", id);
       return;
     }
     if (!this.#connected.has(id)) return;
@@ -1199,18 +1231,18 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (peer && this.serverRelay && peer.getUniqueId() === 1 && peer.isServerRelaySupported()) {
       const gone = sysPacket(SysCommand.DEL_PEER, id);
       for (const other of this.#connected) {
-        if (other !== id) this.#putTo(other, gone, TRANSFER_RELIABLE, 0);
+        if (other !== id) this.putTo(other, gone, TRANSFER_RELIABLE, 0);
       }
     }
     this.#replication?.onPeerChange(id, false);
     this.#cacheI?.onPeerGone(id);
     this.#connected.delete(id);
     this.#stats?.forgetPeer(id);
-    this.#emit("peer_disconnected", id);
+    this.emitSignal("peer_disconnected", id);
   }
 
-  #checkAuthTimeouts(): void {
-    const pending = this.#pending;
+  private checkAuthTimeouts(): void {
+    const pending = this.pending;
     const timeout = this.#cfg.authTimeoutMs;
     if (!pending || pending.size === 0 || timeout === 0) return;
     const now = this.#cfg.clock();
@@ -1221,29 +1253,29 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       // Each signal might trigger a disconnection.
       if (!pending.delete(id)) continue;
       this.#stats?.forgetPeer(id);
-      this.#emit("peer_authentication_failed", id);
+      this.emitSignal("peer_authentication_failed", id);
     }
-    this.#armAuthTimer();
+    this.armAuthTimer();
   }
 
   /** Event style: nobody polls, so a timer checks authentication deadlines (only while some are pending). */
-  #armAuthTimer(): void {
-    if (!this.autoProcess || this.#authTimer || this.#cfg.authTimeoutMs === 0) return;
-    const pending = this.#pending;
+  private armAuthTimer(): void {
+    if (!this.autoProcess || this.authTimer || this.#cfg.authTimeoutMs === 0) return;
+    const pending = this.pending;
     if (!pending || pending.size === 0) return;
     let first = Number.POSITIVE_INFINITY;
     for (const p of pending.values()) first = Math.min(first, p.time);
     const wait = Math.max(0, first + this.#cfg.authTimeoutMs - this.#cfg.clock());
-    this.#authTimer = setTimeout(() => {
-      this.#authTimer = null;
-      this.#checkAuthTimeouts();
+    this.authTimer = setTimeout(() => {
+      this.authTimer = null;
+      this.checkAuthTimeouts();
     }, wait);
-    this.#authTimer.unref?.();
+    this.authTimer.unref?.();
   }
 
   // ---- handlers, events, counters ----
 
-  #invoke(node: RpcNode, method: RpcMethod, args: Variant[], sender: number): void {
+  private invoke(node: RpcNode, method: RpcMethod, args: Variant[], sender: number): void {
     const saved = this.#remoteSenderOverride;
     if (sender) this.#remoteSenderOverride = sender;
     const from = this.getRemoteSenderId();
@@ -1253,16 +1285,16 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         try {
           observer(node, method.name, args, from);
         } catch (err) {
-          this.#scriptError(err, node.path, method.name, from);
+          this.scriptError(err, node.path, method.name, from);
         }
       }
       const handler = node.getHandler(method.name);
       if (handler) {
         try {
           const r = handler(...args);
-          if (r instanceof Promise) this.#settle(r, node.path, method.name, from);
+          if (r instanceof Promise) this.settle(r, node.path, method.name, from);
         } catch (err) {
-          this.#scriptError(err, node.path, method.name, from);
+          this.scriptError(err, node.path, method.name, from);
         }
       }
     } finally {
@@ -1271,11 +1303,11 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   }
 
   /** An async handler's rejection is a script error too. */
-  #settle(r: Promise<unknown>, path: string, method: string, from: number): void {
-    r.catch((err: unknown) => this.#scriptError(err, path, method, from));
+  private settle(r: Promise<unknown>, path: string, method: string, from: number): void {
+    r.catch((err: unknown) => this.scriptError(err, path, method, from));
   }
 
-  #scriptError(err: unknown, path: string, method: string, from: number): void {
+  private scriptError(err: unknown, path: string, method: string, from: number): void {
     this.stats.scriptErrors++;
     if (this.observer || this.listenerCount("script_error") > 0) {
       try {
@@ -1294,19 +1326,22 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   }
 
   /** Emits a signal; a listener that throws is a script error, never an exception in the caller. */
-  #emit<K extends keyof SceneMultiplayerEvents>(signal: K, ...args: SceneMultiplayerEvents[K]): void {
+  private emitSignal<K extends keyof SceneMultiplayerEvents>(
+    signal: K,
+    ...args: SceneMultiplayerEvents[K]
+  ): void {
     if ((this.#flags & BLOCK_SIGNALS) !== 0) return;
     if (this.observer) {
       try {
         this.observer.observe(signal, args);
       } catch (err) {
-        this.#scriptError(err, "", signal, 0);
+        this.scriptError(err, "", signal, 0);
       }
     }
     // A bot's SceneMultiplayer has its observer and no listeners: no callback made for it.
     if (this.listenerCount(signal) === 0) return;
     this.#emitting = signal;
-    this.#onListenerError ??= (err: unknown): void => this.#scriptError(err, "", String(this.#emitting), 0);
+    this.#onListenerError ??= (err: unknown): void => this.scriptError(err, "", String(this.#emitting), 0);
     this.emitCatching(signal, args, this.#onListenerError);
   }
 
@@ -1314,11 +1349,17 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #emitting: keyof SceneMultiplayerEvents = "peer_packet";
   #onListenerError: ((err: unknown) => void) | null = null;
 
-  #drop(from: number, reason: SceneDropReason4, message: string, path?: string, method?: string): void {
+  private drop(
+    from: number,
+    reason: SceneDropReason4,
+    message: string,
+    path?: string,
+    method?: string,
+  ): void {
     const dropped = this.stats.dropped;
     dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
     if (this.listenerCount("packet_dropped") === 0 && !this.observer) return;
-    this.#emit("packet_dropped", {
+    this.emitSignal("packet_dropped", {
       from,
       reason,
       message,
@@ -1327,7 +1368,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     });
   }
 
-  #methodStats(node: RpcNode, method: RpcMethod): MethodStats {
+  private methodStats(node: RpcNode, method: RpcMethod): MethodStats {
     // By table entry: the tables of a manifest are shared by every SceneMultiplayer of the process.
     this.#statsOf ??= new Map();
     const known = this.#statsOf.get(method);
@@ -1343,7 +1384,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     return m;
   }
 
-  #rawStats(): MethodStats {
+  private rawStats(): MethodStats {
     const byMethod = this.stats.byMethod;
     let m = byMethod.get(RAW_KEY);
     if (!m) {
