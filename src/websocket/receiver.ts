@@ -24,9 +24,10 @@ const NOTHING = new Uint8Array(0);
 
 /**
  * What a chunk's end or a pause left half-read: made when there is some, dropped once there is
- * none, so that an idle connection (every frame whole in its chunk) holds none of it.
+ * none, so that an idle connection (every frame whole in its chunk) holds none of it. Exported
+ * for the idle-memory test (not from the index).
  */
-class Unfinished {
+export class Unfinished {
   /** The start of a frame header that the last chunk cut (copied: at most 13 bytes). */
   head: Buffer | null = null;
   /** A frame payload split across chunks, filled as they come. */

@@ -95,8 +95,8 @@ const NO_PEER = -1;
  * no Map nor record (~280 B a bot), until `byPeer` is read or a second peer is counted; from then
  * on its record in `byPeer` counts.
  */
-/** What goes wrong, counted: made on the first fault (an idle bot has none). */
-class Faults4 {
+/** What goes wrong, counted: made on the first fault (an idle bot has none). Exported for the idle-memory test (not from the index). */
+export class Faults4 {
   dropped: Map<SceneDropReason4, number> | null = null;
   errors: Map<ScenePacketErrorReason4, number> | null = null;
   manifest: Map<ManifestErrorReason, number> | null = null;
