@@ -79,7 +79,10 @@ interface Opening {
   readonly heartbeat: HeartbeatOptions | null;
 }
 
-// ClientConnection's flags: one number, not a field each (a swarm holds 20,000 connections).
+// ClientConnection's flags, in FrameReceiver's `flags` below its own (one number, not a field
+// each: a swarm holds 20,000 connections): the ReadyState (STATE bits; CONNECTING at first),
+// PAUSED, CLOSE_SENT, CLOSE_RECEIVED, FAULTED (a protocol fault: reading stopped, our close
+// carries its code), LINK_HELD, OPENED.
 // Its methods are TypeScript-private, not #private: # methods cost each instance a slot (V8's brand).
 /** The low bits: the ReadyState. */
 const STATE = 3;
@@ -92,10 +95,11 @@ const LINK_HELD = 64;
 /** The handshake completed. */
 const OPENED = 128;
 
-/** Both directions of a shaped link (network conditions). */
-interface Link {
-  readonly up: LinkDirection | null;
-  readonly down: LinkDirection | null;
+/** Both directions of a shaped link (network conditions), and the heartbeat: what Godot has not. */
+interface Beyond {
+  up: LinkDirection | null;
+  down: LinkDirection | null;
+  heartbeat: Heartbeat | null;
 }
 
 /** How a connection ended: made at the first sign of an end. Exported for the idle-memory test (not from the index). */
@@ -115,20 +119,14 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   /** The connect timeout, then the close timeout. */
   #timer: NodeJS.Timeout | null;
   readonly #closeTimeoutMs: number;
-  #heartbeat: Heartbeat | null = null;
-  /**
-   * The ReadyState (STATE bits; CONNECTING at first), PAUSED, CLOSE_SENT, CLOSE_RECEIVED, FAULTED
-   * (a protocol fault: reading stopped, our close carries its code), LINK_HELD, OPENED.
-   */
-  #flags: number = ReadyState.CONNECTING;
   /** Frames of this tick not yet written: one buffer, or several (lazily an array). */
   #pending: Buffer | Buffer[] | null = null;
   #pendingBytes = 0;
   #pendingCount = 0;
   /** Messages sent whose write has not completed. */
   #inFlight = 0;
-  /** The shaped directions (network conditions), or null: bytes go straight to and from the socket. */
-  #link: Link | null = null;
+  /** Beyond Godot: the shaped directions (network conditions) and the heartbeat; null: neither. */
+  #beyond: Beyond | null = null;
   /** How it ended, made at the first sign of an end (an open connection has none). */
   #ending: Ending | null = null;
 
@@ -173,16 +171,16 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   private get state(): ReadyState {
-    return (this.#flags & STATE) as ReadyState;
+    return (this.flags & STATE) as ReadyState;
   }
 
   private set state(state: ReadyState) {
-    this.#flags = (this.#flags & ~STATE) | state;
+    this.flags = (this.flags & ~STATE) | state;
   }
 
   /** The handshake completed. */
   get opened(): boolean {
-    return (this.#flags & OPENED) !== 0;
+    return (this.flags & OPENED) !== 0;
   }
 
   /** The code of the server's close frame (1005: it had none; 1006: none came). */
@@ -215,11 +213,11 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   private get up(): LinkDirection | null {
-    return this.#link?.up ?? null;
+    return this.#beyond?.up ?? null;
   }
 
   private get down(): LinkDirection | null {
-    return this.#link?.down ?? null;
+    return this.#beyond?.down ?? null;
   }
 
   get readyState(): ReadyState {
@@ -231,7 +229,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   get isPaused(): boolean {
-    return (this.#flags & PAUSED) !== 0;
+    return (this.flags & PAUSED) !== 0;
   }
 
   /** Bytes given to send that are not yet handed to the kernel (frame headers included). */
@@ -294,19 +292,19 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   /** Stops reading from the socket (poll-mode backpressure). */
   pause(): void {
     if (
-      (this.#flags & PAUSED) !== 0 ||
+      (this.flags & PAUSED) !== 0 ||
       this.state === ReadyState.CONNECTING ||
       this.state === ReadyState.CLOSED
     )
       return;
-    this.#flags |= PAUSED;
+    this.flags |= PAUSED;
     this.socket.pause();
   }
 
   /** Reads on: first what the pause left of the last chunk (on the next turn of the loop), then the socket. */
   resume(): void {
-    if ((this.#flags & PAUSED) === 0) return;
-    this.#flags &= ~PAUSED;
+    if ((this.flags & PAUSED) === 0) return;
+    this.flags &= ~PAUSED;
     // A shaped link delivers what it held on the next turn too (never inside the caller's poll).
     if (this.hasUnread || this.down !== null) setImmediate(readOn, this);
     else this.socket.resume();
@@ -314,9 +312,9 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** @internal Reads what the pause left, then the socket, unless paused again meanwhile. */
   _readOn(): void {
-    if ((this.#flags & PAUSED) !== 0 || this.state === ReadyState.CLOSED) return;
+    if ((this.flags & PAUSED) !== 0 || this.state === ReadyState.CLOSED) return;
     this.readUnread();
-    if ((this.#flags & PAUSED) !== 0) return;
+    if ((this.flags & PAUSED) !== 0) return;
     this.resumeSocket();
     this.down?.kick();
   }
@@ -362,7 +360,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   // ---- frames from the receiver ----
 
   protected get readPaused(): boolean {
-    return (this.#flags & PAUSED) !== 0;
+    return (this.flags & PAUSED) !== 0;
   }
 
   protected onMessage(data: Uint8Array, isString: boolean): void {
@@ -378,19 +376,19 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   protected onCloseFrame(code: number, reason: Buffer): void {
-    this.#flags |= CLOSE_RECEIVED;
+    this.flags |= CLOSE_RECEIVED;
     this.ending().closeCode = code;
     this.ending().closeReason = reason;
     // Reading goes on (to see the end of the TCP connection) even if backpressure paused it.
-    if ((this.#flags & PAUSED) !== 0) this.resumeSocket();
+    if ((this.flags & PAUSED) !== 0) this.resumeSocket();
     this.sendClose(code, reason);
   }
 
   protected onProtocolError(error: ProtocolError): void {
-    this.#flags |= FAULTED;
+    this.flags |= FAULTED;
     this.ending().error ??= error;
     this.ending().initiatedBy ??= "client";
-    if ((this.#flags & PAUSED) !== 0) this.resumeSocket();
+    if ((this.flags & PAUSED) !== 0) this.resumeSocket();
     this.sendClose(error.closeCode, EMPTY);
   }
 
@@ -404,13 +402,13 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
       return;
     }
     if (this.state === ReadyState.CLOSING) {
-      if ((this.#flags & CLOSE_SENT) !== 0 && (this.#flags & (CLOSE_RECEIVED | FAULTED)) !== 0) this.end();
+      if ((this.flags & CLOSE_SENT) !== 0 && (this.flags & (CLOSE_RECEIVED | FAULTED)) !== 0) this.end();
       return;
     }
     this.state = ReadyState.CLOSING;
     this.writeNow(encodeClose(code, reason));
-    this.#flags |= CLOSE_SENT;
-    if ((this.#flags & (CLOSE_RECEIVED | FAULTED)) !== 0) this.end();
+    this.flags |= CLOSE_SENT;
+    if ((this.flags & (CLOSE_RECEIVED | FAULTED)) !== 0) this.end();
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = setTimeout(closeTimedOut, this.#closeTimeoutMs, this);
   }
@@ -434,14 +432,15 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   private resumeSocket(): void {
-    if ((this.#flags & LINK_HELD) === 0) this.socket.resume();
+    if ((this.flags & LINK_HELD) === 0) this.socket.resume();
   }
 
   /** Installs the shaped directions: the up one writes to the socket, the down one feeds the frame reader. */
   private shape(link: LinkShape): void {
-    this.#link = {
+    this.#beyond = {
       up: link.up ? new LinkDirection(link.up, new UpSink(this)) : null,
       down: link.down ? new LinkDirection(link.down, new DownSink(this)) : null,
+      heartbeat: null,
     };
   }
 
@@ -463,12 +462,12 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** @internal Bytes off the incoming link; false while reading is paused (they wait on the link). */
   _linkRead(chunk: Buffer): boolean {
-    if ((this.#flags & PAUSED) !== 0 && !this.stopped && this.state !== ReadyState.CLOSED) return false;
+    if ((this.flags & PAUSED) !== 0 && !this.stopped && this.state !== ReadyState.CLOSED) return false;
     this.take(chunk, false);
     const down = this.down;
-    if ((this.#flags & LINK_HELD) !== 0 && down !== null && down.queuedBytes < this.maxPayload / 2) {
-      this.#flags &= ~LINK_HELD;
-      if ((this.#flags & PAUSED) === 0) this.socket.resume();
+    if ((this.flags & LINK_HELD) !== 0 && down !== null && down.queuedBytes < this.maxPayload / 2) {
+      this.flags &= ~LINK_HELD;
+      if ((this.flags & PAUSED) === 0) this.socket.resume();
     }
     return true;
   }
@@ -516,9 +515,12 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     this.#timer = null;
     this.#opening = null;
     this.state = ReadyState.OPEN;
-    this.#flags |= OPENED;
+    this.flags |= OPENED;
     this.socket.setNoDelay(opening.noDelay);
-    if (opening.heartbeat !== null) this.#heartbeat = new Heartbeat(this, opening.heartbeat);
+    if (opening.heartbeat !== null) {
+      this.#beyond ??= { up: null, down: null, heartbeat: null };
+      this.#beyond.heartbeat = new Heartbeat(this, opening.heartbeat);
+    }
     this.#owner._wsOpen(this, protocol);
     // Frames may follow the answer in the same chunk.
     if (buf.length > end + 4) this.receive(buf.subarray(end + 4), transient);
@@ -537,10 +539,10 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     this.state = ReadyState.CLOSED;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
-    this.#heartbeat?.stop();
+    this.#beyond?.heartbeat?.stop();
     // Frames still unread in a paused socket are read now (as `ws` does): a close frame among them counts.
     if (this.opened && !this.stopped) {
-      this.#flags &= ~PAUSED;
+      this.flags &= ~PAUSED;
       this.readUnread();
       // What the link held back (due, but reading was paused) had arrived: it counts too.
       this.down?.kick();
@@ -560,8 +562,8 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
       // Copied: the link keeps it past this call. Past an input buffer's worth on the link, the
       // socket is not read: the server's send buffer fills, as behind a slow link.
       down.push(transient ? Buffer.from(chunk) : chunk);
-      if ((this.#flags & LINK_HELD) === 0 && down.queuedBytes >= this.maxPayload) {
-        this.#flags |= LINK_HELD;
+      if ((this.flags & LINK_HELD) === 0 && down.queuedBytes >= this.maxPayload) {
+        this.flags |= LINK_HELD;
         this.socket.pause();
       }
       return;
@@ -575,7 +577,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
       this.handshake(chunk, transient);
       return;
     }
-    this.#heartbeat?.alive();
+    this.#beyond?.heartbeat?.alive();
     this.receive(chunk, transient);
   }
 

@@ -19,6 +19,8 @@ import { EMPTY, Opcode } from "./sender.js";
 
 /** Payload lengths above 2^53 - 1 cannot be counted exactly: refused before anything else. */
 const MAX_HIGH_WORD = 2 ** 21 - 1;
+/** FrameReceiver's flag; a subclass's are below it. */
+const STOPPED = 1 << 20;
 /** The payload of every empty frame. */
 const NOTHING = new Uint8Array(0);
 
@@ -48,8 +50,11 @@ export class Unfinished {
 export abstract class FrameReceiver {
   /** Largest message (all its fragments) accepted: wslay's max_recv_msg_length. 0: no limit. */
   protected maxPayload = 0;
-  /** Reading is over: a close frame arrived, a fault was found, or the connection was dropped. */
-  #stopped = false;
+  /**
+   * STOPPED (reading is over: a close frame arrived, a fault was found, or the connection was
+   * dropped); the bits below it are the subclass's own flags (one field for both).
+   */
+  protected flags = 0;
   /** The half-read frame or message, if any (null: every frame so far was whole in its chunk). */
   #unfinished: Unfinished | null = null;
 
@@ -82,12 +87,12 @@ export abstract class FrameReceiver {
 
   /** Whether reading is over (nothing more will be delivered). */
   protected get stopped(): boolean {
-    return this.#stopped;
+    return (this.flags & STOPPED) !== 0;
   }
 
   /** Ignores every later byte (the connection is dropped or failed). */
   protected stopReading(): void {
-    this.#stopped = true;
+    this.flags |= STOPPED;
     this.#unfinished = null;
   }
 
@@ -96,7 +101,7 @@ export abstract class FrameReceiver {
    * after this call, so nothing may keep a view of it.
    */
   protected receive(data: Buffer, transient = false): void {
-    if (this.#stopped) return;
+    if ((this.flags & STOPPED) !== 0) return;
     let chunk = data;
     let pos = 0;
     const u = this.#unfinished;
@@ -126,7 +131,7 @@ export abstract class FrameReceiver {
       }
     }
     const end = chunk.length;
-    while (pos < end && !this.#stopped) {
+    while (pos < end && (this.flags & STOPPED) === 0) {
       if (this.readPaused) {
         // Backpressure: the rest waits here, as it would in the kernel.
         this.unfinished().unread = transient ? Buffer.from(chunk.subarray(pos)) : chunk.subarray(pos);
@@ -178,7 +183,7 @@ export abstract class FrameReceiver {
       w.bodyFin = fin;
       return;
     }
-    if (pos < end && !this.#stopped) this.unfinished().head = Buffer.from(chunk.subarray(pos));
+    if (pos < end && (this.flags & STOPPED) === 0) this.unfinished().head = Buffer.from(chunk.subarray(pos));
   }
 
   private unfinished(): Unfinished {

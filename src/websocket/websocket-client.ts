@@ -83,10 +83,12 @@ interface EventQueue {
 
 // WebSocketClient's flags. Its methods are TypeScript-private, not #private: # methods cost each
 // instance a slot (V8's brand).
+/** The low bits: the ConnectionStatus. */
+const STATUS = 3;
 /** The connection is in multiplayer mode (gdMpApi): frames go to the sink. */
-const MULTIPLAYER = 1;
+const MULTIPLAYER = 4;
 /** poll() (or a delivery on arrival) is under way. */
-const POLLING = 2;
+const POLLING = 8;
 
 interface Waiter {
   readonly resolve: (protocol: string) => void;
@@ -153,10 +155,9 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   #queue: EventQueue | null = null;
   /** connectToUrlAsync promises waiting on the current attempt. */
   #waiters: Waiter[] | null = null;
-  #status: ConnectionStatus = ConnectionStatus.DISCONNECTED;
   #sink: MultiplayerSink | null = null;
-  /** MULTIPLAYER, POLLING: one number, not a field each. */
-  #flags = 0;
+  /** The status (STATUS bits; DISCONNECTED at first), MULTIPLAYER, POLLING: one number, not a field each. */
+  #flags: number = ConnectionStatus.DISCONNECTED;
   /** Beyond Godot: every message and byte this client received and sent, at the socket. */
   readonly traffic: Traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
   /** The typed error behind the last call that returned a Godot error code. */
@@ -210,6 +211,14 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
       buffers,
       link: linkShape(options.network, "network"),
     });
+  }
+
+  private get status(): ConnectionStatus {
+    return (this.#flags & STATUS) as ConnectionStatus;
+  }
+
+  private set status(status: ConnectionStatus) {
+    this.#flags = (this.#flags & ~STATUS) | status;
   }
 
   // ---- WebSocketClient ----
@@ -296,10 +305,10 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     this.#conn = conn;
     this.#url = parsed;
     this.#limits = limits;
-    this.#flags = gdMpApi ? MULTIPLAYER : 0;
+    this.#flags = (gdMpApi ? MULTIPLAYER : 0) | (this.#flags & POLLING);
     this.#queue = null;
     this.#waiters = null;
-    this.#status = ConnectionStatus.CONNECTING;
+    this.status = ConnectionStatus.CONNECTING;
     this.#peer = null;
     this.lastError = null;
     return GodotError.OK;
@@ -332,7 +341,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     checkClose(code, reason);
     const conn = this.#conn;
     if (!conn) return;
-    if (!conn.opened || this.#status !== ConnectionStatus.CONNECTED) {
+    if (!conn.opened || this.status !== ConnectionStatus.CONNECTED) {
       // Not established (or established but not yet delivered by poll): drop it silently.
       this.abandon(
         conn,
@@ -384,7 +393,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
 
   /** Godot refuses a change while connected or connecting; so does this (throws). */
   set trustedSslCertificate(pem: string | Buffer | null) {
-    if (this.#status !== ConnectionStatus.DISCONNECTED) {
+    if (this.status !== ConnectionStatus.DISCONNECTED) {
       throw new WebSocketError(
         "trustedSslCertificate can only change while disconnected",
         GodotError.ERR_ALREADY_IN_USE,
@@ -410,7 +419,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     if (peer === null) {
       peer = new WebSocketPeer();
       const conn = this.#conn;
-      if (conn !== null && this.#status === ConnectionStatus.CONNECTED) {
+      if (conn !== null && this.status === ConnectionStatus.CONNECTED) {
         peer._attachTransport(conn, this.#limits, this.traffic);
       }
       this.#peer = peer;
@@ -460,7 +469,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   // ---- NetworkedMultiplayerPeer / PacketPeer on the client object ----
 
   getConnectionStatus(): ConnectionStatus {
-    return this.#status;
+    return this.status;
   }
 
   isServer(): boolean {
@@ -635,7 +644,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   /** Forgets an attempt without a signal (disconnect during connect). */
   private abandon(conn: ClientConnection, error: ConnectError): void {
     this.#conn = null;
-    this.#status = ConnectionStatus.DISCONNECTED;
+    this.status = ConnectionStatus.DISCONNECTED;
     this.#queue = null;
     conn.terminate();
     this.#peer?._detach();
@@ -684,7 +693,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   }
 
   private onOpen(conn: ClientConnection, protocol: string): void {
-    this.#status = ConnectionStatus.CONNECTED;
+    this.status = ConnectionStatus.CONNECTED;
     this.#peer?._attachTransport(conn, this.#limits, this.traffic);
     this.settle(protocol, null);
     if ((this.#flags & MULTIPLAYER) !== 0) {
@@ -722,7 +731,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   private onClose(info: CloseInfo): void {
     this.#conn = null;
     this.#queue = null;
-    this.#status = ConnectionStatus.DISCONNECTED;
+    this.status = ConnectionStatus.DISCONNECTED;
     this.#peer?._detach();
     if (info.initiatedBy === "server") this.emitSafe("server_close_request", info.code, info.reason);
     if ((this.#flags & MULTIPLAYER) !== 0) this.toSinkDisconnected(info, null);
@@ -732,7 +741,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   private onFail(error: ConnectError): void {
     this.#conn = null;
     this.#queue = null;
-    this.#status = ConnectionStatus.DISCONNECTED;
+    this.status = ConnectionStatus.DISCONNECTED;
     this.#peer?._detach();
     this.settle(null, error);
     if ((this.#flags & MULTIPLAYER) !== 0) this.toSinkDisconnected(null, error);

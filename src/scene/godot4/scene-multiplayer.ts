@@ -246,6 +246,27 @@ interface LastNode {
   node: RpcNode;
 }
 
+interface SendFailure {
+  error: GodotError;
+  message: string;
+}
+
+/** What a SceneMultiplayer makes on its first call, send, path or listened signal. */
+interface Active {
+  /** getNode's last answer, for the path string it was asked (a bot names the same node per call). */
+  last: LastNode | null;
+  writer: PacketWriter | null;
+  sendFailure: SendFailure | null;
+  /** This instance's counters of each table entry it called or was called by. */
+  statsOf: Map<RpcMethod, MethodStats> | null;
+  /** The path cache and the RPC interface: an idle bot names no path and calls nothing. */
+  cacheI: SceneCacheInterface | null;
+  rpcI: SceneRPCInterface | null;
+  /** Which signal is being emitted, for naming a listener that throws (one callback per instance). */
+  emitting: keyof SceneMultiplayerEvents;
+  onListenerError: ((err: unknown) => void) | null;
+}
+
 /** SceneMultiplayer.auth_callback. */
 type AuthCallback = (peer: number, data: Uint8Array) => unknown;
 
@@ -323,14 +344,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   #remoteSenderId = 0;
   #remoteSenderOverride = 0;
   #nodes: Map<string, RpcNode> | null = null;
-  /** getNode's last answer, for the path string it was asked (a bot names the same node per call). */
-  #last: LastNode | null = null;
   #manifest: ManifestIndex | null = null;
-  #writer: PacketWriter | null = null;
-  #sendFailure: { error: GodotError; message: string } | null = null;
   #stats: Stats4 | null = null;
-  /** This instance's counters of each table entry it called or was called by (made on first use). */
-  #statsOf: Map<RpcMethod, MethodStats> | null = null;
+  /** What calls, sends and listened signals use, made on the first of them: an idle bot has none. */
+  #active: Active | null = null;
 
   /**
    * The narrow view the cache and RPC interfaces get of this instance, and its handlers of the
@@ -357,8 +374,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       if (mp.autoProcess && mp.#lastStatus === ConnectionStatus.CONNECTED) mp.drain();
     }
     get writer(): PacketWriter {
-      this.mp.#writer ??= new PacketWriter(256);
-      return this.mp.#writer;
+      this.mp.writer ??= new PacketWriter(256);
+      return this.mp.writer;
     }
     get connectedPeers(): PeerIds {
       return this.mp.#connected;
@@ -429,9 +446,6 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   };
 
   readonly #host: MultiplayerHost & MultiplayerPeerHandlers = new SceneMultiplayer.#Host(this);
-  /** The path cache and the RPC interface, made on first use: an idle bot names no path and calls nothing. */
-  #cacheI: SceneCacheInterface | null = null;
-  #rpcI: SceneRPCInterface | null = null;
   /** Made on first use: a bot of a game without spawners or synchronizers needs none (its tables cost ~1 KB). */
   #replication: SceneReplicationInterface | null = null;
   /** The manifest loaded last, for a replicator made after it. */
@@ -449,6 +463,62 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       });
     }
     if (options.manifest) this.loadManifest(options.manifest);
+  }
+
+  private activeOf(): Active {
+    this.#active ??= {
+      last: null,
+      writer: null,
+      sendFailure: null,
+      statsOf: null,
+      cacheI: null,
+      rpcI: null,
+      emitting: "peer_packet",
+      onListenerError: null,
+    };
+    return this.#active;
+  }
+  private get last(): LastNode | null {
+    return this.#active?.last ?? null;
+  }
+  private set last(v: LastNode | null) {
+    if (v !== null || this.#active !== null) this.activeOf().last = v;
+  }
+  private get writer(): PacketWriter | null {
+    return this.#active?.writer ?? null;
+  }
+  private set writer(v: PacketWriter | null) {
+    if (v !== null || this.#active !== null) this.activeOf().writer = v;
+  }
+  private get sendFailure(): SendFailure | null {
+    return this.#active?.sendFailure ?? null;
+  }
+  private set sendFailure(v: SendFailure | null) {
+    if (v !== null || this.#active !== null) this.activeOf().sendFailure = v;
+  }
+  private get statsOf(): Map<RpcMethod, MethodStats> | null {
+    return this.#active?.statsOf ?? null;
+  }
+  private set statsOf(v: Map<RpcMethod, MethodStats> | null) {
+    if (v !== null || this.#active !== null) this.activeOf().statsOf = v;
+  }
+  private get cacheI(): SceneCacheInterface | null {
+    return this.#active?.cacheI ?? null;
+  }
+  private set cacheI(v: SceneCacheInterface | null) {
+    if (v !== null || this.#active !== null) this.activeOf().cacheI = v;
+  }
+  private get rpcI(): SceneRPCInterface | null {
+    return this.#active?.rpcI ?? null;
+  }
+  private set rpcI(v: SceneRPCInterface | null) {
+    if (v !== null || this.#active !== null) this.activeOf().rpcI = v;
+  }
+  private get onListenerError(): ((err: unknown) => void) | null {
+    return this.#active?.onListenerError ?? null;
+  }
+  private set onListenerError(v: ((err: unknown) => void) | null) {
+    if (v !== null || this.#active !== null) this.activeOf().onListenerError = v;
   }
 
   private authState(): AuthState {
@@ -516,13 +586,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   }
 
   private cacheInterface(): SceneCacheInterface {
-    this.#cacheI ??= new SceneCacheInterface(this.#host, this.#cfg.limits);
-    return this.#cacheI;
+    this.cacheI ??= new SceneCacheInterface(this.#host, this.#cfg.limits);
+    return this.cacheI;
   }
 
   private rpcInterface(): SceneRPCInterface {
-    this.#rpcI ??= new SceneRPCInterface(this.#host, this.cacheInterface());
-    return this.#rpcI;
+    this.rpcI ??= new SceneRPCInterface(this.#host, this.cacheInterface());
+    return this.rpcI;
   }
 
   /** Counters, made on first use: an idle bot in a big swarm should cost next to nothing. */
@@ -597,7 +667,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** Takes the nodes (and root path) of a manifest; nodes made from an earlier one are forgotten. */
   loadManifest(manifest: RpcManifest): void {
-    if (this.#last) this.#last.asked = null;
+    if (this.last) this.last.asked = null;
     this.#manifest = ManifestIndex.of(manifest);
     this.rootPath = this.#manifest.root;
     this.#rawManifest = manifest;
@@ -608,7 +678,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (!this.#nodes) return;
     for (const [path, n] of this.#nodes) {
       if (!n.fromManifest) continue;
-      this.#cacheI?.forgetNode(n);
+      this.cacheI?.forgetNode(n);
       this.#nodes.delete(path);
     }
   }
@@ -622,10 +692,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   node(path: string, declaration?: RpcDeclaration): RpcNode {
     const key = normalizePath(path, this.#rootPath);
     if (declaration) {
-      if (this.#last) this.#last.asked = null;
+      if (this.last) this.last.asked = null;
       const n = new RpcNode(this, key, new RpcNodeConfig(declaration));
       const old = this.#nodes?.get(key);
-      if (old) this.#cacheI?.forgetNode(old);
+      if (old) this.cacheI?.forgetNode(old);
       this.#nodes ??= new Map();
       this.#nodes.set(key, n);
       return n;
@@ -640,12 +710,12 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** The node at `path` if declared (in code or by the manifest): get_node_or_null. */
   getNode(path: string): RpcNode | null {
-    const last = this.#last;
+    const last = this.last;
     if (last !== null && path === last.asked && this.#rootPath === last.root) return last.node;
     const n = this.resolveNode(normalizePath(path, this.#rootPath));
     // Only a remembered node is remembered here: a miss, or a transient node, is asked again.
     if (n !== null && !n.transient) {
-      if (last === null) this.#last = { asked: path, root: this.#rootPath, node: n };
+      if (last === null) this.last = { asked: path, root: this.#rootPath, node: n };
       else {
         last.asked = path;
         last.root = this.#rootPath;
@@ -660,8 +730,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     const key = normalizePath(path, this.#rootPath);
     const n = this.#nodes?.get(key);
     if (!n) return false;
-    if (this.#last) this.#last.asked = null;
-    this.#cacheI?.forgetNode(n);
+    if (this.last) this.last.asked = null;
+    this.cacheI?.forgetNode(n);
     this.#nodes?.delete(key);
     return true;
   }
@@ -717,7 +787,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     this.#lastStatus = ConnectionStatus.DISCONNECTED;
     this.pending = null;
     this.#connected.clear();
-    this.#cacheI?.clear();
+    this.cacheI?.clear();
     this.#replication?.clear();
     this.#stats?.forgetPeers();
     if (this.authTimer) clearTimeout(this.authTimer);
@@ -787,7 +857,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       );
     }
     this.requirePeer("call an RPC");
-    this.#sendFailure = null;
+    this.sendFailure = null;
     this.rpcInterface().rpcp(n, peer, method, args);
     this.throwSendFailure();
   }
@@ -807,7 +877,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     w.u8(NetworkCommand.RAW);
     w.bytes(bytes);
     this.#host.setTransfer(mode, channel);
-    this.#sendFailure = null;
+    this.sendFailure = null;
     const err = this.sendCommand(id, w.pos);
     if (err === GodotError.ERR_BUG) {
       throw new RpcError4(
@@ -850,7 +920,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     packet[0] = NetworkCommand.SYS;
     packet[1] = SysCommand.AUTH;
     packet.set(data, 2);
-    this.#sendFailure = null;
+    this.sendFailure = null;
     this.putTo(id, packet, TRANSFER_RELIABLE, 0);
     this.throwSendFailure();
   }
@@ -866,7 +936,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       );
     }
     pending.local = true;
-    this.#sendFailure = null;
+    this.sendFailure = null;
     this.putTo(id, Uint8Array.of(NetworkCommand.SYS, SysCommand.AUTH), TRANSFER_RELIABLE, 0);
     // Admitting may send packets: after the confirmation, as Godot does.
     if (pending.remote) {
@@ -911,9 +981,9 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   }
 
   private throwSendFailure(): void {
-    const f = this.#sendFailure;
+    const f = this.sendFailure;
     if (!f) return;
-    this.#sendFailure = null;
+    this.sendFailure = null;
     throw new RpcError4(
       "send-failed",
       `The multiplayer peer refused the packet (Godot error ${f.error})${f.message}`,
@@ -966,7 +1036,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       // A full buffer or a packet too big is the caller's to fix: the API call that sent it throws.
       if (err === GodotError.ERR_OUT_OF_MEMORY || err === GodotError.ERR_INVALID_PARAMETER) {
         const why = peer.lastError?.message;
-        this.#sendFailure ??= { error: err, message: why ? `: ${why}` : "." };
+        this.sendFailure ??= { error: err, message: why ? `: ${why}` : "." };
       }
       return err;
     }
@@ -1235,7 +1305,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       }
     }
     this.#replication?.onPeerChange(id, false);
-    this.#cacheI?.onPeerGone(id);
+    this.cacheI?.onPeerGone(id);
     this.#connected.delete(id);
     this.#stats?.forgetPeer(id);
     this.emitSignal("peer_disconnected", id);
@@ -1340,14 +1410,11 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     }
     // A bot's SceneMultiplayer has its observer and no listeners: no callback made for it.
     if (this.listenerCount(signal) === 0) return;
-    this.#emitting = signal;
-    this.#onListenerError ??= (err: unknown): void => this.scriptError(err, "", String(this.#emitting), 0);
-    this.emitCatching(signal, args, this.#onListenerError);
+    this.activeOf().emitting = signal;
+    this.onListenerError ??= (err: unknown): void =>
+      this.scriptError(err, "", String((this.#active as Active).emitting), 0);
+    this.emitCatching(signal, args, this.onListenerError);
   }
-
-  /** Which signal is being emitted, for naming a listener that throws (one callback per instance, made on first listened emission). */
-  #emitting: keyof SceneMultiplayerEvents = "peer_packet";
-  #onListenerError: ((err: unknown) => void) | null = null;
 
   private drop(
     from: number,
@@ -1370,8 +1437,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   private methodStats(node: RpcNode, method: RpcMethod): MethodStats {
     // By table entry: the tables of a manifest are shared by every SceneMultiplayer of the process.
-    this.#statsOf ??= new Map();
-    const known = this.#statsOf.get(method);
+    this.statsOf ??= new Map();
+    const known = this.statsOf.get(method);
     if (known) return known;
     const key = `${node.declaredAs}:${method.name}`;
     const byMethod = this.stats.byMethod;
@@ -1380,7 +1447,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       m = { callsIn: 0, callsOut: 0, bytesIn: 0, bytesOut: 0 };
       byMethod.set(key, m);
     }
-    this.#statsOf.set(method, m);
+    this.statsOf.set(method, m);
     return m;
   }
 
