@@ -11,9 +11,10 @@
  * own close the server's answer ends it; after a protocol fault we send its code, stop reading
  * and end our side; closeTimeoutMs after any close sent, the socket is destroyed.
  *
- * Memory: one object per connection besides the socket. Socket listeners are module-level
- * functions that find their connection on the socket (kConnection), as `ws` does; timers get the
- * connection as an argument instead of closing over it.
+ * Memory: one object per connection besides the socket while it idles; what a half-read frame,
+ * the end, network conditions or a heartbeat need is a record made when needed. Socket listeners
+ * are module-level functions that find their connection on the socket (kConnection), as `ws`
+ * does; timers get the connection as an argument instead of closing over it.
  */
 import * as net from "node:net";
 import * as tls from "node:tls";
@@ -46,6 +47,8 @@ export interface ConnectionOwner {
   _wsMessage(conn: ClientConnection, data: Uint8Array, isString: boolean): void;
   /** The socket is gone: conn.opened says whether the handshake had completed. */
   _wsClose(conn: ClientConnection): void;
+  /** After our close frame, how long to wait for the server's (ms): asked when the close is sent. */
+  readonly closeTimeoutMs: number;
 }
 
 export interface ConnectOptions {
@@ -62,7 +65,6 @@ export interface ConnectOptions {
   /** Largest message accepted: larger closes with 1009. */
   readonly maxPayload: number;
   readonly connectTimeoutMs: number;
-  readonly closeTimeoutMs: number;
   readonly noDelay: boolean;
   readonly heartbeat: HeartbeatOptions | null;
   /** Network conditions on this connection (link-conditions.ts), or null: the socket is used bare. */
@@ -118,11 +120,9 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   #opening: Opening | null;
   /** The connect timeout, then the close timeout. */
   #timer: NodeJS.Timeout | null;
-  readonly #closeTimeoutMs: number;
   /** Frames of this tick not yet written: one buffer, or several (lazily an array). */
   #pending: Buffer | Buffer[] | null = null;
   #pendingBytes = 0;
-  #pendingCount = 0;
   /** Messages sent whose write has not completed. */
   #inFlight = 0;
   /** Beyond Godot: the shaped directions (network conditions) and the heartbeat; null: neither. */
@@ -142,7 +142,6 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
       noDelay: options.noDelay,
       heartbeat: options.heartbeat,
     };
-    this.#closeTimeoutMs = options.closeTimeoutMs;
     // Plain sockets read into one buffer shared by all (what is kept is copied): no allocation
     // per read, which after a burst of reads (a greeting) would leave the allocator fragmented.
     const socket: OwnedSocket = options.tls
@@ -253,7 +252,6 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     const frame = encodeFrame(binary ? Opcode.BINARY : Opcode.TEXT, data);
     this.#inFlight++;
     this.#pendingBytes += frame.length;
-    this.#pendingCount++;
     const pending = this.#pending;
     if (pending === null) {
       this.#pending = frame;
@@ -329,10 +327,9 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   _flush(): void {
     const pending = this.#pending;
     if (pending === null) return;
-    const count = this.#pendingCount;
+    const count = Array.isArray(pending) ? pending.length : 1;
     const bytes = this.#pendingBytes;
     this.#pending = null;
-    this.#pendingCount = 0;
     this.#pendingBytes = 0;
     if (!this.socket.writable) {
       this.#inFlight -= count;
@@ -410,7 +407,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     this.flags |= CLOSE_SENT;
     if ((this.flags & (CLOSE_RECEIVED | FAULTED)) !== 0) this.end();
     if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = setTimeout(closeTimedOut, this.#closeTimeoutMs, this);
+    this.#timer = setTimeout(closeTimedOut, this.#owner.closeTimeoutMs, this);
   }
 
   /** A control frame: after the frames already queued this tick, at once. */

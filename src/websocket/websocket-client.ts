@@ -97,6 +97,8 @@ interface Waiter {
 
 /** Godot 3's default limits, shared by every client that keeps the default sizes. */
 const DEFAULT_LIMITS: BufferLimits = Object.freeze(bufferLimits(GODOT3_CLIENT_BUFFERS));
+/** The limits of other sizes, by their (never changed) sizes object: clients made with one options object share them. */
+const LIMITS = new WeakMap<BufferSizes, BufferLimits>();
 
 function isNonNegativeInt(v: number): boolean {
   return Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1;
@@ -149,12 +151,11 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   /** The connection of the current attempt (connecting or connected); replaced on every connectToUrl. */
   #conn: ClientConnection | null = null;
   /** What the current attempt was given. */
-  #url: WebSocketUrl | null = null;
-  #limits: BufferLimits = DEFAULT_LIMITS;
   /** Transport events not yet delivered (poll mode), made when first needed. */
   #queue: EventQueue | null = null;
   /** connectToUrlAsync promises waiting on the current attempt. */
-  #waiters: Waiter[] | null = null;
+  /** Until the current attempt opens: its URL (for its errors) and the connectToUrlAsync promises waiting on it. */
+  #attempt: { readonly url: WebSocketUrl; waiters: Waiter[] | null } | null = null;
   #sink: MultiplayerSink | null = null;
   /** The status (STATUS bits; DISCONNECTED at first), MULTIPLAYER, POLLING: one number, not a field each. */
   #flags: number = ConnectionStatus.DISCONNECTED;
@@ -266,7 +267,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
         );
       }
     }
-    const limits = this.#s.buffers === GODOT3_CLIENT_BUFFERS ? DEFAULT_LIMITS : bufferLimits(this.#s.buffers);
+    const limits = this.limits();
     const hostName = this.#s.serverName ?? (parsed.host.includes(":") ? `[${parsed.host}]` : parsed.host);
     const defaultPort = parsed.secure ? 443 : 80;
     const tls = parsed.secure
@@ -292,7 +293,6 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
         tls,
         maxPayload: limits.maxMessageBytes, // wslay's max_recv_msg_length: larger closes with 1009
         connectTimeoutMs: this.#s.connectTimeoutMs,
-        closeTimeoutMs: this.#s.closeTimeoutMs,
         noDelay: this.#s.noDelay,
         heartbeat: this.#s.heartbeat,
         link: this.#s.link,
@@ -303,11 +303,9 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
       );
     }
     this.#conn = conn;
-    this.#url = parsed;
-    this.#limits = limits;
+    this.#attempt = { url: parsed, waiters: null };
     this.#flags = (gdMpApi ? MULTIPLAYER : 0) | (this.#flags & POLLING);
     this.#queue = null;
-    this.#waiters = null;
     this.status = ConnectionStatus.CONNECTING;
     this.#peer = null;
     this.lastError = null;
@@ -327,8 +325,9 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   ): Promise<string> {
     const code = this.connectToUrl(url, protocols, gdMpApi, customHeaders);
     if (code !== GodotError.OK) return Promise.reject(this.lastError);
-    this.#waiters ??= [];
-    const waiters = this.#waiters;
+    const attempt = this.#attempt!;
+    attempt.waiters ??= [];
+    const waiters = attempt.waiters;
     return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   }
 
@@ -420,7 +419,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
       peer = new WebSocketPeer();
       const conn = this.#conn;
       if (conn !== null && this.status === ConnectionStatus.CONNECTED) {
-        peer._attachTransport(conn, this.#limits, this.traffic);
+        peer._attachTransport(conn, this.limits(), this.traffic);
       }
       this.#peer = peer;
     }
@@ -458,12 +457,29 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
 
   /** The limits the current buffer sizes give (bytes and packets). */
   getBufferLimits(): BufferLimits {
-    return this.#s.buffers === GODOT3_CLIENT_BUFFERS ? DEFAULT_LIMITS : bufferLimits(this.#s.buffers);
+    return this.limits();
+  }
+
+  /** The limits of the current sizes: one object per sizes object (setBuffers is refused while connected). */
+  private limits(): BufferLimits {
+    const buffers = this.#s.buffers;
+    if (buffers === GODOT3_CLIENT_BUFFERS) return DEFAULT_LIMITS;
+    let limits = LIMITS.get(buffers);
+    if (limits === undefined) {
+      limits = Object.freeze(bufferLimits(buffers));
+      LIMITS.set(buffers, limits);
+    }
+    return limits;
   }
 
   /** Attaches the multiplayer layer that owns gdMpApi connections (see multiplayer-sink.ts). */
   setMultiplayerSink(sink: MultiplayerSink | null): void {
     this.#sink = sink;
+  }
+
+  /** The multiplayer sink attached (null: none). */
+  getMultiplayerSink(): MultiplayerSink | null {
+    return this.#sink;
   }
 
   // ---- NetworkedMultiplayerPeer / PacketPeer on the client object ----
@@ -489,6 +505,11 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     } finally {
       this.#flags &= ~POLLING;
     }
+  }
+
+  /** After our close frame, how long the connection waits for the server's (ms; the closeTimeoutMs option). */
+  get closeTimeoutMs(): number {
+    return this.#s.closeTimeoutMs;
   }
 
   get autoPoll(): boolean {
@@ -573,7 +594,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     // leaves it in the kernel between polls) so memory stays bounded.
     if (
       !conn.isPaused &&
-      (queue.bytes >= this.#limits.inputBytes || queue.messages >= this.#limits.inputPackets)
+      (queue.bytes >= this.limits().inputBytes || queue.messages >= this.limits().inputPackets)
     ) {
       conn.pause();
     }
@@ -613,7 +634,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
 
   private connectError(conn: ClientConnection): ConnectError {
     const err = conn.error;
-    const url = this.#url!;
+    const url = this.#attempt!.url;
     const where = `${url.secure ? "wss" : "ws"}://${url.host}:${url.port}`;
     if (!err)
       return new ConnectError(`connection to ${where} closed during the handshake`, { reason: "network" });
@@ -653,9 +674,10 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
 
   /** Resolves (protocol) or rejects (error) the connectToUrlAsync promises. */
   private settle(protocol: string | null, error: ConnectError | null): void {
-    const waiters = this.#waiters;
-    if (waiters === null) return;
-    this.#waiters = null;
+    const attempt = this.#attempt;
+    const waiters = attempt?.waiters ?? null;
+    if (attempt === null || waiters === null) return;
+    attempt.waiters = null;
     for (const w of waiters) {
       if (error) w.reject(error);
       else w.resolve(protocol ?? "");
@@ -694,8 +716,9 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
 
   private onOpen(conn: ClientConnection, protocol: string): void {
     this.status = ConnectionStatus.CONNECTED;
-    this.#peer?._attachTransport(conn, this.#limits, this.traffic);
+    this.#peer?._attachTransport(conn, this.limits(), this.traffic);
     this.settle(protocol, null);
+    this.#attempt = null; // open: its URL and waiters are done with
     if ((this.#flags & MULTIPLAYER) !== 0) {
       const sink = this.#sink;
       if (!sink) return;

@@ -186,11 +186,13 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
   readonly multiplayer: SceneMultiplayer;
   /** The bot this dialect serves (an AuthExchange gets it); set by Godot4Bot. */
   bot: Godot4Bot | null = null;
-  /** The connection until greet() hands it to the peer (then null). */
-  #client: WebSocketClient | null;
+  /**
+   * Until the join completes: the connection (until greet() hands it to the peer) and the auth
+   * option (until the exchange is over); null after (a joined bot keeps neither).
+   */
+  #joining: { client: WebSocketClient | null; readonly auth: Godot4Auth | undefined } | null;
   /** The bot's side; it keeps the opening's times, which the peer takes as they are (no copy). */
   readonly #host: DialectHost;
-  readonly #auth: Godot4Auth | undefined;
   /** HAS_MANIFEST, JOINED, CLOSED, AUTHENTICATING, AUTH_FAILED: one number, not a field each. */
   #flags = 0;
   #manifestErrors = 0;
@@ -200,9 +202,8 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
     options: Godot4Options & { readonly style?: "event" | "tick" },
     host: DialectHost,
   ) {
-    this.#client = client;
+    this.#joining = { client, auth: options.auth };
     this.#host = host;
-    this.#auth = options.auth;
     this.peer = new BotPeer4({ ...options.peer, autoPoll: (options.style ?? "event") === "event" });
     const manifest = options.manifest === undefined ? undefined : loadManifest(options.manifest);
     if (manifest !== undefined) this.#flags |= HAS_MANIFEST;
@@ -210,8 +211,8 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
     const mp = new SceneMultiplayer({ ...(manifest ? { manifest } : {}), autoProcess: true });
     this.multiplayer = mp;
     if (options.authTimeout !== undefined) mp.authTimeout = options.authTimeout;
-    if (this.#auth !== undefined) {
-      const auth = this.#auth;
+    const auth = options.auth;
+    if (auth !== undefined) {
       if (typeof auth !== "function") {
         const token = typeof auth === "object" && !(auth instanceof Uint8Array) ? auth.token : auth;
         if (bytesOf(token).length === 0)
@@ -230,6 +231,7 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
     switch (signal) {
       case "connected_to_server":
         this.#flags |= JOINED;
+        this.#joining = null;
         host.joined();
         return;
       case "peer_authenticating":
@@ -276,7 +278,7 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
   private onAuthenticating(id: number): void {
     if (id !== 1) return;
     this.#flags |= AUTHENTICATING;
-    const auth = this.#auth;
+    const auth = this.#joining?.auth;
     if (auth === undefined) return;
     if (typeof auth === "function") {
       auth(this.requireBot(), null);
@@ -290,6 +292,7 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
   private onClosed(): void {
     if (this.#flags & CLOSED) return;
     this.#flags |= CLOSED;
+    this.#joining = null;
     const last = this.peer.lastClose;
     const info = last?.info ?? null;
     const error = last?.error instanceof ConnectError ? last.error : null;
@@ -314,9 +317,12 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
   }
 
   greet(first: Uint8Array): void {
-    const client = this.#client;
-    if (client === null) throw new Error("unreachable: a Godot 4 dialect greeted twice");
-    this.#client = null;
+    const joining = this.#joining;
+    const client = joining?.client ?? null;
+    if (joining === null || client === null) throw new Error("unreachable: a Godot 4 dialect greeted twice");
+    // Without auth nothing of the join is needed past the greeting.
+    if (joining.auth === undefined) this.#joining = null;
+    else joining.client = null;
     const peer = this.peer;
     peer.subscribe(new Attach(peer as BotPeer4, this.multiplayer));
     const err = peer.adoptClient(client, first, this.#host);

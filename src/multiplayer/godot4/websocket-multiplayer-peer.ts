@@ -173,8 +173,6 @@ function handshakeTimedOut(peer: WebSocketMultiplayerPeer4): void {
 export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   #uniqueId = 0;
   #client: WebSocketClient | null = null;
-  /** The sink of the current connection; a stale connection's sink is no longer this. */
-  #sink: MultiplayerSink | null = null;
   #timer: NodeJS.Timeout | null = null;
   /** The status (STATUS bits; DISCONNECTED at first), CLOSING, EXPIRED. */
   #flags: number = ConnectionStatus.DISCONNECTED;
@@ -276,7 +274,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
       this.lastError = client.lastError;
       return err;
     }
-    this.begin(client, sink, { startedAt: performance.now(), openedAt: 0 });
+    this.begin(client, { startedAt: performance.now(), openedAt: 0 });
     return GodotError.OK;
   }
 
@@ -302,13 +300,11 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
       return this.fail(new WebSocketArgumentError("adoptClient takes an open WebSocketClient", "client"));
     }
     this.clear();
-    const sink = new WebSocketMultiplayerPeer4.#Sink(this);
-    client.setMultiplayerSink(sink);
+    client.setMultiplayerSink(new WebSocketMultiplayerPeer4.#Sink(this));
     const now = performance.now();
     const both = timings.startedAt !== undefined && timings.openedAt !== undefined;
     this.begin(
       client,
-      sink,
       both ? (timings as OpeningTimes4) : { startedAt: timings.startedAt ?? now, openedAt: 0 },
     );
     if (!both) this.#opened.openedAt = timings.openedAt ?? now;
@@ -316,9 +312,8 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
     return GodotError.OK;
   }
 
-  private begin(client: WebSocketClient, sink: MultiplayerSink, opened: OpeningTimes4): void {
+  private begin(client: WebSocketClient, opened: OpeningTimes4): void {
     this.#client = client;
-    this.#sink = sink;
     this.#traffic = client.traffic;
     this.#opened = opened;
     this.#greetedAt = 0;
@@ -506,16 +501,20 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   /** The client's multiplayer frames, delivered here: one small object per connection, no closures. */
   static readonly #Sink = class implements MultiplayerSink {
     constructor(readonly peer: WebSocketMultiplayerPeer4) {}
+    /** Is this the current connection's sink? (A stale connection's is not: the peer has cleared it or moved on.) */
+    get current(): boolean {
+      return this.peer.#client?.getMultiplayerSink() === this;
+    }
     connected(protocol: string): void {
-      if (this.peer.#sink !== this) return;
+      if (!this.current) return;
       this.peer.#opened.openedAt = performance.now();
       this.peer.selectedProtocol = protocol;
     }
     packet(data: Uint8Array): void {
-      if (this.peer.#sink === this) this.peer.onMessage(data);
+      if (this.current) this.peer.onMessage(data);
     }
     disconnected(info: CloseInfo | null, error: ConnectError | null): void {
-      if (this.peer.#sink === this) this.peer.onDisconnected(info, error);
+      if (this.current) this.peer.onDisconnected(info, error);
     }
   };
 
@@ -631,7 +630,6 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
     this.#flags = ConnectionStatus.DISCONNECTED; // and neither CLOSING nor EXPIRED
     this.#uniqueId = 0;
     this.#client = null;
-    this.#sink = null;
     this.clearPackets();
   }
 

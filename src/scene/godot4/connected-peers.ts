@@ -184,6 +184,7 @@ interface OwnTable {
 // methods and fields each: # methods cost each instance a slot (V8's brand), fields a slot each.
 const PLACED = 1;
 const ANNOUNCED = 2;
+const TRIES_SHIFT = 2;
 
 export class ConnectedPeers {
   /** Sets with a private table to intern at the end of the tick. */
@@ -194,15 +195,12 @@ export class ConnectedPeers {
   static #floating: ConnectedPeers[] = [];
   /** Sets whose hidden id sits elsewhere than in the interned snapshot of the same ids: moved there at the end of the tick. */
   static #astray: ConnectedPeers[] = [];
-  /** End-of-tick placements still to try for this set (0: not queued). */
-  #placeTries = 0;
 
   #shared: Snapshot = EMPTY;
   /** While changing fast: the sequence privately (then #shared is stale), its members and hash. */
   #table: OwnTable | null = null;
-  /** While a burst spells out a live snapshot: our content is its first #at ids (#shared and #own unused). */
-  #follow: Snapshot | null = null;
-  #at = 0;
+  /** While a burst spells out a live snapshot: our content is its first `at` ids (#shared and #table unused). */
+  #following: { to: Snapshot; at: number } | null = null;
   /** Our own id: hidden from has/size/iteration unless announced to us. */
   #self = 0;
   /** PLACED (our id is in the content: where the others have it, or announced), ANNOUNCED. */
@@ -230,6 +228,27 @@ export class ConnectedPeers {
   private set ownHash(hash: number) {
     if (this.#table !== null) this.#table.hash = hash;
   }
+  private get follow(): Snapshot | null {
+    return this.#following?.to ?? null;
+  }
+  private set follow(to: Snapshot | null) {
+    if (to === null) this.#following = null;
+    else if (this.#following === null) this.#following = { to, at: 0 };
+    else this.#following.to = to;
+  }
+  private get at(): number {
+    return this.#following?.at ?? 0;
+  }
+  private set at(at: number) {
+    if (this.#following !== null) this.#following.at = at;
+  }
+  /** End-of-tick placements still to try for this set (0: not queued), in the flags from TRIES_SHIFT. */
+  private get placeTries(): number {
+    return this.#flags >>> TRIES_SHIFT;
+  }
+  private set placeTries(n: number) {
+    this.#flags = (this.#flags & ((1 << TRIES_SHIFT) - 1)) | (n << TRIES_SHIFT);
+  }
   private get placed(): boolean {
     return (this.#flags & PLACED) !== 0;
   }
@@ -244,7 +263,7 @@ export class ConnectedPeers {
   }
 
   get size(): number {
-    const n = this.#follow ? this.#at : this.own ? this.own.length : this.#shared.order.length;
+    const n = this.follow ? this.at : this.own ? this.own.length : this.#shared.order.length;
     return this.placed && !this.selfAnnounced ? n - 1 : n;
   }
 
@@ -265,7 +284,7 @@ export class ConnectedPeers {
   }
 
   add(id: number): this {
-    if (this.#follow) {
+    if (this.follow) {
       // The next id of the snapshot we follow is not ours yet (no duplicates in a snapshot).
       if (id !== this.#self && this.followNext(id)) {
         this.queuePlace();
@@ -305,18 +324,18 @@ export class ConnectedPeers {
     this.#shared = EMPTY;
     this.own = null;
     this.ownSet = null;
-    this.#follow = null;
+    this.follow = null;
     this.#self = 0;
     this.placed = false;
     this.selfAnnounced = false;
-    this.#placeTries = 0;
+    this.placeTries = 0;
   }
 
   /** The ids in insertion order (a copy: the set may change meanwhile). */
   [Symbol.iterator](): Iterator<number> {
     const hide = this.placed && !this.selfAnnounced ? this.#self : 0;
-    const all = this.#follow ? this.#follow.order : (this.own ?? this.#shared.order);
-    const n = this.#follow ? this.#at : all.length;
+    const all = this.follow ? this.follow.order : (this.own ?? this.#shared.order);
+    const n = this.follow ? this.at : all.length;
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
       const v = all[i] as number;
@@ -327,15 +346,15 @@ export class ConnectedPeers {
 
   /** Do `a` and `b` hold one shared copy of their ids? (For tests and diagnostics.) */
   static shareStorage(a: ConnectedPeers, b: ConnectedPeers): boolean {
-    return a.own === null && b.own === null && !a.#follow && !b.#follow && a.#shared === b.#shared;
+    return a.own === null && b.own === null && !a.follow && !b.follow && a.#shared === b.#shared;
   }
 
   private contains(id: number): boolean {
-    const f = this.#follow;
+    const f = this.follow;
     if (f) {
-      if (this.#at === f.order.length) return f.has(id);
+      if (this.at === f.order.length) return f.has(id);
       const o = f.order;
-      for (let i = 0; i < this.#at; i++) if (o[i] === id) return true;
+      for (let i = 0; i < this.at; i++) if (o[i] === id) return true;
       return false;
     }
     return this.own ? (this.ownSet as Set<number>).has(id) : this.#shared.has(id);
@@ -347,8 +366,7 @@ export class ConnectedPeers {
    */
   private place(): void {
     // Never before the server (1): it comes first on every client.
-    if (this.placed || this.#self === 0 || this.own || this.#follow || this.#shared.order.length === 0)
-      return;
+    if (this.placed || this.#self === 0 || this.own || this.follow || this.#shared.order.length === 0) return;
     const from = this.#shared;
     const self = this.#self;
     const to = from.next(self) ?? findWith(from.order, from.hash, self);
@@ -405,8 +423,8 @@ export class ConnectedPeers {
 
   /** Our id floats and the content changed: look again at the end of the tick (a few times: the others may be told later). */
   private queuePlace(): void {
-    if (this.placed || this.#self === 0 || this.#placeTries > 0) return;
-    this.#placeTries = 64;
+    if (this.placed || this.#self === 0 || this.placeTries > 0) return;
+    this.placeTries = 64;
     ConnectedPeers.#floating.push(this);
     ConnectedPeers.#scheduleFlush();
   }
@@ -503,8 +521,8 @@ export class ConnectedPeers {
       placed = true;
     }
     if (o[j] !== id) return false;
-    this.#follow = to;
-    this.#at = j + 1;
+    this.follow = to;
+    this.at = j + 1;
     this.placed = placed;
     ConnectedPeers.#dirty.push(this);
     ConnectedPeers.#scheduleFlush();
@@ -513,27 +531,27 @@ export class ConnectedPeers {
 
   /** Following: is `id` the next of the snapshot (after our hidden id, if it sits there)? */
   private followNext(id: number): boolean {
-    const o = (this.#follow as Snapshot).order;
-    let at = this.#at;
+    const o = (this.follow as Snapshot).order;
+    let at = this.at;
     if (this.#self !== 0 && o[at] === this.#self) {
       at++;
       this.placed = true;
-      this.#at = at;
+      this.at = at;
     }
     if (o[at] !== id) {
       if (at < o.length) return false;
       // The end of it: a later snapshot that begins with it (the others were told of more since).
       const on = this.longer(id);
       if (!on) return false;
-      this.#follow = on;
+      this.follow = on;
     }
-    this.#at = at + 1;
+    this.at = at + 1;
     return true;
   }
 
   /** A live snapshot that is the one we follow, then `id`, and maybe more. */
   private longer(id: number): Snapshot | undefined {
-    const f = this.#follow as Snapshot;
+    const f = this.follow as Snapshot;
     const n = f.order.length;
     const known = f.next(id);
     if (known) return known;
@@ -554,10 +572,10 @@ export class ConnectedPeers {
 
   /** Following no more: our content so far becomes a private table (interned at the end of the tick). */
   private unfollow(): void {
-    const f = this.#follow;
+    const f = this.follow;
     if (!f) return;
-    this.#follow = null;
-    const own = f.order.slice(0, this.#at);
+    const own = f.order.slice(0, this.at);
+    this.follow = null;
     let hash = 0;
     for (const v of own) hash = (hash + mix(v)) | 0;
     this.own = own;
@@ -568,9 +586,9 @@ export class ConnectedPeers {
 
   /** The end of the tick for a set still following: the snapshot if we spelt all of it out, else its beginning. */
   private settleFollow(): void {
-    const f = this.#follow as Snapshot;
-    this.#follow = null;
-    let at = this.#at;
+    const f = this.follow as Snapshot;
+    let at = this.at;
+    this.follow = null;
     if (this.#self !== 0 && f.order[at] === this.#self) {
       at++;
       this.placed = true;
@@ -605,7 +623,7 @@ export class ConnectedPeers {
     ConnectedPeers.#flushPending = false;
     ConnectedPeers.#tick++;
     for (const set of ConnectedPeers.#dirty.splice(0)) {
-      if (set.#follow) {
+      if (set.follow) {
         set.settleFollow();
         set.place();
         set.checkAstray();
@@ -634,8 +652,8 @@ export class ConnectedPeers {
         if (!other || other.placed || other.wholeKey() !== key) waiting.set(key, set);
         else if (set.pairWith(other)) waiting.delete(key);
       }
-      if (set.placed || set.#self === 0 || --set.#placeTries === 0) {
-        set.#placeTries = 0;
+      if (set.placed || set.#self === 0 || --set.placeTries === 0) {
+        set.placeTries = 0;
         continue;
       }
       ConnectedPeers.#floating.push(set);

@@ -251,8 +251,15 @@ interface SendFailure {
   message: string;
 }
 
-/** What a SceneMultiplayer makes on its first call, send, path or listened signal. */
+/** SceneMultiplayer.onRpcReceived. */
+type RpcObserver = (node: RpcNode, method: string, args: readonly Variant[], from: number) => void;
+
+/** What a SceneMultiplayer makes on its first call, send, path, packet beyond SYS or listened signal: an idle bot has none. */
 interface Active {
+  /** get_remote_sender_id: the sender of the packet being processed, and of the call being run. */
+  sender: number;
+  senderOverride: number;
+  onRpcReceived: RpcObserver | null;
   /** getNode's last answer, for the path string it was asked (a bot names the same node per call). */
   last: LastNode | null;
   writer: PacketWriter | null;
@@ -310,6 +317,9 @@ const AUTO_PROCESS = 4;
 /** A drain is under way (a handler that polls must not re-enter). */
 const PROCESSING = 8;
 const BLOCK_SIGNALS = 16;
+/** The peer's status as last seen, in two bits from STATUS_SHIFT. */
+const STATUS_SHIFT = 5;
+const STATUS = 3 << STATUS_SHIFT;
 
 // Its methods are TypeScript-private, not #private: # methods cost each instance a slot (V8's brand).
 export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
@@ -327,22 +337,23 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   /** Beyond Godot: told of every signal before its listeners (SceneMultiplayerObserver). */
   observer: SceneMultiplayerObserver | null = null;
   /** Beyond Godot: sees every incoming call that passed Godot's checks (a bot's waiters use it). */
-  onRpcReceived: ((node: RpcNode, method: string, args: readonly Variant[], from: number) => void) | null =
-    null;
+  get onRpcReceived(): RpcObserver | null {
+    return this.#active?.onRpcReceived ?? null;
+  }
+  set onRpcReceived(f: RpcObserver | null) {
+    if (f !== null || this.#active !== null) this.activeOf().onRpcReceived = f;
+  }
 
   #rootPath = "/root";
   /** auth_timeout, the clock, the limits: shared by every instance made with the defaults (a bot's). */
   #cfg: MultiplayerSettings = DEFAULT_SETTINGS;
   #peer: MultiplayerPeer | null = null;
-  #lastStatus: ConnectionStatus = ConnectionStatus.DISCONNECTED;
   /**
    * Admitted peers, in admission order (Godot's HashSet keeps insertion order; a client's rpc()
    * sends one relay per peer in it). A client's in a ConnectedPeers: with server_relay on every
    * client holds every peer id, and the bots of one process share one copy.
    */
   #connected: Set<number> | ConnectedPeers = new Set<number>();
-  #remoteSenderId = 0;
-  #remoteSenderOverride = 0;
   #nodes: Map<string, RpcNode> | null = null;
   #manifest: ManifestIndex | null = null;
   #stats: Stats4 | null = null;
@@ -365,13 +376,13 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       const mp = this.mp;
       if (!mp.autoProcess) return;
       mp.updateStatus();
-      if (mp.#lastStatus === ConnectionStatus.CONNECTED) mp.drain();
+      if (mp.lastStatus === ConnectionStatus.CONNECTED) mp.drain();
     }
     connection_status_changed(): void {
       const mp = this.mp;
       mp.updateStatus();
       // Packets queued while we were still connecting are processed once connected.
-      if (mp.autoProcess && mp.#lastStatus === ConnectionStatus.CONNECTED) mp.drain();
+      if (mp.autoProcess && mp.lastStatus === ConnectionStatus.CONNECTED) mp.drain();
     }
     get writer(): PacketWriter {
       this.mp.writer ??= new PacketWriter(256);
@@ -465,8 +476,33 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (options.manifest) this.loadManifest(options.manifest);
   }
 
+  /** The peer's status as last seen (STATUS bits of the flags). */
+  private get lastStatus(): ConnectionStatus {
+    return ((this.#flags & STATUS) >> STATUS_SHIFT) as ConnectionStatus;
+  }
+  private set lastStatus(status: ConnectionStatus) {
+    this.#flags = (this.#flags & ~STATUS) | (status << STATUS_SHIFT);
+  }
+  /** The sender of the packet being processed (0: none). */
+  private get remoteSenderId(): number {
+    return this.#active?.sender ?? 0;
+  }
+  private set remoteSenderId(id: number) {
+    if (id !== 0 || this.#active !== null) this.activeOf().sender = id;
+  }
+  /** The sender of the call being run (rpc with call_local: ourselves). */
+  private get remoteSenderOverride(): number {
+    return this.#active?.senderOverride ?? 0;
+  }
+  private set remoteSenderOverride(id: number) {
+    if (id !== 0 || this.#active !== null) this.activeOf().senderOverride = id;
+  }
+
   private activeOf(): Active {
     this.#active ??= {
+      sender: 0,
+      senderOverride: 0,
+      onRpcReceived: null,
       last: null,
       writer: null,
       sendFailure: null,
@@ -779,12 +815,12 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** Inside an RPC: who called it (our own id in a call_local call); 0 elsewhere. */
   getRemoteSenderId(): number {
-    return this.#remoteSenderOverride || this.#remoteSenderId;
+    return this.remoteSenderOverride || this.remoteSenderId;
   }
 
   /** SceneMultiplayer.clear: forget peers, pending authentications and the path caches. */
   clear(): void {
-    this.#lastStatus = ConnectionStatus.DISCONNECTED;
+    this.lastStatus = ConnectionStatus.DISCONNECTED;
     this.pending = null;
     this.#connected.clear();
     this.cacheI?.clear();
@@ -797,10 +833,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   /** Polls the peer, runs every queued packet and kicks peers whose authentication timed out. */
   poll(): void {
     this.updateStatus();
-    if (this.#lastStatus === ConnectionStatus.DISCONNECTED) return;
+    if (this.lastStatus === ConnectionStatus.DISCONNECTED) return;
     this.#peer?.poll();
     this.updateStatus();
-    if (this.#lastStatus !== ConnectionStatus.CONNECTED) return;
+    if (this.lastStatus !== ConnectionStatus.CONNECTED) return;
     this.drain();
     this.checkAuthTimeouts();
     this.#replication?.process();
@@ -808,9 +844,9 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   private updateStatus(): void {
     const status = this.#peer ? this.#peer.getConnectionStatus() : ConnectionStatus.DISCONNECTED;
-    if (status === this.#lastStatus) return;
-    const was = this.#lastStatus;
-    this.#lastStatus = status;
+    if (status === this.lastStatus) return;
+    const was = this.lastStatus;
+    this.lastStatus = status;
     if (status === ConnectionStatus.DISCONNECTED) {
       // Godot emits first (listeners still see the peers), then clears.
       this.emitSignal(was === ConnectionStatus.CONNECTING ? "connection_failed" : "server_disconnected");
@@ -1062,7 +1098,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         this.processOne(sender, packet, mode, channel);
         // Processing may have closed the connection.
         this.updateStatus();
-        if (this.#lastStatus !== ConnectionStatus.CONNECTED) break;
+        if (this.lastStatus !== ConnectionStatus.CONNECTED) break;
       }
     } finally {
       this.#flags &= ~PROCESSING;
@@ -1118,11 +1154,11 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       this.processSys(sender, p, mode, channel);
       return;
     }
-    this.#remoteSenderId = sender;
+    this.remoteSenderId = sender;
     try {
       this.processPacket(sender, p);
     } finally {
-      this.#remoteSenderId = 0;
+      this.remoteSenderId = 0;
     }
   }
 
@@ -1245,11 +1281,11 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
           process = true;
         }
         if (process) {
-          this.#remoteSenderId = target;
+          this.remoteSenderId = target;
           try {
             this.processPacket(target, inner);
           } finally {
-            this.#remoteSenderId = 0;
+            this.remoteSenderId = 0;
           }
         }
         return;
@@ -1346,8 +1382,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   // ---- handlers, events, counters ----
 
   private invoke(node: RpcNode, method: RpcMethod, args: Variant[], sender: number): void {
-    const saved = this.#remoteSenderOverride;
-    if (sender) this.#remoteSenderOverride = sender;
+    const saved = this.remoteSenderOverride;
+    if (sender) this.remoteSenderOverride = sender;
     const from = this.getRemoteSenderId();
     try {
       const observer = this.onRpcReceived;
@@ -1368,7 +1404,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         }
       }
     } finally {
-      this.#remoteSenderOverride = saved;
+      this.remoteSenderOverride = saved;
     }
   }
 
