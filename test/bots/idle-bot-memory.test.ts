@@ -3,11 +3,13 @@
  * connection's): no WebSocketPeer (the multiplayer peer gets the frames; getPeer(1) makes one on
  * the first send), no half-read frame state once the greeting's frames are read, no close record,
  * no fault counters. Counted with v8.queryObjects (live instances after a full GC) in a swarm of
- * idle bots; then the peer is made on first use and works.
+ * idle bots; then the peer is made on first use and works, and an emitter's only listener is
+ * kept in a three-field record.
  */
 import { queryObjects } from "node:v8";
 import test from "ava";
 import { Bot, type Godot4Bot } from "../../src/bots/index.js";
+import { Slot } from "../../src/core/signal-emitter.js";
 import { Faults4 } from "../../src/scene/godot4/scene-multiplayer.js";
 import { ExampleGame4 } from "../../src/server/index.js";
 import { Ending } from "../../src/websocket/connection.js";
@@ -19,7 +21,7 @@ import { GAME4_MANIFEST_FILE } from "./game4.js";
 const live = (ctor: abstract new (...args: never[]) => unknown): number =>
   queryObjects(ctor as unknown as () => unknown, { format: "count" }) as number;
 
-test("a swarm of idle Godot 4 bots told of each other holds no WebSocketPeer, half-read frame, close record nor fault counters; the first call makes the bot's peer", async (t) => {
+test("a swarm of idle Godot 4 bots told of each other holds no WebSocketPeer, half-read frame, close record nor fault counters; the first call makes the bot's peer; a bot's one listener is a record, not an array", async (t) => {
   const g = new ExampleGame4({ keepLines: 0 });
   t.teardown(() => g.stop());
   const url = `ws://127.0.0.1:${await g.listen(0)}`;
@@ -38,4 +40,12 @@ test("a swarm of idle Godot 4 bots told of each other holds no WebSocketPeer, ha
   await bot.request(1, "Main", "ping", [7], { method: "pong", match: (a) => a[0] === 7 });
   t.is(live(WebSocketPeer), (before[0] ?? 0) + 1, "the caller's peer, made by its first send");
   t.is(bot.telemetry.callsOut.get("Main:ping"), 1);
+  // One listener on each bot (what a swarm's holder or script adds): a Slot record each, no array.
+  const slots = live(Slot);
+  const seen: number[] = [];
+  const onPeer = (id: number) => seen.push(id);
+  for (const b of bots) b.on("peer_connected", onPeer);
+  t.is(live(Slot), slots + n);
+  for (const b of bots) b.off("peer_connected", onPeer);
+  t.is(live(Slot), slots);
 });
