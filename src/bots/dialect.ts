@@ -41,7 +41,7 @@ export interface BotNode {
 }
 
 /** What a dialect tells its bot (events up): direct calls on one object per bot, no listeners. */
-export interface DialectHost {
+export interface DialectHost extends OpeningTimes {
   /** The server gave us our id and announced the peers already there: the join is complete. */
   joined(): void;
   /**

@@ -11,9 +11,10 @@
  * own close the server's answer ends it; after a protocol fault we send its code, stop reading
  * and end our side; closeTimeoutMs after any close sent, the socket is destroyed.
  *
- * Memory: one object per connection besides the socket. Socket listeners are module-level
- * functions that find their connection on the socket (kConnection), as `ws` does; timers get the
- * connection as an argument instead of closing over it.
+ * Memory: one object per connection besides the socket while it idles; what a half-read frame,
+ * the end, network conditions or a heartbeat need is a record made when needed. Socket listeners
+ * are module-level functions that find their connection on the socket (kConnection), as `ws`
+ * does; timers get the connection as an argument instead of closing over it.
  */
 import * as net from "node:net";
 import * as tls from "node:tls";
@@ -40,12 +41,14 @@ type OwnedSocket = net.Socket & { [kConnection]?: ClientConnection };
 
 /** Who hears of a connection's life (the WebSocketClient). Stale connections are the owner's to ignore. */
 export interface ConnectionOwner {
-  /** The handshake completed (protocol in conn.protocol). */
-  _wsOpen(conn: ClientConnection): void;
+  /** The handshake completed; `protocol`: the subprotocol the server chose ("" if none). */
+  _wsOpen(conn: ClientConnection, protocol: string): void;
   /** A whole message from the server. */
   _wsMessage(conn: ClientConnection, data: Uint8Array, isString: boolean): void;
   /** The socket is gone: conn.opened says whether the handshake had completed. */
   _wsClose(conn: ClientConnection): void;
+  /** After our close frame, how long to wait for the server's (ms): asked when the close is sent. */
+  readonly closeTimeoutMs: number;
 }
 
 export interface ConnectOptions {
@@ -62,7 +65,6 @@ export interface ConnectOptions {
   /** Largest message accepted: larger closes with 1009. */
   readonly maxPayload: number;
   readonly connectTimeoutMs: number;
-  readonly closeTimeoutMs: number;
   readonly noDelay: boolean;
   readonly heartbeat: HeartbeatOptions | null;
   /** Network conditions on this connection (link-conditions.ts), or null: the socket is used bare. */
@@ -79,49 +81,54 @@ interface Opening {
   readonly heartbeat: HeartbeatOptions | null;
 }
 
-// ClientConnection's flags: one number, not a field each (a swarm holds 20,000 connections).
-const PAUSED = 1;
-const CLOSE_SENT = 2;
-const CLOSE_RECEIVED = 4;
-const FAULTED = 8;
+// ClientConnection's flags, in FrameReceiver's `flags` below its own (one number, not a field
+// each: a swarm holds 20,000 connections): the ReadyState (STATE bits; CONNECTING at first),
+// PAUSED, CLOSE_SENT, CLOSE_RECEIVED, FAULTED (a protocol fault: reading stopped, our close
+// carries its code), LINK_HELD, OPENED.
+// Its methods are TypeScript-private, not #private: # methods cost each instance a slot (V8's brand).
+/** The low bits: the ReadyState. */
+const STATE = 3;
+const PAUSED = 4;
+const CLOSE_SENT = 8;
+const CLOSE_RECEIVED = 16;
+const FAULTED = 32;
 /** Reading the socket stopped because the incoming link holds an input buffer's worth. */
-const LINK_HELD = 16;
+const LINK_HELD = 64;
+/** The handshake completed. */
+const OPENED = 128;
+
+/** Both directions of a shaped link (network conditions), and the heartbeat: what Godot has not. */
+interface Beyond {
+  up: LinkDirection | null;
+  down: LinkDirection | null;
+  heartbeat: Heartbeat | null;
+}
+
+/** How a connection ended: made at the first sign of an end. Exported for the idle-memory test (not from the index). */
+export class Ending {
+  closeCode = 1006;
+  closeReason: Buffer = EMPTY;
+  initiatedBy: CloseInitiator | null = null;
+  error: Error | null = null;
+  failure: ConnectError | null = null;
+}
 
 export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   readonly socket: net.Socket;
   readonly #owner: ConnectionOwner;
-  #state: ReadyState = ReadyState.CONNECTING;
   /** Until the handshake completes: what it needs (null after: an open connection keeps none of it). */
   #opening: Opening | null;
   /** The connect timeout, then the close timeout. */
   #timer: NodeJS.Timeout | null;
-  readonly #closeTimeoutMs: number;
-  #heartbeat: Heartbeat | null = null;
-  /** PAUSED, CLOSE_SENT, CLOSE_RECEIVED, FAULTED (a protocol fault: reading stopped, our close carries its code), LINK_HELD. */
-  #flags = 0;
   /** Frames of this tick not yet written: one buffer, or several (lazily an array). */
   #pending: Buffer | Buffer[] | null = null;
   #pendingBytes = 0;
-  #pendingCount = 0;
   /** Messages sent whose write has not completed. */
   #inFlight = 0;
-  /** The shaped directions (network conditions), or null: bytes go straight to and from the socket. */
-  #up: LinkDirection | null = null;
-  #down: LinkDirection | null = null;
-
-  /** The subprotocol the server chose ("" if none). */
-  protocol = "";
-  /** The handshake completed. */
-  opened = false;
-  /** The code of the server's close frame (1005: it had none; 1006: none came). */
-  closeCode = 1006;
-  closeReason: Buffer = EMPTY;
-  /** Who started the end (null: nobody on this side; the client infers server or network). */
-  initiatedBy: CloseInitiator | null = null;
-  /** The first error seen: socket, TLS, handshake or protocol. */
-  error: Error | null = null;
-  /** Set when the server answered the upgrade with another HTTP status. */
-  failure: ConnectError | null = null;
+  /** Beyond Godot: the shaped directions (network conditions) and the heartbeat; null: neither. */
+  #beyond: Beyond | null = null;
+  /** How it ended, made at the first sign of an end (an open connection has none). */
+  #ending: Ending | null = null;
 
   constructor(owner: ConnectionOwner, options: ConnectOptions) {
     super();
@@ -135,7 +142,6 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
       noDelay: options.noDelay,
       heartbeat: options.heartbeat,
     };
-    this.#closeTimeoutMs = options.closeTimeoutMs;
     // Plain sockets read into one buffer shared by all (what is kept is copied): no allocation
     // per read, which after a burst of reads (a greeting) would leave the allocator fragmented.
     const socket: OwnedSocket = options.tls
@@ -153,37 +159,87 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
       // Written at once: the socket holds it until it is connected (and TLS is up).
       socket.write(request, "latin1");
     } else {
-      this.#shape(link);
+      this.shape(link);
       // TCP's handshake takes a round trip through the link before the request can leave.
       const rtt = (link.up ? drawDelayMs(link.up) : 0) + (link.down ? drawDelayMs(link.down) : 0);
-      this.#up?.hold(rtt);
-      this.#write(Buffer.from(request, "latin1"));
+      this.up?.hold(rtt);
+      this.write(Buffer.from(request, "latin1"));
     }
     this.#timer = setTimeout(connectTimedOut, options.connectTimeoutMs, this);
     this.#timer.unref();
   }
 
+  private get state(): ReadyState {
+    return (this.flags & STATE) as ReadyState;
+  }
+
+  private set state(state: ReadyState) {
+    this.flags = (this.flags & ~STATE) | state;
+  }
+
+  /** The handshake completed. */
+  get opened(): boolean {
+    return (this.flags & OPENED) !== 0;
+  }
+
+  /** The code of the server's close frame (1005: it had none; 1006: none came). */
+  get closeCode(): number {
+    return this.#ending?.closeCode ?? 1006;
+  }
+
+  get closeReason(): Buffer {
+    return this.#ending?.closeReason ?? EMPTY;
+  }
+
+  /** Who started the end (null: nobody on this side; the client infers server or network). */
+  get initiatedBy(): CloseInitiator | null {
+    return this.#ending?.initiatedBy ?? null;
+  }
+
+  /** The first error seen: socket, TLS, handshake or protocol. */
+  get error(): Error | null {
+    return this.#ending?.error ?? null;
+  }
+
+  /** Set when the server answered the upgrade with another HTTP status. */
+  get failure(): ConnectError | null {
+    return this.#ending?.failure ?? null;
+  }
+
+  private ending(): Ending {
+    this.#ending ??= new Ending();
+    return this.#ending;
+  }
+
+  private get up(): LinkDirection | null {
+    return this.#beyond?.up ?? null;
+  }
+
+  private get down(): LinkDirection | null {
+    return this.#beyond?.down ?? null;
+  }
+
   get readyState(): ReadyState {
-    return this.#state;
+    return this.state;
   }
 
   get isOpen(): boolean {
-    return this.#state === ReadyState.OPEN;
+    return this.state === ReadyState.OPEN;
   }
 
   get isPaused(): boolean {
-    return (this.#flags & PAUSED) !== 0;
+    return (this.flags & PAUSED) !== 0;
   }
 
   /** Bytes given to send that are not yet handed to the kernel (frame headers included). */
   get bufferedAmount(): number {
-    return this.socket.writableLength + this.#pendingBytes + (this.#up?.queuedBytes ?? 0);
+    return this.socket.writableLength + this.#pendingBytes + (this.up?.queuedBytes ?? 0);
   }
 
   /** Bytes waiting on the shaped link, each way (null: no network conditions). */
   get linkBacklog(): { readonly up: number; readonly down: number } | null {
-    if (this.#up === null && this.#down === null) return null;
-    return { up: this.#up?.queuedBytes ?? 0, down: this.#down?.queuedBytes ?? 0 };
+    if (this.up === null && this.down === null) return null;
+    return { up: this.up?.queuedBytes ?? 0, down: this.down?.queuedBytes ?? 0 };
   }
 
   /** Messages sent whose write has not completed. */
@@ -196,7 +252,6 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     const frame = encodeFrame(binary ? Opcode.BINARY : Opcode.TEXT, data);
     this.#inFlight++;
     this.#pendingBytes += frame.length;
-    this.#pendingCount++;
     const pending = this.#pending;
     if (pending === null) {
       this.#pending = frame;
@@ -210,61 +265,61 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** Sends a ping (heartbeat). */
   ping(): void {
-    if (this.#state === ReadyState.OPEN) this.#writeNow(encodeFrame(Opcode.PING, EMPTY));
+    if (this.state === ReadyState.OPEN) this.writeNow(encodeFrame(Opcode.PING, EMPTY));
   }
 
   /** The user closes with `code` and `reason` (checked by the caller). */
   close(code: number, reason: Uint8Array): void {
-    this.initiatedBy ??= "client";
-    this.#sendClose(code, reason);
+    this.ending().initiatedBy ??= "client";
+    this.sendClose(code, reason);
   }
 
   /** Drops the TCP connection at once, with no close frame; `initiatedBy` says who, if not the user. */
   terminate(initiatedBy?: CloseInitiator): void {
-    if (this.#state === ReadyState.CLOSED) return;
-    if (initiatedBy !== undefined) this.initiatedBy ??= initiatedBy;
-    if (this.#state === ReadyState.CONNECTING) {
-      this.error ??= new Error("WebSocket was closed before the connection was established");
+    if (this.state === ReadyState.CLOSED) return;
+    if (initiatedBy !== undefined) this.ending().initiatedBy ??= initiatedBy;
+    if (this.state === ReadyState.CONNECTING) {
+      this.ending().error ??= new Error("WebSocket was closed before the connection was established");
     }
-    this.#state = ReadyState.CLOSING;
+    this.state = ReadyState.CLOSING;
     this.stopReading();
-    this.#stopLink();
+    this.stopLink();
     this.socket.destroy();
   }
 
   /** Stops reading from the socket (poll-mode backpressure). */
   pause(): void {
     if (
-      (this.#flags & PAUSED) !== 0 ||
-      this.#state === ReadyState.CONNECTING ||
-      this.#state === ReadyState.CLOSED
+      (this.flags & PAUSED) !== 0 ||
+      this.state === ReadyState.CONNECTING ||
+      this.state === ReadyState.CLOSED
     )
       return;
-    this.#flags |= PAUSED;
+    this.flags |= PAUSED;
     this.socket.pause();
   }
 
   /** Reads on: first what the pause left of the last chunk (on the next turn of the loop), then the socket. */
   resume(): void {
-    if ((this.#flags & PAUSED) === 0) return;
-    this.#flags &= ~PAUSED;
+    if ((this.flags & PAUSED) === 0) return;
+    this.flags &= ~PAUSED;
     // A shaped link delivers what it held on the next turn too (never inside the caller's poll).
-    if (this.hasUnread || this.#down !== null) setImmediate(readOn, this);
+    if (this.hasUnread || this.down !== null) setImmediate(readOn, this);
     else this.socket.resume();
   }
 
   /** @internal Reads what the pause left, then the socket, unless paused again meanwhile. */
   _readOn(): void {
-    if ((this.#flags & PAUSED) !== 0 || this.#state === ReadyState.CLOSED) return;
+    if ((this.flags & PAUSED) !== 0 || this.state === ReadyState.CLOSED) return;
     this.readUnread();
-    if ((this.#flags & PAUSED) !== 0) return;
-    this.#resumeSocket();
-    this.#down?.kick();
+    if ((this.flags & PAUSED) !== 0) return;
+    this.resumeSocket();
+    this.down?.kick();
   }
 
   heartbeatDead(timeoutMs: number): void {
-    this.initiatedBy ??= "heartbeat";
-    this.error ??= new Error(`no answer to a ping within ${timeoutMs} ms: link is dead`);
+    this.ending().initiatedBy ??= "heartbeat";
+    this.ending().error ??= new Error(`no answer to a ping within ${timeoutMs} ms: link is dead`);
     this.terminate();
   }
 
@@ -272,16 +327,15 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   _flush(): void {
     const pending = this.#pending;
     if (pending === null) return;
-    const count = this.#pendingCount;
+    const count = Array.isArray(pending) ? pending.length : 1;
     const bytes = this.#pendingBytes;
     this.#pending = null;
-    this.#pendingCount = 0;
     this.#pendingBytes = 0;
     if (!this.socket.writable) {
       this.#inFlight -= count;
       return;
     }
-    this.#write(Array.isArray(pending) ? Buffer.concat(pending, bytes) : pending, () => {
+    this.write(Array.isArray(pending) ? Buffer.concat(pending, bytes) : pending, () => {
       this.#inFlight -= count;
     });
   }
@@ -289,8 +343,8 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   /** @internal The connect timeout passed. */
   _connectTimedOut(): void {
     this.#timer = null;
-    if (this.#state !== ReadyState.CONNECTING) return;
-    this.error ??= new Error("Opening handshake has timed out");
+    if (this.state !== ReadyState.CONNECTING) return;
+    this.ending().error ??= new Error("Opening handshake has timed out");
     this.terminate();
   }
 
@@ -303,7 +357,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   // ---- frames from the receiver ----
 
   protected get readPaused(): boolean {
-    return (this.#flags & PAUSED) !== 0;
+    return (this.flags & PAUSED) !== 0;
   }
 
   protected onMessage(data: Uint8Array, isString: boolean): void {
@@ -311,7 +365,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   protected onPing(data: Uint8Array): void {
-    if (this.#state === ReadyState.OPEN) this.#writeNow(encodeFrame(Opcode.PONG, data));
+    if (this.state === ReadyState.OPEN) this.writeNow(encodeFrame(Opcode.PONG, data));
   }
 
   protected onPong(_data: Uint8Array): void {
@@ -319,74 +373,77 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
   }
 
   protected onCloseFrame(code: number, reason: Buffer): void {
-    this.#flags |= CLOSE_RECEIVED;
-    this.closeCode = code;
-    this.closeReason = reason;
+    this.flags |= CLOSE_RECEIVED;
+    this.ending().closeCode = code;
+    this.ending().closeReason = reason;
     // Reading goes on (to see the end of the TCP connection) even if backpressure paused it.
-    if ((this.#flags & PAUSED) !== 0) this.#resumeSocket();
-    this.#sendClose(code, reason);
+    if ((this.flags & PAUSED) !== 0) this.resumeSocket();
+    this.sendClose(code, reason);
   }
 
   protected onProtocolError(error: ProtocolError): void {
-    this.#flags |= FAULTED;
-    this.error ??= error;
-    this.initiatedBy ??= "client";
-    if ((this.#flags & PAUSED) !== 0) this.#resumeSocket();
-    this.#sendClose(error.closeCode, EMPTY);
+    this.flags |= FAULTED;
+    this.ending().error ??= error;
+    this.ending().initiatedBy ??= "client";
+    if ((this.flags & PAUSED) !== 0) this.resumeSocket();
+    this.sendClose(error.closeCode, EMPTY);
   }
 
   // ---- internals ----
 
   /** Sends our close frame once; ends our side once both closes are known (as `ws`). */
-  #sendClose(code: number, reason: Uint8Array): void {
-    if (this.#state === ReadyState.CLOSED) return;
-    if (this.#state === ReadyState.CONNECTING) {
+  private sendClose(code: number, reason: Uint8Array): void {
+    if (this.state === ReadyState.CLOSED) return;
+    if (this.state === ReadyState.CONNECTING) {
       this.terminate();
       return;
     }
-    if (this.#state === ReadyState.CLOSING) {
-      if ((this.#flags & CLOSE_SENT) !== 0 && (this.#flags & (CLOSE_RECEIVED | FAULTED)) !== 0) this.#end();
+    if (this.state === ReadyState.CLOSING) {
+      if ((this.flags & CLOSE_SENT) !== 0 && (this.flags & (CLOSE_RECEIVED | FAULTED)) !== 0) this.end();
       return;
     }
-    this.#state = ReadyState.CLOSING;
-    this.#writeNow(encodeClose(code, reason));
-    this.#flags |= CLOSE_SENT;
-    if ((this.#flags & (CLOSE_RECEIVED | FAULTED)) !== 0) this.#end();
+    this.state = ReadyState.CLOSING;
+    this.writeNow(encodeClose(code, reason));
+    this.flags |= CLOSE_SENT;
+    if ((this.flags & (CLOSE_RECEIVED | FAULTED)) !== 0) this.end();
     if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = setTimeout(closeTimedOut, this.#closeTimeoutMs, this);
+    this.#timer = setTimeout(closeTimedOut, this.#owner.closeTimeoutMs, this);
   }
 
   /** A control frame: after the frames already queued this tick, at once. */
-  #writeNow(frame: Buffer): void {
+  private writeNow(frame: Buffer): void {
     this._flush();
-    if (this.socket.writable) this.#write(frame);
+    if (this.socket.writable) this.write(frame);
   }
 
   /** To the socket, or down the shaped link. */
-  #write(bytes: Buffer, done?: () => void): void {
-    if (this.#up === null) this.socket.write(bytes, done);
-    else this.#up.push(bytes, done);
+  private write(bytes: Buffer, done?: () => void): void {
+    if (this.up === null) this.socket.write(bytes, done);
+    else this.up.push(bytes, done);
   }
 
   /** Ends our side: at once, or after the bytes still on the shaped link. */
-  #end(): void {
-    if (this.#up === null) this.socket.end();
-    else this.#up.end();
+  private end(): void {
+    if (this.up === null) this.socket.end();
+    else this.up.end();
   }
 
-  #resumeSocket(): void {
-    if ((this.#flags & LINK_HELD) === 0) this.socket.resume();
+  private resumeSocket(): void {
+    if ((this.flags & LINK_HELD) === 0) this.socket.resume();
   }
 
   /** Installs the shaped directions: the up one writes to the socket, the down one feeds the frame reader. */
-  #shape(link: LinkShape): void {
-    if (link.up) this.#up = new LinkDirection(link.up, new UpSink(this));
-    if (link.down) this.#down = new LinkDirection(link.down, new DownSink(this));
+  private shape(link: LinkShape): void {
+    this.#beyond = {
+      up: link.up ? new LinkDirection(link.up, new UpSink(this)) : null,
+      down: link.down ? new LinkDirection(link.down, new DownSink(this)) : null,
+      heartbeat: null,
+    };
   }
 
-  #stopLink(): void {
-    this.#up?.stop();
-    this.#down?.stop();
+  private stopLink(): void {
+    this.up?.stop();
+    this.down?.stop();
   }
 
   /** @internal Bytes off the outgoing link, to the socket. */
@@ -402,22 +459,22 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** @internal Bytes off the incoming link; false while reading is paused (they wait on the link). */
   _linkRead(chunk: Buffer): boolean {
-    if ((this.#flags & PAUSED) !== 0 && !this.stopped && this.#state !== ReadyState.CLOSED) return false;
-    this.#take(chunk, false);
-    const down = this.#down;
-    if ((this.#flags & LINK_HELD) !== 0 && down !== null && down.queuedBytes < this.maxPayload / 2) {
-      this.#flags &= ~LINK_HELD;
-      if ((this.#flags & PAUSED) === 0) this.socket.resume();
+    if ((this.flags & PAUSED) !== 0 && !this.stopped && this.state !== ReadyState.CLOSED) return false;
+    this.take(chunk, false);
+    const down = this.down;
+    if ((this.flags & LINK_HELD) !== 0 && down !== null && down.queuedBytes < this.maxPayload / 2) {
+      this.flags &= ~LINK_HELD;
+      if ((this.flags & PAUSED) === 0) this.socket.resume();
     }
     return true;
   }
 
   /** @internal The server's end of the stream, off the incoming link. */
   _linkReadEnd(): void {
-    if (this.#state !== ReadyState.CLOSED) this.#ended();
+    if (this.state !== ReadyState.CLOSED) this.ended();
   }
 
-  #handshake(chunk: Buffer, transient: boolean): void {
+  private handshake(chunk: Buffer, transient: boolean): void {
     const opening = this.#opening;
     if (opening === null) return;
     const buf = opening.answer === null ? chunk : Buffer.concat([opening.answer, chunk]);
@@ -425,7 +482,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     const end = buf.indexOf("\r\n\r\n", 0, "latin1");
     if (end === -1) {
       if (buf.length > MAX_RESPONSE_HEAD) {
-        this.#handshakeFailed(
+        this.handshakeFailed(
           new HandshakeError(`the server's answer head is over ${MAX_RESPONSE_HEAD} bytes`),
         );
       } else {
@@ -438,7 +495,7 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
     try {
       const answer = parseAnswer(buf.toString("latin1", 0, end));
       if (answer.status !== 101) {
-        this.failure = new ConnectError(
+        this.ending().failure = new ConnectError(
           `server answered the upgrade with HTTP ${answer.status} ${answer.statusText}`.trim(),
           { reason: "http-status", httpStatus: answer.status },
         );
@@ -448,46 +505,48 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
       protocol = checkAnswer(answer, opening.key, opening.protocols);
     } catch (err) {
       if (!(err instanceof HandshakeError)) throw err;
-      this.#handshakeFailed(err);
+      this.handshakeFailed(err);
       return;
     }
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     this.#opening = null;
-    this.#state = ReadyState.OPEN;
-    this.opened = true;
-    this.protocol = protocol;
+    this.state = ReadyState.OPEN;
+    this.flags |= OPENED;
     this.socket.setNoDelay(opening.noDelay);
-    if (opening.heartbeat !== null) this.#heartbeat = new Heartbeat(this, opening.heartbeat);
-    this.#owner._wsOpen(this);
+    if (opening.heartbeat !== null) {
+      this.#beyond ??= { up: null, down: null, heartbeat: null };
+      this.#beyond.heartbeat = new Heartbeat(this, opening.heartbeat);
+    }
+    this.#owner._wsOpen(this, protocol);
     // Frames may follow the answer in the same chunk.
     if (buf.length > end + 4) this.receive(buf.subarray(end + 4), transient);
   }
 
-  #handshakeFailed(error: HandshakeError): void {
-    this.error ??= error;
+  private handshakeFailed(error: HandshakeError): void {
+    this.ending().error ??= error;
     this.terminate();
   }
 
-  #closed(): void {
+  private closed(): void {
     if (!this.opened && this.error === null && this.failure === null) {
       // The server dropped the connection without answering: what Node's http client calls it.
-      this.error = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+      this.ending().error = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
     }
-    this.#state = ReadyState.CLOSED;
+    this.state = ReadyState.CLOSED;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
-    this.#heartbeat?.stop();
+    this.#beyond?.heartbeat?.stop();
     // Frames still unread in a paused socket are read now (as `ws` does): a close frame among them counts.
     if (this.opened && !this.stopped) {
-      this.#flags &= ~PAUSED;
+      this.flags &= ~PAUSED;
       this.readUnread();
       // What the link held back (due, but reading was paused) had arrived: it counts too.
-      this.#down?.kick();
+      this.down?.kick();
       const rest = this.socket.readableEnded ? null : (this.socket.read() as Buffer | null);
       if (rest !== null) this.receive(rest);
     }
-    this.#stopLink();
+    this.stopLink();
     this.stopReading();
     this.#pending = null;
     this.#owner._wsClose(this);
@@ -495,58 +554,58 @@ export class ClientConnection extends FrameReceiver implements HeartbeatTarget {
 
   /** @internal Bytes from the socket; `transient`: the chunk is read into again after this call. */
   _onData(chunk: Buffer, transient: boolean): void {
-    const down = this.#down;
+    const down = this.down;
     if (down !== null) {
       // Copied: the link keeps it past this call. Past an input buffer's worth on the link, the
       // socket is not read: the server's send buffer fills, as behind a slow link.
       down.push(transient ? Buffer.from(chunk) : chunk);
-      if ((this.#flags & LINK_HELD) === 0 && down.queuedBytes >= this.maxPayload) {
-        this.#flags |= LINK_HELD;
+      if ((this.flags & LINK_HELD) === 0 && down.queuedBytes >= this.maxPayload) {
+        this.flags |= LINK_HELD;
         this.socket.pause();
       }
       return;
     }
-    this.#take(chunk, transient);
+    this.take(chunk, transient);
   }
 
   /** Bytes that arrived (through the link, if any): the handshake's answer, then frames. */
-  #take(chunk: Buffer, transient: boolean): void {
-    if (this.#state === ReadyState.CONNECTING) {
-      this.#handshake(chunk, transient);
+  private take(chunk: Buffer, transient: boolean): void {
+    if (this.state === ReadyState.CONNECTING) {
+      this.handshake(chunk, transient);
       return;
     }
-    this.#heartbeat?.alive();
+    this.#beyond?.heartbeat?.alive();
     this.receive(chunk, transient);
   }
 
   /** @internal The server ended its side: end ours (the socket then closes). */
   _onEnd(): void {
-    if (this.#down !== null) this.#down.end();
-    else this.#ended();
+    if (this.down !== null) this.down.end();
+    else this.ended();
   }
 
-  #ended(): void {
-    if (this.#state < ReadyState.CLOSING) this.#state = ReadyState.CLOSING;
-    this.#end();
+  private ended(): void {
+    if (this.state < ReadyState.CLOSING) this.state = ReadyState.CLOSING;
+    this.end();
   }
 
   /** @internal Every socket error is followed by 'close'; the first one is kept for the report there. */
   _onError(err: Error): void {
     // A reset behind bytes still on the incoming link is seen after them (TCP's order).
-    if (this.#down !== null && this.#down.queued > 0) this.#down.after(() => this.#onError(err));
-    else this.#onError(err);
+    if (this.down !== null && this.down.queued > 0) this.down.after(() => this.onError(err));
+    else this.onError(err);
   }
 
-  #onError(err: Error): void {
-    this.error ??= err;
-    if (this.#state < ReadyState.CLOSING) this.#state = ReadyState.CLOSING;
+  private onError(err: Error): void {
+    this.ending().error ??= err;
+    if (this.state < ReadyState.CLOSING) this.state = ReadyState.CLOSING;
     this.socket.destroy();
   }
 
   /** @internal The socket is closed: seen once the bytes still on the incoming link are delivered (TCP's order). */
   _onClose(): void {
-    if (this.#down !== null && this.#down.queued > 0) this.#down.after(() => this.#closed());
-    else this.#closed();
+    if (this.down !== null && this.down.queued > 0) this.down.after(() => this.closed());
+    else this.closed();
   }
 }
 

@@ -73,6 +73,23 @@ type Incoming =
   | { readonly kind: "close"; readonly info: CloseInfo }
   | { readonly kind: "fail"; readonly error: ConnectError };
 
+/** The events not yet delivered, from `head` on, and the messages' count and bytes among them. */
+interface EventQueue {
+  readonly events: Incoming[];
+  head: number;
+  bytes: number;
+  messages: number;
+}
+
+// WebSocketClient's flags. Its methods are TypeScript-private, not #private: # methods cost each
+// instance a slot (V8's brand).
+/** The low bits: the ConnectionStatus. */
+const STATUS = 3;
+/** The connection is in multiplayer mode (gdMpApi): frames go to the sink. */
+const MULTIPLAYER = 4;
+/** poll() (or a delivery on arrival) is under way. */
+const POLLING = 8;
+
 interface Waiter {
   readonly resolve: (protocol: string) => void;
   readonly reject: (err: Error) => void;
@@ -80,6 +97,8 @@ interface Waiter {
 
 /** Godot 3's default limits, shared by every client that keeps the default sizes. */
 const DEFAULT_LIMITS: BufferLimits = Object.freeze(bufferLimits(GODOT3_CLIENT_BUFFERS));
+/** The limits of other sizes, by their (never changed) sizes object: clients made with one options object share them. */
+const LIMITS = new WeakMap<BufferSizes, BufferLimits>();
 
 function isNonNegativeInt(v: number): boolean {
   return Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1;
@@ -127,23 +146,19 @@ const shared = (s: ClientSettings): ClientSettings =>
 export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implements ConnectionOwner {
   /** The settings, never changed in place (a setter replaces them): clients made with the defaults share one. */
   #s: ClientSettings;
-  #peer = new WebSocketPeer();
+  /** getPeer(1), made on first use: an idle client in multiplayer mode never needs one (its sink gets the frames). */
+  #peer: WebSocketPeer | null = null;
   /** The connection of the current attempt (connecting or connected); replaced on every connectToUrl. */
   #conn: ClientConnection | null = null;
   /** What the current attempt was given. */
-  #url: WebSocketUrl | null = null;
-  #limits: BufferLimits = DEFAULT_LIMITS;
-  #multiplayer = false;
   /** Transport events not yet delivered (poll mode), made when first needed. */
-  #queue: Incoming[] | null = null;
-  #queueHead = 0;
-  #queuedBytes = 0;
-  #queuedMessages = 0;
+  #queue: EventQueue | null = null;
   /** connectToUrlAsync promises waiting on the current attempt. */
-  #waiters: Waiter[] | null = null;
-  #status: ConnectionStatus = ConnectionStatus.DISCONNECTED;
+  /** Until the current attempt opens: its URL (for its errors) and the connectToUrlAsync promises waiting on it. */
+  #attempt: { readonly url: WebSocketUrl; waiters: Waiter[] | null } | null = null;
   #sink: MultiplayerSink | null = null;
-  #polling = false;
+  /** The status (STATUS bits; DISCONNECTED at first), MULTIPLAYER, POLLING: one number, not a field each. */
+  #flags: number = ConnectionStatus.DISCONNECTED;
   /** Beyond Godot: every message and byte this client received and sent, at the socket. */
   readonly traffic: Traffic = { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 };
   /** The typed error behind the last call that returned a Godot error code. */
@@ -199,6 +214,14 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     });
   }
 
+  private get status(): ConnectionStatus {
+    return (this.#flags & STATUS) as ConnectionStatus;
+  }
+
+  private set status(status: ConnectionStatus) {
+    this.#flags = (this.#flags & ~STATUS) | status;
+  }
+
   // ---- WebSocketClient ----
 
   /**
@@ -213,7 +236,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     customHeaders: readonly string[] = [],
   ): GodotError {
     if (this.#conn)
-      return this.#fail(new WebSocketError("already connecting or connected", GodotError.ERR_ALREADY_IN_USE));
+      return this.fail(new WebSocketError("already connecting or connected", GodotError.ERR_ALREADY_IN_USE));
     let parsed: WebSocketUrl;
     let headers: HeaderLine[];
     let protos: string[];
@@ -222,11 +245,11 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
       protos = checkProtocols(protocols);
       headers = parseCustomHeaders(customHeaders);
     } catch (err) {
-      if (err instanceof WebSocketError) return this.#fail(err);
+      if (err instanceof WebSocketError) return this.fail(err);
       throw err;
     }
     if (gdMpApi && !this.#sink) {
-      return this.#fail(
+      return this.fail(
         new WebSocketError(
           "gdMpApi needs a multiplayer sink: attach one with setMultiplayerSink() (src/multiplayer does)",
           GodotError.ERR_UNCONFIGURED,
@@ -236,7 +259,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     for (const { name, value } of headers) {
       // Node's http client refused these (characters beyond latin1): so does this one.
       if (isInvalidHeaderValue(value)) {
-        return this.#fail(
+        return this.fail(
           new WebSocketArgumentError(
             `cannot connect to ${url}: Invalid character in header content ["${name}"]`,
             "url",
@@ -244,7 +267,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
         );
       }
     }
-    const limits = this.#s.buffers === GODOT3_CLIENT_BUFFERS ? DEFAULT_LIMITS : bufferLimits(this.#s.buffers);
+    const limits = this.limits();
     const hostName = this.#s.serverName ?? (parsed.host.includes(":") ? `[${parsed.host}]` : parsed.host);
     const defaultPort = parsed.secure ? 443 : 80;
     const tls = parsed.secure
@@ -270,27 +293,21 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
         tls,
         maxPayload: limits.maxMessageBytes, // wslay's max_recv_msg_length: larger closes with 1009
         connectTimeoutMs: this.#s.connectTimeoutMs,
-        closeTimeoutMs: this.#s.closeTimeoutMs,
         noDelay: this.#s.noDelay,
         heartbeat: this.#s.heartbeat,
         link: this.#s.link,
       });
     } catch (err) {
-      return this.#fail(
+      return this.fail(
         new WebSocketArgumentError(`cannot connect to ${url}: ${(err as Error).message}`, "url"),
       );
     }
     this.#conn = conn;
-    this.#url = parsed;
-    this.#limits = limits;
-    this.#multiplayer = gdMpApi;
+    this.#attempt = { url: parsed, waiters: null };
+    this.#flags = (gdMpApi ? MULTIPLAYER : 0) | (this.#flags & POLLING);
     this.#queue = null;
-    this.#queueHead = 0;
-    this.#queuedBytes = 0;
-    this.#queuedMessages = 0;
-    this.#waiters = null;
-    this.#status = ConnectionStatus.CONNECTING;
-    this.#peer = new WebSocketPeer();
+    this.status = ConnectionStatus.CONNECTING;
+    this.#peer = null;
     this.lastError = null;
     return GodotError.OK;
   }
@@ -308,8 +325,9 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   ): Promise<string> {
     const code = this.connectToUrl(url, protocols, gdMpApi, customHeaders);
     if (code !== GodotError.OK) return Promise.reject(this.lastError);
-    this.#waiters ??= [];
-    const waiters = this.#waiters;
+    const attempt = this.#attempt!;
+    attempt.waiters ??= [];
+    const waiters = attempt.waiters;
     return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   }
 
@@ -322,15 +340,15 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     checkClose(code, reason);
     const conn = this.#conn;
     if (!conn) return;
-    if (!conn.opened || this.#status !== ConnectionStatus.CONNECTED) {
+    if (!conn.opened || this.status !== ConnectionStatus.CONNECTED) {
       // Not established (or established but not yet delivered by poll): drop it silently.
-      this.#abandon(
+      this.abandon(
         conn,
         new ConnectError("disconnectFromHost() before the connection was established", { reason: "aborted" }),
       );
       return;
     }
-    this.#peer.close(code, reason);
+    this.peerOf().close(code, reason);
   }
 
   /**
@@ -352,11 +370,11 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   }
 
   getConnectedHost(): string {
-    return this.#peer.getConnectedHost();
+    return this.peerOf().getConnectedHost();
   }
 
   getConnectedPort(): number {
-    return this.#peer.getConnectedPort();
+    return this.peerOf().getConnectedPort();
   }
 
   get verifySsl(): boolean {
@@ -374,7 +392,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
 
   /** Godot refuses a change while connected or connecting; so does this (throws). */
   set trustedSslCertificate(pem: string | Buffer | null) {
-    if (this.#status !== ConnectionStatus.DISCONNECTED) {
+    if (this.status !== ConnectionStatus.DISCONNECTED) {
       throw new WebSocketError(
         "trustedSslCertificate can only change while disconnected",
         GodotError.ERR_ALREADY_IN_USE,
@@ -391,7 +409,21 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
       this.lastError = new WebSocketArgumentError(`a client has only peer 1, not ${peerId}`, "peerId");
       return null;
     }
-    return this.#peer;
+    return this.peerOf();
+  }
+
+  /** The peer of the current connection, made now if not yet: attached once the open is delivered. */
+  private peerOf(): WebSocketPeer {
+    let peer = this.#peer;
+    if (peer === null) {
+      peer = new WebSocketPeer();
+      const conn = this.#conn;
+      if (conn !== null && this.status === ConnectionStatus.CONNECTED) {
+        peer._attachTransport(conn, this.limits(), this.traffic);
+      }
+      this.#peer = peer;
+    }
+    return peer;
   }
 
   /**
@@ -405,7 +437,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     outputMaxPackets: number,
   ): GodotError {
     if (this.#conn) {
-      return this.#fail(
+      return this.fail(
         new WebSocketError(
           "Buffers sizes can only be set before listening or connecting.",
           GodotError.FAILED,
@@ -416,7 +448,7 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     try {
       bufferLimits(sizes);
     } catch (err) {
-      if (err instanceof WebSocketError) return this.#fail(err);
+      if (err instanceof WebSocketError) return this.fail(err);
       throw err;
     }
     this.#s = { ...this.#s, buffers: sizes };
@@ -425,7 +457,19 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
 
   /** The limits the current buffer sizes give (bytes and packets). */
   getBufferLimits(): BufferLimits {
-    return this.#s.buffers === GODOT3_CLIENT_BUFFERS ? DEFAULT_LIMITS : bufferLimits(this.#s.buffers);
+    return this.limits();
+  }
+
+  /** The limits of the current sizes: one object per sizes object (setBuffers is refused while connected). */
+  private limits(): BufferLimits {
+    const buffers = this.#s.buffers;
+    if (buffers === GODOT3_CLIENT_BUFFERS) return DEFAULT_LIMITS;
+    let limits = LIMITS.get(buffers);
+    if (limits === undefined) {
+      limits = Object.freeze(bufferLimits(buffers));
+      LIMITS.set(buffers, limits);
+    }
+    return limits;
   }
 
   /** Attaches the multiplayer layer that owns gdMpApi connections (see multiplayer-sink.ts). */
@@ -433,10 +477,15 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     this.#sink = sink;
   }
 
+  /** The multiplayer sink attached (null: none). */
+  getMultiplayerSink(): MultiplayerSink | null {
+    return this.#sink;
+  }
+
   // ---- NetworkedMultiplayerPeer / PacketPeer on the client object ----
 
   getConnectionStatus(): ConnectionStatus {
-    return this.#status;
+    return this.status;
   }
 
   isServer(): boolean {
@@ -449,13 +498,18 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
    */
   poll(): void {
     const conn = this.#conn;
-    if (!conn || this.#polling) return;
-    this.#polling = true;
+    if (!conn || (this.#flags & POLLING) !== 0) return;
+    this.#flags |= POLLING;
     try {
-      this.#drain(conn);
+      this.drain(conn);
     } finally {
-      this.#polling = false;
+      this.#flags &= ~POLLING;
     }
+  }
+
+  /** After our close frame, how long the connection waits for the server's (ms; the closeTimeoutMs option). */
+  get closeTimeoutMs(): number {
+    return this.#s.closeTimeoutMs;
   }
 
   get autoPoll(): boolean {
@@ -470,30 +524,30 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
 
   /** Godot: "use get_peer(1)" — the client object is no PacketPeer outside multiplayer mode. */
   putPacket(_buffer: Uint8Array): GodotError {
-    return this.#fail(this.#notPacketPeer("put_packet/var"));
+    return this.fail(this.notPacketPeer("put_packet/var"));
   }
 
   getPacket(): Uint8Array {
-    this.#fail(this.#notPacketPeer("get_packet/var"));
+    this.fail(this.notPacketPeer("get_packet/var"));
     return new Uint8Array(0);
   }
 
   getAvailablePacketCount(): number {
-    this.#fail(this.#notPacketPeer("get_available_packet_count"));
+    this.fail(this.notPacketPeer("get_available_packet_count"));
     return 0;
   }
 
   putVar(_value: unknown): GodotError {
-    return this.#fail(this.#notPacketPeer("put_packet/var"));
+    return this.fail(this.notPacketPeer("put_packet/var"));
   }
 
   getVar(): null {
-    this.#fail(this.#notPacketPeer("get_packet/var"));
+    this.fail(this.notPacketPeer("get_packet/var"));
     return null;
   }
 
-  #notPacketPeer(what: string): WebSocketError {
-    const mp = this.#conn !== null && this.#multiplayer;
+  private notPacketPeer(what: string): WebSocketError {
+    const mp = this.#conn !== null && (this.#flags & MULTIPLAYER) !== 0;
     return new WebSocketError(
       mp
         ? `With gdMpApi the connection belongs to the multiplayer layer: use it, not the client's ${what}.`
@@ -504,15 +558,15 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
 
   // ---- internals ----
 
-  #fail(err: WebSocketError): GodotError {
+  private fail(err: WebSocketError): GodotError {
     this.lastError = err;
     return err.godotError;
   }
 
   /** @internal ConnectionOwner: the handshake completed. */
-  _wsOpen(conn: ClientConnection): void {
+  _wsOpen(conn: ClientConnection, protocol: string): void {
     if (this.#conn !== conn) return;
-    this.#push({ kind: "open", protocol: conn.protocol });
+    this.push({ kind: "open", protocol });
   }
 
   /** @internal ConnectionOwner: a message from the server. */
@@ -521,36 +575,37 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
     this.traffic.msgsIn++;
     this.traffic.bytesIn += data.length;
     if (this.#conn !== conn) return;
-    if (this.#s.autoPoll && !this.#polling && this.#queue === null) {
+    if (this.#s.autoPoll && (this.#flags & POLLING) === 0 && this.#queue === null) {
       // Delivered on arrival: no event object, no queue.
-      this.#polling = true;
+      this.#flags |= POLLING;
       try {
-        this.#onMessage(data, isString);
+        this.onMessage(data, isString);
       } finally {
-        this.#polling = false;
+        this.#flags &= ~POLLING;
       }
       // A handler may have queued events meanwhile (a close it caused …).
       if (this.#queue !== null) this.poll();
       return;
     }
-    this.#queuedBytes += data.length;
-    this.#queuedMessages++;
+    const queue = this.queueOf();
+    queue.bytes += data.length;
+    queue.messages++;
     // Backpressure: past the input buffer's size, leave the rest in the socket (as Godot
     // leaves it in the kernel between polls) so memory stays bounded.
     if (
       !conn.isPaused &&
-      (this.#queuedBytes >= this.#limits.inputBytes || this.#queuedMessages >= this.#limits.inputPackets)
+      (queue.bytes >= this.limits().inputBytes || queue.messages >= this.limits().inputPackets)
     ) {
       conn.pause();
     }
-    this.#push({ kind: "message", data, isString });
+    this.push({ kind: "message", data, isString });
   }
 
   /** @internal ConnectionOwner: the socket is gone. */
   _wsClose(conn: ClientConnection): void {
     if (this.#conn !== conn) return;
     if (!conn.opened) {
-      this.#push({ kind: "fail", error: conn.failure ?? this.#connectError(conn) });
+      this.push({ kind: "fail", error: conn.failure ?? this.connectError(conn) });
       return;
     }
     const wasClean = conn.closeCode !== 1006;
@@ -564,22 +619,22 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
       initiatedBy,
       ...(conn.error ? { error: conn.error } : {}),
     };
-    this.#push({ kind: "close", info });
+    this.push({ kind: "close", info });
   }
 
-  #push(event: Incoming): void {
-    if (this.#queue === null) {
-      this.#queue = [event];
-      this.#queueHead = 0;
-    } else {
-      this.#queue.push(event);
-    }
+  private queueOf(): EventQueue {
+    this.#queue ??= { events: [], head: 0, bytes: 0, messages: 0 };
+    return this.#queue;
+  }
+
+  private push(event: Incoming): void {
+    this.queueOf().events.push(event);
     if (this.#s.autoPoll) this.poll();
   }
 
-  #connectError(conn: ClientConnection): ConnectError {
+  private connectError(conn: ClientConnection): ConnectError {
     const err = conn.error;
-    const url = this.#url!;
+    const url = this.#attempt!.url;
     const where = `${url.secure ? "wss" : "ws"}://${url.host}:${url.port}`;
     if (!err)
       return new ConnectError(`connection to ${where} closed during the handshake`, { reason: "network" });
@@ -608,130 +663,132 @@ export class WebSocketClient extends SignalEmitter<WebSocketClientEvents> implem
   }
 
   /** Forgets an attempt without a signal (disconnect during connect). */
-  #abandon(conn: ClientConnection, error: ConnectError): void {
+  private abandon(conn: ClientConnection, error: ConnectError): void {
     this.#conn = null;
-    this.#status = ConnectionStatus.DISCONNECTED;
+    this.status = ConnectionStatus.DISCONNECTED;
     this.#queue = null;
     conn.terminate();
-    this.#peer._detach();
-    this.#settle(null, error);
+    this.#peer?._detach();
+    this.settle(null, error);
   }
 
   /** Resolves (protocol) or rejects (error) the connectToUrlAsync promises. */
-  #settle(protocol: string | null, error: ConnectError | null): void {
-    const waiters = this.#waiters;
-    if (waiters === null) return;
-    this.#waiters = null;
+  private settle(protocol: string | null, error: ConnectError | null): void {
+    const attempt = this.#attempt;
+    const waiters = attempt?.waiters ?? null;
+    if (attempt === null || waiters === null) return;
+    attempt.waiters = null;
     for (const w of waiters) {
       if (error) w.reject(error);
       else w.resolve(protocol ?? "");
     }
   }
 
-  #drain(conn: ClientConnection): void {
+  private drain(conn: ClientConnection): void {
     while (this.#conn === conn && this.#queue !== null) {
       const queue = this.#queue;
-      if (this.#queueHead >= queue.length) {
+      const events = queue.events;
+      if (queue.head >= events.length) {
         this.#queue = null;
-        this.#queueHead = 0;
         break;
       }
-      const event = queue[this.#queueHead]!;
-      queue[this.#queueHead++] = undefined as unknown as Incoming;
+      const event = events[queue.head]!;
+      events[queue.head++] = undefined as unknown as Incoming;
       switch (event.kind) {
         case "open":
-          this.#onOpen(conn, event.protocol);
+          this.onOpen(conn, event.protocol);
           break;
         case "message":
-          this.#queuedBytes -= event.data.length;
-          this.#queuedMessages--;
-          this.#onMessage(event.data, event.isString);
+          queue.bytes -= event.data.length;
+          queue.messages--;
+          this.onMessage(event.data, event.isString);
           break;
         case "close":
-          this.#onClose(event.info);
+          this.onClose(event.info);
           break;
         case "fail":
-          this.#onFail(event.error);
+          this.onFail(event.error);
           break;
       }
     }
     if (this.#conn === conn && conn.isPaused) conn.resume();
   }
 
-  #onOpen(conn: ClientConnection, protocol: string): void {
-    this.#status = ConnectionStatus.CONNECTED;
-    this.#peer._attachTransport(conn, this.#limits, this.traffic);
-    this.#settle(protocol, null);
-    if (this.#multiplayer) {
+  private onOpen(conn: ClientConnection, protocol: string): void {
+    this.status = ConnectionStatus.CONNECTED;
+    this.#peer?._attachTransport(conn, this.limits(), this.traffic);
+    this.settle(protocol, null);
+    this.#attempt = null; // open: its URL and waiters are done with
+    if ((this.#flags & MULTIPLAYER) !== 0) {
       const sink = this.#sink;
       if (!sink) return;
       try {
         sink.connected(protocol);
       } catch (err) {
-        this.#reportHandlerError(err, "multiplayer-sink");
+        this.reportHandlerError(err, "multiplayer-sink");
       }
     } else {
-      this.#emitSafe("connection_established", protocol);
+      this.emitSafe("connection_established", protocol);
     }
   }
 
-  #onMessage(data: Uint8Array, isString: boolean): void {
-    if (this.#multiplayer) {
+  private onMessage(data: Uint8Array, isString: boolean): void {
+    if ((this.#flags & MULTIPLAYER) !== 0) {
       // Godot passes each frame straight to _process_multiplayer.
       const sink = this.#sink;
-      if (!sink || this.#peer._closing) return;
+      if (!sink || this.#peer?._closing) return;
       try {
         sink.packet(data, isString);
       } catch (err) {
-        this.#reportHandlerError(err, "multiplayer-sink");
+        this.reportHandlerError(err, "multiplayer-sink");
       }
       return;
     }
-    const stored = this.#peer._receive(data, isString);
+    const stored = this.peerOf()._receive(data, isString);
     if (stored === "ignored") return;
-    if (stored !== "ok") this.#emitSafe("packet_dropped", data.length, stored);
+    if (stored !== "ok") this.emitSafe("packet_dropped", data.length, stored);
     // Godot emits data_received even for a packet its full ring dropped.
-    this.#emitSafe("data_received");
+    this.emitSafe("data_received");
   }
 
-  #onClose(info: CloseInfo): void {
+  private onClose(info: CloseInfo): void {
     this.#conn = null;
     this.#queue = null;
-    this.#status = ConnectionStatus.DISCONNECTED;
-    this.#peer._detach();
-    if (info.initiatedBy === "server") this.#emitSafe("server_close_request", info.code, info.reason);
-    if (this.#multiplayer) this.#toSinkDisconnected(info, null);
-    else this.#emitSafe("connection_closed", info.wasClean, info);
+    this.status = ConnectionStatus.DISCONNECTED;
+    this.#peer?._detach();
+    if (info.initiatedBy === "server") this.emitSafe("server_close_request", info.code, info.reason);
+    if ((this.#flags & MULTIPLAYER) !== 0) this.toSinkDisconnected(info, null);
+    else this.emitSafe("connection_closed", info.wasClean, info);
   }
 
-  #onFail(error: ConnectError): void {
+  private onFail(error: ConnectError): void {
     this.#conn = null;
     this.#queue = null;
-    this.#status = ConnectionStatus.DISCONNECTED;
-    this.#peer._detach();
-    this.#settle(null, error);
-    if (this.#multiplayer) this.#toSinkDisconnected(null, error);
-    else this.#emitSafe("connection_error", error);
+    this.status = ConnectionStatus.DISCONNECTED;
+    this.#peer?._detach();
+    this.settle(null, error);
+    if ((this.#flags & MULTIPLAYER) !== 0) this.toSinkDisconnected(null, error);
+    else this.emitSafe("connection_error", error);
   }
 
-  #toSinkDisconnected(info: CloseInfo | null, error: ConnectError | null): void {
+  private toSinkDisconnected(info: CloseInfo | null, error: ConnectError | null): void {
     const sink = this.#sink;
     if (!sink) return;
     try {
       sink.disconnected(info, error);
     } catch (err) {
-      this.#reportHandlerError(err, "multiplayer-sink");
+      this.reportHandlerError(err, "multiplayer-sink");
     }
   }
 
   /** Calls every listener; one that throws is reported on handler_error and the rest still run. */
-  #emitSafe<K extends WebSocketClientSignal>(signal: K, ...args: WebSocketClientEvents[K]): void {
-    this.emitCatching(signal, args, (err) => this.#reportHandlerError(err, signal));
+  private emitSafe<K extends WebSocketClientSignal>(signal: K, ...args: WebSocketClientEvents[K]): void {
+    this.emitCatching(signal, args, (err) => this.reportHandlerError(err, signal));
   }
 
-  #reportHandlerError(err: unknown, signal: string): void {
+  private reportHandlerError(err: unknown, signal: string): void {
     if (signal !== "handler_error" && this.listenerCount("handler_error") > 0) {
-      this.#emitSafe("handler_error", err, signal);
+      this.emitSafe("handler_error", err, signal);
       return;
     }
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);

@@ -14,16 +14,22 @@ import { Godot4Dialect, type Godot4Options, type Mode4 } from "./dialect.js";
 import { type Godot4Calls, Godot4Node } from "./node.js";
 import { BotReplication } from "./replication.js";
 
+/** What a Godot 4 bot makes on first use. */
+interface Used4 {
+  nodes: Map<string, Godot4Node> | null;
+  calls: Godot4Calls | null;
+  replication: BotReplication | null;
+}
+
 export class Godot4Bot extends Bot<Mode4> {
   readonly #dialect: Godot4Dialect;
-  #nodes: Map<string, Godot4Node> | null = null;
-  #calls: Godot4Calls | null = null;
-  #replication: BotReplication | null = null;
+  /** Its nodes, their calls and the replication, made on first use: an idle bot has none. */
+  #used: Used4 | null = null;
 
   constructor(client: WebSocketClient, options: BotOptions & Godot4Options, times: OpeningTimes) {
     let dialect: Godot4Dialect | undefined;
     super(client, options, times, (host) => {
-      dialect = new Godot4Dialect(client, options, times, host);
+      dialect = new Godot4Dialect(client, options, host);
       return dialect;
     });
     this.#dialect = dialect!;
@@ -50,15 +56,16 @@ export class Godot4Bot extends Bot<Mode4> {
    * telemetry.callsOut.
    */
   override node(path: string): Godot4Node {
-    this.#nodes ??= new Map();
-    let n = this.#nodes.get(path);
+    const used = this.usedOf();
+    used.nodes ??= new Map();
+    let n = used.nodes.get(path);
     if (!n) {
-      this.#calls ??= {
+      used.calls ??= {
         call: (to, at, method, args) => this.sendCall(to, at, method, args),
         resolve: (at) => this.#dialect.node(at),
       };
-      n = new Godot4Node(this.#dialect.node(path).path, this.#calls);
-      this.#nodes.set(path, n);
+      n = new Godot4Node(this.#dialect.node(path).path, used.calls);
+      used.nodes.set(path, n);
     }
     return n;
   }
@@ -89,13 +96,20 @@ export class Godot4Bot extends Bot<Mode4> {
    * when the bot disconnects).
    */
   get replication(): BotReplication {
-    if (!this.#replication) {
+    const used = this.usedOf();
+    if (!used.replication) {
       const r = new BotReplication(this.multiplayer);
-      this.#replication = r;
+      used.replication = r;
       r.start();
       this.once("disconnected", () => r.stop());
     }
-    return this.#replication;
+    return used.replication;
+  }
+
+  // TypeScript-private, not a # method: that would cost each bot a slot (V8's brand).
+  private usedOf(): Used4 {
+    this.#used ??= { nodes: null, calls: null, replication: null };
+    return this.#used;
   }
 
   /** Manifest checks that failed so far (the `manifest_error` events). */

@@ -30,7 +30,7 @@ import {
 } from "../../scene/index.js";
 import type { Variant } from "../../variant/index.js";
 import { ConnectError, ConnectionStatus, GodotError, type WebSocketClient } from "../../websocket/index.js";
-import type { BotDialect, BotRpcConfig, BotRpcDeclaration, DialectHost, OpeningTimes } from "../dialect.js";
+import type { BotDialect, BotRpcConfig, BotRpcDeclaration, DialectHost } from "../dialect.js";
 import type { Godot4Bot } from "./bot.js";
 
 /** Godot 4's own forms of a declaration: MultiplayerAPI.RPCMode, or an rpc_config() dictionary. */
@@ -186,11 +186,13 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
   readonly multiplayer: SceneMultiplayer;
   /** The bot this dialect serves (an AuthExchange gets it); set by Godot4Bot. */
   bot: Godot4Bot | null = null;
-  /** The connection and its opening times until greet() hands them to the peer (then null). */
-  #client: WebSocketClient | null;
-  #times: OpeningTimes | null;
+  /**
+   * Until the join completes: the connection (until greet() hands it to the peer) and the auth
+   * option (until the exchange is over); null after (a joined bot keeps neither).
+   */
+  #joining: { client: WebSocketClient | null; readonly auth: Godot4Auth | undefined } | null;
+  /** The bot's side; it keeps the opening's times, which the peer takes as they are (no copy). */
   readonly #host: DialectHost;
-  readonly #auth: Godot4Auth | undefined;
   /** HAS_MANIFEST, JOINED, CLOSED, AUTHENTICATING, AUTH_FAILED: one number, not a field each. */
   #flags = 0;
   #manifestErrors = 0;
@@ -198,13 +200,10 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
   constructor(
     client: WebSocketClient,
     options: Godot4Options & { readonly style?: "event" | "tick" },
-    times: OpeningTimes,
     host: DialectHost,
   ) {
-    this.#client = client;
-    this.#times = times;
+    this.#joining = { client, auth: options.auth };
     this.#host = host;
-    this.#auth = options.auth;
     this.peer = new BotPeer4({ ...options.peer, autoPoll: (options.style ?? "event") === "event" });
     const manifest = options.manifest === undefined ? undefined : loadManifest(options.manifest);
     if (manifest !== undefined) this.#flags |= HAS_MANIFEST;
@@ -212,15 +211,15 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
     const mp = new SceneMultiplayer({ ...(manifest ? { manifest } : {}), autoProcess: true });
     this.multiplayer = mp;
     if (options.authTimeout !== undefined) mp.authTimeout = options.authTimeout;
-    if (this.#auth !== undefined) {
-      const auth = this.#auth;
+    const auth = options.auth;
+    if (auth !== undefined) {
       if (typeof auth !== "function") {
         const token = typeof auth === "object" && !(auth instanceof Uint8Array) ? auth.token : auth;
         if (bytesOf(token).length === 0)
           throw new RangeError("auth: an empty token (send_auth refuses empty data)");
       }
       mp.authCallback =
-        typeof auth === "function" ? (_peer, data) => auth(this.#requireBot(), data) : () => undefined;
+        typeof auth === "function" ? (_peer, data) => auth(this.requireBot(), data) : () => undefined;
     }
     // One observer (this dialect), not a listener per signal: a swarm makes no closures per bot.
     mp.observer = this;
@@ -232,17 +231,18 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
     switch (signal) {
       case "connected_to_server":
         this.#flags |= JOINED;
+        this.#joining = null;
         host.joined();
         return;
       case "peer_authenticating":
-        this.#onAuthenticating(args[0] as number);
+        this.onAuthenticating(args[0] as number);
         return;
       case "peer_authentication_failed":
         if (args[0] === 1) this.#flags |= AUTH_FAILED;
         return;
       case "connection_failed":
       case "server_disconnected":
-        this.#onClosed();
+        this.onClosed();
         return;
       case "peer_connected":
         host.peerConnected(args[0] as number);
@@ -270,18 +270,18 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
     }
   }
 
-  #requireBot(): Godot4Bot {
+  private requireBot(): Godot4Bot {
     if (!this.bot) throw new Error("unreachable: a Godot 4 dialect without its bot");
     return this.bot;
   }
 
-  #onAuthenticating(id: number): void {
+  private onAuthenticating(id: number): void {
     if (id !== 1) return;
     this.#flags |= AUTHENTICATING;
-    const auth = this.#auth;
+    const auth = this.#joining?.auth;
     if (auth === undefined) return;
     if (typeof auth === "function") {
-      auth(this.#requireBot(), null);
+      auth(this.requireBot(), null);
       return;
     }
     const token = typeof auth === "object" && !(auth instanceof Uint8Array) ? auth.token : auth;
@@ -289,9 +289,10 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
     this.multiplayer.completeAuth(1);
   }
 
-  #onClosed(): void {
+  private onClosed(): void {
     if (this.#flags & CLOSED) return;
     this.#flags |= CLOSED;
+    this.#joining = null;
     const last = this.peer.lastClose;
     const info = last?.info ?? null;
     const error = last?.error instanceof ConnectError ? last.error : null;
@@ -316,14 +317,15 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
   }
 
   greet(first: Uint8Array): void {
-    const client = this.#client;
-    const times = this.#times;
-    if (client === null || times === null) throw new Error("unreachable: a Godot 4 dialect greeted twice");
-    this.#client = null;
-    this.#times = null;
+    const joining = this.#joining;
+    const client = joining?.client ?? null;
+    if (joining === null || client === null) throw new Error("unreachable: a Godot 4 dialect greeted twice");
+    // Without auth nothing of the join is needed past the greeting.
+    if (joining.auth === undefined) this.#joining = null;
+    else joining.client = null;
     const peer = this.peer;
     peer.subscribe(new Attach(peer as BotPeer4, this.multiplayer));
-    const err = peer.adoptClient(client, first, times);
+    const err = peer.adoptClient(client, first, this.#host);
     if (err !== GodotError.OK) {
       this.#flags |= CLOSED;
       this.#host.closed(null, null, {
@@ -397,17 +399,17 @@ export class Godot4Dialect implements BotDialect<Mode4>, SceneMultiplayerObserve
       for (const m of node?.config.script ?? []) rpcs[m.name] = m.config;
       for (const m of node?.config.node ?? []) nodeRpcs[m.name] = m.config;
       rpcs[method] = config;
-      node = this.#redeclare(path, node, { rpcs, node_rpcs: nodeRpcs });
+      node = this.redeclare(path, node, { rpcs, node_rpcs: nodeRpcs });
     }
     node.onRpc(method, run);
   }
 
   /** Declares the node at `path` in code with every name it has (Godot4Bot.declareNode). */
   declareNode(path: string, declaration: RpcDeclaration): RpcNode {
-    return this.#redeclare(path, this.multiplayer.getNode(path), declaration);
+    return this.redeclare(path, this.multiplayer.getNode(path), declaration);
   }
 
-  #redeclare(path: string, old: RpcNode | null, declaration: RpcDeclaration): RpcNode {
+  private redeclare(path: string, old: RpcNode | null, declaration: RpcDeclaration): RpcNode {
     if (old?.used) {
       throw new RangeError(
         `${old.path}: its RPC table is fixed after its first RPC (Godot keeps the table it built first); declare every name before the first call`,

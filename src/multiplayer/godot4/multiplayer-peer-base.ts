@@ -12,11 +12,16 @@ import { type MultiplayerPeer, type MultiplayerPeerHandlers, TransferMode4 } fro
 
 const NONE: readonly MultiplayerPeerHandlers[] = [];
 
+/** Incoming payloads and their senders, oldest at `head` (parallel arrays: no object per packet). */
+interface PacketQueue {
+  payloads: Uint8Array[];
+  sources: number[];
+  head: number;
+}
+
 export abstract class MultiplayerPeer4Base implements MultiplayerPeer {
-  /** Incoming payloads and their senders, oldest at #head (parallel arrays: no object per packet). */
-  #payloads: Uint8Array[] | null = null;
-  #sources: number[] | null = null;
-  #head = 0;
+  /** The packets not yet read: made on the first, dropped once drained (an idle peer holds none). */
+  #queue: PacketQueue | null = null;
   #targetPeer = 0;
   #subscriber: MultiplayerPeerHandlers | null = null;
   #moreSubscribers: MultiplayerPeerHandlers[] | null = null;
@@ -74,13 +79,12 @@ export abstract class MultiplayerPeer4Base implements MultiplayerPeer {
 
   /** Queues a packet from `from` and tells the subscribers (Godot queues it in poll()). */
   protected storePacket(from: number, payload: Uint8Array): void {
-    if (this.#payloads === null) {
-      this.#payloads = [payload];
-      this.#sources = [from];
-      this.#head = 0;
+    const q = this.#queue;
+    if (q === null) {
+      this.#queue = { payloads: [payload], sources: [from], head: 0 };
     } else {
-      this.#payloads.push(payload);
-      this.#sources!.push(from);
+      q.payloads.push(payload);
+      q.sources.push(from);
     }
     this.#subscriber?.peer_packet(from);
     for (const h of this.#moreSubscribers ?? NONE) h.peer_packet(from);
@@ -88,18 +92,18 @@ export abstract class MultiplayerPeer4Base implements MultiplayerPeer {
 
   /** Godot's _clear(): unread packets go. */
   protected clearPackets(): void {
-    this.#payloads = null;
-    this.#sources = null;
-    this.#head = 0;
+    this.#queue = null;
   }
 
   getAvailablePacketCount(): number {
-    return this.#payloads === null ? 0 : this.#payloads.length - this.#head;
+    const q = this.#queue;
+    return q === null ? 0 : q.payloads.length - q.head;
   }
 
   /** Sender of the next packet; 1 when none is queued (Godot's ERR_FAIL_COND_V(…, 1)). */
   getPacketPeer(): number {
-    return this.getAvailablePacketCount() === 0 ? 1 : this.#sources![this.#head]!;
+    const q = this.#queue;
+    return q === null || q.head >= q.payloads.length ? 1 : q.sources[q.head]!;
   }
 
   /** Always 0: WebSocket has one channel (Godot's WebSocketMultiplayerPeer says the same). */
@@ -114,23 +118,24 @@ export abstract class MultiplayerPeer4Base implements MultiplayerPeer {
 
   /** Beyond Godot: the packet getPacket() returns next, left in the queue (null when none). */
   peekPacket(): Uint8Array | null {
-    const payloads = this.#payloads;
-    return payloads === null || this.#head >= payloads.length ? null : payloads[this.#head]!;
+    const q = this.#queue;
+    return q === null || q.head >= q.payloads.length ? null : q.payloads[q.head]!;
   }
 
   getPacket(): Uint8Array | null {
-    const payloads = this.#payloads;
-    if (payloads === null || this.#head >= payloads.length) return null;
-    const p = payloads[this.#head]!;
-    payloads[this.#head] = undefined as unknown as Uint8Array;
-    this.#head++;
-    if (this.#head === payloads.length) {
+    const q = this.#queue;
+    if (q === null || q.head >= q.payloads.length) return null;
+    const payloads = q.payloads;
+    const p = payloads[q.head]!;
+    payloads[q.head] = undefined as unknown as Uint8Array;
+    q.head++;
+    if (q.head === payloads.length) {
       // Drained: keep nothing (an idle peer holds no array).
       this.clearPackets();
-    } else if (this.#head > 64 && this.#head * 2 > payloads.length) {
-      this.#payloads = payloads.slice(this.#head);
-      this.#sources = this.#sources!.slice(this.#head);
-      this.#head = 0;
+    } else if (q.head > 64 && q.head * 2 > payloads.length) {
+      q.payloads = payloads.slice(q.head);
+      q.sources = q.sources.slice(q.head);
+      q.head = 0;
     }
     return p;
   }

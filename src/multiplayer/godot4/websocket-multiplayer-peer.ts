@@ -69,11 +69,26 @@ export interface LastClose4 {
 
 /** performance.now() at createClient/adoptClient, at the WebSocket open, at the id greeting (0: not yet). */
 export interface Timings4 {
-  startedAt: number;
-  openedAt: number;
-  greetedAt: number;
+  readonly startedAt: number;
+  readonly openedAt: number;
+  readonly greetedAt: number;
 }
 
+/** When the connection was started and opened: adoptClient's caller's own record, or the peer's. */
+interface OpeningTimes4 {
+  startedAt: number;
+  openedAt: number;
+}
+
+// WebSocketMultiplayerPeer4's flags: one number, not a field each.
+/** The low bits: the ConnectionStatus. */
+const STATUS = 3;
+/** Our close is sent: Godot ignores what still comes in. */
+const CLOSING = 4;
+/** Poll mode: the deadline passed; the next poll() gives up unless the greeting is queued. */
+const EXPIRED = 8;
+
+const NOT_OPENED: Readonly<OpeningTimes4> = Object.freeze({ startedAt: 0, openedAt: 0 });
 const NO_DROPS: ReadonlyMap<Peer4DropReason, number> = new Map();
 const NO_TRAFFIC: Readonly<Traffic> = Object.freeze({ msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 });
 const NO_STRINGS: readonly string[] = Object.freeze([]);
@@ -156,23 +171,23 @@ function handshakeTimedOut(peer: WebSocketMultiplayerPeer4): void {
 }
 
 export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
-  #status: ConnectionStatus = ConnectionStatus.DISCONNECTED;
   #uniqueId = 0;
   #client: WebSocketClient | null = null;
-  /** The sink of the current connection; a stale connection's sink is no longer this. */
-  #sink: MultiplayerSink | null = null;
   #timer: NodeJS.Timeout | null = null;
-  /** Our close is sent: Godot ignores what still comes in. */
-  #closing = false;
-  /** Poll mode: the deadline passed; the next poll() gives up unless the greeting is queued. */
-  #expired = false;
+  /** The status (STATUS bits; DISCONNECTED at first), CLOSING, EXPIRED. */
+  #flags: number = ConnectionStatus.DISCONNECTED;
   #traffic: Readonly<Traffic> = NO_TRAFFIC;
   #drops: Map<Peer4DropReason, number> | null = null;
   /** The settings, never changed in place (a setter replaces them): peers made with the defaults share one. */
   #s: Settings4;
   /** The subprotocol the server chose ("" if none). */
   selectedProtocol = "";
-  readonly timings: Timings4 = { startedAt: 0, openedAt: 0, greetedAt: 0 };
+  /**
+   * The opening's times: adoptClient's caller's own record when it gives both (kept, not copied:
+   * a swarm's bots hold one record each, not two), else the peer's.
+   */
+  #opened: OpeningTimes4 = NOT_OPENED;
+  #greetedAt = 0;
   lastClose: LastClose4 | null = null;
 
   constructor(options: WebSocketMultiplayerPeer4Options = {}) {
@@ -230,25 +245,25 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
    * lastError). The outcome comes through the handlers (peer_connected(1) once the id arrives).
    */
   createClient(url: string, tlsOptions: TLSOptions | null = null): GodotError {
-    if (this.#status !== ConnectionStatus.DISCONNECTED) {
-      return this.#fail(
+    if (this.status !== ConnectionStatus.DISCONNECTED) {
+      return this.fail(
         new WebSocketError("create_client: already connecting or connected", GodotError.ERR_ALREADY_IN_USE),
       );
     }
     if (tlsOptions?.isServer()) {
-      return this.#fail(
+      return this.fail(
         new WebSocketArgumentError(
           "create_client takes client TLS options (TLSOptions.client())",
           "tlsOptions",
         ),
       );
     }
-    this.#clear();
+    this.clear();
     let client: WebSocketClient;
     try {
       client = new WebSocketClient(this.clientOptions(tlsOptions));
     } catch (err) {
-      if (err instanceof WebSocketError) return this.#fail(err);
+      if (err instanceof WebSocketError) return this.fail(err);
       throw err;
     }
     const sink = new WebSocketMultiplayerPeer4.#Sink(this);
@@ -259,7 +274,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
       this.lastError = client.lastError;
       return err;
     }
-    this.#begin(client, sink, performance.now());
+    this.begin(client, { startedAt: performance.now(), openedAt: 0 });
     return GodotError.OK;
   }
 
@@ -274,38 +289,54 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   adoptClient(
     client: WebSocketClient,
     firstMessage: Uint8Array | null,
-    timings: Partial<Pick<Timings4, "startedAt" | "openedAt">> = {},
+    timings: Partial<OpeningTimes4> = {},
   ): GodotError {
-    if (this.#status !== ConnectionStatus.DISCONNECTED) {
-      return this.#fail(
+    if (this.status !== ConnectionStatus.DISCONNECTED) {
+      return this.fail(
         new WebSocketError("adoptClient: already connecting or connected", GodotError.ERR_ALREADY_IN_USE),
       );
     }
     if (client.getConnectionStatus() !== ConnectionStatus.CONNECTED) {
-      return this.#fail(new WebSocketArgumentError("adoptClient takes an open WebSocketClient", "client"));
+      return this.fail(new WebSocketArgumentError("adoptClient takes an open WebSocketClient", "client"));
     }
-    this.#clear();
-    const sink = new WebSocketMultiplayerPeer4.#Sink(this);
-    client.setMultiplayerSink(sink);
+    this.clear();
+    client.setMultiplayerSink(new WebSocketMultiplayerPeer4.#Sink(this));
     const now = performance.now();
-    this.#begin(client, sink, timings.startedAt ?? now);
-    this.timings.openedAt = timings.openedAt ?? now;
-    if (firstMessage !== null) this.#onMessage(firstMessage);
+    const both = timings.startedAt !== undefined && timings.openedAt !== undefined;
+    this.begin(
+      client,
+      both ? (timings as OpeningTimes4) : { startedAt: timings.startedAt ?? now, openedAt: 0 },
+    );
+    if (!both) this.#opened.openedAt = timings.openedAt ?? now;
+    if (firstMessage !== null) this.onMessage(firstMessage);
     return GodotError.OK;
   }
 
-  #begin(client: WebSocketClient, sink: MultiplayerSink, startedAt: number): void {
+  private begin(client: WebSocketClient, opened: OpeningTimes4): void {
     this.#client = client;
-    this.#sink = sink;
     this.#traffic = client.traffic;
-    this.timings.startedAt = startedAt;
-    this.timings.openedAt = 0;
-    this.timings.greetedAt = 0;
+    this.#opened = opened;
+    this.#greetedAt = 0;
+    const startedAt = opened.startedAt;
     this.lastClose = null;
     const left = Math.max(0, this.#s.handshakeTimeout * 1000 - (performance.now() - startedAt));
     this.#timer = setTimeout(handshakeTimedOut, left, this);
     this.#timer.unref();
-    this.#setStatus(ConnectionStatus.CONNECTING);
+    this.setStatus(ConnectionStatus.CONNECTING);
+  }
+
+  private get status(): ConnectionStatus {
+    return (this.#flags & STATUS) as ConnectionStatus;
+  }
+
+  private set status(status: ConnectionStatus) {
+    this.#flags = (this.#flags & ~STATUS) | status;
+  }
+
+  /** When the last connection was started, opened and greeted: a record made now (0: not yet). */
+  get timings(): Timings4 {
+    const o = this.#opened;
+    return { startedAt: o.startedAt, openedAt: o.openedAt, greetedAt: this.#greetedAt };
   }
 
   /** The client of the current connection (null when disconnected). */
@@ -384,7 +415,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   poll(): void {
     this.#client?.poll();
     // Godot checks the deadline after taking what arrived: a greeting waiting in the queue wins.
-    if (this.#expired) this.#giveUp();
+    if ((this.#flags & EXPIRED) !== 0) this.giveUp();
   }
 
   /**
@@ -394,11 +425,11 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
    */
   putPacket(payload: Uint8Array): GodotError {
     const client = this.#client;
-    if (this.#status !== ConnectionStatus.CONNECTED || client === null || this.#closing) {
-      return this.#fail(new WebSocketError("put_packet: not connected", GodotError.ERR_UNCONFIGURED));
+    if (this.status !== ConnectionStatus.CONNECTED || client === null || (this.#flags & CLOSING) !== 0) {
+      return this.fail(new WebSocketError("put_packet: not connected", GodotError.ERR_UNCONFIGURED));
     }
     if (payload.length > this.#s.serverInbound) {
-      return this.#fail(
+      return this.fail(
         new MultiplayerPeer4Error(
           "packet-too-large",
           `packet of ${payload.length} bytes exceeds the server's inbound_buffer_size ${this.#s.serverInbound}: ` +
@@ -408,7 +439,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
       );
     }
     if (payload.length > this.#s.outbound) {
-      return this.#fail(
+      return this.fail(
         new MultiplayerPeer4Error(
           "output-bytes",
           `packet of ${payload.length} bytes exceeds outbound_buffer_size ${this.#s.outbound}`,
@@ -430,7 +461,7 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   }
 
   getConnectionStatus(): ConnectionStatus {
-    return this.#status;
+    return this.status;
   }
 
   /**
@@ -441,14 +472,14 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   disconnectPeer(id: number, force = false): void {
     const client = this.#client;
     if (id !== 1 || client === null) {
-      this.#fail(new WebSocketArgumentError(`disconnect_peer: a client knows only peer 1 (got ${id})`, "id"));
+      this.fail(new WebSocketArgumentError(`disconnect_peer: a client knows only peer 1 (got ${id})`, "id"));
       return;
     }
-    if (force || this.timings.openedAt === 0) {
+    if (force || this.#opened.openedAt === 0) {
       this.close();
       return;
     }
-    this.#closing = true;
+    this.#flags |= CLOSING;
     this.clearPackets();
     client.disconnectFromHost(1000);
   }
@@ -460,8 +491,8 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
       client.setMultiplayerSink(null);
       client.disconnectFromHost(1000);
     }
-    const was = this.#status;
-    this.#clear();
+    const was = this.status;
+    this.clear();
     if (was !== ConnectionStatus.DISCONNECTED) this.statusChanged(ConnectionStatus.DISCONNECTED);
   }
 
@@ -470,46 +501,50 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
   /** The client's multiplayer frames, delivered here: one small object per connection, no closures. */
   static readonly #Sink = class implements MultiplayerSink {
     constructor(readonly peer: WebSocketMultiplayerPeer4) {}
+    /** Is this the current connection's sink? (A stale connection's is not: the peer has cleared it or moved on.) */
+    get current(): boolean {
+      return this.peer.#client?.getMultiplayerSink() === this;
+    }
     connected(protocol: string): void {
-      if (this.peer.#sink !== this) return;
-      this.peer.timings.openedAt = performance.now();
+      if (!this.current) return;
+      this.peer.#opened.openedAt = performance.now();
       this.peer.selectedProtocol = protocol;
     }
     packet(data: Uint8Array): void {
-      if (this.peer.#sink === this) this.peer.#onMessage(data);
+      if (this.current) this.peer.onMessage(data);
     }
     disconnected(info: CloseInfo | null, error: ConnectError | null): void {
-      if (this.peer.#sink === this) this.peer.#onDisconnected(info, error);
+      if (this.current) this.peer.onDisconnected(info, error);
     }
   };
 
-  #onMessage(data: Uint8Array): void {
-    if (this.#closing) return; // Godot's wslay callback ignores messages once the close is sent
+  private onMessage(data: Uint8Array): void {
+    if ((this.#flags & CLOSING) !== 0) return; // Godot's wslay callback ignores messages once the close is sent
     if (data.length > this.#s.inbound) {
       // Our client closes above its power-of-two size with 1009 by itself; this is the exact size.
-      this.#drop("message-too-big");
+      this.drop("message-too-big");
       this.lastError = new MultiplayerPeer4Error(
         "message-too-big",
         `message of ${data.length} bytes exceeds inbound_buffer_size ${this.#s.inbound}`,
       );
-      this.#closing = true;
+      this.#flags |= CLOSING;
       this.#client?.disconnectFromHost(1009);
       return;
     }
-    if (this.#status === ConnectionStatus.CONNECTING) {
-      this.#onGreeting(data);
+    if (this.status === ConnectionStatus.CONNECTING) {
+      this.onGreeting(data);
       return;
     }
     if (data.length === 0) {
-      this.#drop("empty-packet"); // Godot: ERR_FAIL_COND(size <= 0)
+      this.drop("empty-packet"); // Godot: ERR_FAIL_COND(size <= 0)
       return;
     }
     this.storePacket(1, data);
   }
 
-  #onGreeting(data: Uint8Array): void {
+  private onGreeting(data: Uint8Array): void {
     if (data.length !== 4) {
-      this.#badGreeting(
+      this.badGreeting(
         "greeting-size",
         `Invalid ID received from server: a ${data.length}-byte first message, not 4`,
       );
@@ -517,53 +552,53 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
     }
     const id = new DataView(data.buffer, data.byteOffset, 4).getInt32(0, true);
     if (id < 2) {
-      this.#badGreeting(
+      this.badGreeting(
         "greeting-id",
         `Invalid ID received from server: id ${id} (ids of clients are 2 or more)`,
       );
       return;
     }
     this.#uniqueId = id;
-    this.#clearTimer();
-    this.timings.greetedAt = performance.now();
-    this.#status = ConnectionStatus.CONNECTED;
+    this.clearTimer();
+    this.#greetedAt = performance.now();
+    this.status = ConnectionStatus.CONNECTED;
     this.peerConnected(1);
     this.statusChanged(ConnectionStatus.CONNECTED);
   }
 
   /** Godot closes (status stays CONNECTING until the close completes or handshake_timeout passes). */
-  #badGreeting(reason: "greeting-size" | "greeting-id", message: string): void {
-    this.#drop(reason);
+  private badGreeting(reason: "greeting-size" | "greeting-id", message: string): void {
+    this.drop(reason);
     this.lastError = new MultiplayerPeer4Error(reason, message);
     this.lastClose = { info: null, error: this.lastError };
-    this.#closing = true;
+    this.#flags |= CLOSING;
     this.#client?.disconnectFromHost(1000);
   }
 
-  #onDisconnected(info: CloseInfo | null, error: ConnectError | null): void {
-    const wasConnected = this.#status === ConnectionStatus.CONNECTED;
+  private onDisconnected(info: CloseInfo | null, error: ConnectError | null): void {
+    const wasConnected = this.status === ConnectionStatus.CONNECTED;
     // A bad greeting's error says more than the close that followed it.
     const greetingError =
       this.lastClose?.error instanceof MultiplayerPeer4Error ? this.lastClose.error : null;
     this.lastClose = { info, error: greetingError ?? error };
     if (error && !greetingError) this.lastError = error;
     if (wasConnected) this.peerDisconnected(1);
-    this.#clear();
+    this.clear();
     this.statusChanged(ConnectionStatus.DISCONNECTED);
   }
 
   /** @internal The handshake deadline passed. */
   _handshakeTimedOut(): void {
     this.#timer = null;
-    if (this.#status !== ConnectionStatus.CONNECTING) return;
-    if (this.#s.autoPoll) this.#giveUp();
-    else this.#expired = true;
+    if (this.status !== ConnectionStatus.CONNECTING) return;
+    if (this.#s.autoPoll) this.giveUp();
+    else this.#flags |= EXPIRED;
   }
 
   /** handshake_timeout: Godot _clear()s (no close frame, no signal). */
-  #giveUp(): void {
-    this.#expired = false;
-    if (this.#status !== ConnectionStatus.CONNECTING) return;
+  private giveUp(): void {
+    this.#flags &= ~EXPIRED;
+    if (this.status !== ConnectionStatus.CONNECTING) return;
     const error =
       this.lastClose?.error instanceof MultiplayerPeer4Error
         ? this.lastClose.error
@@ -579,41 +614,38 @@ export class WebSocketMultiplayerPeer4 extends MultiplayerPeer4Base {
       else client.disconnectFromHost(1000);
     }
     this.lastError = error;
-    this.#clear();
+    this.clear();
     this.lastClose = { info: null, error };
     this.statusChanged(ConnectionStatus.DISCONNECTED);
   }
 
-  #setStatus(status: ConnectionStatus): void {
-    if (this.#status === status) return;
-    this.#status = status;
+  private setStatus(status: ConnectionStatus): void {
+    if (this.status === status) return;
+    this.status = status;
     this.statusChanged(status);
   }
 
-  #clear(): void {
-    this.#clearTimer();
-    this.#status = ConnectionStatus.DISCONNECTED;
+  private clear(): void {
+    this.clearTimer();
+    this.#flags = ConnectionStatus.DISCONNECTED; // and neither CLOSING nor EXPIRED
     this.#uniqueId = 0;
     this.#client = null;
-    this.#sink = null;
-    this.#closing = false;
-    this.#expired = false;
     this.clearPackets();
   }
 
-  #clearTimer(): void {
+  private clearTimer(): void {
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
   }
 
-  #drop(reason: Peer4DropReason): void {
+  private drop(reason: Peer4DropReason): void {
     this.#drops ??= new Map();
     this.#drops.set(reason, (this.#drops.get(reason) ?? 0) + 1);
   }
 
-  #fail(err: Error & { godotError: GodotError }): GodotError {
+  private fail(err: Error & { godotError: GodotError }): GodotError {
     this.lastError = err;
     return err.godotError;
   }

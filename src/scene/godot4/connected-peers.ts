@@ -173,6 +173,19 @@ function mix(id: number): number {
   return (h ^ (h >>> 16)) | 0;
 }
 
+/** A set's private table while it changes fast (a burst): its sequence, members and hash. */
+interface OwnTable {
+  order: number[];
+  set: Set<number> | null;
+  hash: number;
+}
+
+// ConnectedPeers's flags. Its members beyond the public API are TypeScript-private, not #private
+// methods and fields each: # methods cost each instance a slot (V8's brand), fields a slot each.
+const PLACED = 1;
+const ANNOUNCED = 2;
+const TRIES_SHIFT = 2;
+
 export class ConnectedPeers {
   /** Sets with a private table to intern at the end of the tick. */
   static readonly #dirty: ConnectedPeers[] = [];
@@ -182,98 +195,147 @@ export class ConnectedPeers {
   static #floating: ConnectedPeers[] = [];
   /** Sets whose hidden id sits elsewhere than in the interned snapshot of the same ids: moved there at the end of the tick. */
   static #astray: ConnectedPeers[] = [];
-  /** End-of-tick placements still to try for this set (0: not queued). */
-  #placeTries = 0;
 
   #shared: Snapshot = EMPTY;
-  /** While changing fast: the sequence privately (then #shared is stale), and its members. */
-  #own: number[] | null = null;
-  #ownSet: Set<number> | null = null;
-  #ownHash = 0;
-  /** While a burst spells out a live snapshot: our content is its first #at ids (#shared and #own unused). */
-  #follow: Snapshot | null = null;
-  #at = 0;
+  /** While changing fast: the sequence privately (then #shared is stale), its members and hash. */
+  #table: OwnTable | null = null;
+  /** While a burst spells out a live snapshot: our content is its first `at` ids (#shared and #table unused). */
+  #following: { to: Snapshot; at: number } | null = null;
   /** Our own id: hidden from has/size/iteration unless announced to us. */
   #self = 0;
-  /** Is our id in the content (placed: where the others have it; or announced)? */
-  #placed = false;
-  #selfAnnounced = false;
+  /** PLACED (our id is in the content: where the others have it, or announced), ANNOUNCED. */
+  #flags = 0;
   #madeAt = -1;
 
+  /** The private table's order (null: none, #shared holds our content). */
+  private get own(): number[] | null {
+    return this.#table?.order ?? null;
+  }
+  private set own(order: number[] | null) {
+    if (order === null) this.#table = null;
+    else if (this.#table === null) this.#table = { order, set: null, hash: 0 };
+    else this.#table.order = order;
+  }
+  private get ownSet(): Set<number> | null {
+    return this.#table?.set ?? null;
+  }
+  private set ownSet(set: Set<number> | null) {
+    if (this.#table !== null) this.#table.set = set;
+  }
+  private get ownHash(): number {
+    return this.#table?.hash ?? 0;
+  }
+  private set ownHash(hash: number) {
+    if (this.#table !== null) this.#table.hash = hash;
+  }
+  private get follow(): Snapshot | null {
+    return this.#following?.to ?? null;
+  }
+  private set follow(to: Snapshot | null) {
+    if (to === null) this.#following = null;
+    else if (this.#following === null) this.#following = { to, at: 0 };
+    else this.#following.to = to;
+  }
+  private get at(): number {
+    return this.#following?.at ?? 0;
+  }
+  private set at(at: number) {
+    if (this.#following !== null) this.#following.at = at;
+  }
+  /** End-of-tick placements still to try for this set (0: not queued), in the flags from TRIES_SHIFT. */
+  private get placeTries(): number {
+    return this.#flags >>> TRIES_SHIFT;
+  }
+  private set placeTries(n: number) {
+    this.#flags = (this.#flags & ((1 << TRIES_SHIFT) - 1)) | (n << TRIES_SHIFT);
+  }
+  private get placed(): boolean {
+    return (this.#flags & PLACED) !== 0;
+  }
+  private set placed(on: boolean) {
+    this.#flags = on ? this.#flags | PLACED : this.#flags & ~PLACED;
+  }
+  private get selfAnnounced(): boolean {
+    return (this.#flags & ANNOUNCED) !== 0;
+  }
+  private set selfAnnounced(on: boolean) {
+    this.#flags = on ? this.#flags | ANNOUNCED : this.#flags & ~ANNOUNCED;
+  }
+
   get size(): number {
-    const n = this.#follow ? this.#at : this.#own ? this.#own.length : this.#shared.order.length;
-    return this.#placed && !this.#selfAnnounced ? n - 1 : n;
+    const n = this.follow ? this.at : this.own ? this.own.length : this.#shared.order.length;
+    return this.placed && !this.selfAnnounced ? n - 1 : n;
   }
 
   /** Our id, once the server gave it: floats until a snapshot of the others shows where it sits. */
   setSelf(id: number): void {
     if (id === this.#self || id <= 0) return;
-    this.#unfollow();
-    if (this.#placed && !this.#selfAnnounced) this.#remove(this.#self);
+    this.unfollow();
+    if (this.placed && !this.selfAnnounced) this.remove(this.#self);
     this.#self = id;
-    this.#selfAnnounced = this.#contains(id);
-    this.#placed = this.#selfAnnounced;
-    this.#place();
+    this.selfAnnounced = this.contains(id);
+    this.placed = this.selfAnnounced;
+    this.place();
   }
 
   has(id: number): boolean {
-    if (id === this.#self) return this.#selfAnnounced;
-    return this.#contains(id);
+    if (id === this.#self) return this.selfAnnounced;
+    return this.contains(id);
   }
 
   add(id: number): this {
-    if (this.#follow) {
+    if (this.follow) {
       // The next id of the snapshot we follow is not ours yet (no duplicates in a snapshot).
-      if (id !== this.#self && this.#followNext(id)) {
-        this.#queuePlace();
+      if (id !== this.#self && this.followNext(id)) {
+        this.queuePlace();
         return this;
       }
-      this.#unfollow();
+      this.unfollow();
     }
     if (id === this.#self) {
-      if (this.#selfAnnounced) return this;
+      if (this.selfAnnounced) return this;
       // Announced (a server naming us to ourselves, as Godot lists it): it goes last, as any
       // newcomer, not where it sat hidden.
-      if (this.#placed) this.#remove(id);
-      this.#append(id);
-      this.#placed = true;
-      this.#selfAnnounced = true;
+      if (this.placed) this.remove(id);
+      this.append(id);
+      this.placed = true;
+      this.selfAnnounced = true;
       return this;
     }
-    if (this.#contains(id)) return this;
-    this.#place();
-    this.#append(id);
+    if (this.contains(id)) return this;
+    this.place();
+    this.append(id);
     return this;
   }
 
   delete(id: number): boolean {
-    this.#unfollow();
+    this.unfollow();
     if (id === this.#self) {
-      const was = this.#selfAnnounced;
-      this.#selfAnnounced = false;
+      const was = this.selfAnnounced;
+      this.selfAnnounced = false;
       return was;
     }
-    if (!this.#contains(id)) return false;
-    this.#remove(id);
+    if (!this.contains(id)) return false;
+    this.remove(id);
     return true;
   }
 
   clear(): void {
     this.#shared = EMPTY;
-    this.#own = null;
-    this.#ownSet = null;
-    this.#follow = null;
+    this.own = null;
+    this.ownSet = null;
+    this.follow = null;
     this.#self = 0;
-    this.#placed = false;
-    this.#selfAnnounced = false;
-    this.#placeTries = 0;
+    this.placed = false;
+    this.selfAnnounced = false;
+    this.placeTries = 0;
   }
 
   /** The ids in insertion order (a copy: the set may change meanwhile). */
   [Symbol.iterator](): Iterator<number> {
-    const hide = this.#placed && !this.#selfAnnounced ? this.#self : 0;
-    const all = this.#follow ? this.#follow.order : (this.#own ?? this.#shared.order);
-    const n = this.#follow ? this.#at : all.length;
+    const hide = this.placed && !this.selfAnnounced ? this.#self : 0;
+    const all = this.follow ? this.follow.order : (this.own ?? this.#shared.order);
+    const n = this.follow ? this.at : all.length;
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
       const v = all[i] as number;
@@ -284,48 +346,47 @@ export class ConnectedPeers {
 
   /** Do `a` and `b` hold one shared copy of their ids? (For tests and diagnostics.) */
   static shareStorage(a: ConnectedPeers, b: ConnectedPeers): boolean {
-    return a.#own === null && b.#own === null && !a.#follow && !b.#follow && a.#shared === b.#shared;
+    return a.own === null && b.own === null && !a.follow && !b.follow && a.#shared === b.#shared;
   }
 
-  #contains(id: number): boolean {
-    const f = this.#follow;
+  private contains(id: number): boolean {
+    const f = this.follow;
     if (f) {
-      if (this.#at === f.order.length) return f.has(id);
+      if (this.at === f.order.length) return f.has(id);
       const o = f.order;
-      for (let i = 0; i < this.#at; i++) if (o[i] === id) return true;
+      for (let i = 0; i < this.at; i++) if (o[i] === id) return true;
       return false;
     }
-    return this.#own ? (this.#ownSet as Set<number>).has(id) : this.#shared.has(id);
+    return this.own ? (this.ownSet as Set<number>).has(id) : this.#shared.has(id);
   }
 
   /**
    * A floating id joins the shared sequence where the others put it. Only sharing depends on
    * getting the place right: our id is hidden wherever it sits.
    */
-  #place(): void {
+  private place(): void {
     // Never before the server (1): it comes first on every client.
-    if (this.#placed || this.#self === 0 || this.#own || this.#follow || this.#shared.order.length === 0)
-      return;
+    if (this.placed || this.#self === 0 || this.own || this.follow || this.#shared.order.length === 0) return;
     const from = this.#shared;
     const self = this.#self;
     const to = from.next(self) ?? findWith(from.order, from.hash, self);
     if (!to) return;
     this.#shared = to;
-    this.#placed = true;
+    this.placed = true;
   }
 
   /**
    * A placed set whose hidden id a guess put elsewhere than the others have it holds a copy of
    * its own: it moves to the shared one, which differs only in where our hidden id sits.
    */
-  #checkAstray(): void {
-    if (this.#placed && !this.#selfAnnounced && !this.#own && !isInterned(this.#shared)) {
+  private checkAstray(): void {
+    if (this.placed && !this.selfAnnounced && !this.own && !isInterned(this.#shared)) {
       ConnectedPeers.#astray.push(this);
     }
   }
 
-  #rehome(): void {
-    if (!this.#placed || this.#selfAnnounced || this.#own) return;
+  private rehome(): void {
+    if (!this.placed || this.selfAnnounced || this.own) return;
     const s = this.#shared;
     const self = this.#self;
     if (isInterned(s)) return;
@@ -338,7 +399,7 @@ export class ConnectedPeers {
   }
 
   /** The interning key of our content with our id in it. */
-  #wholeKey(): string {
+  private wholeKey(): string {
     const from = this.#shared;
     return `${from.order.length + 1}:${(from.hash + mix(this.#self)) | 0}`;
   }
@@ -348,33 +409,33 @@ export class ConnectedPeers {
    * the others where they landed): each one's content shows where the other's id sits, so
    * together they make the whole sequence, and both place on it.
    */
-  #pairWith(other: ConnectedPeers): boolean {
+  private pairWith(other: ConnectedPeers): boolean {
     if (other.#self === this.#self) return false; // two games: one id cannot be missing twice
     const whole = merge(this.#shared.order, this.#self, other.#shared.order, other.#self);
     if (!whole || whole.length !== this.#shared.order.length + 1) return false;
     const to = intern(whole, (this.#shared.hash + mix(this.#self)) | 0);
     this.#shared = to;
     other.#shared = to;
-    this.#placed = true;
-    other.#placed = true;
+    this.placed = true;
+    other.placed = true;
     return true;
   }
 
   /** Our id floats and the content changed: look again at the end of the tick (a few times: the others may be told later). */
-  #queuePlace(): void {
-    if (this.#placed || this.#self === 0 || this.#placeTries > 0) return;
-    this.#placeTries = 64;
+  private queuePlace(): void {
+    if (this.placed || this.#self === 0 || this.placeTries > 0) return;
+    this.placeTries = 64;
     ConnectedPeers.#floating.push(this);
     ConnectedPeers.#scheduleFlush();
   }
 
-  #append(id: number): void {
-    this.#queuePlace();
-    const own = this.#own;
+  private append(id: number): void {
+    this.queuePlace();
+    const own = this.own;
     if (own) {
       own.push(id);
-      this.#ownSet?.add(id);
-      this.#ownHash = (this.#ownHash + mix(id)) | 0;
+      this.ownSet?.add(id);
+      this.ownHash = (this.ownHash + mix(id)) | 0;
       return;
     }
     const from = this.#shared;
@@ -384,9 +445,9 @@ export class ConnectedPeers {
       return;
     }
     if (this.#madeAt === ConnectedPeers.#tick) {
-      if (this.#startFollow(id)) return;
-      this.#goPrivate();
-      this.#append(id);
+      if (this.startFollow(id)) return;
+      this.goPrivate();
+      this.append(id);
       return;
     }
     const to = intern([...from.order, id], (from.hash + mix(id)) | 0);
@@ -394,17 +455,17 @@ export class ConnectedPeers {
     from.setNext(id, to);
     this.#shared = to;
     this.#madeAt = ConnectedPeers.#tick;
-    this.#checkAstray();
+    this.checkAstray();
     ConnectedPeers.#scheduleFlush();
   }
 
-  #remove(id: number): void {
-    this.#queuePlace();
-    const own = this.#own;
+  private remove(id: number): void {
+    this.queuePlace();
+    const own = this.own;
     if (own) {
       own.splice(own.indexOf(id), 1);
-      this.#ownSet?.delete(id);
-      this.#ownHash = (this.#ownHash - mix(id)) | 0;
+      this.ownSet?.delete(id);
+      this.ownHash = (this.ownHash - mix(id)) | 0;
       return;
     }
     const from = this.#shared;
@@ -414,8 +475,8 @@ export class ConnectedPeers {
       return;
     }
     if (this.#madeAt === ConnectedPeers.#tick) {
-      this.#goPrivate();
-      this.#remove(id);
+      this.goPrivate();
+      this.remove(id);
       return;
     }
     const to = intern(
@@ -426,7 +487,7 @@ export class ConnectedPeers {
     from.setNext(-id, to);
     this.#shared = to;
     this.#madeAt = ConnectedPeers.#tick;
-    this.#checkAstray();
+    this.checkAstray();
     ConnectedPeers.#scheduleFlush();
   }
 
@@ -435,12 +496,12 @@ export class ConnectedPeers {
    * `id` begin the snapshot made last, follow it with a cursor instead of copying: the greeting
    * spells out the others' sequence. Our hidden id is skipped where they have it (that places it).
    */
-  #startFollow(id: number): boolean {
-    if (this.#selfAnnounced) return false;
-    return this.#follows(latest, id) || this.#follows(prior, id) || this.#follows(longest, id);
+  private startFollow(id: number): boolean {
+    if (this.selfAnnounced) return false;
+    return this.follows(latest, id) || this.follows(prior, id) || this.follows(longest, id);
   }
 
-  #follows(to: Snapshot, id: number): boolean {
+  private follows(to: Snapshot, id: number): boolean {
     if (to === this.#shared || to.order.length <= this.#shared.order.length) return false;
     const o = to.order;
     const self = this.#self;
@@ -460,37 +521,37 @@ export class ConnectedPeers {
       placed = true;
     }
     if (o[j] !== id) return false;
-    this.#follow = to;
-    this.#at = j + 1;
-    this.#placed = placed;
+    this.follow = to;
+    this.at = j + 1;
+    this.placed = placed;
     ConnectedPeers.#dirty.push(this);
     ConnectedPeers.#scheduleFlush();
     return true;
   }
 
   /** Following: is `id` the next of the snapshot (after our hidden id, if it sits there)? */
-  #followNext(id: number): boolean {
-    const o = (this.#follow as Snapshot).order;
-    let at = this.#at;
+  private followNext(id: number): boolean {
+    const o = (this.follow as Snapshot).order;
+    let at = this.at;
     if (this.#self !== 0 && o[at] === this.#self) {
       at++;
-      this.#placed = true;
-      this.#at = at;
+      this.placed = true;
+      this.at = at;
     }
     if (o[at] !== id) {
       if (at < o.length) return false;
       // The end of it: a later snapshot that begins with it (the others were told of more since).
-      const on = this.#longer(id);
+      const on = this.longer(id);
       if (!on) return false;
-      this.#follow = on;
+      this.follow = on;
     }
-    this.#at = at + 1;
+    this.at = at + 1;
     return true;
   }
 
   /** A live snapshot that is the one we follow, then `id`, and maybe more. */
-  #longer(id: number): Snapshot | undefined {
-    const f = this.#follow as Snapshot;
+  private longer(id: number): Snapshot | undefined {
+    const f = this.follow as Snapshot;
     const n = f.order.length;
     const known = f.next(id);
     if (known) return known;
@@ -510,27 +571,27 @@ export class ConnectedPeers {
   }
 
   /** Following no more: our content so far becomes a private table (interned at the end of the tick). */
-  #unfollow(): void {
-    const f = this.#follow;
+  private unfollow(): void {
+    const f = this.follow;
     if (!f) return;
-    this.#follow = null;
-    const own = f.order.slice(0, this.#at);
+    const own = f.order.slice(0, this.at);
+    this.follow = null;
     let hash = 0;
     for (const v of own) hash = (hash + mix(v)) | 0;
-    this.#own = own;
-    this.#ownSet = new Set(own);
-    this.#ownHash = hash;
+    this.own = own;
+    this.ownSet = new Set(own);
+    this.ownHash = hash;
     // Already in #dirty since #startFollow.
   }
 
   /** The end of the tick for a set still following: the snapshot if we spelt all of it out, else its beginning. */
-  #settleFollow(): void {
-    const f = this.#follow as Snapshot;
-    this.#follow = null;
-    let at = this.#at;
+  private settleFollow(): void {
+    const f = this.follow as Snapshot;
+    let at = this.at;
+    this.follow = null;
     if (this.#self !== 0 && f.order[at] === this.#self) {
       at++;
-      this.#placed = true;
+      this.placed = true;
     }
     if (at === f.order.length) {
       this.#shared = f;
@@ -543,10 +604,10 @@ export class ConnectedPeers {
   }
 
   /** The second new snapshot in one tick: a burst. Collect it privately, intern it after. */
-  #goPrivate(): void {
-    this.#own = this.#shared.order.slice();
-    this.#ownSet = new Set(this.#own);
-    this.#ownHash = this.#shared.hash;
+  private goPrivate(): void {
+    this.own = this.#shared.order.slice();
+    this.ownSet = new Set(this.own);
+    this.ownHash = this.#shared.hash;
     ConnectedPeers.#dirty.push(this);
     ConnectedPeers.#scheduleFlush();
   }
@@ -562,37 +623,37 @@ export class ConnectedPeers {
     ConnectedPeers.#flushPending = false;
     ConnectedPeers.#tick++;
     for (const set of ConnectedPeers.#dirty.splice(0)) {
-      if (set.#follow) {
-        set.#settleFollow();
-        set.#place();
-        set.#checkAstray();
+      if (set.follow) {
+        set.settleFollow();
+        set.place();
+        set.checkAstray();
         continue;
       }
-      const own = set.#own;
+      const own = set.own;
       if (!own) continue;
-      set.#own = null;
-      set.#ownSet = null;
-      set.#shared = intern(own, set.#ownHash);
-      set.#place();
-      set.#checkAstray();
+      const hash = set.ownHash;
+      set.own = null;
+      set.#shared = intern(own, hash);
+      set.place();
+      set.checkAstray();
     }
-    for (const set of ConnectedPeers.#astray.splice(0)) set.#rehome();
+    for (const set of ConnectedPeers.#astray.splice(0)) set.rehome();
     const floating = ConnectedPeers.#floating;
     ConnectedPeers.#floating = [];
     /** Floating sets by the key their whole sequence would have: two of one game place each other. */
     let waiting: Map<string, ConnectedPeers> | null = null;
     for (const set of floating) {
-      set.#place();
-      if (!set.#placed && set.#self !== 0 && !set.#own && set.#shared.order.length > 0) {
-        const key = set.#wholeKey();
+      set.place();
+      if (!set.placed && set.#self !== 0 && !set.own && set.#shared.order.length > 0) {
+        const key = set.wholeKey();
         waiting ??= new Map();
         const other = waiting.get(key);
         // One that cannot pair (its id next to ours: either order fits) leaves the older waiting.
-        if (!other || other.#placed || other.#wholeKey() !== key) waiting.set(key, set);
-        else if (set.#pairWith(other)) waiting.delete(key);
+        if (!other || other.placed || other.wholeKey() !== key) waiting.set(key, set);
+        else if (set.pairWith(other)) waiting.delete(key);
       }
-      if (set.#placed || set.#self === 0 || --set.#placeTries === 0) {
-        set.#placeTries = 0;
+      if (set.placed || set.#self === 0 || --set.placeTries === 0) {
+        set.placeTries = 0;
         continue;
       }
       ConnectedPeers.#floating.push(set);

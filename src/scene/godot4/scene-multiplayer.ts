@@ -95,6 +95,16 @@ const NO_PEER = -1;
  * no Map nor record (~280 B a bot), until `byPeer` is read or a second peer is counted; from then
  * on its record in `byPeer` counts.
  */
+/** What goes wrong, counted: made on the first fault (an idle bot has none). Exported for the idle-memory test (not from the index). */
+export class Faults4 {
+  dropped: Map<SceneDropReason4, number> | null = null;
+  errors: Map<ScenePacketErrorReason4, number> | null = null;
+  manifest: Map<ManifestErrorReason, number> | null = null;
+  scriptErrors = 0;
+  sendErrors = 0;
+}
+
+// TypeScript-private methods, not #private: # methods cost each instance a slot (V8's brand).
 class Stats4 implements SceneMultiplayerStats {
   #byMethod: Map<string, MethodStats> | null = null;
   #byPeer: Map<number, PeerStats4> | null = null;
@@ -104,11 +114,24 @@ class Stats4 implements SceneMultiplayerStats {
   #packetsOut = 0;
   #bytesIn = 0;
   #bytesOut = 0;
-  #dropped: Map<SceneDropReason4, number> | null = null;
-  #errors: Map<ScenePacketErrorReason4, number> | null = null;
-  #manifest: Map<ManifestErrorReason, number> | null = null;
-  scriptErrors = 0;
-  sendErrors = 0;
+  #faults: Faults4 | null = null;
+
+  get scriptErrors(): number {
+    return this.#faults?.scriptErrors ?? 0;
+  }
+  set scriptErrors(n: number) {
+    this.faults().scriptErrors = n;
+  }
+  get sendErrors(): number {
+    return this.#faults?.sendErrors ?? 0;
+  }
+  set sendErrors(n: number) {
+    this.faults().sendErrors = n;
+  }
+  private faults(): Faults4 {
+    this.#faults ??= new Faults4();
+    return this.#faults;
+  }
 
   get byMethod(): Map<string, MethodStats> {
     this.#byMethod ??= new Map();
@@ -132,30 +155,30 @@ class Stats4 implements SceneMultiplayerStats {
 
   /** One packet of `bytes` from peer `id`. */
   countIn(id: number, bytes: number): void {
-    if (this.#byPeer === null && this.#owns(id)) {
+    if (this.#byPeer === null && this.owns(id)) {
       this.#packetsIn++;
       this.#bytesIn += bytes;
       return;
     }
-    const p = this.#record(id);
+    const p = this.record(id);
     p.packetsIn++;
     p.bytesIn += bytes;
   }
 
   /** One packet of `bytes` to peer `id`. */
   countOut(id: number, bytes: number): void {
-    if (this.#byPeer === null && this.#owns(id)) {
+    if (this.#byPeer === null && this.owns(id)) {
       this.#packetsOut++;
       this.#bytesOut += bytes;
       return;
     }
-    const p = this.#record(id);
+    const p = this.record(id);
     p.packetsOut++;
     p.bytesOut += bytes;
   }
 
   /** Are the fields (still) `id`'s? They are taken by the first peer counted. */
-  #owns(id: number): boolean {
+  private owns(id: number): boolean {
     if (this.#firstId === id) return true;
     if (this.#firstId !== NO_PEER) return false;
     this.#firstId = id;
@@ -166,7 +189,7 @@ class Stats4 implements SceneMultiplayerStats {
     return true;
   }
 
-  #record(id: number): PeerStats4 {
+  private record(id: number): PeerStats4 {
     const byPeer = this.byPeer;
     let p = byPeer.get(id);
     if (!p) {
@@ -187,16 +210,19 @@ class Stats4 implements SceneMultiplayerStats {
     this.#firstId = NO_PEER;
   }
   get dropped(): Map<SceneDropReason4, number> {
-    this.#dropped ??= new Map();
-    return this.#dropped;
+    const f = this.faults();
+    f.dropped ??= new Map();
+    return f.dropped;
   }
   get errors(): Map<ScenePacketErrorReason4, number> {
-    this.#errors ??= new Map();
-    return this.#errors;
+    const f = this.faults();
+    f.errors ??= new Map();
+    return f.errors;
   }
   get manifest(): Map<ManifestErrorReason, number> {
-    this.#manifest ??= new Map();
-    return this.#manifest;
+    const f = this.faults();
+    f.manifest ??= new Map();
+    return f.manifest;
   }
 }
 
@@ -218,6 +244,43 @@ interface LastNode {
   asked: string | null;
   root: string;
   node: RpcNode;
+}
+
+interface SendFailure {
+  error: GodotError;
+  message: string;
+}
+
+/** SceneMultiplayer.onRpcReceived. */
+type RpcObserver = (node: RpcNode, method: string, args: readonly Variant[], from: number) => void;
+
+/** What a SceneMultiplayer makes on its first call, send, path, packet beyond SYS or listened signal: an idle bot has none. */
+interface Active {
+  /** get_remote_sender_id: the sender of the packet being processed, and of the call being run. */
+  sender: number;
+  senderOverride: number;
+  onRpcReceived: RpcObserver | null;
+  /** getNode's last answer, for the path string it was asked (a bot names the same node per call). */
+  last: LastNode | null;
+  writer: PacketWriter | null;
+  sendFailure: SendFailure | null;
+  /** This instance's counters of each table entry it called or was called by. */
+  statsOf: Map<RpcMethod, MethodStats> | null;
+  /** The path cache and the RPC interface: an idle bot names no path and calls nothing. */
+  cacheI: SceneCacheInterface | null;
+  rpcI: SceneRPCInterface | null;
+  /** Which signal is being emitted, for naming a listener that throws (one callback per instance). */
+  emitting: keyof SceneMultiplayerEvents;
+  onListenerError: ((err: unknown) => void) | null;
+}
+
+/** SceneMultiplayer.auth_callback. */
+type AuthCallback = (peer: number, data: Uint8Array) => unknown;
+
+interface AuthState {
+  callback: AuthCallback | null;
+  pending: Map<number, PendingPeer> | null;
+  timer: ReturnType<typeof setTimeout> | null;
 }
 
 interface PendingPeer {
@@ -247,47 +310,55 @@ const DEFAULT_SETTINGS: MultiplayerSettings = Object.freeze({
 });
 const TRANSFER_RELIABLE = 2;
 
+// SceneMultiplayer's flags.
+const SERVER_RELAY = 1;
+const ALLOW_OBJECT_DECODING = 2;
+const AUTO_PROCESS = 4;
+/** A drain is under way (a handler that polls must not re-enter). */
+const PROCESSING = 8;
+const BLOCK_SIGNALS = 16;
+/** The peer's status as last seen, in two bits from STATUS_SHIFT. */
+const STATUS_SHIFT = 5;
+const STATUS = 3 << STATUS_SHIFT;
+
+// Its methods are TypeScript-private, not #private: # methods cost each instance a slot (V8's brand).
 export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   /** SceneMultiplayer.auth_callback: set it (on either side) to authenticate every new peer. */
-  authCallback: ((peer: number, data: Uint8Array) => unknown) | null = null;
-  /** SceneMultiplayer.server_relay: client-to-client traffic through the server (default on). */
-  serverRelay = true;
-  /** SceneMultiplayer.allow_object_decoding (off by default, as in Godot). */
-  allowObjectDecoding = false;
-  /** Process packets when the peer queues them (event style), not only in poll(). */
-  autoProcess: boolean;
+  get authCallback(): AuthCallback | null {
+    return this.#authState?.callback ?? null;
+  }
+  set authCallback(callback: AuthCallback | null) {
+    if (callback !== null || this.#authState !== null) this.authState().callback = callback;
+  }
+  /** The auth callback, the peers authenticating and the auth_timeout timer: made when first set (a game without auth has none). */
+  #authState: AuthState | null = null;
+  /** SERVER_RELAY, ALLOW_OBJECT_DECODING, AUTO_PROCESS, PROCESSING, BLOCK_SIGNALS: one number, not a field each. */
+  #flags = SERVER_RELAY;
   /** Beyond Godot: told of every signal before its listeners (SceneMultiplayerObserver). */
   observer: SceneMultiplayerObserver | null = null;
   /** Beyond Godot: sees every incoming call that passed Godot's checks (a bot's waiters use it). */
-  onRpcReceived: ((node: RpcNode, method: string, args: readonly Variant[], from: number) => void) | null =
-    null;
+  get onRpcReceived(): RpcObserver | null {
+    return this.#active?.onRpcReceived ?? null;
+  }
+  set onRpcReceived(f: RpcObserver | null) {
+    if (f !== null || this.#active !== null) this.activeOf().onRpcReceived = f;
+  }
 
   #rootPath = "/root";
   /** auth_timeout, the clock, the limits: shared by every instance made with the defaults (a bot's). */
   #cfg: MultiplayerSettings = DEFAULT_SETTINGS;
   #peer: MultiplayerPeer | null = null;
-  #lastStatus: ConnectionStatus = ConnectionStatus.DISCONNECTED;
   /**
    * Admitted peers, in admission order (Godot's HashSet keeps insertion order; a client's rpc()
    * sends one relay per peer in it). A client's in a ConnectedPeers: with server_relay on every
    * client holds every peer id, and the bots of one process share one copy.
    */
   #connected: Set<number> | ConnectedPeers = new Set<number>();
-  #pending: Map<number, PendingPeer> | null = null;
-  #remoteSenderId = 0;
-  #remoteSenderOverride = 0;
   #nodes: Map<string, RpcNode> | null = null;
-  /** getNode's last answer, for the path string it was asked (a bot names the same node per call). */
-  #last: LastNode | null = null;
   #manifest: ManifestIndex | null = null;
-  #writer: PacketWriter | null = null;
-  #processing = false;
-  #blockSignals = false;
-  #authTimer: ReturnType<typeof setTimeout> | null = null;
-  #sendFailure: { error: GodotError; message: string } | null = null;
   #stats: Stats4 | null = null;
-  /** This instance's counters of each table entry it called or was called by (made on first use). */
-  #statsOf: Map<RpcMethod, MethodStats> | null = null;
+  /** What calls, sends and listened signals use, made on the first of them: an idle bot has none. */
+  #active: Active | null = null;
 
   /**
    * The narrow view the cache and RPC interfaces get of this instance, and its handlers of the
@@ -296,26 +367,26 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   static readonly #Host = class implements MultiplayerHost, MultiplayerPeerHandlers {
     constructor(readonly mp: SceneMultiplayer) {}
     peer_connected(id: number): void {
-      this.mp.#addPeer(id);
+      this.mp.addPeer(id);
     }
     peer_disconnected(id: number): void {
-      this.mp.#delPeer(id);
+      this.mp.delPeer(id);
     }
     peer_packet(): void {
       const mp = this.mp;
       if (!mp.autoProcess) return;
-      mp.#updateStatus();
-      if (mp.#lastStatus === ConnectionStatus.CONNECTED) mp.#drain();
+      mp.updateStatus();
+      if (mp.lastStatus === ConnectionStatus.CONNECTED) mp.drain();
     }
     connection_status_changed(): void {
       const mp = this.mp;
-      mp.#updateStatus();
+      mp.updateStatus();
       // Packets queued while we were still connecting are processed once connected.
-      if (mp.autoProcess && mp.#lastStatus === ConnectionStatus.CONNECTED) mp.#drain();
+      if (mp.autoProcess && mp.lastStatus === ConnectionStatus.CONNECTED) mp.drain();
     }
     get writer(): PacketWriter {
-      this.mp.#writer ??= new PacketWriter(256);
-      return this.mp.#writer;
+      this.mp.writer ??= new PacketWriter(256);
+      return this.mp.writer;
     }
     get connectedPeers(): PeerIds {
       return this.mp.#connected;
@@ -335,7 +406,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       return this.mp.getUniqueId();
     }
     sendCommand(to: number, end: number): GodotError {
-      return this.mp.#sendCommand(to, end);
+      return this.mp.sendCommand(to, end);
     }
     setTransfer(mode: number, channel: number): void {
       const peer = this.mp.#peer;
@@ -344,7 +415,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       peer.transferChannel = channel;
     }
     drop(from: number, reason: SceneDropReason4, message: string, path?: string, method?: string): void {
-      this.mp.#drop(from, reason, message, path, method);
+      this.mp.drop(from, reason, message, path, method);
     }
     packetError(
       from: number,
@@ -356,39 +427,36 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       const mp = this.mp;
       const errors = mp.stats.errors;
       errors.set(reason, (errors.get(reason) ?? 0) + 1);
-      mp.#emit("packet_error", { from, reason, message, path, method });
+      mp.emitSignal("packet_error", { from, reason, message, path, method });
     }
     manifestError(error: ManifestError): void {
       const mp = this.mp;
       const m = mp.stats.manifest;
       m.set(error.reason, (m.get(error.reason) ?? 0) + 1);
-      mp.#emit("manifest_error", error);
+      mp.emitSignal("manifest_error", error);
     }
     resolveNode(path: string): RpcNode | null {
-      return this.mp.#resolveNode(path);
+      return this.mp.resolveNode(path);
     }
     rpcVisible(node: RpcNode, peer: number): boolean {
       return this.mp.#replication?.isRpcVisible(node.path, peer) ?? true;
     }
     invoke(node: RpcNode, method: RpcMethod, args: Variant[], sender: number): void {
-      this.mp.#invoke(node, method, args, sender);
+      this.mp.invoke(node, method, args, sender);
     }
     countIn(node: RpcNode, method: RpcMethod, bytes: number): void {
-      const m = this.mp.#methodStats(node, method);
+      const m = this.mp.methodStats(node, method);
       m.callsIn++;
       m.bytesIn += bytes;
     }
     countOut(node: RpcNode, method: RpcMethod, bytes: number): void {
-      const m = this.mp.#methodStats(node, method);
+      const m = this.mp.methodStats(node, method);
       m.callsOut++;
       m.bytesOut += bytes;
     }
   };
 
   readonly #host: MultiplayerHost & MultiplayerPeerHandlers = new SceneMultiplayer.#Host(this);
-  /** The path cache and the RPC interface, made on first use: an idle bot names no path and calls nothing. */
-  #cacheI: SceneCacheInterface | null = null;
-  #rpcI: SceneRPCInterface | null = null;
   /** Made on first use: a bot of a game without spawners or synchronizers needs none (its tables cost ~1 KB). */
   #replication: SceneReplicationInterface | null = null;
   /** The manifest loaded last, for a replicator made after it. */
@@ -408,6 +476,132 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (options.manifest) this.loadManifest(options.manifest);
   }
 
+  /** The peer's status as last seen (STATUS bits of the flags). */
+  private get lastStatus(): ConnectionStatus {
+    return ((this.#flags & STATUS) >> STATUS_SHIFT) as ConnectionStatus;
+  }
+  private set lastStatus(status: ConnectionStatus) {
+    this.#flags = (this.#flags & ~STATUS) | (status << STATUS_SHIFT);
+  }
+  /** The sender of the packet being processed (0: none). */
+  private get remoteSenderId(): number {
+    return this.#active?.sender ?? 0;
+  }
+  private set remoteSenderId(id: number) {
+    if (id !== 0 || this.#active !== null) this.activeOf().sender = id;
+  }
+  /** The sender of the call being run (rpc with call_local: ourselves). */
+  private get remoteSenderOverride(): number {
+    return this.#active?.senderOverride ?? 0;
+  }
+  private set remoteSenderOverride(id: number) {
+    if (id !== 0 || this.#active !== null) this.activeOf().senderOverride = id;
+  }
+
+  private activeOf(): Active {
+    this.#active ??= {
+      sender: 0,
+      senderOverride: 0,
+      onRpcReceived: null,
+      last: null,
+      writer: null,
+      sendFailure: null,
+      statsOf: null,
+      cacheI: null,
+      rpcI: null,
+      emitting: "peer_packet",
+      onListenerError: null,
+    };
+    return this.#active;
+  }
+  private get last(): LastNode | null {
+    return this.#active?.last ?? null;
+  }
+  private set last(v: LastNode | null) {
+    if (v !== null || this.#active !== null) this.activeOf().last = v;
+  }
+  private get writer(): PacketWriter | null {
+    return this.#active?.writer ?? null;
+  }
+  private set writer(v: PacketWriter | null) {
+    if (v !== null || this.#active !== null) this.activeOf().writer = v;
+  }
+  private get sendFailure(): SendFailure | null {
+    return this.#active?.sendFailure ?? null;
+  }
+  private set sendFailure(v: SendFailure | null) {
+    if (v !== null || this.#active !== null) this.activeOf().sendFailure = v;
+  }
+  private get statsOf(): Map<RpcMethod, MethodStats> | null {
+    return this.#active?.statsOf ?? null;
+  }
+  private set statsOf(v: Map<RpcMethod, MethodStats> | null) {
+    if (v !== null || this.#active !== null) this.activeOf().statsOf = v;
+  }
+  private get cacheI(): SceneCacheInterface | null {
+    return this.#active?.cacheI ?? null;
+  }
+  private set cacheI(v: SceneCacheInterface | null) {
+    if (v !== null || this.#active !== null) this.activeOf().cacheI = v;
+  }
+  private get rpcI(): SceneRPCInterface | null {
+    return this.#active?.rpcI ?? null;
+  }
+  private set rpcI(v: SceneRPCInterface | null) {
+    if (v !== null || this.#active !== null) this.activeOf().rpcI = v;
+  }
+  private get onListenerError(): ((err: unknown) => void) | null {
+    return this.#active?.onListenerError ?? null;
+  }
+  private set onListenerError(v: ((err: unknown) => void) | null) {
+    if (v !== null || this.#active !== null) this.activeOf().onListenerError = v;
+  }
+
+  private authState(): AuthState {
+    this.#authState ??= { callback: null, pending: null, timer: null };
+    return this.#authState;
+  }
+  private get pending(): Map<number, PendingPeer> | null {
+    return this.#authState?.pending ?? null;
+  }
+  private set pending(pending: Map<number, PendingPeer> | null) {
+    if (pending !== null || this.#authState !== null) this.authState().pending = pending;
+  }
+  private get authTimer(): ReturnType<typeof setTimeout> | null {
+    return this.#authState?.timer ?? null;
+  }
+  private set authTimer(timer: ReturnType<typeof setTimeout> | null) {
+    if (timer !== null || this.#authState !== null) this.authState().timer = timer;
+  }
+
+  /** SceneMultiplayer.server_relay: client-to-client traffic through the server (default on). */
+  get serverRelay(): boolean {
+    return (this.#flags & SERVER_RELAY) !== 0;
+  }
+  set serverRelay(on: boolean) {
+    this.setFlag(SERVER_RELAY, on);
+  }
+
+  /** SceneMultiplayer.allow_object_decoding (off by default, as in Godot). */
+  get allowObjectDecoding(): boolean {
+    return (this.#flags & ALLOW_OBJECT_DECODING) !== 0;
+  }
+  set allowObjectDecoding(on: boolean) {
+    this.setFlag(ALLOW_OBJECT_DECODING, on);
+  }
+
+  /** Process packets when the peer queues them (event style), not only in poll(). */
+  get autoProcess(): boolean {
+    return (this.#flags & AUTO_PROCESS) !== 0;
+  }
+  set autoProcess(on: boolean) {
+    this.setFlag(AUTO_PROCESS, on);
+  }
+
+  private setFlag(flag: number, on: boolean): void {
+    this.#flags = on ? this.#flags | flag : this.#flags & ~flag;
+  }
+
   /** SceneMultiplayer's replicator: MultiplayerSpawner / MultiplayerSynchronizer traffic. */
   /** Whether the replicator exists (made on first use, or for a manifest that declares spawners or synchronizers). */
   get hasReplication(): boolean {
@@ -418,7 +612,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (this.#replication) return this.#replication;
     const r = new SceneReplicationInterface(
       this.#host,
-      this.#cache(),
+      this.cacheInterface(),
       (path) => this.node(path),
       (path) => this.removeNode(path),
     );
@@ -427,14 +621,14 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     return r;
   }
 
-  #cache(): SceneCacheInterface {
-    this.#cacheI ??= new SceneCacheInterface(this.#host, this.#cfg.limits);
-    return this.#cacheI;
+  private cacheInterface(): SceneCacheInterface {
+    this.cacheI ??= new SceneCacheInterface(this.#host, this.#cfg.limits);
+    return this.cacheI;
   }
 
-  #rpc(): SceneRPCInterface {
-    this.#rpcI ??= new SceneRPCInterface(this.#host, this.#cache());
-    return this.#rpcI;
+  private rpcInterface(): SceneRPCInterface {
+    this.rpcI ??= new SceneRPCInterface(this.#host, this.cacheInterface());
+    return this.rpcI;
   }
 
   /** Counters, made on first use: an idle bot in a big swarm should cost next to nothing. */
@@ -468,7 +662,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       if (!(this.#connected instanceof ConnectedPeers)) this.#connected = new ConnectedPeers();
     } else if (this.#connected instanceof ConnectedPeers) this.#connected = new Set<number>();
     peer?.subscribe(this.#host);
-    this.#updateStatus();
+    this.updateStatus();
   }
 
   /** SceneMultiplayer.root_path: node paths on the wire are relative to it. */
@@ -509,7 +703,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** Takes the nodes (and root path) of a manifest; nodes made from an earlier one are forgotten. */
   loadManifest(manifest: RpcManifest): void {
-    if (this.#last) this.#last.asked = null;
+    if (this.last) this.last.asked = null;
     this.#manifest = ManifestIndex.of(manifest);
     this.rootPath = this.#manifest.root;
     this.#rawManifest = manifest;
@@ -520,7 +714,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (!this.#nodes) return;
     for (const [path, n] of this.#nodes) {
       if (!n.fromManifest) continue;
-      this.#cacheI?.forgetNode(n);
+      this.cacheI?.forgetNode(n);
       this.#nodes.delete(path);
     }
   }
@@ -534,15 +728,15 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   node(path: string, declaration?: RpcDeclaration): RpcNode {
     const key = normalizePath(path, this.#rootPath);
     if (declaration) {
-      if (this.#last) this.#last.asked = null;
+      if (this.last) this.last.asked = null;
       const n = new RpcNode(this, key, new RpcNodeConfig(declaration));
       const old = this.#nodes?.get(key);
-      if (old) this.#cacheI?.forgetNode(old);
+      if (old) this.cacheI?.forgetNode(old);
       this.#nodes ??= new Map();
       this.#nodes.set(key, n);
       return n;
     }
-    const known = this.#resolveNode(key);
+    const known = this.resolveNode(key);
     if (known) return known;
     const n = new RpcNode(this, key, NO_RPCS);
     this.#nodes ??= new Map();
@@ -552,12 +746,12 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   /** The node at `path` if declared (in code or by the manifest): get_node_or_null. */
   getNode(path: string): RpcNode | null {
-    const last = this.#last;
+    const last = this.last;
     if (last !== null && path === last.asked && this.#rootPath === last.root) return last.node;
-    const n = this.#resolveNode(normalizePath(path, this.#rootPath));
+    const n = this.resolveNode(normalizePath(path, this.#rootPath));
     // Only a remembered node is remembered here: a miss, or a transient node, is asked again.
     if (n !== null && !n.transient) {
-      if (last === null) this.#last = { asked: path, root: this.#rootPath, node: n };
+      if (last === null) this.last = { asked: path, root: this.#rootPath, node: n };
       else {
         last.asked = path;
         last.root = this.#rootPath;
@@ -572,8 +766,8 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     const key = normalizePath(path, this.#rootPath);
     const n = this.#nodes?.get(key);
     if (!n) return false;
-    if (this.#last) this.#last.asked = null;
-    this.#cacheI?.forgetNode(n);
+    if (this.last) this.last.asked = null;
+    this.cacheI?.forgetNode(n);
     this.#nodes?.delete(key);
     return true;
   }
@@ -584,7 +778,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     return (n?.config ?? NO_RPCS).md5;
   }
 
-  #resolveNode(path: string): RpcNode | null {
+  private resolveNode(path: string): RpcNode | null {
     const known = this.#nodes?.get(path);
     if (known) return known;
     const decl = this.#manifest?.lookup(path);
@@ -616,53 +810,53 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   }
 
   getAuthenticatingPeers(): number[] {
-    return this.#pending ? [...this.#pending.keys()] : [];
+    return this.pending ? [...this.pending.keys()] : [];
   }
 
   /** Inside an RPC: who called it (our own id in a call_local call); 0 elsewhere. */
   getRemoteSenderId(): number {
-    return this.#remoteSenderOverride || this.#remoteSenderId;
+    return this.remoteSenderOverride || this.remoteSenderId;
   }
 
   /** SceneMultiplayer.clear: forget peers, pending authentications and the path caches. */
   clear(): void {
-    this.#lastStatus = ConnectionStatus.DISCONNECTED;
-    this.#pending = null;
+    this.lastStatus = ConnectionStatus.DISCONNECTED;
+    this.pending = null;
     this.#connected.clear();
-    this.#cacheI?.clear();
+    this.cacheI?.clear();
     this.#replication?.clear();
     this.#stats?.forgetPeers();
-    if (this.#authTimer) clearTimeout(this.#authTimer);
-    this.#authTimer = null;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = null;
   }
 
   /** Polls the peer, runs every queued packet and kicks peers whose authentication timed out. */
   poll(): void {
-    this.#updateStatus();
-    if (this.#lastStatus === ConnectionStatus.DISCONNECTED) return;
+    this.updateStatus();
+    if (this.lastStatus === ConnectionStatus.DISCONNECTED) return;
     this.#peer?.poll();
-    this.#updateStatus();
-    if (this.#lastStatus !== ConnectionStatus.CONNECTED) return;
-    this.#drain();
-    this.#checkAuthTimeouts();
+    this.updateStatus();
+    if (this.lastStatus !== ConnectionStatus.CONNECTED) return;
+    this.drain();
+    this.checkAuthTimeouts();
     this.#replication?.process();
   }
 
-  #updateStatus(): void {
+  private updateStatus(): void {
     const status = this.#peer ? this.#peer.getConnectionStatus() : ConnectionStatus.DISCONNECTED;
-    if (status === this.#lastStatus) return;
-    const was = this.#lastStatus;
-    this.#lastStatus = status;
+    if (status === this.lastStatus) return;
+    const was = this.lastStatus;
+    this.lastStatus = status;
     if (status === ConnectionStatus.DISCONNECTED) {
       // Godot emits first (listeners still see the peers), then clears.
-      this.#emit(was === ConnectionStatus.CONNECTING ? "connection_failed" : "server_disconnected");
+      this.emitSignal(was === ConnectionStatus.CONNECTING ? "connection_failed" : "server_disconnected");
       this.clear();
     }
   }
 
   // ---- sending ----
 
-  #requirePeer(what: string): MultiplayerPeer {
+  private requirePeer(what: string): MultiplayerPeer {
     const peer = this.#peer;
     if (!peer) {
       throw new RpcError4(
@@ -698,10 +892,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         GodotError.ERR_INVALID_PARAMETER,
       );
     }
-    this.#requirePeer("call an RPC");
-    this.#sendFailure = null;
-    this.#rpc().rpcp(n, peer, method, args);
-    this.#throwSendFailure();
+    this.requirePeer("call an RPC");
+    this.sendFailure = null;
+    this.rpcInterface().rpcp(n, peer, method, args);
+    this.throwSendFailure();
   }
 
   /** SceneMultiplayer.send_bytes: a RAW packet, `peer_packet` on the other side. */
@@ -713,14 +907,14 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         GodotError.ERR_INVALID_DATA,
       );
     }
-    this.#requirePeer("send a raw packet");
+    this.requirePeer("send a raw packet");
     const w = this.#host.writer;
     w.pos = PACKET_START;
     w.u8(NetworkCommand.RAW);
     w.bytes(bytes);
     this.#host.setTransfer(mode, channel);
-    this.#sendFailure = null;
-    const err = this.#sendCommand(id, w.pos);
+    this.sendFailure = null;
+    const err = this.sendCommand(id, w.pos);
     if (err === GodotError.ERR_BUG) {
       throw new RpcError4(
         "unknown-peer",
@@ -728,15 +922,15 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         err,
       );
     }
-    this.#throwSendFailure();
-    const m = this.#rawStats();
+    this.throwSendFailure();
+    const m = this.rawStats();
     m.callsOut++;
     m.bytesOut += bytes.length + 1;
   }
 
   /** SceneMultiplayer.send_auth: `07 00 <data>` to a peer still authenticating. */
   sendAuth(id: number, data: Uint8Array): void {
-    const pending = this.#authChecks(id, "send_auth");
+    const pending = this.authChecks(id, "send_auth");
     if (data.length === 0) {
       throw new RpcError4(
         "auth-refused",
@@ -762,14 +956,14 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     packet[0] = NetworkCommand.SYS;
     packet[1] = SysCommand.AUTH;
     packet.set(data, 2);
-    this.#sendFailure = null;
-    this.#putTo(id, packet, TRANSFER_RELIABLE, 0);
-    this.#throwSendFailure();
+    this.sendFailure = null;
+    this.putTo(id, packet, TRANSFER_RELIABLE, 0);
+    this.throwSendFailure();
   }
 
   /** SceneMultiplayer.complete_auth: our side is done (`07 00`); admitted once both sides are. */
   completeAuth(id: number): void {
-    const pending = this.#authChecks(id, "complete_auth");
+    const pending = this.authChecks(id, "complete_auth");
     if (pending.local) {
       throw new RpcError4(
         "auth-refused",
@@ -778,17 +972,17 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       );
     }
     pending.local = true;
-    this.#sendFailure = null;
-    this.#putTo(id, Uint8Array.of(NetworkCommand.SYS, SysCommand.AUTH), TRANSFER_RELIABLE, 0);
+    this.sendFailure = null;
+    this.putTo(id, Uint8Array.of(NetworkCommand.SYS, SysCommand.AUTH), TRANSFER_RELIABLE, 0);
     // Admitting may send packets: after the confirmation, as Godot does.
     if (pending.remote) {
-      this.#pending?.delete(id);
-      this.#admitPeer(id);
+      this.pending?.delete(id);
+      this.admitPeer(id);
     }
-    this.#throwSendFailure();
+    this.throwSendFailure();
   }
 
-  #authChecks(id: number, what: string): PendingPeer {
+  private authChecks(id: number, what: string): PendingPeer {
     const peer = this.#peer;
     if (!peer || peer.getConnectionStatus() !== ConnectionStatus.CONNECTED) {
       throw new RpcError4(
@@ -797,7 +991,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         GodotError.ERR_UNCONFIGURED,
       );
     }
-    const pending = this.#pending?.get(id);
+    const pending = this.pending?.get(id);
     if (!pending) {
       throw new RpcError4(
         "auth-refused",
@@ -812,20 +1006,20 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   disconnectPeer(id: number): void {
     const peer = this.#peer;
     if (!peer || peer.getConnectionStatus() !== ConnectionStatus.CONNECTED) return;
-    const blocking = this.#blockSignals;
-    this.#blockSignals = true;
+    const blocking = (this.#flags & BLOCK_SIGNALS) !== 0;
+    this.#flags |= BLOCK_SIGNALS;
     try {
-      this.#delPeer(id);
+      this.delPeer(id);
     } finally {
-      this.#blockSignals = blocking;
+      this.setFlag(BLOCK_SIGNALS, blocking);
     }
     peer.disconnectPeer(id);
   }
 
-  #throwSendFailure(): void {
-    const f = this.#sendFailure;
+  private throwSendFailure(): void {
+    const f = this.sendFailure;
     if (!f) return;
-    this.#sendFailure = null;
+    this.sendFailure = null;
     throw new RpcError4(
       "send-failed",
       `The multiplayer peer refused the packet (Godot error ${f.error})${f.message}`,
@@ -834,7 +1028,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   }
 
   /** SceneMultiplayer::send_command for writer.buf[PACKET_START, end). */
-  #sendCommand(to: number, end: number): GodotError {
+  private sendCommand(to: number, end: number): GodotError {
     const peer = this.#peer;
     if (!peer) return GodotError.ERR_UNCONFIGURED;
     const w = this.#host.writer;
@@ -845,40 +1039,40 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       b[1] = SysCommand.RELAY;
       putU32(b, 2, to);
       peer.setTargetPeer(1);
-      return this.#put(peer, 1, w.take(0, end));
+      return this.put(peer, 1, w.take(0, end));
     }
     if (to > 0) {
       if (!this.#connected.has(to)) return GodotError.ERR_BUG;
       peer.setTargetPeer(to);
-      return this.#put(peer, to, w.take(PACKET_START, end));
+      return this.put(peer, to, w.take(PACKET_START, end));
     }
     const packet = w.take(PACKET_START, end);
     for (const id of this.#connected) {
       if (to !== 0 && id === -to) continue;
       peer.setTargetPeer(id);
-      this.#put(peer, id, packet);
+      this.put(peer, id, packet);
     }
     return GodotError.OK;
   }
 
   /** A packet straight to one peer (auth, ADD/DEL_PEER, relayed packets): Godot's _send. */
-  #putTo(id: number, packet: Uint8Array, mode: number, channel: number): GodotError {
+  private putTo(id: number, packet: Uint8Array, mode: number, channel: number): GodotError {
     const peer = this.#peer;
     if (!peer) return GodotError.ERR_UNCONFIGURED;
     peer.transferMode = mode as MultiplayerPeer["transferMode"];
     peer.transferChannel = channel;
     peer.setTargetPeer(id);
-    return this.#put(peer, id, packet);
+    return this.put(peer, id, packet);
   }
 
-  #put(peer: MultiplayerPeer, to: number, packet: Uint8Array): GodotError {
+  private put(peer: MultiplayerPeer, to: number, packet: Uint8Array): GodotError {
     const err = peer.putPacket(packet);
     if (err !== GodotError.OK) {
       this.stats.sendErrors++;
       // A full buffer or a packet too big is the caller's to fix: the API call that sent it throws.
       if (err === GodotError.ERR_OUT_OF_MEMORY || err === GodotError.ERR_INVALID_PARAMETER) {
         const why = peer.lastError?.message;
-        this.#sendFailure ??= { error: err, message: why ? `: ${why}` : "." };
+        this.sendFailure ??= { error: err, message: why ? `: ${why}` : "." };
       }
       return err;
     }
@@ -889,9 +1083,9 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
 
   // ---- receiving ----
 
-  #drain(): void {
-    if (this.#processing) return; // a handler that polls must not re-enter
-    this.#processing = true;
+  private drain(): void {
+    if ((this.#flags & PROCESSING) !== 0) return; // a handler that polls must not re-enter
+    this.#flags |= PROCESSING;
     try {
       for (;;) {
         const peer = this.#peer;
@@ -901,24 +1095,24 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         const mode = peer.getPacketMode();
         const packet = peer.getPacket();
         if (!packet) break;
-        this.#processOne(sender, packet, mode, channel);
+        this.processOne(sender, packet, mode, channel);
         // Processing may have closed the connection.
-        this.#updateStatus();
-        if (this.#lastStatus !== ConnectionStatus.CONNECTED) break;
+        this.updateStatus();
+        if (this.lastStatus !== ConnectionStatus.CONNECTED) break;
       }
     } finally {
-      this.#processing = false;
+      this.#flags &= ~PROCESSING;
     }
   }
 
-  #processOne(sender: number, p: Uint8Array, mode: number, channel: number): void {
+  private processOne(sender: number, p: Uint8Array, mode: number, channel: number): void {
     const len = p.length;
     this.#stats ??= new Stats4();
     this.#stats.countIn(sender, len);
-    const pending = this.#pending?.get(sender);
+    const pending = this.pending?.get(sender);
     if (pending) {
       if (len < 2 || ((p[0] as number) & CMD_MASK) !== NetworkCommand.SYS || p[1] !== SysCommand.AUTH) {
-        this.#drop(
+        this.drop(
           sender,
           "pending-peer",
           'Condition "len < 2 || (packet[0] & CMD_MASK) != NETWORK_COMMAND_SYS || packet[1] != SYS_COMMAND_AUTH" is true. Continuing.',
@@ -928,71 +1122,71 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       if (len > 2) {
         const cb = this.authCallback;
         if (!cb) {
-          this.#drop(sender, "pending-peer", "Failed to call authentication callback");
+          this.drop(sender, "pending-peer", "Failed to call authentication callback");
           return;
         }
         try {
           const r = cb(sender, copyBytes(p, 2));
-          if (r instanceof Promise) this.#settle(r, "", "auth_callback", sender);
+          if (r instanceof Promise) this.settle(r, "", "auth_callback", sender);
         } catch (err) {
-          this.#scriptError(err, "", "auth_callback", sender);
+          this.scriptError(err, "", "auth_callback", sender);
         }
         return;
       }
       // The remote side has completed.
       pending.remote = true;
       if (pending.local) {
-        this.#pending?.delete(sender);
-        this.#admitPeer(sender);
+        this.pending?.delete(sender);
+        this.admitPeer(sender);
       }
       return;
     }
     if (!this.#connected.has(sender)) {
-      this.#drop(sender, "unknown-peer", 'Condition "!connected_peers.has(sender)" is true. Continuing.');
+      this.drop(sender, "unknown-peer", 'Condition "!connected_peers.has(sender)" is true. Continuing.');
       return;
     }
     if (len > 0 && ((p[0] as number) & CMD_MASK) === NetworkCommand.SYS) {
       if (len > 1 && p[1] === SysCommand.AUTH) {
         // A late "completed" notice is fine; auth data from an admitted peer is not.
-        if (len !== 2) this.#drop(sender, "auth-after-admit", 'Condition "len != 2" is true. Continuing.');
+        if (len !== 2) this.drop(sender, "auth-after-admit", 'Condition "len != 2" is true. Continuing.');
         return;
       }
-      this.#processSys(sender, p, mode, channel);
+      this.processSys(sender, p, mode, channel);
       return;
     }
-    this.#remoteSenderId = sender;
+    this.remoteSenderId = sender;
     try {
-      this.#processPacket(sender, p);
+      this.processPacket(sender, p);
     } finally {
-      this.#remoteSenderId = 0;
+      this.remoteSenderId = 0;
     }
   }
 
-  #processPacket(from: number, p: Uint8Array): void {
+  private processPacket(from: number, p: Uint8Array): void {
     if (p.length < 1) {
-      this.#drop(from, "too-short", "Invalid packet received. Size too small.");
+      this.drop(from, "too-short", "Invalid packet received. Size too small.");
       return;
     }
     const command = (p[0] as number) & CMD_MASK;
     switch (command) {
       case NetworkCommand.REMOTE_CALL:
-        this.#rpc().processRpc(from, p);
+        this.rpcInterface().processRpc(from, p);
         return;
       case NetworkCommand.SIMPLIFY_PATH:
-        this.#cache().processSimplifyPath(from, p);
+        this.cacheInterface().processSimplifyPath(from, p);
         return;
       case NetworkCommand.CONFIRM_PATH:
-        this.#cache().processConfirmPath(from, p);
+        this.cacheInterface().processConfirmPath(from, p);
         return;
       case NetworkCommand.RAW: {
         if (p.length < 2) {
-          this.#drop(from, "too-short", "Invalid packet received. Size too small.");
+          this.drop(from, "too-short", "Invalid packet received. Size too small.");
           return;
         }
-        const m = this.#rawStats();
+        const m = this.rawStats();
         m.callsIn++;
         m.bytesIn += p.length;
-        this.#emit("peer_packet", from, copyBytes(p, 1));
+        this.emitSignal("peer_packet", from, copyBytes(p, 1));
         return;
       }
       case NetworkCommand.SPAWN:
@@ -1006,14 +1200,14 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         return;
       default:
         // SYS inside a relay.
-        this.#drop(from, "unknown-command", `Invalid network command from ${from}`);
+        this.drop(from, "unknown-command", `Invalid network command from ${from}`);
     }
   }
 
-  #processSys(from: number, p: Uint8Array, mode: number, channel: number): void {
+  private processSys(from: number, p: Uint8Array, mode: number, channel: number): void {
     const len = p.length;
     if (len < SYS_CMD_SIZE) {
-      this.#drop(from, "too-short", "Invalid packet received. Size too small.");
+      this.drop(from, "too-short", "Invalid packet received. Size too small.");
       return;
     }
     const peer = this.#peer;
@@ -1025,19 +1219,19 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       case SysCommand.ADD_PEER:
       case SysCommand.DEL_PEER:
         if (!relay || self === 1 || from !== 1) {
-          this.#drop(
+          this.drop(
             from,
             "sys-peer-refused",
             'Condition "!server_relay || !multiplayer_peer->is_server_relay_supported() || get_unique_id() == 1 || p_from != 1" is true.',
           );
           return;
         }
-        if (p[1] === SysCommand.ADD_PEER) this.#admitPeer(target);
-        else this.#delPeer(target);
+        if (p[1] === SysCommand.ADD_PEER) this.admitPeer(target);
+        else this.delPeer(target);
         return;
       case SysCommand.RELAY: {
         if (!relay) {
-          this.#drop(
+          this.drop(
             from,
             "relay-disabled",
             'Condition "!server_relay || !multiplayer_peer->is_server_relay_supported()" is true.',
@@ -1045,7 +1239,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
           return;
         }
         if (len < SYS_CMD_SIZE + 1) {
-          this.#drop(from, "too-short", 'Condition "p_packet_len < SYS_CMD_SIZE + 1" is true.');
+          this.drop(from, "too-short", 'Condition "p_packet_len < SYS_CMD_SIZE + 1" is true.');
           return;
         }
         const inner = p.subarray(SYS_CMD_SIZE);
@@ -1053,7 +1247,7 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         if (self === 1) {
           // The target may have left while the packet was on its way: Godot drops it silently.
           if (target > 0 && !this.#connected.has(target)) {
-            this.#drop(from, "relay-unknown-target", "");
+            this.drop(from, "relay-unknown-target", "");
             return;
           }
           const w = this.#host.writer;
@@ -1064,14 +1258,14 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
           w.bytes(inner);
           const packet = w.take(PACKET_START, w.pos);
           if (target > 0) {
-            this.#putTo(target, packet, mode, channel);
+            this.putTo(target, packet, mode, channel);
           } else {
             peer.transferMode = mode as MultiplayerPeer["transferMode"];
             peer.transferChannel = channel;
             for (const id of this.#connected) {
               if (id === from || id === -target) continue;
               peer.setTargetPeer(id);
-              this.#put(peer, id, packet);
+              this.put(peer, id, packet);
             }
             // The server is one of the targets unless excluded (−1).
             if (target !== -1) {
@@ -1081,61 +1275,61 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
           }
         } else {
           if (from !== 1) {
-            this.#drop(from, "relay-not-from-server", 'Condition "p_from != 1" is true.');
+            this.drop(from, "relay-not-from-server", 'Condition "p_from != 1" is true.');
             return;
           }
           process = true;
         }
         if (process) {
-          this.#remoteSenderId = target;
+          this.remoteSenderId = target;
           try {
-            this.#processPacket(target, inner);
+            this.processPacket(target, inner);
           } finally {
-            this.#remoteSenderId = 0;
+            this.remoteSenderId = 0;
           }
         }
         return;
       }
       default:
-        this.#drop(from, "unknown-sys-command", "Method/function failed.");
+        this.drop(from, "unknown-sys-command", "Method/function failed.");
     }
   }
 
   // ---- peers and authentication ----
 
-  #addPeer(id: number): void {
+  private addPeer(id: number): void {
     if (this.authCallback) {
-      this.#pending ??= new Map();
-      this.#pending.set(id, { local: false, remote: false, time: this.#cfg.clock() });
-      this.#emit("peer_authenticating", id);
-      this.#armAuthTimer();
+      this.pending ??= new Map();
+      this.pending.set(id, { local: false, remote: false, time: this.#cfg.clock() });
+      this.emitSignal("peer_authenticating", id);
+      this.armAuthTimer();
       return;
     }
-    this.#admitPeer(id);
+    this.admitPeer(id);
   }
 
-  #admitPeer(id: number): void {
+  private admitPeer(id: number): void {
     const peer = this.#peer;
     if (peer && this.serverRelay && peer.getUniqueId() === 1 && peer.isServerRelaySupported()) {
       // Tell the others about the newcomer (one packet for all), and the newcomer about the others.
       const announce = sysPacket(SysCommand.ADD_PEER, id);
       for (const other of this.#connected) {
-        this.#putTo(other, announce, TRANSFER_RELIABLE, 0);
-        this.#putTo(id, sysPacket(SysCommand.ADD_PEER, other), TRANSFER_RELIABLE, 0);
+        this.putTo(other, announce, TRANSFER_RELIABLE, 0);
+        this.putTo(id, sysPacket(SysCommand.ADD_PEER, other), TRANSFER_RELIABLE, 0);
       }
     }
     const connected = this.#connected;
     if (connected instanceof ConnectedPeers && peer) connected.setSelf(peer.getUniqueId());
     connected.add(id);
     this.#replication?.onPeerChange(id, true);
-    if (id === 1) this.#emit("connected_to_server");
-    this.#emit("peer_connected", id);
+    if (id === 1) this.emitSignal("connected_to_server");
+    this.emitSignal("peer_connected", id);
   }
 
-  #delPeer(id: number): void {
-    if (this.#pending?.delete(id)) {
+  private delPeer(id: number): void {
+    if (this.pending?.delete(id)) {
       this.#stats?.forgetPeer(id);
-      this.#emit("peer_authentication_failed", id);
+      this.emitSignal("peer_authentication_failed", id);
       return;
     }
     if (!this.#connected.has(id)) return;
@@ -1143,18 +1337,18 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     if (peer && this.serverRelay && peer.getUniqueId() === 1 && peer.isServerRelaySupported()) {
       const gone = sysPacket(SysCommand.DEL_PEER, id);
       for (const other of this.#connected) {
-        if (other !== id) this.#putTo(other, gone, TRANSFER_RELIABLE, 0);
+        if (other !== id) this.putTo(other, gone, TRANSFER_RELIABLE, 0);
       }
     }
     this.#replication?.onPeerChange(id, false);
-    this.#cacheI?.onPeerGone(id);
+    this.cacheI?.onPeerGone(id);
     this.#connected.delete(id);
     this.#stats?.forgetPeer(id);
-    this.#emit("peer_disconnected", id);
+    this.emitSignal("peer_disconnected", id);
   }
 
-  #checkAuthTimeouts(): void {
-    const pending = this.#pending;
+  private checkAuthTimeouts(): void {
+    const pending = this.pending;
     const timeout = this.#cfg.authTimeoutMs;
     if (!pending || pending.size === 0 || timeout === 0) return;
     const now = this.#cfg.clock();
@@ -1165,31 +1359,31 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       // Each signal might trigger a disconnection.
       if (!pending.delete(id)) continue;
       this.#stats?.forgetPeer(id);
-      this.#emit("peer_authentication_failed", id);
+      this.emitSignal("peer_authentication_failed", id);
     }
-    this.#armAuthTimer();
+    this.armAuthTimer();
   }
 
   /** Event style: nobody polls, so a timer checks authentication deadlines (only while some are pending). */
-  #armAuthTimer(): void {
-    if (!this.autoProcess || this.#authTimer || this.#cfg.authTimeoutMs === 0) return;
-    const pending = this.#pending;
+  private armAuthTimer(): void {
+    if (!this.autoProcess || this.authTimer || this.#cfg.authTimeoutMs === 0) return;
+    const pending = this.pending;
     if (!pending || pending.size === 0) return;
     let first = Number.POSITIVE_INFINITY;
     for (const p of pending.values()) first = Math.min(first, p.time);
     const wait = Math.max(0, first + this.#cfg.authTimeoutMs - this.#cfg.clock());
-    this.#authTimer = setTimeout(() => {
-      this.#authTimer = null;
-      this.#checkAuthTimeouts();
+    this.authTimer = setTimeout(() => {
+      this.authTimer = null;
+      this.checkAuthTimeouts();
     }, wait);
-    this.#authTimer.unref?.();
+    this.authTimer.unref?.();
   }
 
   // ---- handlers, events, counters ----
 
-  #invoke(node: RpcNode, method: RpcMethod, args: Variant[], sender: number): void {
-    const saved = this.#remoteSenderOverride;
-    if (sender) this.#remoteSenderOverride = sender;
+  private invoke(node: RpcNode, method: RpcMethod, args: Variant[], sender: number): void {
+    const saved = this.remoteSenderOverride;
+    if (sender) this.remoteSenderOverride = sender;
     const from = this.getRemoteSenderId();
     try {
       const observer = this.onRpcReceived;
@@ -1197,29 +1391,29 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
         try {
           observer(node, method.name, args, from);
         } catch (err) {
-          this.#scriptError(err, node.path, method.name, from);
+          this.scriptError(err, node.path, method.name, from);
         }
       }
       const handler = node.getHandler(method.name);
       if (handler) {
         try {
           const r = handler(...args);
-          if (r instanceof Promise) this.#settle(r, node.path, method.name, from);
+          if (r instanceof Promise) this.settle(r, node.path, method.name, from);
         } catch (err) {
-          this.#scriptError(err, node.path, method.name, from);
+          this.scriptError(err, node.path, method.name, from);
         }
       }
     } finally {
-      this.#remoteSenderOverride = saved;
+      this.remoteSenderOverride = saved;
     }
   }
 
   /** An async handler's rejection is a script error too. */
-  #settle(r: Promise<unknown>, path: string, method: string, from: number): void {
-    r.catch((err: unknown) => this.#scriptError(err, path, method, from));
+  private settle(r: Promise<unknown>, path: string, method: string, from: number): void {
+    r.catch((err: unknown) => this.scriptError(err, path, method, from));
   }
 
-  #scriptError(err: unknown, path: string, method: string, from: number): void {
+  private scriptError(err: unknown, path: string, method: string, from: number): void {
     this.stats.scriptErrors++;
     if (this.observer || this.listenerCount("script_error") > 0) {
       try {
@@ -1238,31 +1432,37 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
   }
 
   /** Emits a signal; a listener that throws is a script error, never an exception in the caller. */
-  #emit<K extends keyof SceneMultiplayerEvents>(signal: K, ...args: SceneMultiplayerEvents[K]): void {
-    if (this.#blockSignals) return;
+  private emitSignal<K extends keyof SceneMultiplayerEvents>(
+    signal: K,
+    ...args: SceneMultiplayerEvents[K]
+  ): void {
+    if ((this.#flags & BLOCK_SIGNALS) !== 0) return;
     if (this.observer) {
       try {
         this.observer.observe(signal, args);
       } catch (err) {
-        this.#scriptError(err, "", signal, 0);
+        this.scriptError(err, "", signal, 0);
       }
     }
     // A bot's SceneMultiplayer has its observer and no listeners: no callback made for it.
     if (this.listenerCount(signal) === 0) return;
-    this.#emitting = signal;
-    this.#onListenerError ??= (err: unknown): void => this.#scriptError(err, "", String(this.#emitting), 0);
-    this.emitCatching(signal, args, this.#onListenerError);
+    this.activeOf().emitting = signal;
+    this.onListenerError ??= (err: unknown): void =>
+      this.scriptError(err, "", String((this.#active as Active).emitting), 0);
+    this.emitCatching(signal, args, this.onListenerError);
   }
 
-  /** Which signal is being emitted, for naming a listener that throws (one callback per instance, made on first listened emission). */
-  #emitting: keyof SceneMultiplayerEvents = "peer_packet";
-  #onListenerError: ((err: unknown) => void) | null = null;
-
-  #drop(from: number, reason: SceneDropReason4, message: string, path?: string, method?: string): void {
+  private drop(
+    from: number,
+    reason: SceneDropReason4,
+    message: string,
+    path?: string,
+    method?: string,
+  ): void {
     const dropped = this.stats.dropped;
     dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
     if (this.listenerCount("packet_dropped") === 0 && !this.observer) return;
-    this.#emit("packet_dropped", {
+    this.emitSignal("packet_dropped", {
       from,
       reason,
       message,
@@ -1271,10 +1471,10 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
     });
   }
 
-  #methodStats(node: RpcNode, method: RpcMethod): MethodStats {
+  private methodStats(node: RpcNode, method: RpcMethod): MethodStats {
     // By table entry: the tables of a manifest are shared by every SceneMultiplayer of the process.
-    this.#statsOf ??= new Map();
-    const known = this.#statsOf.get(method);
+    this.statsOf ??= new Map();
+    const known = this.statsOf.get(method);
     if (known) return known;
     const key = `${node.declaredAs}:${method.name}`;
     const byMethod = this.stats.byMethod;
@@ -1283,11 +1483,11 @@ export class SceneMultiplayer extends SignalEmitter<SceneMultiplayerEvents> {
       m = { callsIn: 0, callsOut: 0, bytesIn: 0, bytesOut: 0 };
       byMethod.set(key, m);
     }
-    this.#statsOf.set(method, m);
+    this.statsOf.set(method, m);
     return m;
   }
 
-  #rawStats(): MethodStats {
+  private rawStats(): MethodStats {
     const byMethod = this.stats.byMethod;
     let m = byMethod.get(RAW_KEY);
     if (!m) {
