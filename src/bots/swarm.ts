@@ -7,7 +7,7 @@
 import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
 import type { CloseInfo } from "../websocket/index.js";
-import { Bot, type ConnectOptions } from "./bot.js";
+import { Bot, type BotWatcher, type ConnectOptions, watchBot } from "./bot.js";
 import { type CustomMetrics, metricSink, type Sink } from "./custom-metrics.js";
 import { DataFeed, type DataOrder, type DataRows } from "./data.js";
 import type { EngineBot } from "./engines.js";
@@ -509,16 +509,23 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
    * The runs of the bots joined, by bot: the bots' listeners are shared, `this` the bot. Weak: a
    * bot's handler error after it left is still its own (a late error), and a gone bot is not kept.
    */
-  const runOf = new WeakMap<EngineBot, BotRun>();
-  function onScriptError(this: EngineBot, err: unknown): void {
-    const b = runOf.get(this);
-    if (b) control.fail(b, err, "handler");
-  }
-  function onDisconnected(this: EngineBot, info: CloseInfo | null, error: Error | null): void {
-    const b = runOf.get(this);
-    metrics.gone(this, info);
-    if (b) onGone(b, info, error);
-  }
+  const runOf = new WeakMap<Bot<unknown>, BotRun>();
+  // What the run hears of its bots: one watcher for them all, no listeners on each bot.
+  const watcher: BotWatcher = {
+    roundTrip: (_bot, path, method, rttMs) => metrics.roundTrip(path, method, rttMs),
+    waitTimeout: () => metrics.waitTimeout(),
+    packetDropped: (_bot, reason, detail) => metrics.dropped(reason, detail),
+    manifestError: (_bot, err) => metrics.manifestError(err),
+    scriptError(bot, err) {
+      const b = runOf.get(bot);
+      if (b) control.fail(b, err, "handler");
+    },
+    disconnected(bot, info, error) {
+      const b = runOf.get(bot);
+      metrics.gone(bot as EngineBot, info);
+      if (b) onGone(b, info, error);
+    },
+  };
 
   /** The bot's connection options: a bad one fails this bot's start, named (it throws). */
   const connectOptionsOf = (b: BotRun): ConnectOptions => {
@@ -592,8 +599,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
       b.live = true;
       runOf.set(bot, b);
       metrics.watch(bot);
-      bot.on("script_error", onScriptError);
-      bot.once("disconnected", onDisconnected);
+      watchBot(bot, watcher);
       const drop = b.timeline?.next() ?? null;
       if (drop !== null) {
         b.dropTimer = setTimeout(

@@ -17,18 +17,21 @@ async function game(t: ExecutionContext): Promise<string> {
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 
-test("bots sleeping past the run's end hold no timer each, and the end wakes them: they end normally", async (t) => {
+test("bots sleeping past the run's end hold no timer and no runner listener each, and the end wakes them: they end normally", async (t) => {
   const url = await game(t);
   const n = 30;
   let asleep = 0;
   let before = 0;
   let during = -1;
   const woke: number[] = [];
+  const signals = new Set<string>();
   const result = await runSwarm({
     url,
     bots: n,
     durationMs: 1_500,
-    script: async (_bot, ctx) => {
+    script: async (bot, ctx) => {
+      // The runner hears its bots through one watcher: no signal connection of its own on each.
+      for (const name of bot.eventNames()) signals.add(String(name));
       if (asleep === 0) before = timers();
       asleep++;
       if (asleep === n) during = timers();
@@ -40,6 +43,7 @@ test("bots sleeping past the run's end hold no timer each, and the end wakes the
   t.is(result.bots.ended, n);
   t.is(result.bots.errored, 0);
   t.is(woke.length, n);
+  t.deepEqual([...signals], []);
   // Thirty sleepers, not thirty timers (the first bot's count already holds the run's own).
   t.true(
     during >= 0 && during - before < 5,
