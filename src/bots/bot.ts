@@ -96,6 +96,32 @@ export interface BotEvents {
 }
 
 /**
+ * What a runner hears of the bots it runs: one object for all of them, told beside the signals
+ * of the same names, before their listeners. No listener array on each bot (an idle bot of a big
+ * swarm costs none) and no "path:method" string made per round trip. Internal (the swarm's):
+ * watchBot() sets it, the package's index does not export it.
+ */
+export interface BotWatcher {
+  roundTrip(bot: Bot<unknown>, path: string, method: string, rttMs: number): void;
+  waitTimeout(bot: Bot<unknown>, key: string): void;
+  packetDropped(bot: Bot<unknown>, reason: string, detail: string): void;
+  /** A handler threw: the watcher takes it (the bot's end, charged), as a script_error listener would. */
+  scriptError(bot: Bot<unknown>, error: unknown, where: ScriptErrorSite): void;
+  /** Godot 4's manifest_error: taken (not printed) when a watcher is set. */
+  manifestError(bot: Bot<unknown>, error: Error): void;
+  disconnected(bot: Bot<unknown>, info: CloseInfo | null, error: ConnectError | null): void;
+}
+
+/** Bot's own accessors of its watcher (set in its static block: the field is #private). */
+let watcherOf: (bot: Bot<unknown>) => BotWatcher | null = () => null;
+let setWatcherOf: (bot: Bot<unknown>, w: BotWatcher | null) => void = () => undefined;
+
+/** The runner's: `w` hears `bot` from now on (null: no longer). */
+export function watchBot(bot: Bot<unknown>, w: BotWatcher | null): void {
+  setWatcherOf(bot, w);
+}
+
+/**
  * What a handler's `this` is: the call being run, so a handler knows its sender with no side
  * call (`function (this: RpcCall, …) { this.from }`). Arrow handlers simply do not see it.
  */
@@ -169,7 +195,7 @@ class Waiter {
   /** Settled by resolve and reject (waitForRpc's, or request's with its round trip). */
   promise: Promise<unknown> = resolvedWait;
   constructor(
-    readonly bot: SignalEmitter<BotEvents>,
+    readonly bot: Bot<unknown>,
     readonly set: Set<Waiter>,
     readonly key: string,
     readonly path: string,
@@ -190,9 +216,13 @@ class Waiter {
       return;
     }
     const rttMs = performance.now() - this.started;
-    if (this.bot.listenerCount("round_trip") > 0) {
+    const watcher = watcherOf(this.bot);
+    if (watcher !== null || this.bot.listenerCount("round_trip") > 0) {
       try {
-        this.bot.emit("round_trip", `${this.sentPath}:${this.sentMethod}`, rttMs);
+        watcher?.roundTrip(this.bot, this.sentPath, this.sentMethod, rttMs);
+        if (this.bot.listenerCount("round_trip") > 0) {
+          this.bot.emit("round_trip", `${this.sentPath}:${this.sentMethod}`, rttMs);
+        }
       } catch (err) {
         this.reject(err as Error);
         return;
@@ -323,6 +353,21 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
   #markClosed: (() => void) | null = null;
   /** The frames (process_frame), made on the first hook or frame: an idle bot has none. */
   #frames: Frames | null = null;
+  /** Its runner (watchBot), if any. */
+  #watcher: BotWatcher | null = null;
+
+  static {
+    watcherOf = (bot) => bot.#watcher;
+    setWatcherOf = (bot, w) => {
+      bot.#watcher = w;
+    };
+  }
+
+  /** A handler threw: the watcher's, then script_error's listeners'. */
+  #scriptError(error: unknown, where: ScriptErrorSite): void {
+    this.#watcher?.scriptError(this as Bot<unknown>, error, where);
+    this.emit("script_error", error, where);
+  }
 
   /**
    * The bot's side of the seam: one small object per bot, the dialect's events up; it keeps the
@@ -365,14 +410,17 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     }
     dropped(reason: string, detail: string): void {
       this.onGarbled?.(reason, detail);
+      this.bot.#watcher?.packetDropped(this.bot, reason, detail);
       this.bot.emit("packet_dropped", reason, detail);
     }
     scriptError(error: unknown, where: ScriptErrorSite): void {
-      this.bot.emit("script_error", error, where);
+      this.bot.#scriptError(error, where);
     }
     manifestError(error: Error): void {
+      const watcher = this.bot.#watcher;
+      watcher?.manifestError(this.bot, error);
       if (this.bot.listenerCount("manifest_error") > 0) this.bot.emit("manifest_error", error);
-      else console.error(`godot-peer bot ${this.bot.id}: ${error.message}`);
+      else if (watcher === null) console.error(`godot-peer bot ${this.bot.id}: ${error.message}`);
     }
   };
 
@@ -553,6 +601,7 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
     this.#waiters = null;
     for (const set of waiters?.values() ?? []) for (const w of set) w.fail(err);
     this.#stopFrames();
+    this.#watcher?.disconnected(this as Bot<unknown>, info, error);
     this.emit("disconnected", info, error);
     this.#markClosed?.();
   }
@@ -682,7 +731,7 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
       try {
         fn(delta);
       } catch (err) {
-        this.emit("script_error", err, FRAME_SITE);
+        this.#scriptError(err, FRAME_SITE);
       }
     };
     this.on("process_frame", hook);
@@ -773,7 +822,7 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
       this.#waiters.set(key, set);
     }
     // One object, one timer and the promise per wait; no closures (a busy swarm waits a lot).
-    const waiter = new Waiter(this, set, key, node.path, method, timeoutMs, options.match);
+    const waiter = new Waiter(this as Bot<unknown>, set, key, node.path, method, timeoutMs, options.match);
     waiter.promise = new Promise<ReceivedCall>((resolve, reject) => {
       waiter.resolve = resolve;
       waiter.reject = reject;
@@ -785,6 +834,7 @@ export class Bot<Mode = never> extends SignalEmitter<BotEvents> {
 
   static readonly #onWaitTimeout = (waiter: Waiter): void => {
     waiter.set.delete(waiter);
+    watcherOf(waiter.bot)?.waitTimeout(waiter.bot, waiter.key);
     waiter.bot.emit("wait_timeout", waiter.key);
     waiter.reject(
       new BotTimeoutError(

@@ -226,8 +226,9 @@ export class SwarmMetrics {
     this.#series.error(kind);
   }
 
-  readonly #onRoundTrip = (rawKey: string, rttMs: number): void => {
-    const key = this.#methodKey(rawKey);
+  /** A watched bot's request got its reply (the run's BotWatcher tells it). */
+  roundTrip(path: string, method: string, rttMs: number): void {
+    const key = this.#methodKey(path, method);
     // Into the second's histogram of its method only: sample() adds each closed second to the
     // second's, the run's and the method's.
     let h = this.#secondMethodRtt.get(key);
@@ -238,26 +239,42 @@ export class SwarmMetrics {
     recordMs(h, rttMs);
     this.#series.roundTrip(key, rttMs);
     this.#secondRpcs++;
-  };
-  readonly #onWaitTimeout = (): void => {
+  }
+  /** Counted, not an error: only a timeout that ends its bot is one (botEnded), and only once. */
+  waitTimeout(): void {
     this.#timeouts++;
-  };
-  readonly #onDropped = (reason: string, detail: string): void => {
+  }
+  dropped(reason: string, detail: string): void {
     this.#drops[reason] = (this.#drops[reason] ?? 0) + 1;
     this.#messages.note(`dropped:${reason}`, detail, undefined);
-  };
-  readonly #onManifestError = (err: Error): void => {
+  }
+  /** Godot 4: the server's RPC names for a node differ from ours (counted; the bot goes on, as Godot does). */
+  manifestError(err: Error): void {
     this.error("manifest");
     this.#messages.note("manifest", err, undefined);
-  };
-  /** methodKey of the keys seen, so a round trip costs no regex (bounded: a run has few kinds of call). */
-  readonly #keys = new Map<string, string>();
-  #methodKey(rawKey: string): string {
-    let key = this.#keys.get(rawKey);
+  }
+  /**
+   * methodKey of the (path, method) pairs seen, so a round trip costs no regex and no string
+   * (bounded: a run has few kinds of call).
+   */
+  readonly #keys = new Map<string, Map<string, string>>();
+  #keyCount = 0;
+  #methodKey(path: string, method: string): string {
+    let byMethod = this.#keys.get(path);
+    let key = byMethod?.get(method);
     if (key === undefined) {
-      key = methodKey(rawKey);
-      if (this.#keys.size >= 4096) this.#keys.clear();
-      this.#keys.set(rawKey, key);
+      key = methodKey(`${path}:${method}`);
+      if (this.#keyCount >= 4096) {
+        this.#keys.clear();
+        this.#keyCount = 0;
+        byMethod = undefined;
+      }
+      if (byMethod === undefined) {
+        byMethod = new Map();
+        this.#keys.set(path, byMethod);
+      }
+      byMethod.set(method, key);
+      this.#keyCount++;
     }
     return key;
   }
@@ -271,15 +288,7 @@ export class SwarmMetrics {
     recordMs(this.#connect, t.openedAt - t.startedAt);
     recordMs(this.#join, t.joinedAt - t.openedAt);
     this.#series.joined(t.openedAt - t.startedAt, t.joinedAt - t.openedAt);
-    // One listener of each kind for every bot (none reads which bot it was): an idle bot in a
-    // big swarm costs no closures of its own here.
-    bot.on("round_trip", this.#onRoundTrip);
-    // Counted, not an error: only a timeout that ends its bot is one (botEnded), and only once.
-    bot.on("wait_timeout", this.#onWaitTimeout);
-    bot.on("packet_dropped", this.#onDropped);
-    // Godot 4: the server's RPC names for a node differ from ours (counted; the bot goes on, as
-    // Godot does). A Godot 3 bot has no manifest: no listener to keep.
-    if (bot.godot === 4) bot.on("manifest_error", this.#onManifestError);
+    // Its round trips, timeouts and drops come through the run's BotWatcher (no listeners here).
   }
 
   /** A watched bot's connection ended (its runner's "disconnected" listener says so: one listener a bot). */

@@ -29,7 +29,11 @@ export interface BotContext {
   readonly data: DataRow;
   /** 0-based: how many times this bot ran its script before this one (options.iterations). */
   readonly iteration: number;
-  /** Resolves after `ms`, or early (without throwing) when the run ends. */
+  /**
+   * Resolves after `ms` (k6's sleep, in ms), or early (without throwing) when the bot is told to
+   * stop (the run's end, a ramp down). `ctx.sleep(Infinity)`, or any sleep past the run's end,
+   * idles until then and holds no timer. Not a number: rejects with a TypeError.
+   */
   sleep(ms: number): Promise<void>;
   /** A think time drawn from the run's distribution (--think T: 0.5×–1.5× T); at once without one. */
   think(): Promise<void>;
@@ -86,9 +90,13 @@ export interface CloseExpecter {
   expectClose(): void;
 }
 
-/** What a context reads of its bot: its signal (the runner makes it on first read) and who hears expectClose(). */
+/**
+ * What a context reads of its bot: its signal (the runner makes it on first read), its sleeps
+ * (the runner's wake at its stop, no AbortSignal needed) and who hears expectClose().
+ */
 export interface ContextOwner extends CloseExpecter {
   readonly signal: AbortSignal;
+  sleep(ms: number): Promise<void>;
 }
 
 /** The parts every context of a run shares, made once for the run. */
@@ -142,7 +150,8 @@ class ScriptContext implements BotContext {
   }
   get sleep(): (ms: number) => Promise<void> {
     const m = this.#ownMethods();
-    m.sleep ??= sleepUntilAborted.bind(undefined, this.signal);
+    const owner = this.#owner;
+    m.sleep ??= owner.sleep.bind(owner);
     return m.sleep;
   }
   get think(): () => Promise<void> {
@@ -161,11 +170,29 @@ class ScriptContext implements BotContext {
 
 const resolved = (): Promise<void> => Promise.resolve();
 
+/** setTimeout's longest delay (2^31 − 1 ms, about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** ctx.sleep's argument, checked: a TypeError for what is not a number of ms (NaN included). */
+export function sleepError(ms: unknown): TypeError | null {
+  return typeof ms === "number" && !Number.isNaN(ms)
+    ? null
+    : new TypeError(
+        `ctx.sleep: ${typeof ms === "number" ? "NaN" : `a ${typeof ms}`} is not a number of milliseconds`,
+      );
+}
+
+/** Once stopped, a sleep resolves on the next turn of the event loop, not in a microtask: a script looping on it cannot starve the run's end. */
+export const afterStop = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
 function sleepUntilAborted(signal: AbortSignal, ms: number): Promise<void> {
+  const bad = sleepError(ms);
+  if (bad) return Promise.reject(bad);
+  if (signal.aborted) return afterStop();
   return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
+    // Past setTimeout's range (Infinity included): until the abort (Node would make it 1 ms).
+    const timer = ms <= MAX_TIMER_MS ? setTimeout(done, Math.max(0, ms)) : undefined;
     function done() {
       clearTimeout(timer);
       signal.removeEventListener("abort", done);
@@ -189,7 +216,7 @@ export function botContext(
   const shared: SharedContext = { think, env: extras.env ?? process.env, check: extras.check ?? ownTally };
   return new ScriptContext(
     index,
-    { signal, expectClose: onExpectClose },
+    { signal, expectClose: onExpectClose, sleep: (ms) => sleepUntilAborted(signal, ms) },
     shared,
     extras.data,
     extras.iteration ?? 0,

@@ -7,14 +7,23 @@
 import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
 import type { CloseInfo } from "../websocket/index.js";
-import { Bot, type ConnectOptions } from "./bot.js";
+import { Bot, type BotWatcher, type ConnectOptions, watchBot } from "./bot.js";
 import { type CustomMetrics, metricSink, type Sink } from "./custom-metrics.js";
 import { DataFeed, type DataOrder, type DataRows } from "./data.js";
 import type { EngineBot } from "./engines.js";
 import { BotConnectError, BotDisconnectedError } from "./errors.js";
 import { type BotOutcome, SwarmMetrics } from "./metrics.js";
 import { checkNetwork, DropTimeline, linkPart, type NetworkConditions, type NextDrop } from "./network.js";
-import { type BotScript, type ContextOwner, type DataRow, runContext, type SharedContext } from "./script.js";
+import {
+  afterStop,
+  type BotScript,
+  type ContextOwner,
+  type DataRow,
+  MAX_TIMER_MS,
+  runContext,
+  type SharedContext,
+  sleepError,
+} from "./script.js";
 import { type Stage, shardShare, targetAt } from "./stages.js";
 import type { LoadShape, SwarmResult } from "./swarm-result.js";
 import { type ThinkTime, thinkAround } from "./think.js";
@@ -124,11 +133,35 @@ const HANDED_ON = 128;
  * its run is here or in the run: an idle bot holds this object, its context and its script's own
  * promise, no closures.
  */
+/** A ctx.sleep() under way: woken by its timer, or by its bot's stop (no timer when it would outlast the run). */
+class Sleep {
+  timer: NodeJS.Timeout | undefined = undefined;
+  constructor(
+    readonly resolve: () => void,
+    public next: Sleep | null,
+    /** What is left past setTimeout's range, re-armed when the timer fires (0 nearly always). */
+    public leftMs: number,
+  ) {}
+}
+
+function woken(b: BotRun, s: Sleep): void {
+  if (s.leftMs > 0) {
+    const ms = Math.min(s.leftMs, MAX_TIMER_MS);
+    s.leftMs -= ms;
+    s.timer = setTimeout(woken, ms, b, s);
+    return;
+  }
+  b.unsleep(s);
+  s.resolve();
+}
+
 class BotRun implements Sink, ContextOwner {
   /** ctx.signal's, made on first read: a script that never reads it costs no AbortSignal (≈ 0.7 KB in Node 20). */
   #stop: AbortController | null = null;
   #stopReason: unknown = undefined;
   #flags = 0;
+  /** Its script's sleeps under way, newest first. */
+  #sleeps: Sleep | null = null;
   bot: EngineBot | null = null;
   /** Its row of the data file (ctx.data). */
   row: DataRow = undefined;
@@ -217,6 +250,38 @@ class BotRun implements Sink, ContextOwner {
     this.#flag(STOPPED, true);
     this.#stopReason = reason;
     this.#stop?.abort(reason);
+    for (let s = this.#sleeps; s !== null; s = s.next) {
+      clearTimeout(s.timer);
+      s.resolve();
+    }
+    this.#sleeps = null;
+  }
+  /** ctx.sleep: until `ms` or the bot's stop, whichever is first; past the run's end, no timer at all. */
+  sleep(ms: number): Promise<void> {
+    const bad = sleepError(ms);
+    if (bad) return Promise.reject(bad);
+    if (this.stopped) return afterStop();
+    return new Promise<void>((resolve) => {
+      const wait = Math.max(0, ms);
+      // The run's end stops every bot, which wakes this: an idle bot holds no Timeout.
+      const outlasts = Date.now() + wait >= this.run.deadline;
+      const s = new Sleep(resolve, this.#sleeps, outlasts ? 0 : Math.max(0, wait - MAX_TIMER_MS));
+      this.#sleeps = s;
+      if (!outlasts) s.timer = setTimeout(woken, Math.min(wait, MAX_TIMER_MS), this, s);
+    });
+  }
+  /** `s` is done: off the list. */
+  unsleep(s: Sleep): void {
+    if (this.#sleeps === s) {
+      this.#sleeps = s.next;
+      return;
+    }
+    for (let p = this.#sleeps; p !== null; p = p.next) {
+      if (p.next === s) {
+        p.next = s.next;
+        return;
+      }
+    }
   }
   endNow(): void {
     this.stop();
@@ -253,6 +318,8 @@ interface SwarmRun {
   fail(b: BotRun, err: unknown, kind?: string): void;
   /** An error nothing can be attributed to: the runner itself failed. */
   fatal(err: unknown): void;
+  /** When its time is up (epoch ms; +∞ until known): every bot still running is stopped then. */
+  deadline: number;
   /** Ended by an error or a disconnect (settle): the bot leaves now, its script not waited for. */
   ended(b: BotRun): void;
 }
@@ -353,6 +420,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   };
   const control: SwarmRun = {
     custom: metrics.custom,
+    deadline: Number.POSITIVE_INFINITY,
     fail(b, err, kind) {
       // What a scheduled drop cut short is no error of the bot.
       if (b.dropped !== null && err instanceof BotDisconnectedError) return;
@@ -441,16 +509,23 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
    * The runs of the bots joined, by bot: the bots' listeners are shared, `this` the bot. Weak: a
    * bot's handler error after it left is still its own (a late error), and a gone bot is not kept.
    */
-  const runOf = new WeakMap<EngineBot, BotRun>();
-  function onScriptError(this: EngineBot, err: unknown): void {
-    const b = runOf.get(this);
-    if (b) control.fail(b, err, "handler");
-  }
-  function onDisconnected(this: EngineBot, info: CloseInfo | null, error: Error | null): void {
-    const b = runOf.get(this);
-    metrics.gone(this, info);
-    if (b) onGone(b, info, error);
-  }
+  const runOf = new WeakMap<Bot<unknown>, BotRun>();
+  // What the run hears of its bots: one watcher for them all, no listeners on each bot.
+  const watcher: BotWatcher = {
+    roundTrip: (_bot, path, method, rttMs) => metrics.roundTrip(path, method, rttMs),
+    waitTimeout: () => metrics.waitTimeout(),
+    packetDropped: (_bot, reason, detail) => metrics.dropped(reason, detail),
+    manifestError: (_bot, err) => metrics.manifestError(err),
+    scriptError(bot, err) {
+      const b = runOf.get(bot);
+      if (b) control.fail(b, err, "handler");
+    },
+    disconnected(bot, info, error) {
+      const b = runOf.get(bot);
+      metrics.gone(bot as EngineBot, info);
+      if (b) onGone(b, info, error);
+    },
+  };
 
   /** The bot's connection options: a bad one fails this bot's start, named (it throws). */
   const connectOptionsOf = (b: BotRun): ConnectOptions => {
@@ -524,8 +599,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
       b.live = true;
       runOf.set(bot, b);
       metrics.watch(bot);
-      bot.on("script_error", onScriptError);
-      bot.once("disconnected", onDisconnected);
+      watchBot(bot, watcher);
       const drop = b.timeline?.next() ?? null;
       if (drop !== null) {
         b.dropTimer = setTimeout(
@@ -644,6 +718,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const started = Date.now();
   let firstLaunchAt: number | undefined;
   const deadline = started + options.durationMs;
+  control.deadline = deadline;
   // No bot could join: stop early rather than wait out the run (the reasons are in the result).
   // Counted from the first launch: stages may start at a target (or rate) of 0.
   const watchdog = setInterval(() => {

@@ -121,7 +121,7 @@ export class SignalEmitter<E extends SignalMap<E>> {
     for (let i = 0; i < flat.length; i += 3) {
       if (flat[i] !== signal) kept.push(flat[i], flat[i + 1], flat[i + 2]);
     }
-    this.#slots = slotsOf(kept);
+    this.#slots = slotsOf(kept.length === flat.length ? flat : kept.slice()); // slice: exact size
     return this;
   }
 
@@ -203,9 +203,10 @@ export class SignalEmitter<E extends SignalMap<E>> {
       throw new TypeError(`the listener of "${String(signal)}" must be a function, not ${typeof listener}`);
     }
     const slots = this.flatSlots();
+    // concat, not a spread: a spread's result keeps growth room (15 elements took 336 B, not 176).
     if (slots === null) this.#slots = new Slot(signal, listener, once);
-    else if (first) this.#slots = [signal, listener, once, ...slots];
-    else this.#slots = [...slots, signal, listener, once];
+    else if (first) this.#slots = ([signal, listener, once] as unknown[]).concat(slots);
+    else this.#slots = slots.concat([signal, listener, once]);
     return this;
   }
 
@@ -232,7 +233,7 @@ export class SignalEmitter<E extends SignalMap<E>> {
       }
       if (i < 0) return;
     }
-    this.#slots = slotsOf([...now.slice(0, i), ...now.slice(i + 3)]);
+    this.#slots = slotsOf(now.slice(0, i).concat(now.slice(i + 3)));
   }
 
   private fireSlots(signal: keyof E, args: unknown[], caught: ((error: unknown) => void) | null): boolean {

@@ -142,7 +142,9 @@ async function roundTripsPerCpuSecond(kind: "swarm" | "bare"): Promise<number> {
     while (metricsPort !== undefined && scraping) {
       await sleep(1_000);
       try {
-        const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+        const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, {
+          signal: AbortSignal.timeout(2_000),
+        });
         if (res.ok && (await res.text()).length > 0) scrapes++;
       } catch {
         // not up yet
