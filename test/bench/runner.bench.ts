@@ -14,6 +14,8 @@
  *   generator process, a swarm whose script checks each reply (ctx.check) and records it in a
  *   custom Trend and Counter, live metrics on (--metrics-port, scraped each second, when the CLI
  *   has it), ÷ bare Bot.request loops. Higher is better; the target is ≥ 0.9.
+ * - runner/round-trips-plain-script: the same with a bare request loop as the swarm's script and
+ *   live metrics off: the runner's own share of the above (no target of its own).
  *
  * --quick shrinks both (for the contract test); its figures are not the ones to quote.
  */
@@ -125,17 +127,21 @@ function freePort(): Promise<number> {
 }
 
 /** Round trips per CPU-second over WINDOW_MS, after WARM_MS of the loop, from its `RT` lines. */
-async function roundTripsPerCpuSecond(kind: "swarm" | "bare"): Promise<number> {
+async function roundTripsPerCpuSecond(kind: "swarm" | "bare" | "plain"): Promise<number> {
   const server = await startServer("game-server.ts");
   const url = `ws://127.0.0.1:${server.port}`;
   const metricsPort = kind === "swarm" && liveMetrics ? await freePort() : undefined;
   const gen =
-    kind === "swarm"
-      ? swarmCli("runner-loop.bot.ts", [
+    kind === "plain"
+      ? swarmCli("runner-plain.bot.ts", [
           ...["--url", url, "--bots", String(LOOP_BOTS), "--duration", "5m", "--progress", "none"],
-          ...(metricsPort !== undefined ? ["--metrics-port", String(metricsPort)] : []),
         ])
-      : startChild("runner-bare.ts", ["loop", url, String(LOOP_BOTS), "500"], ["--expose-gc"]);
+      : kind === "swarm"
+        ? swarmCli("runner-loop.bot.ts", [
+            ...["--url", url, "--bots", String(LOOP_BOTS), "--duration", "5m", "--progress", "none"],
+            ...(metricsPort !== undefined ? ["--metrics-port", String(metricsPort)] : []),
+          ])
+        : startChild("runner-bare.ts", ["loop", url, String(LOOP_BOTS), "500"], ["--expose-gc"]);
   let scraping = true;
   let scrapes = 0;
   const scraper = (async () => {
@@ -204,6 +210,17 @@ const benchmarks: Benchmark[] = [
     ours: measured(
       `swarm ×${LOOP_BOTS}: check + Trend + Counter${liveMetrics ? " + live metrics" : ""}`,
       () => roundTripsPerCpuSecond("swarm"),
+    ),
+    baseline: measured(`bare Bot.request loops ×${LOOP_BOTS}`, () => roundTripsPerCpuSecond("bare")),
+    measure: byFn,
+    maxRounds: 5,
+  },
+  {
+    // Not a target of its own: what the runner alone costs, the script's checks and metrics aside.
+    name: "runner/round-trips-plain-script",
+    unit: "round trips/CPU-s",
+    ours: measured(`swarm ×${LOOP_BOTS}: a bare request loop as its script, live metrics off`, () =>
+      roundTripsPerCpuSecond("plain"),
     ),
     baseline: measured(`bare Bot.request loops ×${LOOP_BOTS}`, () => roundTripsPerCpuSecond("bare")),
     measure: byFn,
