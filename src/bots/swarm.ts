@@ -144,6 +144,8 @@ class Sleep {
   ) {}
 }
 
+const never = (): void => undefined;
+
 function woken(b: BotRun, s: Sleep): void {
   if (s.leftMs > 0) {
     const ms = Math.min(s.leftMs, MAX_TIMER_MS);
@@ -260,7 +262,9 @@ class BotRun implements Sink, ContextOwner {
   sleep(ms: number): Promise<void> {
     const bad = sleepError(ms);
     if (bad) return Promise.reject(bad);
-    if (this.stopped) return afterStop();
+    // A script still looping after its run returned is frozen there: nothing of it keeps the
+    // process alive (its promise, and so the script, is collected).
+    if (this.stopped) return this.run.over ? new Promise<void>(never) : afterStop();
     return new Promise<void>((resolve) => {
       const wait = Math.max(0, ms);
       // The run's end stops every bot, which wakes this: an idle bot holds no Timeout.
@@ -320,6 +324,8 @@ interface SwarmRun {
   fatal(err: unknown): void;
   /** When its time is up (epoch ms; +∞ until known): every bot still running is stopped then. */
   deadline: number;
+  /** Returned: its scripts are no longer waited for (a sleep of theirs never ends). */
+  over: boolean;
   /** Ended by an error or a disconnect (settle): the bot leaves now, its script not waited for. */
   ended(b: BotRun): void;
 }
@@ -421,6 +427,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const control: SwarmRun = {
     custom: metrics.custom,
     deadline: Number.POSITIVE_INFINITY,
+    over: false,
     fail(b, err, kind) {
       // What a scheduled drop cut short is no error of the bot.
       if (b.dropped !== null && err instanceof BotDisconnectedError) return;
@@ -848,6 +855,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     }
   }
   options.signal?.removeEventListener("abort", stop);
+  control.over = true;
   leaveRun(control);
   const result = metrics.finish();
   result.shape = shapeOf(options);

@@ -90,7 +90,7 @@ test("ctx.sleep of what is not a number rejects with a TypeError, which ends tha
   );
 });
 
-test("a script that ignores the end and loops on ctx.sleep does not hang the run: it returns within its grace", async (t) => {
+test("a script that ignores the end and loops on ctx.sleep does not hang the run, and once the run returned it is frozen", async (t) => {
   const url = await game(t);
   let loops = 0;
   const result = await runSwarm({
@@ -111,4 +111,8 @@ test("a script that ignores the end and loops on ctx.sleep does not hang the run
   // this test timed out.
   t.is(result.bots.connected, 2);
   t.true(loops < 1e7, `${loops} loops`);
+  // After the run: its sleeps never end, so the loop no longer turns (nor keeps the process up).
+  const at = loops;
+  await new Promise((r) => setTimeout(r, 200));
+  t.true(loops - at <= 2, `${loops - at} loops after the run returned`);
 });
