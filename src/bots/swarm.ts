@@ -125,14 +125,6 @@ const LIVE = 32;
 const STOPPED = 64;
 const HANDED_ON = 128;
 
-/**
- * One started bot of a run: how it ends is settled exactly once. It is also the async context of
- * everything its script starts (one AsyncLocalStorage, metricSink's: each one enabled costs every
- * promise of the process a hook), so it is the sink of its script's custom metrics too, and the
- * owner of its script's contexts (their signal, their expectClose()). Everything a bot needs of
- * its run is here or in the run: an idle bot holds this object, its context and its script's own
- * promise, no closures.
- */
 /** A ctx.sleep() under way: woken by its timer, or by its bot's stop (no timer when it would outlast the run). */
 class Sleep {
   timer: NodeJS.Timeout | undefined = undefined;
@@ -157,6 +149,14 @@ function woken(b: BotRun, s: Sleep): void {
   s.resolve();
 }
 
+/**
+ * One started bot of a run: how it ends is settled exactly once. It is also the async context of
+ * everything its script starts (one AsyncLocalStorage, metricSink's: each one enabled costs every
+ * promise of the process a hook), so it is the sink of its script's custom metrics too, and the
+ * owner of its script's contexts (their signal, their expectClose()). Everything a bot needs of
+ * its run is here or in the run: an idle bot holds this object, its context and its script's own
+ * promise, no closures.
+ */
 class BotRun implements Sink, ContextOwner {
   /** ctx.signal's, made on first read: a script that never reads it costs no AbortSignal (≈ 0.7 KB in Node 20). */
   #stop: AbortController | null = null;
@@ -513,8 +513,8 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const allDone = () =>
     running.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => drained.push(resolve));
   /**
-   * The runs of the bots joined, by bot: the bots' listeners are shared, `this` the bot. Weak: a
-   * bot's handler error after it left is still its own (a late error), and a gone bot is not kept.
+   * The runs of the bots joined, by bot, for the watcher below. Weak: a bot's handler error after
+   * it left is still its own (a late error), and a gone bot is not kept.
    */
   const runOf = new WeakMap<Bot<unknown>, BotRun>();
   // What the run hears of its bots: one watcher for them all, no listeners on each bot.
