@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { Socket } from "node:net";
-import test, { type ExecutionContext } from "ava";
+import test from "ava";
 import {
   Counter,
   DataFileError,
@@ -24,14 +24,7 @@ import {
   sharedRows,
   Trend,
 } from "../../src/index.js";
-import { ExampleGame } from "../../src/server/index.js";
-
-async function game(t: ExecutionContext): Promise<string> {
-  const g = new ExampleGame({ bindIp: "127.0.0.1" });
-  const port = await g.listen(0);
-  t.teardown(() => g.stop());
-  return `ws://127.0.0.1:${port}`;
-}
+import { exampleGame as game } from "./servers.js";
 
 const pings = new Counter("k6test_pings");
 const pingMs = new Trend("k6test_ping_ms");

@@ -3,7 +3,7 @@
  * and a series whose buckets hold every connect, join, round trip and error the run counted, in
  * the buckets of the wall-clock time they happened; two shards merged hold exactly what both ran.
  */
-import test, { type ExecutionContext } from "ava";
+import test from "ava";
 import {
   decodeHistogram,
   mergeResults,
@@ -12,14 +12,7 @@ import {
   type SwarmResult,
   toReport,
 } from "../../src/index.js";
-import { ExampleGame } from "../../src/server/index.js";
-
-async function game(t: ExecutionContext): Promise<string> {
-  const g = new ExampleGame({ bindIp: "127.0.0.1" });
-  const port = await g.listen(0);
-  t.teardown(() => g.stop());
-  return `ws://127.0.0.1:${port}`;
-}
+import { exampleGame as game } from "./servers.js";
 
 /** Sums of a series: histogram counts by field and method, errors and connect failures by kind. */
 function totals(r: SwarmResult) {

@@ -136,3 +136,11 @@ export async function nothingListening(): Promise<string> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `ws://127.0.0.1:${port}`;
 }
+
+/** The embedded example game (Godot 3) on a free port, stopped at the end of the test: its URL. */
+export async function exampleGame(t: ExecutionContext): Promise<string> {
+  const g = new ExampleGame({ bindIp: "127.0.0.1" });
+  const port = await g.listen(0);
+  t.teardown(() => g.stop());
+  return `ws://127.0.0.1:${port}`;
+}

@@ -4,16 +4,9 @@
  * bot, and a script that ignores the end cannot starve the run's grace (a stopped bot's sleep
  * resolves on the next turn of the event loop).
  */
-import test, { type ExecutionContext } from "ava";
+import test from "ava";
 import { runSwarm } from "../../src/index.js";
-import { ExampleGame } from "../../src/server/index.js";
-
-async function game(t: ExecutionContext): Promise<string> {
-  const g = new ExampleGame({ bindIp: "127.0.0.1" });
-  const port = await g.listen(0);
-  t.teardown(() => g.stop());
-  return `ws://127.0.0.1:${port}`;
-}
+import { exampleGame as game } from "./servers.js";
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 
