@@ -9,11 +9,13 @@
  * Scaled by the entries the bots actually applied in the window, so a machine too busy to carry
  * the full 2,000,000 entries a second still compares the same work.
  *
- * Two rows: followers whose script reads every property of every entity it follows once per tick's
+ * Three rows: followers whose script reads every property of every entity it follows once per tick's
  * worth of entries applied (every state received read once; not on a clock, which a process short
  * of CPU would fall behind, reading less and looking cheaper; GP_REPL4_READ_HZ=N reads N times a
- * second of the full traffic instead of 20), and followers whose script reads nothing (the states
- * then stay as the bytes received).
+ * second of the full traffic instead of 20), followers whose script reads nothing (the states
+ * then stay as the bytes received), and the floor: bare `ws` clients (repl4-ws-receivers.ts)
+ * receiving the same frames and decoding nothing, what the kernel and a WebSocket library cost
+ * before any Godot work.
  */
 import { decode } from "../../src/variant/index.js";
 import { ENTITIES, syncPackets, TICK_HZ } from "./fixtures/repl4-packets.js";
@@ -101,9 +103,10 @@ function measureBare(): number {
   return (cpu.user + cpu.system) / 1000;
 }
 
-function followersSide(readHz: number): Side {
+/** A side whose clients run `script` (repl4-followers.ts or the bare `ws` floor) in a process of their own. */
+function clientsSide(name: string, script: string, args: readonly string[]): Side {
   return {
-    name: `${BOTS} bots following ${ENTITIES} entities at ${TICK_HZ} Hz, ${readHz > 0 ? `read at ${readHz} Hz` : "read by nobody"}`,
+    name,
     fn: () => 0,
     async setup() {
       server = await startServer("repl4-server.ts");
@@ -113,8 +116,8 @@ function followersSide(readHz: number): Side {
       // GP_REPL4_NODE_ARGS: V8 flags for the bots' process (e.g. --max-semi-space-size=64).
       const flags = (process.env.GP_REPL4_NODE_ARGS ?? "").split(" ").filter((f) => f !== "");
       followers = startChild(
-        "repl4-followers.ts",
-        [`ws://127.0.0.1:${server.port}`, String(BOTS), String(readHz)],
+        script,
+        [`ws://127.0.0.1:${server.port}`, String(BOTS), ...args],
         [...prof, ...flags],
       );
       await followers.line(/^JOINED$/, 120_000);
@@ -130,10 +133,16 @@ function followersSide(readHz: number): Side {
   };
 }
 
+const followersSide = (readHz: number): Side =>
+  clientsSide(
+    `${BOTS} bots following ${ENTITIES} entities at ${TICK_HZ} Hz, ${readHz > 0 ? `read at ${readHz} Hz` : "read by nobody"}`,
+    "repl4-followers.ts",
+    [String(readHz)],
+  );
+
 const bare: Side = { name: "bare Variant decode of the same values", fn: () => sink };
 
-function row(name: string, readHz: number): Benchmark {
-  const ours = followersSide(readHz);
+function row(name: string, ours: Side): Benchmark {
   return {
     name,
     unit: "CPU ms per s of traffic (lower is better)",
@@ -145,8 +154,13 @@ function row(name: string, readHz: number): Benchmark {
 }
 
 const benchmarks: Benchmark[] = [
-  row("repl4/follow-100-entities", READ_HZ),
-  row("repl4/follow-100-entities-unread", 0),
+  row("repl4/follow-100-entities", followersSide(READ_HZ)),
+  row("repl4/follow-100-entities-unread", followersSide(0)),
+  // The floor: the same frames to bare `ws` clients that decode nothing (kernel and WebSocket alone).
+  row(
+    "repl4/receive-only-ws",
+    clientsSide(`${BOTS} bare ws clients receiving the same frames`, "repl4-ws-receivers.ts", []),
+  ),
 ];
 
 export default benchmarks;
